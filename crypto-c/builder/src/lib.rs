@@ -1,0 +1,198 @@
+//! Builds the certifiable crypto object `svsm-crypto.o`.
+//!
+//! The steps, each in its own module:
+//! 1. [`pin`]: take the pinned wolfCrypt files out of the checksummed crates.io
+//!    package and verify every one of them;
+//! 2. [`compile`]: compile the module's C and the wolfCrypt subset, freestanding;
+//! 3. [`link`]: `ld -r` everything into ONE section laid out for a
+//!    link-independent integrity value, and keep only the API global;
+//! 4. [`elf`]: check the object (no undefined symbols, no relocation inside the
+//!    hashed range that the final link could change), compute the
+//!    HMAC-SHA-256 of the hashed range and store it in the object;
+//! 5. [`manifest`]: describe the result for tools and the certification lab.
+//!
+//! A BREAK build (`Options::break_test`) produces a variant in which exactly one
+//! self-test fails, in its own directory, marked broken in its manifest.
+
+pub mod compile;
+pub mod elf;
+pub mod link;
+pub mod manifest;
+pub mod pin;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// The self-test id that names the integrity test; a BREAK of it corrupts one
+/// byte of module code after the integrity value was computed.
+pub const INTEGRITY_TEST_ID: &str = "integrity";
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Self-test id (as listed in the manifest) to make fail, or `None`.
+    pub break_test: Option<String>,
+    /// Workspace root; defaults to the repository this crate lives in.
+    pub root: Option<PathBuf>,
+    /// Output base directory; defaults to `<root>/target/svsm-crypto`.
+    pub out_dir: Option<PathBuf>,
+}
+
+/// Where a build put its results.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub dir: PathBuf,
+    pub object: PathBuf,
+    /// `libsvsm_crypto.a`: an archive holding exactly `object`, for rustc.
+    pub archive: PathBuf,
+    pub manifest: PathBuf,
+    pub include_dir: PathBuf,
+    pub object_sha256: String,
+    pub integrity_hmac: String,
+    /// Every file the build read, for cargo's rerun-if-changed.
+    pub inputs: Vec<PathBuf>,
+}
+
+#[derive(Debug)]
+pub struct Error(pub String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error(format!("I/O error: {e}"))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+macro_rules! bail {
+    ($($arg:tt)*) => { return Err($crate::Error(format!($($arg)*))) };
+}
+pub(crate) use bail;
+
+/// Repository layout the builder relies on.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub root: PathBuf,
+    pub crypto_c: PathBuf,
+    pub base_out: PathBuf,
+}
+
+impl Layout {
+    pub fn new(opts: &Options) -> Layout {
+        let root = opts.root.clone().unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../..")
+                .canonicalize()
+                .expect("builder lives in <root>/crypto-c/builder")
+        });
+        let base_out = opts
+            .out_dir
+            .clone()
+            .unwrap_or_else(|| root.join("target/svsm-crypto"));
+        Layout {
+            crypto_c: root.join("crypto-c"),
+            root,
+            base_out,
+        }
+    }
+
+    /// Output directory of this variant: the real module, or `break/<id>/`.
+    pub fn variant_dir(&self, break_test: Option<&str>) -> PathBuf {
+        match break_test {
+            None => self.base_out.clone(),
+            Some(id) => self.base_out.join("break").join(id),
+        }
+    }
+}
+
+/// Builds the module (or a BREAK variant) and returns where it is.
+pub fn build(opts: &Options) -> Result<Built> {
+    let layout = Layout::new(opts);
+    let boundary = manifest::Boundary::load(&layout.crypto_c.join("boundary.toml"))?;
+    let self_tests = manifest::self_tests(&layout.crypto_c.join("include/svsm_crypto.h"))?;
+    if let Some(id) = &opts.break_test
+        && !self_tests.iter().any(|t| &t.id == id)
+    {
+        let ids: Vec<_> = self_tests.iter().map(|t| t.id.as_str()).collect();
+        bail!(
+            "unknown self-test id {id:?} for BREAK; valid ids: {}",
+            ids.join(", ")
+        );
+    }
+    let wolf = pin::Pin::load(&layout.root.join("third_party/wolfssl/wolfssl.toml"))?;
+    let wolf_dir = wolf.materialize(&layout)?;
+
+    let out = layout.variant_dir(opts.break_test.as_deref());
+    std::fs::create_dir_all(&out)?;
+    let toolchain = compile::Toolchain::detect()?;
+    let plan = compile::Plan::new(
+        &layout,
+        &boundary,
+        &wolf,
+        &wolf_dir,
+        &toolchain,
+        opts,
+        &self_tests,
+    )?;
+    let objects = plan.compile_all()?;
+
+    let linked = link::link(&layout, &objects, &out, &boundary)?;
+    let sealed = elf::seal(
+        &linked,
+        opts.break_test.as_deref() == Some(INTEGRITY_TEST_ID),
+    )?;
+    let object = out.join("svsm-crypto.o");
+    write_atomic(&object, &sealed.bytes)?;
+    let archive = out.join("libsvsm_crypto.a");
+    link::archive(&object, &archive)?;
+
+    let object_sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&sealed.bytes));
+    let manifest_path = out.join("manifest.json");
+    let m = manifest::Manifest::new(manifest::Facts {
+        boundary: &boundary,
+        wolf: &wolf,
+        toolchain: &toolchain,
+        plan: &plan,
+        sealed: &sealed,
+        object_sha256: &object_sha256,
+        self_tests: &self_tests,
+        break_test: opts.break_test.as_deref(),
+        root: &layout.root,
+    })?;
+    write_atomic(&manifest_path, m.to_json().as_bytes())?;
+
+    let mut inputs = plan.inputs();
+    inputs.push(layout.crypto_c.join("boundary.toml"));
+    inputs.push(layout.crypto_c.join("module.ld"));
+    inputs.push(layout.root.join("third_party/wolfssl/wolfssl.toml"));
+    Ok(Built {
+        dir: out,
+        object,
+        archive,
+        manifest: manifest_path,
+        include_dir: layout.crypto_c.join("include"),
+        integrity_hmac: hex::encode(sealed.integrity_hmac),
+        object_sha256,
+        inputs,
+    })
+}
+
+/// Writes through a temporary file and a rename, so a concurrent reader never
+/// sees half a file and two builders of the same bytes cannot corrupt it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))
+}

@@ -1,0 +1,357 @@
+/*
+ * ecc_keys.c - ECDSA and ECC CDH on P-256 and P-384.
+ *
+ * Keys cross the API as fixed-length big-endian byte strings, never as
+ * wolfCrypt structures: each call imports what it needs into an ecc_key on
+ * its stack and zeroes it before returning. Public keys are fully validated
+ * (SP 800-56A rev. 3 5.6.2.3.3): coordinates in [0, p), point on the curve,
+ * order n. Private scalars must lie in [1, n).
+ */
+#include "internal.h"
+
+#include <wolfssl/wolfcrypt/ecc.h>
+#include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/sp_int.h>
+
+typedef struct curve_desc {
+    uint32_t id;
+    int wc_curve;
+    size_t len;
+    const uint8_t *p; /* field prime */
+    const uint8_t *n; /* group order */
+} curve_desc;
+
+static const uint8_t p256_p[32] = {
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+static const uint8_t p256_n[32] = {
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+};
+static const uint8_t p384_p[48] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff,
+};
+static const uint8_t p384_n[48] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xc7, 0x63, 0x4d, 0x81, 0xf4, 0x37, 0x2d, 0xdf,
+    0x58, 0x1a, 0x0d, 0xb2, 0x48, 0xb0, 0xa7, 0x7a, 0xec, 0xec, 0x19, 0x6a, 0xcc, 0xc5, 0x29, 0x73,
+};
+
+static const curve_desc g_curves[] = {
+    { SVSM_CRYPTO_P256, ECC_SECP256R1, 32, p256_p, p256_n },
+    { SVSM_CRYPTO_P384, ECC_SECP384R1, 48, p384_p, p384_n },
+};
+
+/* A fixed digest for the pairwise consistency test. */
+static const uint8_t g_pct_digest[32] = "svsm-crypto pairwise consistency";
+
+static const curve_desc *curve_lookup(uint32_t curve)
+{
+    for (size_t i = 0; i < ARRAY_LEN(g_curves); i++) {
+        if (g_curves[i].id == curve)
+            return &g_curves[i];
+    }
+    return NULL;
+}
+
+int ecc_scalar_len(uint32_t curve)
+{
+    const curve_desc *c = curve_lookup(curve);
+    return c ? (int)c->len : 0;
+}
+
+/* 1 when 0 < x < bound (both big-endian, len bytes); time depends on len only. */
+static int in_range(const uint8_t *x, const uint8_t *bound, size_t len, int allow_zero)
+{
+    unsigned borrow = 0;
+    uint8_t any = 0;
+    for (size_t i = len; i-- > 0;) {
+        unsigned diff = (unsigned)x[i] - bound[i] - borrow;
+        borrow = (diff >> 8) & 1;
+        any |= x[i];
+    }
+    unsigned nonzero = (unsigned)((any | (uint8_t)-any) >> 7) | (unsigned)allow_zero;
+    return (int)(borrow & nonzero & 1);
+}
+
+typedef struct ecc_work {
+    ecc_key key;
+    ecc_key peer;
+    WC_RNG rng;
+    mp_int r, s;
+    int key_init, peer_init, rng_init;
+} ecc_work;
+
+static int work_begin(ecc_work *w)
+{
+    memset(w, 0, sizeof(*w));
+    if (wc_ecc_init_ex(&w->key, NULL, INVALID_DEVID) != 0)
+        return -1;
+    w->key_init = 1;
+    if (wc_ecc_init_ex(&w->peer, NULL, INVALID_DEVID) != 0)
+        return -1;
+    w->peer_init = 1;
+    if (wc_InitRng(&w->rng) != 0)
+        return -1;
+    w->rng_init = 1;
+    if (mp_init(&w->r) != 0 || mp_init(&w->s) != 0)
+        return -1;
+    return wc_ecc_set_rng(&w->key, &w->rng) == 0 ? 0 : -1;
+}
+
+static void work_end(ecc_work *w)
+{
+    mp_forcezero(&w->r);
+    mp_forcezero(&w->s);
+    if (w->key_init)
+        wc_ecc_free(&w->key);
+    if (w->peer_init)
+        wc_ecc_free(&w->peer);
+    if (w->rng_init)
+        wc_FreeRng(&w->rng);
+    svsm_secure_zero(w, sizeof(*w));
+}
+
+static int import_private(ecc_work *w, const curve_desc *c, const uint8_t *priv)
+{
+    if (!in_range(priv, c->n, c->len, 0))
+        return SVSM_CRYPTO_ERR_KEY;
+    if (wc_ecc_import_private_key_ex(priv, (word32)c->len, NULL, 0, &w->key, c->wc_curve) != 0)
+        return SVSM_CRYPTO_ERR_KEY;
+    return wc_ecc_set_rng(&w->key, &w->rng) == 0 ? 0 : SVSM_CRYPTO_ERR_INTERNAL;
+}
+
+/* Imports and fully validates a public key into `into`. */
+static int import_public(ecc_key *into, const curve_desc *c, const uint8_t *pub)
+{
+    if (!in_range(pub, c->p, c->len, 1) || !in_range(pub + c->len, c->p, c->len, 1))
+        return SVSM_CRYPTO_ERR_KEY;
+    if (wc_ecc_import_unsigned(into, pub, pub + c->len, NULL, c->wc_curve) != 0)
+        return SVSM_CRYPTO_ERR_KEY;
+    return wc_ecc_check_key(into) == 0 ? 0 : SVSM_CRYPTO_ERR_KEY;
+}
+
+static int export_public(ecc_key *key, const curve_desc *c, uint8_t *pub)
+{
+    word32 xl = (word32)c->len, yl = (word32)c->len;
+    if (wc_ecc_export_public_raw(key, pub, &xl, pub + c->len, &yl) != 0 || xl != c->len ||
+        yl != c->len)
+        return SVSM_CRYPTO_ERR_INTERNAL;
+    return 0;
+}
+
+static int sign_with(ecc_work *w, const curve_desc *c, const uint8_t *digest,
+                     size_t digest_len, const uint8_t *fixed_k, uint8_t *sig)
+{
+    if (fixed_k != NULL && wc_ecc_sign_set_k(fixed_k, (word32)c->len, &w->key) != 0)
+        return SVSM_CRYPTO_ERR_INTERNAL;
+    if (wc_ecc_sign_hash_ex(digest, (word32)digest_len, &w->rng, &w->key, &w->r, &w->s) != 0)
+        return SVSM_CRYPTO_ERR_INTERNAL;
+    if (mp_to_unsigned_bin_len(&w->r, sig, (int)c->len) != 0 ||
+        mp_to_unsigned_bin_len(&w->s, sig + c->len, (int)c->len) != 0)
+        return SVSM_CRYPTO_ERR_INTERNAL;
+    return 0;
+}
+
+static int verify_with(ecc_key *pub_key, ecc_work *w, const curve_desc *c,
+                       const uint8_t *digest, size_t digest_len, const uint8_t *sig)
+{
+    int verified = 0;
+    if (!in_range(sig, c->n, c->len, 0) || !in_range(sig + c->len, c->n, c->len, 0))
+        return SVSM_CRYPTO_ERR_AUTH;
+    if (mp_read_unsigned_bin(&w->r, sig, (word32)c->len) != 0 ||
+        mp_read_unsigned_bin(&w->s, sig + c->len, (word32)c->len) != 0)
+        return SVSM_CRYPTO_ERR_INTERNAL;
+    if (wc_ecc_verify_hash_ex(&w->r, &w->s, digest, (word32)digest_len, &verified, pub_key) != 0)
+        return SVSM_CRYPTO_ERR_AUTH;
+    return verified == 1 ? 0 : SVSM_CRYPTO_ERR_AUTH;
+}
+
+int ecdsa_sign_op(uint32_t curve, const uint8_t *priv, const uint8_t *digest,
+                  size_t digest_len, const uint8_t *fixed_k, uint8_t *sig)
+{
+    const curve_desc *c = curve_lookup(curve);
+    ecc_work w;
+    int ret = c ? work_begin(&w) : SVSM_CRYPTO_ERR_ARG;
+    if (ret == 0)
+        ret = import_private(&w, c, priv);
+    if (ret == 0)
+        ret = sign_with(&w, c, digest, digest_len, fixed_k, sig);
+    if (c)
+        work_end(&w);
+    return ret;
+}
+
+int ecdsa_verify_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
+                    size_t digest_len, const uint8_t *sig)
+{
+    const curve_desc *c = curve_lookup(curve);
+    ecc_work w;
+    int ret = c ? work_begin(&w) : SVSM_CRYPTO_ERR_ARG;
+    if (ret == 0)
+        ret = import_public(&w.peer, c, pub);
+    if (ret == 0)
+        ret = verify_with(&w.peer, &w, c, digest, digest_len, sig);
+    if (c)
+        work_end(&w);
+    return ret;
+}
+
+int ecdh_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
+{
+    const curve_desc *c = curve_lookup(curve);
+    ecc_work w;
+    word32 z_len = c ? (word32)c->len : 0;
+    int ret = c ? work_begin(&w) : SVSM_CRYPTO_ERR_ARG;
+    if (ret == 0)
+        ret = import_private(&w, c, priv);
+    if (ret == 0)
+        ret = import_public(&w.peer, c, peer_pub);
+    if (ret == 0 && (wc_ecc_shared_secret(&w.key, &w.peer, z, &z_len) != 0 || z_len != c->len))
+        ret = SVSM_CRYPTO_ERR_INTERNAL;
+    if (c)
+        work_end(&w);
+    return ret;
+}
+
+/* ---- Services ---------------------------------------------------------- */
+
+static int digest_len_ok(const uint8_t *digest, size_t digest_len)
+{
+    return digest != NULL && digest_len >= 1 && digest_len <= SVSM_CRYPTO_MAX_DIGEST_LEN;
+}
+
+/* Maps an op result to a service status. */
+#define SERVICE_RESULT(ret)                                                      \
+    do {                                                                         \
+        int r_ = (ret);                                                          \
+        if (r_ != 0)                                                             \
+            SERVICE_FAIL(r_ < 0 && r_ >= SVSM_CRYPTO_ERR_LIMIT ? r_ : SVSM_CRYPTO_ERR_INTERNAL); \
+        return SVSM_CRYPTO_OK;                                                   \
+    } while (0)
+
+svsm_crypto_status svsm_crypto_ecc_keygen(uint32_t curve, uint8_t *private_key,
+                                          size_t private_len, uint8_t *public_key,
+                                          size_t public_len)
+{
+    const curve_desc *c = curve_lookup(curve);
+    SERVICE_OUTPUTS(OUT(private_key, private_len), OUT(public_key, public_len));
+    SERVICE_ENTER();
+    if (c == NULL || private_key == NULL || private_len != c->len || public_key == NULL ||
+        public_len != 2 * c->len)
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+
+    ecc_work w;
+    uint8_t sig[2 * SVSM_CRYPTO_ECC_MAX_SCALAR_LEN];
+    word32 priv_len = (word32)c->len;
+    int ret = work_begin(&w);
+    if (ret == 0 && wc_ecc_make_key_ex(&w.rng, (int)c->len, &w.key, c->wc_curve) != 0)
+        ret = svc_operational() ? SVSM_CRYPTO_ERR_INTERNAL : SVSM_CRYPTO_ERR_ENTROPY;
+    if (ret == 0 && (wc_ecc_export_private_only(&w.key, private_key, &priv_len) != 0 ||
+                     priv_len != c->len))
+        ret = SVSM_CRYPTO_ERR_INTERNAL;
+    if (ret == 0)
+        ret = export_public(&w.key, c, public_key);
+    /* Pairwise consistency test (FIPS 140-3 IG 10.3.A): sign, then verify. */
+    if (ret == 0) {
+        ret = sign_with(&w, c, g_pct_digest, sizeof(g_pct_digest), NULL, sig);
+        if (ret == 0)
+            ret = import_public(&w.peer, c, public_key);
+        if (ret == 0)
+            ret = verify_with(&w.peer, &w, c, g_pct_digest, sizeof(g_pct_digest), sig);
+        if (ret != 0) {
+            module_enter_error();
+            ret = SVSM_CRYPTO_ERR_SELF_TEST;
+        }
+    }
+    work_end(&w);
+    svsm_secure_zero(sig, sizeof(sig));
+    SERVICE_RESULT(ret);
+}
+
+svsm_crypto_status svsm_crypto_ecc_public_key_validate(uint32_t curve,
+                                                       const uint8_t *public_key,
+                                                       size_t public_len)
+{
+    const curve_desc *c = curve_lookup(curve);
+    SERVICE_OUTPUTS(NO_OUTPUT);
+    SERVICE_ENTER();
+    if (c == NULL || public_key == NULL || public_len != 2 * c->len)
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    ecc_work w;
+    int ret = work_begin(&w);
+    if (ret == 0)
+        ret = import_public(&w.peer, c, public_key);
+    work_end(&w);
+    SERVICE_RESULT(ret);
+}
+
+svsm_crypto_status svsm_crypto_ecc_public_key_derive(uint32_t curve, const uint8_t *private_key,
+                                                     size_t private_len, uint8_t *public_key,
+                                                     size_t public_len)
+{
+    const curve_desc *c = curve_lookup(curve);
+    SERVICE_OUTPUTS(OUT(public_key, public_len));
+    SERVICE_ENTER();
+    if (c == NULL || private_key == NULL || private_len != c->len || public_key == NULL ||
+        public_len != 2 * c->len)
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    ecc_work w;
+    int ret = work_begin(&w);
+    if (ret == 0)
+        ret = import_private(&w, c, private_key);
+    if (ret == 0 && wc_ecc_make_pub(&w.key, NULL) != 0)
+        ret = SVSM_CRYPTO_ERR_INTERNAL;
+    if (ret == 0)
+        ret = export_public(&w.key, c, public_key);
+    work_end(&w);
+    SERVICE_RESULT(ret);
+}
+
+svsm_crypto_status svsm_crypto_ecdsa_sign_digest(uint32_t curve, const uint8_t *private_key,
+                                                 size_t private_len, const uint8_t *digest,
+                                                 size_t digest_len, uint8_t *signature,
+                                                 size_t signature_len)
+{
+    const curve_desc *c = curve_lookup(curve);
+    SERVICE_OUTPUTS(OUT(signature, signature_len));
+    SERVICE_ENTER();
+    if (c == NULL || private_key == NULL || private_len != c->len ||
+        !digest_len_ok(digest, digest_len) || signature == NULL ||
+        signature_len != 2 * c->len)
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    SERVICE_RESULT(ecdsa_sign_op(curve, private_key, digest, digest_len, NULL, signature));
+}
+
+svsm_crypto_status svsm_crypto_ecdsa_verify_digest(uint32_t curve, const uint8_t *public_key,
+                                                   size_t public_len, const uint8_t *digest,
+                                                   size_t digest_len, const uint8_t *signature,
+                                                   size_t signature_len)
+{
+    const curve_desc *c = curve_lookup(curve);
+    SERVICE_OUTPUTS(NO_OUTPUT);
+    SERVICE_ENTER();
+    if (c == NULL || public_key == NULL || public_len != 2 * c->len ||
+        !digest_len_ok(digest, digest_len) || signature == NULL ||
+        signature_len != 2 * c->len)
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    SERVICE_RESULT(ecdsa_verify_op(curve, public_key, digest, digest_len, signature));
+}
+
+svsm_crypto_status svsm_crypto_ecdh_shared_secret(uint32_t curve, const uint8_t *private_key,
+                                                  size_t private_len,
+                                                  const uint8_t *peer_public_key,
+                                                  size_t peer_public_len, uint8_t *shared_secret,
+                                                  size_t shared_secret_len)
+{
+    const curve_desc *c = curve_lookup(curve);
+    SERVICE_OUTPUTS(OUT(shared_secret, shared_secret_len));
+    SERVICE_ENTER();
+    if (c == NULL || private_key == NULL || private_len != c->len || peer_public_key == NULL ||
+        peer_public_len != 2 * c->len || shared_secret == NULL || shared_secret_len != c->len)
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    SERVICE_RESULT(ecdh_op(curve, private_key, peer_public_key, shared_secret));
+}

@@ -1,0 +1,153 @@
+/*
+ * module.c - the module's state machine and control services.
+ *
+ *   UNINITIALIZED --init--> SELF_TEST --all pass--> OPERATIONAL
+ *                               |                        |
+ *                               +--any failure--> ERROR <+-- health test or PCT failure
+ *
+ * ERROR is final until the module is reloaded: every cryptographic service
+ * then returns SVSM_CRYPTO_ERR_STATE with zeroed outputs, while the control
+ * services (state, self-test report, version, zeroize) keep working.
+ */
+#include "internal.h"
+
+#include <wolfssl/version.h>
+#include <wolfssl/wolfcrypt/cpuid.h>
+
+static uint32_t g_state = SVSM_CRYPTO_STATE_UNINITIALIZED;
+static svsm_crypto_callbacks g_callbacks;
+static svsm_crypto_self_test_result g_results[SVSM_CRYPTO_SELF_TEST_COUNT];
+
+#define SELF_TEST_KEY_(sym, key, name) key,
+#define SELF_TEST_NAME_(sym, key, name) name,
+static const char *const g_test_keys[] = { SVSM_CRYPTO_SELF_TEST_LIST(SELF_TEST_KEY_) };
+static const char *const g_test_names[] = { SVSM_CRYPTO_SELF_TEST_LIST(SELF_TEST_NAME_) };
+
+uint64_t module_timestamp(void)
+{
+    return g_callbacks.timestamp ? g_callbacks.timestamp(g_callbacks.context) : 0;
+}
+
+int entropy_source_read(uint8_t *out, size_t len)
+{
+    if (g_callbacks.get_noise == NULL)
+        return -1;
+    return g_callbacks.get_noise(g_callbacks.context, out, len) == 0 ? 0 : -1;
+}
+
+void module_enter_error(void)
+{
+    g_state = SVSM_CRYPTO_STATE_ERROR;
+    module_drbg_zeroize();
+    entropy_zeroize();
+}
+
+int svc_operational(void)
+{
+    return g_state == SVSM_CRYPTO_STATE_OPERATIONAL;
+}
+
+svsm_crypto_status svc_fail(svsm_crypto_status status, const svc_out *outs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (outs[i].ptr != NULL && outs[i].len != 0)
+            svsm_secure_zero(outs[i].ptr, outs[i].len);
+    }
+    return status;
+}
+
+static void cpuid_leaf(uint32_t leaf, uint32_t sub, uint32_t regs[4])
+{
+    __asm__ __volatile__("cpuid"
+                         : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
+                         : "a"(leaf), "c"(sub));
+}
+
+/*
+ * wolfCrypt selects its wide AES-GCM code on VAES alone, but that code also
+ * needs VPCLMULQDQ (QEMU 7.2 TCG reports VAES without it), and its AES-NI GCM
+ * code needs PCLMULQDQ. Take away what the CPU cannot back before any
+ * algorithm reads the flags.
+ */
+static void cpu_dispatch(void)
+{
+    uint32_t leaf1[4], leaf7[4] = { 0, 0, 0, 0 }, max[4];
+    cpuid_flags_t flags = cpuid_get_flags();
+
+    cpuid_leaf(0, 0, max);
+    cpuid_leaf(1, 0, leaf1);
+    if (max[0] >= 7)
+        cpuid_leaf(7, 0, leaf7);
+    if (!(leaf7[2] & (1u << 10))) /* VPCLMULQDQ */
+        flags &= ~(cpuid_flags_t)CPUID_VAES;
+    if (!(leaf1[2] & (1u << 1))) /* PCLMULQDQ */
+        flags &= ~(cpuid_flags_t)(CPUID_AESNI | CPUID_VAES);
+    cpuid_select_flags(flags);
+}
+
+svsm_crypto_status svsm_crypto_init(const svsm_crypto_callbacks *callbacks)
+{
+    if (g_state != SVSM_CRYPTO_STATE_UNINITIALIZED)
+        return SVSM_CRYPTO_ERR_ALREADY;
+    if (callbacks == NULL || callbacks->get_noise == NULL)
+        return SVSM_CRYPTO_ERR_ARG;
+    g_callbacks = *callbacks;
+    g_state = SVSM_CRYPTO_STATE_SELF_TEST;
+    cpu_dispatch();
+
+    if (self_tests_run(g_results) != 0) {
+        module_enter_error();
+        return SVSM_CRYPTO_ERR_SELF_TEST;
+    }
+    if (module_drbg_instantiate() != 0) {
+        module_enter_error();
+        return SVSM_CRYPTO_ERR_ENTROPY;
+    }
+    g_state = SVSM_CRYPTO_STATE_OPERATIONAL;
+    return SVSM_CRYPTO_OK;
+}
+
+uint32_t svsm_crypto_state(void)
+{
+    return g_state;
+}
+
+int32_t svsm_crypto_failed_self_test(void)
+{
+    for (uint32_t i = 0; i < SVSM_CRYPTO_SELF_TEST_COUNT; i++) {
+        if (g_results[i].outcome == SVSM_CRYPTO_TEST_FAILED)
+            return (int32_t)i;
+    }
+    return -1;
+}
+
+svsm_crypto_status svsm_crypto_self_test_result_get(uint32_t id,
+                                                    svsm_crypto_self_test_result *out)
+{
+    if (out == NULL || id >= SVSM_CRYPTO_SELF_TEST_COUNT)
+        return SVSM_CRYPTO_ERR_ARG;
+    *out = g_results[id];
+    out->id = id;
+    return SVSM_CRYPTO_OK;
+}
+
+const char *svsm_crypto_self_test_key(uint32_t id)
+{
+    return id < SVSM_CRYPTO_SELF_TEST_COUNT ? g_test_keys[id] : NULL;
+}
+
+const char *svsm_crypto_self_test_name(uint32_t id)
+{
+    return id < SVSM_CRYPTO_SELF_TEST_COUNT ? g_test_names[id] : NULL;
+}
+
+const char *svsm_crypto_version(void)
+{
+    return SVSM_CRYPTO_MODULE_NAME_VERSION " (wolfCrypt " LIBWOLFSSL_VERSION_STRING ")";
+}
+
+void svsm_crypto_zeroize(void)
+{
+    module_drbg_zeroize();
+    entropy_zeroize();
+}

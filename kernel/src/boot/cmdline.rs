@@ -1,0 +1,94 @@
+//! Kernel command-line options.
+//!
+//! Syntax: whitespace-separated `key=value` words. Recognised keys:
+//!
+//! * `log=off|error|warn|info|debug|trace`: console log level (default info).
+//! * `test=exception|pagefault|panic|stack-overflow`: test-only hooks that
+//!   deliberately fail *after* boot setup is complete, so tests can check the
+//!   fatal-error reports and the Fault exit status.
+//!
+//! Unknown words and bad values are reported as warnings and otherwise ignored:
+//! a typo must not stop a boot, but it must not go unnoticed either.
+
+use log::LevelFilter;
+
+/// Deliberate failures, for tests of the fatal paths.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestHook {
+    /// Executes `ud2`: #UD, vector 6.
+    Exception,
+    /// Reads the unmapped null page: #PF, vector 14, CR2 = 0.
+    PageFault,
+    /// Calls `panic!`.
+    Panic,
+    /// Recurses until the boot stack's guard page is hit: #PF while pushing
+    /// the exception frame, so #DF on its IST stack.
+    StackOverflow,
+}
+
+impl TestHook {
+    const ALL: [(&'static str, TestHook); 4] = [
+        ("exception", TestHook::Exception),
+        ("pagefault", TestHook::PageFault),
+        ("panic", TestHook::Panic),
+        ("stack-overflow", TestHook::StackOverflow),
+    ];
+}
+
+const LEVELS: [(&str, LevelFilter); 6] = [
+    ("off", LevelFilter::Off),
+    ("error", LevelFilter::Error),
+    ("warn", LevelFilter::Warn),
+    ("info", LevelFilter::Info),
+    ("debug", LevelFilter::Debug),
+    ("trace", LevelFilter::Trace),
+];
+
+/// A word of the command line that was not understood.
+#[derive(Clone, Copy, Debug)]
+pub struct Unrecognised<'a>(pub &'a [u8]);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub log_level: LevelFilter,
+    pub test: Option<TestHook>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            log_level: LevelFilter::Info,
+            test: None,
+        }
+    }
+}
+
+fn lookup<T: Copy>(table: &[(&str, T)], value: &[u8]) -> Option<T> {
+    table
+        .iter()
+        .find(|(name, _)| name.as_bytes() == value)
+        .map(|&(_, v)| v)
+}
+
+impl Options {
+    /// Parses `cmdline`; `on_unrecognised` is called for each word ignored.
+    pub fn parse<'a>(cmdline: &'a [u8], mut on_unrecognised: impl FnMut(Unrecognised<'a>)) -> Self {
+        let mut options = Self::default();
+        for word in cmdline
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty())
+        {
+            let mut kv = word.splitn(2, |&b| b == b'=');
+            let (key, value) = (kv.next().unwrap_or_default(), kv.next());
+            let understood = match (key, value) {
+                (b"log", Some(v)) => lookup(&LEVELS, v).map(|l| options.log_level = l),
+                (b"test", Some(v)) => lookup(&TestHook::ALL, v).map(|t| options.test = Some(t)),
+                _ => None,
+            };
+            if understood.is_none() {
+                on_unrecognised(Unrecognised(word));
+            }
+        }
+        options
+    }
+}

@@ -1,0 +1,11 @@
+//! Everything between "QEMU jumps to us" and "Rust owns the machine".
+//!
+//! * [`pvh`]: the ELF note that makes the image PVH-bootable and the 32-bit
+//!   trampoline that turns protected mode into long mode.
+//! * [`start_info`]: validation and copying of the `hvm_start_info` block the
+//!   loader hands over (memory map, command line).
+//! * [`cmdline`]: the kernel's command-line options.
+
+pub mod cmdline;
+pub mod pvh;
+pub mod start_info;

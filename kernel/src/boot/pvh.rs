@@ -1,0 +1,189 @@
+//! PVH entry: ELF note plus the 32-bit trampoline.
+//!
+//! QEMU (and Xen) boot an ELF image directly when it carries a
+//! `XEN_ELFNOTE_PHYS32_ENTRY` note: name "Xen", type 18, a 4-byte physical entry
+//! address. Entry happens in 32-bit protected mode with paging off, flat
+//! segments, and `%ebx` holding the physical address of `hvm_start_info`. No
+//! stack is provided.
+//!
+//! The trampoline does the least that lets Rust run:
+//! 1. reads the TSC first, so boot time can be measured from the very first
+//!    kernel instruction;
+//! 2. checks that the CPU has long mode and NX (the kernel's W^X mapping needs
+//!    NX); if not, it says so on COM1 and exits QEMU with the Fault status;
+//! 3. zeroes `.bss` and paints the boot stack with [`STACK_PAINT`] so the
+//!    high-water mark can be measured later;
+//! 4. identity-maps the first 4 GiB with 2 MiB pages, enables PAE, long mode,
+//!    NX and write protection, and far-jumps into 64-bit code;
+//! 5. calls [`crate::kernel_main`] with the start-info address as argument.
+//!
+//! The temporary tables live in `.bss` and are abandoned once
+//! [`crate::mm::paging`] installs the kernel's real page tables.
+
+use core::arch::global_asm;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use crate::exit::KernelOutcome;
+use crate::mm::stack::{BOOT_STACK, BOOT_STACK_SIZE, GUARD_SIZE, STACK_PAINT};
+
+/// TSC value of the kernel's first instruction, written by the trampoline.
+/// Kept in `.data` (not `.bss`) because `.bss` is zeroed after the store.
+#[unsafe(link_section = ".data.boot_tsc")]
+static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
+
+/// TSC at the first kernel instruction.
+pub fn boot_tsc() -> u64 {
+    BOOT_TSC.load(Ordering::Relaxed)
+}
+
+global_asm!(
+    // ---- PVH ELF note ------------------------------------------------------
+    r#"
+    .pushsection .note.pvh, "a", @note
+    .p2align 2
+    .long 4                 /* namesz: "Xen\0" */
+    .long 4                 /* descsz: 32-bit entry address */
+    .long 18                /* XEN_ELFNOTE_PHYS32_ENTRY */
+    .asciz "Xen"
+    .p2align 2
+    .long pvh_entry
+    .p2align 2
+    .popsection
+    "#,
+    // ---- Boot GDT: null, 64-bit code (0x08), data (0x10) -------------------
+    r#"
+    .pushsection .rodata.boot_gdt, "a", @progbits
+    .p2align 3
+    .Lboot_gdt:
+    .quad 0
+    .quad 0x00af9a000000ffff
+    .quad 0x00cf92000000ffff
+    .Lboot_gdt_ptr:
+    .word .Lboot_gdt_ptr - .Lboot_gdt - 1
+    .long .Lboot_gdt
+    .Lno_long_mode_msg:
+    .asciz "svsm: FATAL: CPU lacks long mode or NX; cannot boot\r\n"
+    .popsection
+    "#,
+    // ---- Temporary page tables: PML4, PDPT, 4 PDs (first 4 GiB) -----------
+    r#"
+    .pushsection .bss.boot_page_tables, "aw", @nobits
+    .p2align 12
+    .Lboot_pml4: .skip 4096
+    .Lboot_pdpt: .skip 4096
+    .Lboot_pd:   .skip 4096 * 4
+    .popsection
+    "#,
+    // ---- 32-bit entry ------------------------------------------------------
+    r#"
+    .pushsection .text.pvh_entry, "ax", @progbits
+    .code32
+    .global pvh_entry
+    pvh_entry:
+    rdtsc
+    movl %eax, {boot_tsc}
+    movl %edx, {boot_tsc} + 4
+    cli
+    cld
+    movl %ebx, %esi                 /* hvm_start_info, kept for Rust */
+
+    movl $0x80000000, %eax
+    cpuid
+    cmpl $0x80000001, %eax
+    jb .Lno_long_mode
+    movl $0x80000001, %eax
+    cpuid
+    btl $29, %edx                   /* LM */
+    jnc .Lno_long_mode
+    btl $20, %edx                   /* NX */
+    jnc .Lno_long_mode
+
+    movl $__bss_start, %edi
+    movl $__bss_end, %ecx
+    subl %edi, %ecx
+    xorl %eax, %eax
+    rep stosb
+
+    movl ${boot_stack} + {guard}, %edi
+    movl ${stack_dwords}, %ecx
+    movl ${paint}, %eax
+    rep stosl
+
+    movl $.Lboot_pdpt + 3, %eax     /* present | writable */
+    movl %eax, .Lboot_pml4
+    movl $.Lboot_pd + 3, %eax
+    xorl %ecx, %ecx
+    1:
+    movl %eax, .Lboot_pdpt(,%ecx,8)
+    addl $4096, %eax
+    incl %ecx
+    cmpl $4, %ecx
+    jb 1b
+    movl $0x83, %eax                /* present | writable | 2 MiB page */
+    xorl %ecx, %ecx
+    2:
+    movl %eax, .Lboot_pd(,%ecx,8)
+    addl $0x200000, %eax
+    incl %ecx
+    cmpl $2048, %ecx
+    jb 2b
+
+    movl %cr4, %eax
+    orl $0x20, %eax                 /* PAE */
+    movl %eax, %cr4
+    movl $.Lboot_pml4, %eax
+    movl %eax, %cr3
+    movl $0xc0000080, %ecx          /* EFER */
+    rdmsr
+    orl $0x900, %eax                /* LME | NXE */
+    wrmsr
+    movl %cr0, %eax
+    orl $0x80010001, %eax           /* PG | WP | PE */
+    movl %eax, %cr0
+
+    lgdt .Lboot_gdt_ptr
+    ljmpl $0x08, $.Llong_mode
+
+    .Lno_long_mode:
+    movl $.Lno_long_mode_msg, %esi
+    movw $0x3f8, %dx
+    3:
+    movb (%esi), %al
+    testb %al, %al
+    jz 4f
+    outb %al, %dx
+    incl %esi
+    jmp 3b
+    4:
+    movw $0xf4, %dx
+    movl ${fault}, %eax
+    outl %eax, %dx
+    5:
+    hlt
+    jmp 5b
+
+    .code64
+    .Llong_mode:
+    movw $0x10, %ax
+    movw %ax, %ds
+    movw %ax, %es
+    movw %ax, %ss
+    movw %ax, %fs
+    movw %ax, %gs
+    movq ${boot_stack} + {guard} + {stack_size}, %rsp
+    xorl %ebp, %ebp
+    movl %esi, %edi
+    call {main}
+    ud2
+    .popsection
+    "#,
+    boot_tsc = sym BOOT_TSC,
+    boot_stack = sym BOOT_STACK,
+    guard = const GUARD_SIZE,
+    stack_size = const BOOT_STACK_SIZE,
+    stack_dwords = const BOOT_STACK_SIZE / 4,
+    paint = const STACK_PAINT,
+    fault = const KernelOutcome::Fault as u32,
+    main = sym crate::kernel_main,
+    options(att_syntax)
+);

@@ -1,0 +1,125 @@
+//! Serial console on COM1, and the `log` backend on top of it.
+//!
+//! Normal output goes through [`log`], serialised by a spin lock. The fatal
+//! paths (exceptions, panics) must not depend on that lock: the failure may
+//! have happened while it was held. They use [`emergency_write`], which drives
+//! the UART directly. Port I/O to the UART has no state beyond the device
+//! itself, so a second writer at worst interleaves characters.
+//!
+//! Markers that scripts look for (`SVSM ready`) are written with
+//! [`write_marker`], unprefixed and independent of the log level.
+
+use core::fmt::{self, Write};
+
+use log::{LevelFilter, Log, Metadata, Record};
+use spin::Mutex;
+use x86_64::instructions::port::Port;
+
+use crate::cpu::tsc;
+
+const COM1: u16 = 0x3f8;
+/// Bound on polls of the transmit-empty bit per byte, so a missing or wedged
+/// UART costs time but never hangs the kernel.
+const TX_SPIN_LIMIT: u32 = 100_000;
+
+struct Uart {
+    base: u16,
+}
+
+impl Uart {
+    fn out(&self, offset: u16, value: u8) {
+        // SAFETY: COM1's registers are I/O ports owned by this driver; writing
+        // them has no effect on memory.
+        unsafe { Port::new(self.base + offset).write(value) }
+    }
+
+    fn inb(&self, offset: u16) -> u8 {
+        // SAFETY: as in `out`; reading the line-status register has no side
+        // effects on memory.
+        unsafe { Port::new(self.base + offset).read() }
+    }
+
+    /// 115200 baud, 8N1, FIFOs on, UART interrupts off.
+    fn init(&self) {
+        self.out(1, 0x00); // IER: no interrupts
+        self.out(3, 0x80); // LCR: DLAB on
+        self.out(0, 0x01); // divisor low: 115200 baud
+        self.out(1, 0x00); // divisor high
+        self.out(3, 0x03); // LCR: 8 bits, no parity, 1 stop, DLAB off
+        self.out(2, 0xc7); // FCR: enable and clear FIFOs
+        self.out(4, 0x03); // MCR: DTR, RTS
+    }
+
+    fn put(&self, byte: u8) {
+        for _ in 0..TX_SPIN_LIMIT {
+            if self.inb(5) & 0x20 != 0 {
+                break;
+            }
+            core::hint::spin_loop();
+        }
+        self.out(0, byte);
+    }
+}
+
+impl Write for Uart {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for byte in s.bytes() {
+            if byte == b'\n' {
+                self.put(b'\r');
+            }
+            self.put(byte);
+        }
+        Ok(())
+    }
+}
+
+static CONSOLE: Mutex<Uart> = Mutex::new(Uart { base: COM1 });
+
+struct Logger;
+
+impl Log for Logger {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        metadata.level() <= log::max_level()
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let mut uart = CONSOLE.lock();
+        let _ = match tsc::since_boot_us() {
+            Some(us) => write!(uart, "[{:>4}.{:03} ms] ", us / 1000, us % 1000),
+            None => write!(uart, "[          ] "),
+        };
+        let _ = writeln!(uart, "{:<5} {}", record.level(), record.args());
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: Logger = Logger;
+
+/// Initialises COM1 and installs the logger at `Info`.
+pub fn init() {
+    CONSOLE.lock().init();
+    // Fails only if a logger is already installed, which then stays in use.
+    let _ = log::set_logger(&LOGGER);
+    log::set_max_level(LevelFilter::Info);
+}
+
+/// Sets the log level (from the command line).
+pub fn set_level(level: LevelFilter) {
+    log::set_max_level(level);
+}
+
+/// Writes a line that scripts match on, regardless of the log level.
+pub fn write_marker(args: fmt::Arguments<'_>) {
+    let mut uart = CONSOLE.lock();
+    let _ = uart.write_fmt(args);
+    let _ = uart.write_str("\n");
+}
+
+/// Writes without taking the console lock. For the fatal paths only.
+pub fn emergency_write(args: fmt::Arguments<'_>) {
+    let _ = Uart { base: COM1 }.write_fmt(args);
+}

@@ -1,0 +1,246 @@
+//! CPU exceptions: entry stubs and the fatal report.
+//!
+//! Every exception is fatal in this kernel: it runs no guest yet and has no
+//! recoverable faults (no demand paging, no lazy FPU), so the right response to
+//! any exception is a precise report and a Fault exit, never a return.
+//!
+//! [`EXCEPTIONS`] is the single description of vectors 0-31: name, whether the
+//! CPU pushes an error code, and which IST stack it runs on. The assembly stubs
+//! are generated from it: one 16-byte stub per vector pushes a zero in place of
+//! a missing error code, then the vector number, and jumps to a common path
+//! that saves the general-purpose registers and calls [`exception_report`] with
+//! a pointer to the resulting [`ExceptionFrame`].
+
+use core::arch::global_asm;
+
+use x86_64::VirtAddr;
+use x86_64::registers::control::Cr2;
+
+use super::gdt::IstSlot;
+use crate::console::emergency_write;
+use crate::fatal;
+
+pub struct ExceptionInfo {
+    pub mnemonic: &'static str,
+    pub name: &'static str,
+    pub has_error_code: bool,
+    pub ist: Option<IstSlot>,
+}
+
+const fn exc(mnemonic: &'static str, name: &'static str, has_error_code: bool) -> ExceptionInfo {
+    ExceptionInfo {
+        mnemonic,
+        name,
+        has_error_code,
+        ist: None,
+    }
+}
+
+const fn exc_ist(
+    mnemonic: &'static str,
+    name: &'static str,
+    err: bool,
+    ist: IstSlot,
+) -> ExceptionInfo {
+    ExceptionInfo {
+        mnemonic,
+        name,
+        has_error_code: err,
+        ist: Some(ist),
+    }
+}
+
+pub const EXCEPTIONS: [ExceptionInfo; 32] = [
+    exc("#DE", "Divide Error", false),
+    exc("#DB", "Debug", false),
+    exc_ist("NMI", "Non-Maskable Interrupt", false, IstSlot::Nmi),
+    exc("#BP", "Breakpoint", false),
+    exc("#OF", "Overflow", false),
+    exc("#BR", "BOUND Range Exceeded", false),
+    exc("#UD", "Invalid Opcode", false),
+    exc("#NM", "Device Not Available", false),
+    exc_ist("#DF", "Double Fault", true, IstSlot::DoubleFault),
+    exc("-", "Coprocessor Segment Overrun (reserved)", false),
+    exc("#TS", "Invalid TSS", true),
+    exc("#NP", "Segment Not Present", true),
+    exc("#SS", "Stack-Segment Fault", true),
+    exc("#GP", "General Protection", true),
+    exc("#PF", "Page Fault", true),
+    exc("-", "Reserved", false),
+    exc("#MF", "x87 Floating-Point Error", false),
+    exc("#AC", "Alignment Check", true),
+    exc_ist("#MC", "Machine Check", false, IstSlot::MachineCheck),
+    exc("#XM", "SIMD Floating-Point Exception", false),
+    exc("#VE", "Virtualization Exception", false),
+    exc("#CP", "Control Protection", true),
+    exc("-", "Reserved", false),
+    exc("-", "Reserved", false),
+    exc("-", "Reserved", false),
+    exc("-", "Reserved", false),
+    exc("-", "Reserved", false),
+    exc("-", "Reserved", false),
+    exc("#HV", "Hypervisor Injection", false),
+    exc("#VC", "VMM Communication", true),
+    exc("#SX", "Security Exception", true),
+    exc("-", "Reserved", false),
+];
+
+/// Bit `v` set if the CPU pushes an error code for vector `v`.
+const ERROR_CODE_MASK: u32 = {
+    let mut mask = 0;
+    let mut v = 0;
+    while v < EXCEPTIONS.len() {
+        if EXCEPTIONS[v].has_error_code {
+            mask |= 1 << v;
+        }
+        v += 1;
+    }
+    mask
+};
+
+const STUB_SIZE: usize = 16;
+
+global_asm!(
+    r#"
+    .pushsection .text.exception_stubs, "ax", @progbits
+    .p2align 4
+    .global svsm_exception_stubs
+    svsm_exception_stubs:
+    .irp vector, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
+    .Lstub_\vector:
+    .if (({mask} >> \vector) & 1) == 0
+    pushq $0
+    .endif
+    pushq $\vector
+    jmp .Lexception_common
+    .fill {stub} - (. - .Lstub_\vector), 1, 0xcc
+    .endr
+
+    .Lexception_common:
+    cld
+    pushq %rax
+    pushq %rbx
+    pushq %rcx
+    pushq %rdx
+    pushq %rsi
+    pushq %rdi
+    pushq %rbp
+    pushq %r8
+    pushq %r9
+    pushq %r10
+    pushq %r11
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    movq %rsp, %rdi
+    andq $-16, %rsp
+    call {report}
+    ud2
+    .popsection
+    "#,
+    mask = const ERROR_CODE_MASK,
+    stub = const STUB_SIZE,
+    report = sym exception_report,
+    options(att_syntax)
+);
+
+unsafe extern "C" {
+    static svsm_exception_stubs: u8;
+}
+
+/// Entry stub for `vector`.
+pub fn stub_address(vector: usize) -> VirtAddr {
+    VirtAddr::new(&raw const svsm_exception_stubs as u64 + (vector * STUB_SIZE) as u64)
+}
+
+/// The stack as the common stub leaves it: saved registers, then what the
+/// stub pushed, then what the CPU pushed.
+#[repr(C)]
+pub struct ExceptionFrame {
+    r15: u64,
+    r14: u64,
+    r13: u64,
+    r12: u64,
+    r11: u64,
+    r10: u64,
+    r9: u64,
+    r8: u64,
+    rbp: u64,
+    rdi: u64,
+    rsi: u64,
+    rdx: u64,
+    rcx: u64,
+    rbx: u64,
+    rax: u64,
+    vector: u64,
+    error_code: u64,
+    rip: u64,
+    cs: u64,
+    rflags: u64,
+    rsp: u64,
+    ss: u64,
+}
+
+const PF_ERROR_BITS: [(u64, &str, &str); 5] = [
+    (1 << 0, "protection-violation", "not-present"),
+    (1 << 1, "write", "read"),
+    (1 << 2, "user", "supervisor"),
+    (1 << 3, "reserved-bit", ""),
+    (1 << 4, "instruction-fetch", ""),
+];
+
+extern "C" fn exception_report(frame: &ExceptionFrame) -> ! {
+    fatal::enter("exception");
+    let info = EXCEPTIONS.get(frame.vector as usize);
+    let (mnemonic, name) = info.map_or(("?", "?"), |i| (i.mnemonic, i.name));
+    emergency_write(format_args!(
+        "\nsvsm: FATAL CPU exception: vector {} {} ({})\n",
+        frame.vector, mnemonic, name
+    ));
+    if info.is_some_and(|i| i.has_error_code) {
+        emergency_write(format_args!("  error code {:#x}\n", frame.error_code));
+    } else {
+        emergency_write(format_args!("  error code (none for this vector)\n"));
+    }
+    emergency_write(format_args!(
+        "  RIP {:#018x}  CS {:#06x}  RFLAGS {:#010x}\n  RSP {:#018x}  SS {:#06x}\n",
+        frame.rip, frame.cs, frame.rflags, frame.rsp, frame.ss
+    ));
+    if frame.vector == 14 {
+        emergency_write(format_args!("  CR2 {:#018x} (", Cr2::read_raw()));
+        for (bit, set, clear) in PF_ERROR_BITS {
+            let word = if frame.error_code & bit != 0 {
+                set
+            } else {
+                clear
+            };
+            if !word.is_empty() {
+                emergency_write(format_args!(" {word}"));
+            }
+        }
+        emergency_write(format_args!(" )\n"));
+    }
+    let regs = [
+        ("RAX", frame.rax),
+        ("RBX", frame.rbx),
+        ("RCX", frame.rcx),
+        ("RDX", frame.rdx),
+        ("RSI", frame.rsi),
+        ("RDI", frame.rdi),
+        ("RBP", frame.rbp),
+        ("R8 ", frame.r8),
+        ("R9 ", frame.r9),
+        ("R10", frame.r10),
+        ("R11", frame.r11),
+        ("R12", frame.r12),
+        ("R13", frame.r13),
+        ("R14", frame.r14),
+        ("R15", frame.r15),
+    ];
+    for (i, (name, value)) in regs.iter().enumerate() {
+        let end = if i % 3 == 2 { "\n" } else { "  " };
+        emergency_write(format_args!("  {name} {value:#018x}{end}"));
+    }
+    fatal::finish()
+}

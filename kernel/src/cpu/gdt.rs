@@ -1,0 +1,69 @@
+//! GDT and TSS.
+//!
+//! Long mode ignores most of the GDT; the kernel needs it for a 64-bit code
+//! segment and for the TSS, whose only job here is the Interrupt Stack Table:
+//! double fault, NMI and machine check switch to their own stacks (each with a
+//! guard page, see [`crate::mm::stack`]), so they are reported even when the
+//! current stack is exhausted or corrupt.
+//!
+//! Selector layout matches the trampoline's boot GDT (code 0x08, data 0x10),
+//! so reloading is a no-op for the segments already in use.
+
+use spin::Once;
+use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
+use x86_64::instructions::tables::load_tss;
+use x86_64::registers::segmentation::SegmentSelector;
+use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable};
+use x86_64::structures::tss::TaskStateSegment;
+
+use crate::mm::stack::{DOUBLE_FAULT_STACK, MACHINE_CHECK_STACK, NMI_STACK};
+
+/// IST slots (0-based, as in [`TaskStateSegment::interrupt_stack_table`]).
+#[derive(Clone, Copy, Debug)]
+#[repr(u8)]
+pub enum IstSlot {
+    DoubleFault = 0,
+    Nmi = 1,
+    MachineCheck = 2,
+}
+
+static TSS: Once<TaskStateSegment> = Once::new();
+static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
+
+#[derive(Clone, Copy)]
+pub struct Selectors {
+    pub code: SegmentSelector,
+    pub data: SegmentSelector,
+    pub tss: SegmentSelector,
+}
+
+/// Loads the kernel GDT and TSS. Returns the selectors in use.
+pub fn init() -> Selectors {
+    let tss = TSS.call_once(|| {
+        let mut tss = TaskStateSegment::new();
+        tss.interrupt_stack_table[IstSlot::DoubleFault as usize] = DOUBLE_FAULT_STACK.top();
+        tss.interrupt_stack_table[IstSlot::Nmi as usize] = NMI_STACK.top();
+        tss.interrupt_stack_table[IstSlot::MachineCheck as usize] = MACHINE_CHECK_STACK.top();
+        tss
+    });
+    let (gdt, selectors) = GDT.call_once(|| {
+        let mut gdt = GlobalDescriptorTable::new();
+        let code = gdt.append(Descriptor::kernel_code_segment());
+        let data = gdt.append(Descriptor::kernel_data_segment());
+        let tss = gdt.append(Descriptor::tss_segment(tss));
+        (gdt, Selectors { code, data, tss })
+    });
+    gdt.load();
+    // SAFETY: the selectors index descriptors of the GDT just loaded, which is
+    // 'static; the code selector is a 64-bit code segment and the data
+    // selector a writable data segment, and the TSS descriptor refers to a
+    // 'static TSS that has not been loaded before (Once).
+    unsafe {
+        CS::set_reg(selectors.code);
+        SS::set_reg(selectors.data);
+        DS::set_reg(selectors.data);
+        ES::set_reg(selectors.data);
+        load_tss(selectors.tss);
+    }
+    *selectors
+}

@@ -1,0 +1,124 @@
+//! Time: TSC timestamps and the TSC frequency.
+//!
+//! The TSC is read at the kernel's first instruction by the trampoline
+//! ([`crate::boot::pvh::boot_tsc`]); all boot timings are relative to it.
+//!
+//! The frequency comes from CPUID leaf 0x15 (crystal ratio) when it is fully
+//! populated, else leaf 0x16 (base frequency in MHz), else a 10 ms measurement
+//! against PIT channel 2. A result outside 100 MHz..20 GHz is rejected as
+//! implausible; timestamps are then printed without a time unit. The PIT wait
+//! is bounded by a TSC tick budget, so a missing PIT cannot hang the boot.
+
+use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use x86_64::instructions::port::Port;
+
+use super::features::{Feature, cpuid, get as features};
+use crate::boot::pvh::boot_tsc;
+
+/// TSC frequency in Hz; 0 while unknown.
+static TSC_HZ: AtomicU64 = AtomicU64::new(0);
+
+#[derive(Clone, Copy, Debug)]
+pub enum FrequencySource {
+    CpuidCrystal,
+    CpuidBaseFrequency,
+    PitCalibration,
+}
+
+impl fmt::Display for FrequencySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::CpuidCrystal => "CPUID 0x15",
+            Self::CpuidBaseFrequency => "CPUID 0x16",
+            Self::PitCalibration => "PIT calibration",
+        })
+    }
+}
+
+/// Current TSC value.
+pub fn now() -> u64 {
+    // SAFETY: RDTSC has no memory effects; CR4.TSD only restricts user mode.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}
+
+/// Determines the TSC frequency. Returns it with its source, or `None`.
+pub fn init() -> Option<(u64, FrequencySource)> {
+    if !features().has(Feature::Tsc) {
+        return None;
+    }
+    let (hz, source) =
+        from_cpuid().or_else(|| Some((calibrate_with_pit()?, FrequencySource::PitCalibration)))?;
+    if !(100_000_000..=20_000_000_000).contains(&hz) {
+        return None;
+    }
+    TSC_HZ.store(hz, Ordering::Relaxed);
+    Some((hz, source))
+}
+
+fn from_cpuid() -> Option<(u64, FrequencySource)> {
+    let leaf15 = cpuid(0x15, 0);
+    if leaf15.eax != 0 && leaf15.ebx != 0 && leaf15.ecx != 0 {
+        let hz = u64::from(leaf15.ecx) * u64::from(leaf15.ebx) / u64::from(leaf15.eax);
+        return Some((hz, FrequencySource::CpuidCrystal));
+    }
+    let base_mhz = cpuid(0x16, 0).eax & 0xffff;
+    (base_mhz != 0).then(|| {
+        (
+            u64::from(base_mhz) * 1_000_000,
+            FrequencySource::CpuidBaseFrequency,
+        )
+    })
+}
+
+const PIT_HZ: u64 = 1_193_182;
+/// 10 ms worth of PIT ticks.
+const PIT_COUNT: u16 = (PIT_HZ / 100) as u16;
+/// Give up after this many TSC ticks (several seconds at any plausible rate).
+const PIT_TSC_BUDGET: u64 = 1 << 34;
+
+/// Counts TSC ticks across a 10 ms one-shot of PIT channel 2.
+fn calibrate_with_pit() -> Option<u64> {
+    let mut gate = Port::<u8>::new(0x61);
+    let mut command = Port::<u8>::new(0x43);
+    let mut channel2 = Port::<u8>::new(0x42);
+    // SAFETY: ports 0x61/0x43/0x42 are the PIT and its gate; programming
+    // channel 2 (speaker channel, speaker output kept off) affects no memory
+    // and nothing else in the kernel uses the PIT.
+    let (start, end) = unsafe {
+        let g = gate.read();
+        gate.write((g & !0x02) | 0x01); // gate on, speaker off
+        command.write(0xb0); // channel 2, lobyte/hibyte, mode 0, binary
+        channel2.write(PIT_COUNT as u8);
+        channel2.write((PIT_COUNT >> 8) as u8);
+        let start = now();
+        let mut end = start;
+        while gate.read() & 0x20 == 0 {
+            end = now();
+            if end.saturating_sub(start) > PIT_TSC_BUDGET {
+                return None;
+            }
+        }
+        (start, end)
+    };
+    Some(end.saturating_sub(start) * PIT_HZ / u64::from(PIT_COUNT))
+}
+
+/// TSC frequency in Hz, if known.
+pub fn frequency() -> Option<u64> {
+    match TSC_HZ.load(Ordering::Relaxed) {
+        0 => None,
+        hz => Some(hz),
+    }
+}
+
+/// Converts a tick count to microseconds, if the frequency is known.
+pub fn ticks_to_us(ticks: u64) -> Option<u64> {
+    frequency().map(|hz| (u128::from(ticks) * 1_000_000 / u128::from(hz)) as u64)
+}
+
+/// Microseconds since the kernel's first instruction.
+pub fn since_boot_us() -> Option<u64> {
+    ticks_to_us(now().wrapping_sub(boot_tsc()))
+}

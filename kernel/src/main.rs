@@ -1,0 +1,269 @@
+//! SVSM kernel.
+//!
+//! This file is the boot sequence, top to bottom. Each step either completes or
+//! returns a [`KernelError`], which ends the VM with the Fault status; CPU
+//! exceptions and panics end it the same way (see [`fatal`]). The order
+//! matters and is explained at each step.
+//!
+//! Map of the crate:
+//! * [`boot`]: PVH entry (ELF note, 32-bit trampoline), start info, command line
+//! * [`cpu`]: descriptor tables, exceptions, CPUID, extended state, TSC, entropy
+//! * [`mm`]: image layout, frame allocator, page tables, heap, stacks
+//! * [`console`]: COM1 and the `log` backend
+//! * [`exit`]: the kernel outcomes and how they reach QEMU
+//! * `crypto_boot`: bring-up of the crypto module (feature `crypto`)
+
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod boot;
+mod console;
+mod cpu;
+#[cfg(feature = "crypto")]
+mod crypto_boot;
+mod error;
+mod exit;
+mod fatal;
+mod mm;
+
+use log::{debug, error, info, warn};
+
+use boot::cmdline::{Options, TestHook};
+use boot::start_info::{MemoryKind, StartInfo};
+use cpu::features::{self, Feature};
+use cpu::{entropy, tsc};
+use error::KernelError;
+use exit::KernelOutcome;
+use mm::frame::FrameAllocator;
+use mm::layout::KernelLayout;
+use mm::stack::{self, BOOT_STACK_SIZE};
+use mm::{ByteSize, heap};
+
+const PLATFORM: &str = "native (QEMU, no confidential computing)";
+
+/// Where the crypto module stands after its power-on self-tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CryptoStatus {
+    /// Self-tests passed; crypto services are offered.
+    Operational,
+    /// A self-test failed; crypto services are refused.
+    Degraded,
+    /// This build has no crypto module.
+    NotLinked,
+}
+
+/// Called by the trampoline ([`boot::pvh`]) in long mode, on the boot stack,
+/// with the physical address of `hvm_start_info`.
+extern "C" fn kernel_main(start_info_paddr: u64) -> ! {
+    match boot(start_info_paddr) {
+        Ok(outcome) => exit::exit(outcome),
+        Err(e) => fatal::boot_error(&e),
+    }
+}
+
+fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
+    // Console first: every later step can report.
+    console::init();
+
+    // Exceptions are reported from here on, on IST stacks where needed.
+    let selectors = cpu::gdt::init();
+    cpu::idt::init(selectors.code);
+    cpu::mask_legacy_pic();
+
+    // Time, early, so that log lines carry timestamps.
+    let tsc_frequency = tsc::init();
+
+    // Copy what the loader handed over before anything can overwrite it.
+    let start_info = boot::start_info::init(start_info_paddr)?;
+    let options = Options::parse(start_info.cmdline(), |word| {
+        warn!("command line: ignoring '{}'", printable(word.0));
+    });
+    console::set_level(options.log_level);
+
+    banner(start_info, tsc_frequency);
+
+    // Memory: kernel page tables (W^X, guard pages, no null page), then heap.
+    let layout = KernelLayout::get()?;
+    for (name, range) in layout.parts() {
+        debug!("image {name:<12} {:#010x}-{:#010x}", range.start, range.end);
+    }
+    for stack in stack::all() {
+        debug!(
+            "stack {:<18} {:#010x}-{:#010x}, guard page {:#010x} unmapped",
+            stack.name, stack.usable.start, stack.usable.end, stack.guard
+        );
+    }
+    let mut frames = FrameAllocator::new(&start_info.memory_map, layout.image.clone())?;
+    let paging = mm::paging::init(&layout, &mut frames)?;
+    info!(
+        "paging: kernel tables active ({} x 4 KiB, {} x 2 MiB pages, {} table frames)",
+        paging.pages_4k, paging.pages_2m, paging.table_frames
+    );
+    heap::init(&mut frames)?;
+    heap_self_check();
+    info!(
+        "memory: {} usable, {} allocated at boot",
+        ByteSize(frames.total_bytes()),
+        ByteSize(frames.allocated_bytes())
+    );
+
+    // Vector state must be on before the crypto module runs.
+    let xcr0 = cpu::xsave::init()?;
+    info!("extended state: XCR0 = {:#x} ({:?})", xcr0.bits(), xcr0);
+    report_entropy();
+
+    let crypto = crypto_step();
+
+    if let Some(hook) = options.test {
+        run_test_hook(hook);
+    }
+
+    let outcome = ready(crypto);
+    Ok(outcome)
+}
+
+fn banner(start_info: &StartInfo, tsc: Option<(u64, tsc::FrequencySource)>) {
+    let cpu = features::get();
+    info!("SVSM kernel {}", env!("CARGO_PKG_VERSION"));
+    info!("platform: {PLATFORM}");
+    info!("CPU: {}; {}", cpu.vendor(), cpu.banner());
+    match tsc {
+        Some((hz, source)) => info!(
+            "TSC: {}.{:03} MHz ({source}){}",
+            hz / 1_000_000,
+            hz / 1_000 % 1_000,
+            if cpu.has(Feature::InvariantTsc) {
+                ", invariant"
+            } else {
+                ""
+            }
+        ),
+        None => warn!("TSC: frequency unknown; times are not reported"),
+    }
+    info!("command line: '{}'", printable(start_info.cmdline()));
+    let map = &start_info.memory_map;
+    info!("memory map (hvm_start_info v{}):", start_info.version);
+    for region in map.iter() {
+        info!(
+            "  {:#014x}-{:#014x} {:<10} {}",
+            region.start,
+            region.end(),
+            region.kind.name(),
+            ByteSize(region.size)
+        );
+    }
+    if let Some(rsdp) = start_info.rsdp {
+        debug!("ACPI RSDP at {rsdp:#x}");
+    }
+    info!(
+        "  total RAM {}, reserved {}",
+        ByteSize(map.total(MemoryKind::Ram)),
+        ByteSize(map.total(MemoryKind::Reserved))
+    );
+}
+
+/// The command line is bytes from the loader; show it only if it is text.
+fn printable(bytes: &[u8]) -> &str {
+    core::str::from_utf8(bytes).unwrap_or("<not UTF-8>")
+}
+
+/// One allocation round trip, so a broken heap fails here, at boot, with a
+/// clear location rather than later inside crypto.
+fn heap_self_check() {
+    let v: alloc::vec::Vec<u64> = (0..512).collect();
+    let sum: u64 = v.iter().sum();
+    assert_eq!(sum, 511 * 512 / 2, "heap self-check");
+    drop(v);
+    let (used, size) = heap::usage();
+    info!(
+        "heap: {} at boot, {} in use after self-check",
+        ByteSize(size as u64),
+        ByteSize(used as u64)
+    );
+}
+
+fn report_entropy() {
+    let cpu = features::get();
+    let mut sample = [0u8; 16];
+    match entropy::fill_entropy(&mut sample) {
+        Ok(()) => info!(
+            "entropy: RDSEED{} RDRAND{}",
+            if cpu.has(Feature::Rdseed) { "+" } else { "-" },
+            if cpu.has(Feature::Rdrand) { "+" } else { "-" }
+        ),
+        Err(e) => warn!("entropy: {e}"),
+    }
+}
+
+#[cfg(feature = "crypto")]
+fn crypto_step() -> CryptoStatus {
+    crypto_boot::init()
+}
+
+#[cfg(not(feature = "crypto"))]
+fn crypto_step() -> CryptoStatus {
+    // TODO(crypto): wired up by enabling feature `crypto` once ffi/ exists.
+    warn!("crypto: module not linked into this build; crypto services unavailable");
+    CryptoStatus::NotLinked
+}
+
+/// Deliberate failures for tests; each ends the VM through the fatal path.
+fn run_test_hook(hook: TestHook) {
+    warn!("test hook {hook:?}: failing deliberately");
+    match hook {
+        TestHook::Exception => {
+            // SAFETY: ud2 only raises #UD, whose handler never returns.
+            unsafe { core::arch::asm!("ud2", options(nomem, nostack)) };
+        }
+        TestHook::PageFault => {
+            let null = core::hint::black_box(core::ptr::null::<u64>());
+            // SAFETY: not sound on purpose: page 0 is unmapped, so the read
+            // faults and the #PF handler ends the VM; it never returns a value.
+            let value = unsafe { core::ptr::read_volatile(null) };
+            error!("null read returned {value:#x}: the null page is mapped");
+        }
+        TestHook::Panic => panic!("test hook requested a panic"),
+        TestHook::StackOverflow => {
+            let depth = recurse(core::hint::black_box(0));
+            error!("recursion returned at depth {depth}: no guard page hit");
+        }
+    }
+}
+
+/// Uses 1 KiB of stack per level until the guard page stops it.
+fn recurse(depth: u64) -> u64 {
+    if depth == u64::MAX {
+        return 0;
+    }
+    let frame = core::hint::black_box([depth; 128]);
+    recurse(depth + 1) + frame[0]
+}
+
+fn ready(crypto: CryptoStatus) -> KernelOutcome {
+    info!(
+        "boot stack: {} of {} bytes used (high-water mark)",
+        stack::boot_stack_high_water(),
+        BOOT_STACK_SIZE
+    );
+    match tsc::since_boot_us() {
+        Some(us) => info!("boot time: {us} us from first instruction to ready"),
+        None => info!(
+            "boot time: {} TSC ticks from first instruction to ready",
+            tsc::now().wrapping_sub(boot::pvh::boot_tsc())
+        ),
+    }
+    match crypto {
+        CryptoStatus::Degraded => {
+            console::write_marker(format_args!(
+                "SVSM ready (degraded: crypto services refused)"
+            ));
+            KernelOutcome::Degraded
+        }
+        CryptoStatus::Operational | CryptoStatus::NotLinked => {
+            console::write_marker(format_args!("SVSM ready"));
+            KernelOutcome::Success
+        }
+    }
+}

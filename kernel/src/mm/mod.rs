@@ -1,0 +1,49 @@
+//! Memory management: what the image looks like, where free RAM is, and how
+//! both are mapped.
+//!
+//! The kernel runs identity mapped (virtual address == physical address), so
+//! the `x86_64` crate's [`x86_64::PhysAddr`] and [`x86_64::VirtAddr`] newtypes
+//! are used as-is and converting between them is an explicit, visible step.
+//!
+//! * [`layout`]: the image's sections, from linker-script symbols.
+//! * [`frame`]: a boot-time frame allocator over the PVH memory map.
+//! * [`paging`]: the kernel's own page tables (W^X per section, guard pages).
+//! * [`heap`]: a small spin-locked global allocator.
+//! * [`stack`]: kernel stacks and the high-water mark.
+
+pub mod frame;
+pub mod heap;
+pub mod layout;
+pub mod paging;
+pub mod stack;
+
+/// Size of a base page.
+pub const PAGE_SIZE: usize = 4096;
+
+/// Only memory below this address is used: the trampoline identity-maps the
+/// first 4 GiB, which is where the page-table code can reach new tables.
+pub const USABLE_LIMIT: u64 = 4 << 30;
+
+/// Memory below this address (BIOS data, the PVH start-info block, legacy
+/// holes) is never handed out or mapped.
+pub const LOW_MEMORY_END: u64 = 1 << 20;
+
+/// A byte count displayed in the largest binary unit that keeps it whole-ish
+/// (`639 KiB`, `255 MiB`).
+pub struct ByteSize(pub u64);
+
+impl core::fmt::Display for ByteSize {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        const UNITS: [(u64, &str); 4] = [
+            (1 << 30, "GiB"),
+            (1 << 20, "MiB"),
+            (1 << 10, "KiB"),
+            (1, "B"),
+        ];
+        let (scale, unit) = UNITS
+            .into_iter()
+            .find(|&(scale, _)| self.0 >= scale)
+            .unwrap_or((1, "B"));
+        write!(f, "{} {unit}", self.0 / scale)
+    }
+}

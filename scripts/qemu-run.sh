@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Boot the SVSM kernel under QEMU and turn the result into an exit status.
+#
+# Usage: scripts/qemu-run.sh KERNEL_ELF [kernel command line words...]
+#   e.g. scripts/qemu-run.sh target/x86_64-unknown-none/release/svsm-kernel log=debug
+#
+# Environment:
+#   ACCEL    tcg (default) or kvm
+#   GDB=1    add -s -S (gdbstub on :1234, CPU stopped at reset; no timeout)
+#   LOG      console log file (default target/qemu/console.log)
+#   TIMEOUT  seconds before QEMU is killed (default 120)
+#   QEMU     QEMU binary (default qemu-system-x86_64)
+#
+# The kernel ends QEMU through isa-debug-exit (port 0xf4): writing v makes QEMU
+# exit with (v << 1) | 1. Kernel outcomes (kernel/src/exit.rs) and what this
+# script turns them into:
+#
+#   kernel outcome  value  QEMU status  this script
+#   Success         0x10   33           0  (only if the console also shows a
+#                                           line "SVSM ready"; else 4)
+#   Degraded        0x11   35           2  (crypto self-test failed, services refused)
+#   Fault           0x12   37           3  (exception, panic, fatal boot error)
+#   anything else                       4  (QEMU status 0 = triple fault under
+#                                           -no-reboot, 1 = QEMU error, 124 =
+#                                           timeout, ...)
+#   usage error                         64
+set -u -o pipefail
+
+if [ $# -lt 1 ]; then
+    echo "usage: $0 KERNEL_ELF [cmdline words...]" >&2
+    exit 64
+fi
+kernel=$1
+shift
+if [ ! -f "$kernel" ]; then
+    echo "qemu-run: kernel '$kernel' not found" >&2
+    exit 64
+fi
+cmdline="$*"
+
+readonly STATUS_SUCCESS=33 STATUS_DEGRADED=35 STATUS_FAULT=37
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+log=${LOG:-$root/target/qemu/console.log}
+mkdir -p "$(dirname "$log")"
+
+accel=${ACCEL:-tcg}
+case "$accel" in
+    tcg) cpu=max ;;
+    kvm) cpu=host ;;
+    *) echo "qemu-run: ACCEL must be tcg or kvm, not '$accel'" >&2; exit 64 ;;
+esac
+
+args=(
+    -machine q35 -accel "$accel" -cpu "$cpu" -m 256M
+    -kernel "$kernel" -append "$cmdline"
+    -nographic -serial stdio -monitor none -no-reboot
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04
+)
+timeout_cmd=(timeout --kill-after=5 "${TIMEOUT:-120}")
+if [ "${GDB:-0}" = 1 ]; then
+    args+=(-s -S)
+    timeout_cmd=()
+    echo "qemu-run: waiting for gdb on :1234" >&2
+fi
+
+"${timeout_cmd[@]}" "${QEMU:-qemu-system-x86_64}" "${args[@]}" </dev/null 2>&1 | tee "$log"
+qemu_status=${PIPESTATUS[0]}
+
+case $qemu_status in
+    "$STATUS_SUCCESS")
+        if tr -d '\r' <"$log" | grep -qx 'SVSM ready'; then
+            status=0
+        else
+            echo "qemu-run: Success exit without 'SVSM ready' on the console" >&2
+            status=4
+        fi
+        ;;
+    "$STATUS_DEGRADED") status=2 ;;
+    "$STATUS_FAULT") status=3 ;;
+    124 | 137) echo "qemu-run: timed out" >&2; status=4 ;;
+    *) status=4 ;;
+esac
+echo "qemu-run: QEMU status $qemu_status -> $status (console log: $log)" >&2
+exit $status

@@ -83,6 +83,7 @@ pub struct Plan {
     cache_dir: PathBuf,
     headers_hash: String,
     header_inputs: Vec<PathBuf>,
+    root_prefix: String,
 }
 
 impl Plan {
@@ -201,7 +202,7 @@ impl Plan {
         header_inputs.sort();
         let mut h = Sha256::new();
         for p in &header_inputs {
-            h.update(p.display().to_string());
+            h.update(p.strip_prefix(&layout.root).unwrap_or(p).display().to_string());
             h.update(std::fs::read(p)?);
         }
         h.update(std::fs::read(&wolf.pin_path)?);
@@ -215,6 +216,7 @@ impl Plan {
             cache_dir: layout.root.join("target/svsm-crypto/obj-cache"),
             headers_hash,
             header_inputs,
+            root_prefix: format!("{root}/"),
         })
     }
 
@@ -272,9 +274,11 @@ impl Plan {
     }
 
     fn cached_object(&self, unit: &Unit, flags: &[String]) -> Result<PathBuf> {
+        // The key must not depend on where the checkout is: the assembler
+        // records the object's file name in it, so it ends up in the module.
         let mut h = Sha256::new();
         for f in flags {
-            h.update(f);
+            h.update(f.replace(&self.root_prefix, "<root>/"));
             h.update([0]);
         }
         h.update(&self.headers_hash);

@@ -18,6 +18,9 @@
  *  - The module is not reentrant: the caller serializes calls (one at a time).
  *    Calls may use SSE/AVX registers; the caller guarantees their state is
  *    preserved across the call.
+ *  - Contexts (svsm_crypto_*_ctx) hold no pointer into themselves: between
+ *    calls a caller may move one with memcpy. They must not be shared or
+ *    copied to make two live contexts of the same key or state.
  */
 #ifndef SVSM_CRYPTO_H
 #define SVSM_CRYPTO_H
@@ -175,6 +178,7 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hkdf(uint32_t alg, const uint8_t 
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hkdf_extract(uint32_t alg, const uint8_t *salt,
                                             size_t salt_len, const uint8_t *ikm,
                                             size_t ikm_len, uint8_t *prk, size_t prk_len);
+/* prk_len at least the digest size (RFC 5869 2.3); okm_len up to 255 digests. */
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hkdf_expand(uint32_t alg, const uint8_t *prk, size_t prk_len,
                                            const uint8_t *info, size_t info_len,
                                            uint8_t *okm, size_t okm_len);

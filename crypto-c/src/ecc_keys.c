@@ -143,12 +143,36 @@ static int export_public(ecc_key *key, const curve_desc *c, uint8_t *pub)
     return 0;
 }
 
+/*
+ * wolfCrypt refuses digests shorter than WC_MIN_DIGEST_SIZE. FIPS 186-5 uses
+ * a short digest as an integer whole, so leading zero bytes change nothing:
+ * pad to that size.
+ */
+typedef struct padded_digest {
+    uint8_t bytes[SVSM_CRYPTO_MAX_DIGEST_LEN];
+    size_t len;
+} padded_digest;
+
+static padded_digest pad_digest(const uint8_t *digest, size_t digest_len)
+{
+    padded_digest p = { .len = digest_len };
+    if (digest_len < WC_MIN_DIGEST_SIZE) {
+        memset(p.bytes, 0, WC_MIN_DIGEST_SIZE - digest_len);
+        memcpy(p.bytes + WC_MIN_DIGEST_SIZE - digest_len, digest, digest_len);
+        p.len = WC_MIN_DIGEST_SIZE;
+    } else {
+        memcpy(p.bytes, digest, digest_len);
+    }
+    return p;
+}
+
 static int sign_with(ecc_work *w, const curve_desc *c, const uint8_t *digest,
                      size_t digest_len, const uint8_t *fixed_k, uint8_t *sig)
 {
+    padded_digest d = pad_digest(digest, digest_len);
     if (fixed_k != NULL && wc_ecc_sign_set_k(fixed_k, (word32)c->len, &w->key) != 0)
         return SVSM_CRYPTO_ERR_INTERNAL;
-    if (wc_ecc_sign_hash_ex(digest, (word32)digest_len, &w->rng, &w->key, &w->r, &w->s) != 0)
+    if (wc_ecc_sign_hash_ex(d.bytes, (word32)d.len, &w->rng, &w->key, &w->r, &w->s) != 0)
         return SVSM_CRYPTO_ERR_INTERNAL;
     if (mp_to_unsigned_bin_len(&w->r, sig, (int)c->len) != 0 ||
         mp_to_unsigned_bin_len(&w->s, sig + c->len, (int)c->len) != 0)
@@ -160,12 +184,13 @@ static int verify_with(ecc_key *pub_key, ecc_work *w, const curve_desc *c,
                        const uint8_t *digest, size_t digest_len, const uint8_t *sig)
 {
     int verified = 0;
+    padded_digest d = pad_digest(digest, digest_len);
     if (!in_range(sig, c->n, c->len, 0) || !in_range(sig + c->len, c->n, c->len, 0))
         return SVSM_CRYPTO_ERR_AUTH;
     if (mp_read_unsigned_bin(&w->r, sig, (word32)c->len) != 0 ||
         mp_read_unsigned_bin(&w->s, sig + c->len, (word32)c->len) != 0)
         return SVSM_CRYPTO_ERR_INTERNAL;
-    if (wc_ecc_verify_hash_ex(&w->r, &w->s, digest, (word32)digest_len, &verified, pub_key) != 0)
+    if (wc_ecc_verify_hash_ex(&w->r, &w->s, d.bytes, (word32)d.len, &verified, pub_key) != 0)
         return SVSM_CRYPTO_ERR_AUTH;
     return verified == 1 ? 0 : SVSM_CRYPTO_ERR_AUTH;
 }

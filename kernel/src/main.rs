@@ -11,7 +11,7 @@
 //! * [`mm`]: image layout, frame allocator, page tables, heap, stacks
 //! * [`console`]: COM1 and the `log` backend
 //! * [`exit`]: the kernel outcomes and how they reach QEMU
-//! * `crypto_boot`: bring-up of the crypto module (feature `crypto`)
+//! * `crypto_boot`: bring-up of the crypto module
 
 #![no_std]
 #![no_main]
@@ -21,7 +21,6 @@ extern crate alloc;
 mod boot;
 mod console;
 mod cpu;
-#[cfg(feature = "crypto")]
 mod crypto_boot;
 mod error;
 mod exit;
@@ -50,8 +49,6 @@ pub enum CryptoStatus {
     Operational,
     /// A self-test failed; crypto services are refused.
     Degraded,
-    /// This build has no crypto module.
-    NotLinked,
 }
 
 /// Called by the trampoline ([`boot::pvh`]) in long mode, on the boot stack,
@@ -197,16 +194,8 @@ fn report_entropy() {
     }
 }
 
-#[cfg(feature = "crypto")]
 fn crypto_step() -> CryptoStatus {
     crypto_boot::init()
-}
-
-#[cfg(not(feature = "crypto"))]
-fn crypto_step() -> CryptoStatus {
-    // TODO(crypto): wired up by enabling feature `crypto` once ffi/ exists.
-    warn!("crypto: module not linked into this build; crypto services unavailable");
-    CryptoStatus::NotLinked
 }
 
 /// Deliberate failures for tests; each ends the VM through the fatal path.
@@ -261,7 +250,7 @@ fn ready(crypto: CryptoStatus) -> KernelOutcome {
             ));
             KernelOutcome::Degraded
         }
-        CryptoStatus::Operational | CryptoStatus::NotLinked => {
+        CryptoStatus::Operational => {
             console::write_marker(format_args!("SVSM ready"));
             KernelOutcome::Success
         }

@@ -202,7 +202,12 @@ impl Plan {
         header_inputs.sort();
         let mut h = Sha256::new();
         for p in &header_inputs {
-            h.update(p.strip_prefix(&layout.root).unwrap_or(p).display().to_string());
+            h.update(
+                p.strip_prefix(&layout.root)
+                    .unwrap_or(p)
+                    .display()
+                    .to_string(),
+            );
             h.update(std::fs::read(p)?);
         }
         h.update(std::fs::read(&wolf.pin_path)?);

@@ -76,10 +76,6 @@ pub fn init() -> Result<XCr0Flags, XsaveError> {
 ///
 /// Panics (a kernel bug, reported as Fault) if [`init`] has not enabled
 /// extended state.
-#[cfg_attr(
-    not(feature = "crypto"),
-    expect(dead_code, reason = "the crypto module is its only user")
-)]
 pub fn run_with_vector_state(f: &mut dyn FnMut()) {
     assert!(
         Cr4::read().contains(Cr4Flags::OSXSAVE),

@@ -1,0 +1,73 @@
+# SVSM: a Rust SVSM kernel whose cryptography is one certifiable C object.
+#
+#   make run     build the crypto object and the kernel, boot it under QEMU
+#   make test    everything CI checks: lint, host tests, ACVP, boot tests
+#
+# Both install what they need first (scripts/install-deps.sh). Other targets:
+#   make crypto [BREAK=<self-test id>]   only the object + manifest
+#   make run    [BREAK=<id>] [CMDLINE="log=debug"] [ACCEL=kvm]
+#   make cert    security-policy draft and ACVP summary for a lab
+#   make acvp    NIST ACVP vector sets through the object
+#   make bench   benchmarks (not part of make test)
+#   make gdb     boot stopped, gdbstub on :1234 (see README)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+CARGO ?= cargo
+BREAK ?=
+CMDLINE ?=
+KERNEL_TARGET := x86_64-unknown-none
+KERNEL_ELF := target/$(KERNEL_TARGET)/release/svsm-kernel
+CRYPTO_DIR := target/svsm-crypto$(if $(BREAK),/break/$(BREAK))
+export SVSM_CRYPTO_BREAK := $(BREAK)
+
+.PHONY: all deps crypto kernel run gdb test lint host-tests boot-tests acvp cert bench clean
+
+all: kernel
+
+deps:
+	@scripts/install-deps.sh
+
+crypto: deps
+	$(CARGO) build -p svsm-crypto-object
+	@undefined=$$(nm -u $(CRYPTO_DIR)/svsm-crypto.o); \
+	  if [ -n "$$undefined" ]; then echo "undefined symbols: $$undefined"; exit 1; fi
+	@echo "object:   $(CRYPTO_DIR)/svsm-crypto.o"
+	@echo "sha256:   $$(sha256sum $(CRYPTO_DIR)/svsm-crypto.o | cut -d' ' -f1)"
+	@echo "manifest: $(CRYPTO_DIR)/manifest.json"
+
+kernel: deps
+	$(CARGO) build --release -p svsm-kernel --target $(KERNEL_TARGET)
+
+run: kernel
+	scripts/qemu-run.sh $(KERNEL_ELF) $(CMDLINE)
+
+gdb: kernel
+	GDB=1 scripts/qemu-run.sh $(KERNEL_ELF) $(CMDLINE)
+
+test: lint host-tests acvp boot-tests
+	@echo "make test: all suites passed"
+
+lint: deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --exclude svsm-kernel --all-targets -- -D warnings
+	$(CARGO) clippy -p svsm-kernel --target $(KERNEL_TARGET) -- -D warnings
+
+host-tests: deps
+	$(CARGO) test --workspace --exclude svsm-kernel
+
+boot-tests: deps
+	scripts/boot-tests.sh
+
+acvp: deps
+	$(CARGO) run --release -q -p svsm-acvp -- check ../shared/vectors/acvp
+
+cert: crypto
+	$(CARGO) run --release -q -p svsm-acvp -- check ../shared/vectors/acvp --write-summary certification/acvp
+	python3 certification/policy/generate.py target/svsm-crypto/manifest.json
+
+bench: deps
+	@echo "benchmarks: not yet implemented (issue 6)"; exit 1
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,528 @@
+//! BREAK builds: for every self-test the healthy manifest lists (and the
+//! integrity test), build the variant in which exactly that test fails, load
+//! it as a shared library next to the real module, and check that it comes
+//! up in the error state blaming that test, refuses every service with
+//! SVSM_CRYPTO_ERR_STATE and zeroed outputs, and still answers the control
+//! functions. Each variant is its own dlopen'ed instance, so their states do
+//! not mix with each other or with the statically linked module.
+
+mod common;
+
+mod dynamic {
+    #![allow(
+        non_camel_case_types,
+        non_upper_case_globals,
+        non_snake_case,
+        dead_code
+    )]
+    #![allow(unsafe_op_in_unsafe_fn, clippy::all)]
+    include!(concat!(env!("OUT_DIR"), "/svsm_crypto_dynamic.rs"));
+}
+
+use common::{is_zero, poisoned};
+use dynamic::*;
+use sha2::Digest;
+use std::ffi::{CStr, c_void};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::ptr::null;
+
+const STATE: i32 = SVSM_CRYPTO_ERR_STATE;
+
+fn read_json(path: &Path) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("manifest is JSON")
+}
+
+fn file_sha256(path: &Path) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+extern "C" fn test_noise(_context: *mut c_void, out: *mut u8, len: usize) -> i32 {
+    if len == 0 {
+        return 0;
+    }
+    // SAFETY: the module passes a writable buffer of `len` bytes.
+    let out = unsafe { std::slice::from_raw_parts_mut(out, len) };
+    if getrandom::fill(out).is_ok() { 0 } else { -1 }
+}
+
+extern "C" fn test_timestamp(_context: *mut c_void) -> u64 {
+    static TICKS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    TICKS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
+static CALLBACKS: CallbackTable = CallbackTable(svsm_crypto_callbacks {
+    context: std::ptr::null_mut(),
+    get_noise: Some(test_noise),
+    timestamp: Some(test_timestamp),
+});
+
+struct CallbackTable(svsm_crypto_callbacks);
+// SAFETY: immutable table of plain functions with a NULL context.
+unsafe impl Sync for CallbackTable {}
+
+/// Links `object` into a shared library beside it.
+fn shared_library(object: &Path) -> PathBuf {
+    let so = object.with_file_name("svsm-crypto-break.so");
+    let status = Command::new("cc")
+        .arg("-shared")
+        // The module is one section holding code and data by design (its
+        // integrity range is link-independent), hence one RWX segment.
+        .arg("-Wl,--no-warn-rwx-segments")
+        .arg("-o")
+        .arg(&so)
+        .arg(object)
+        .status()
+        .expect("running cc");
+    assert!(
+        status.success(),
+        "cc -shared failed for {}",
+        object.display()
+    );
+    so
+}
+
+/// Every service of the header, on a module in the error state: each must
+/// return ERR_STATE and leave its (pre-poisoned) outputs zeroed.
+///
+/// # Safety
+///
+/// `lib` is a loaded module instance; no other thread uses it.
+unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
+    let key = [0x0bu8; 32];
+    let msg = [0x61u8; 64];
+    let ctx_fail = |name: &str, status: i32| assert_eq!(status, STATE, "{id}: {name}");
+    let zeroed = |name: &str, buffers: &[&[u8]]| {
+        for (i, b) in buffers.iter().enumerate() {
+            assert!(is_zero(b), "{id}: {name} left output {i} unzeroed");
+        }
+    };
+    // SAFETY: every pointer is valid for the length passed with it.
+    unsafe {
+        let mut digest = poisoned(32);
+        ctx_fail(
+            "hash",
+            lib.svsm_crypto_hash(SVSM_CRYPTO_SHA256, msg.as_ptr(), 3, digest.as_mut_ptr(), 32),
+        );
+        zeroed("hash", &[&digest]);
+
+        let mut hctx = svsm_crypto_hash_ctx {
+            opaque: [0xAA; SVSM_CRYPTO_HASH_CTX_SIZE as usize],
+        };
+        ctx_fail(
+            "hash_init",
+            lib.svsm_crypto_hash_init(&mut hctx, SVSM_CRYPTO_SHA256),
+        );
+        zeroed("hash_init", &[&hctx.opaque]);
+        ctx_fail(
+            "hash_update",
+            lib.svsm_crypto_hash_update(&mut hctx, msg.as_ptr(), 3),
+        );
+        let mut digest = poisoned(32);
+        ctx_fail(
+            "hash_final",
+            lib.svsm_crypto_hash_final(&mut hctx, digest.as_mut_ptr(), 32),
+        );
+        zeroed("hash_final", &[&digest]);
+        lib.svsm_crypto_hash_cleanse(&mut hctx);
+
+        let mut tag = poisoned(32);
+        ctx_fail(
+            "hmac",
+            lib.svsm_crypto_hmac(
+                SVSM_CRYPTO_SHA256,
+                key.as_ptr(),
+                32,
+                msg.as_ptr(),
+                3,
+                tag.as_mut_ptr(),
+                32,
+            ),
+        );
+        zeroed("hmac", &[&tag]);
+        ctx_fail(
+            "hmac_verify",
+            lib.svsm_crypto_hmac_verify(
+                SVSM_CRYPTO_SHA256,
+                key.as_ptr(),
+                32,
+                msg.as_ptr(),
+                3,
+                tag.as_ptr(),
+                32,
+            ),
+        );
+
+        let mut okm = poisoned(42);
+        ctx_fail(
+            "hkdf",
+            lib.svsm_crypto_hkdf(
+                SVSM_CRYPTO_SHA256,
+                key.as_ptr(),
+                22,
+                null(),
+                0,
+                null(),
+                0,
+                okm.as_mut_ptr(),
+                42,
+            ),
+        );
+        zeroed("hkdf", &[&okm]);
+        let mut prk = poisoned(32);
+        ctx_fail(
+            "hkdf_extract",
+            lib.svsm_crypto_hkdf_extract(
+                SVSM_CRYPTO_SHA256,
+                null(),
+                0,
+                key.as_ptr(),
+                22,
+                prk.as_mut_ptr(),
+                32,
+            ),
+        );
+        zeroed("hkdf_extract", &[&prk]);
+        let mut okm = poisoned(42);
+        ctx_fail(
+            "hkdf_expand",
+            lib.svsm_crypto_hkdf_expand(
+                SVSM_CRYPTO_SHA256,
+                key.as_ptr(),
+                32,
+                null(),
+                0,
+                okm.as_mut_ptr(),
+                42,
+            ),
+        );
+        zeroed("hkdf_expand", &[&okm]);
+
+        let mut gcm = svsm_crypto_aes_gcm_ctx {
+            opaque: [0xAA; SVSM_CRYPTO_AES_GCM_CTX_SIZE as usize],
+        };
+        ctx_fail(
+            "aes_gcm_init",
+            lib.svsm_crypto_aes_gcm_init(&mut gcm, key.as_ptr(), 32),
+        );
+        zeroed("aes_gcm_init", &[&gcm.opaque]);
+        let iv = [0u8; 12];
+        let (mut ct, mut tag) = (poisoned(64), poisoned(16));
+        ctx_fail(
+            "aes_gcm_seal",
+            lib.svsm_crypto_aes_gcm_seal(
+                &mut gcm,
+                iv.as_ptr(),
+                12,
+                null(),
+                0,
+                msg.as_ptr(),
+                64,
+                ct.as_mut_ptr(),
+                tag.as_mut_ptr(),
+                16,
+            ),
+        );
+        zeroed("aes_gcm_seal", &[&ct, &tag]);
+        let (mut ivo, mut ct, mut tag) = (poisoned(12), poisoned(64), poisoned(16));
+        ctx_fail(
+            "aes_gcm_seal_generated_iv",
+            lib.svsm_crypto_aes_gcm_seal_generated_iv(
+                &mut gcm,
+                ivo.as_mut_ptr(),
+                12,
+                null(),
+                0,
+                msg.as_ptr(),
+                64,
+                ct.as_mut_ptr(),
+                tag.as_mut_ptr(),
+                16,
+            ),
+        );
+        zeroed("aes_gcm_seal_generated_iv", &[&ivo, &ct, &tag]);
+        let mut pt = poisoned(64);
+        let tag = [0u8; 16];
+        ctx_fail(
+            "aes_gcm_open",
+            lib.svsm_crypto_aes_gcm_open(
+                &mut gcm,
+                iv.as_ptr(),
+                12,
+                null(),
+                0,
+                msg.as_ptr(),
+                64,
+                tag.as_ptr(),
+                16,
+                pt.as_mut_ptr(),
+            ),
+        );
+        zeroed("aes_gcm_open", &[&pt]);
+        lib.svsm_crypto_aes_gcm_cleanse(&mut gcm);
+
+        let mut drbg = svsm_crypto_drbg_ctx {
+            opaque: [0xAA; SVSM_CRYPTO_DRBG_CTX_SIZE as usize],
+        };
+        ctx_fail(
+            "drbg_instantiate",
+            lib.svsm_crypto_drbg_instantiate(&mut drbg, null(), 0),
+        );
+        zeroed("drbg_instantiate", &[&drbg.opaque]);
+        let (entropy, nonce) = ([1u8; 32], [2u8; 16]);
+        ctx_fail(
+            "drbg_instantiate_test",
+            lib.svsm_crypto_drbg_instantiate_test(
+                &mut drbg,
+                entropy.as_ptr(),
+                32,
+                nonce.as_ptr(),
+                16,
+                null(),
+                0,
+            ),
+        );
+        let mut out = poisoned(64);
+        ctx_fail(
+            "drbg_generate",
+            lib.svsm_crypto_drbg_generate(&mut drbg, out.as_mut_ptr(), 64, null(), 0),
+        );
+        zeroed("drbg_generate", &[&out]);
+        ctx_fail(
+            "drbg_reseed",
+            lib.svsm_crypto_drbg_reseed(&mut drbg, null(), 0),
+        );
+        ctx_fail(
+            "drbg_reseed_test",
+            lib.svsm_crypto_drbg_reseed_test(&mut drbg, entropy.as_ptr(), 32, null(), 0),
+        );
+        lib.svsm_crypto_drbg_uninstantiate(&mut drbg);
+        let mut out = poisoned(64);
+        ctx_fail("random", lib.svsm_crypto_random(out.as_mut_ptr(), 64));
+        zeroed("random", &[&out]);
+
+        for (curve, n) in [(SVSM_CRYPTO_P256, 32usize), (SVSM_CRYPTO_P384, 48)] {
+            let (mut d, mut q) = (poisoned(n), poisoned(2 * n));
+            ctx_fail(
+                "ecc_keygen",
+                lib.svsm_crypto_ecc_keygen(curve, d.as_mut_ptr(), n, q.as_mut_ptr(), 2 * n),
+            );
+            zeroed("ecc_keygen", &[&d, &q]);
+            let d = vec![0x11u8; n];
+            let q_in = vec![0x22u8; 2 * n];
+            ctx_fail(
+                "ecc_public_key_validate",
+                lib.svsm_crypto_ecc_public_key_validate(curve, q_in.as_ptr(), 2 * n),
+            );
+            let mut q = poisoned(2 * n);
+            ctx_fail(
+                "ecc_public_key_derive",
+                lib.svsm_crypto_ecc_public_key_derive(curve, d.as_ptr(), n, q.as_mut_ptr(), 2 * n),
+            );
+            zeroed("ecc_public_key_derive", &[&q]);
+            let digest = vec![5u8; n];
+            let mut sig = poisoned(2 * n);
+            ctx_fail(
+                "ecdsa_sign_digest",
+                lib.svsm_crypto_ecdsa_sign_digest(
+                    curve,
+                    d.as_ptr(),
+                    n,
+                    digest.as_ptr(),
+                    n,
+                    sig.as_mut_ptr(),
+                    2 * n,
+                ),
+            );
+            zeroed("ecdsa_sign_digest", &[&sig]);
+            ctx_fail(
+                "ecdsa_verify_digest",
+                lib.svsm_crypto_ecdsa_verify_digest(
+                    curve,
+                    q_in.as_ptr(),
+                    2 * n,
+                    digest.as_ptr(),
+                    n,
+                    q_in.as_ptr(),
+                    2 * n,
+                ),
+            );
+            let mut z = poisoned(n);
+            ctx_fail(
+                "ecdh_shared_secret",
+                lib.svsm_crypto_ecdh_shared_secret(
+                    curve,
+                    d.as_ptr(),
+                    n,
+                    q_in.as_ptr(),
+                    2 * n,
+                    z.as_mut_ptr(),
+                    n,
+                ),
+            );
+            zeroed("ecdh_shared_secret", &[&z]);
+        }
+    }
+}
+
+/// Loads one BREAK variant and checks it end to end.
+fn check_variant(id: &str, order: &[String], healthy_object: &Path) {
+    let built = svsm_crypto_builder::build(&svsm_crypto_builder::Options {
+        break_test: Some(id.to_owned()),
+        ..Default::default()
+    })
+    .unwrap_or_else(|e| panic!("building BREAK={id}: {e}"));
+    assert_ne!(
+        built.object, healthy_object,
+        "{id}: a BREAK build must not overwrite the module"
+    );
+    assert!(built.object.starts_with(&built.dir));
+
+    let manifest = read_json(&built.manifest);
+    assert_eq!(
+        manifest["broken"]["self_test"].as_str(),
+        Some(id),
+        "{id}: manifest marked broken"
+    );
+    assert_ne!(
+        manifest["object"]["object_sha256"].as_str(),
+        Some(svsm_crypto_object::OBJECT_SHA256),
+        "{id}: variant differs from the module"
+    );
+
+    let so = shared_library(&built.object);
+    // SAFETY: loading the variant runs no initializers of its own (the module
+    // has none); the struct resolves every API symbol or fails.
+    let lib =
+        unsafe { SvsmCryptoLibrary::new(&so) }.unwrap_or_else(|e| panic!("{id}: dlopen: {e}"));
+
+    // SAFETY: single-threaded use of this instance; every pointer is valid.
+    unsafe {
+        assert_eq!(
+            lib.svsm_crypto_state(),
+            SVSM_CRYPTO_STATE_UNINITIALIZED,
+            "{id}"
+        );
+        assert_eq!(
+            lib.svsm_crypto_init(&CALLBACKS.0),
+            SVSM_CRYPTO_ERR_SELF_TEST,
+            "{id}: init"
+        );
+        assert_eq!(
+            lib.svsm_crypto_state(),
+            SVSM_CRYPTO_STATE_ERROR,
+            "{id}: state"
+        );
+
+        let failed = lib.svsm_crypto_failed_self_test();
+        assert!(failed >= 0, "{id}: no failed self-test reported");
+        let key = lib.svsm_crypto_self_test_key(failed as u32);
+        assert!(!key.is_null());
+        assert_eq!(
+            CStr::from_ptr(key).to_str().unwrap(),
+            id,
+            "{id}: failed self-test"
+        );
+
+        assert_every_service_refused(&lib, id);
+
+        // The control functions still answer.
+        let version = lib.svsm_crypto_version();
+        assert!(
+            !version.is_null() && !CStr::from_ptr(version).to_bytes().is_empty(),
+            "{id}: version"
+        );
+        let failed_at = order.iter().position(|t| t == id).expect("id in run order");
+        for (index, key) in order.iter().enumerate() {
+            let mut result = svsm_crypto_self_test_result {
+                id: 0,
+                outcome: 0,
+                start_ticks: 0,
+                end_ticks: 0,
+            };
+            assert_eq!(
+                lib.svsm_crypto_self_test_result_get(index as u32, &mut result),
+                SVSM_CRYPTO_OK
+            );
+            assert_eq!(result.id, index as u32);
+            let expected = match index.cmp(&failed_at) {
+                std::cmp::Ordering::Less => SVSM_CRYPTO_TEST_PASSED,
+                std::cmp::Ordering::Equal => SVSM_CRYPTO_TEST_FAILED,
+                std::cmp::Ordering::Greater => SVSM_CRYPTO_TEST_NOT_RUN,
+            };
+            assert_eq!(result.outcome, expected, "{id}: outcome of {key}");
+        }
+        lib.svsm_crypto_zeroize();
+        assert_eq!(
+            lib.svsm_crypto_state(),
+            SVSM_CRYPTO_STATE_ERROR,
+            "{id}: zeroize keeps the error state"
+        );
+        assert_eq!(lib.svsm_crypto_failed_self_test(), failed, "{id}");
+        assert_eq!(
+            lib.svsm_crypto_init(&CALLBACKS.0),
+            SVSM_CRYPTO_ERR_ALREADY,
+            "{id}: no second init"
+        );
+        let mut out = poisoned(16);
+        assert_eq!(
+            lib.svsm_crypto_random(out.as_mut_ptr(), 16),
+            STATE,
+            "{id}: still refusing after zeroize"
+        );
+        assert!(is_zero(&out));
+    }
+}
+
+#[test]
+fn every_break_variant_fails_closed() {
+    let healthy_manifest_path = Path::new(svsm_crypto_object::MANIFEST_PATH);
+    let healthy_object = healthy_manifest_path.with_file_name("svsm-crypto.o");
+    let healthy_before = file_sha256(&healthy_object);
+    assert_eq!(
+        healthy_before,
+        svsm_crypto_object::OBJECT_SHA256,
+        "tests link the object on disk"
+    );
+
+    let manifest = read_json(healthy_manifest_path);
+    let order: Vec<String> = manifest["self_tests"]
+        .as_array()
+        .expect("manifest lists self_tests")
+        .iter()
+        .map(|t| t["id"].as_str().expect("self-test id").to_owned())
+        .collect();
+    let mut ids = order.clone();
+    if !ids.iter().any(|i| i == "integrity") {
+        ids.push("integrity".into());
+    }
+    assert!(ids.len() > 1);
+
+    // The statically linked module is unaffected by the variants loaded next
+    // to it.
+    let module = svsm_crypto::host::module();
+    for id in &ids {
+        check_variant(id, &order, &healthy_object);
+        assert_eq!(
+            module.state(),
+            svsm_crypto::ModuleState::Operational,
+            "after {id}"
+        );
+    }
+
+    assert_eq!(
+        file_sha256(&healthy_object),
+        healthy_before,
+        "healthy object replaced"
+    );
+    assert!(
+        read_json(healthy_manifest_path)["broken"].is_null(),
+        "healthy manifest marked broken"
+    );
+}

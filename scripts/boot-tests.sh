@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Boots the kernel under QEMU in each configuration `make test` covers and
+# checks what the console says and how QEMU ended (scripts/qemu-run.sh maps
+# the kernel's isa-debug-exit outcome: 0 success, 2 degraded, 3 fault).
+#
+# Cases: a healthy boot; the integrity test broken; two CASTs broken; a CPU
+# exception and a page fault requested through the test-only command line.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=target/boot-tests
+mkdir -p "$out"
+target=x86_64-unknown-none
+passed=0
+failed=0
+
+build_kernel() { # BREAK-id-or-empty -> path of a copy of the ELF
+    local brk=$1 name=${1:-healthy}
+    SVSM_CRYPTO_BREAK=$brk cargo build --release -q -p svsm-kernel --target $target >&2 || return 1
+    cp "target/$target/release/svsm-kernel" "$out/$name.elf"
+    echo "$out/$name.elf"
+}
+
+# check NAME ELF EXPECTED_STATUS "CMDLINE" PATTERN... : every PATTERN (an
+# extended regex) must match a console line.
+check() {
+    local name=$1 elf=$2 want=$3 cmdline=$4
+    shift 4
+    local log="$out/$name.log" problems=()
+    LOG=$log scripts/qemu-run.sh "$elf" $cmdline >/dev/null 2>&1
+    local status=$?
+    sed -i 's/\r$//' "$log" # the serial console ends lines with CR LF
+    [ "$status" -eq "$want" ] || problems+=("status $status, expected $want")
+    for pattern in "$@"; do
+        grep -Eq -- "$pattern" "$log" || problems+=("console lacks /$pattern/")
+    done
+    if [ ${#problems[@]} -eq 0 ]; then
+        echo "PASS boot/$name"
+        passed=$((passed + 1))
+    else
+        echo "FAIL boot/$name: ${problems[*]} (console: $log)"
+        failed=$((failed + 1))
+    fi
+}
+
+manifest_hash() {
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["object"]["object_sha256"])' "$1"
+}
+
+self_test_count=$(python3 -c 'import json; print(len(json.load(open("target/svsm-crypto/manifest.json"))["self_tests"]))' 2>/dev/null || echo 0)
+
+for brk in integrity sha256-kat ecdsa-p384-kat; do
+    elf=$(build_kernel "$brk") || { echo "FAIL boot/break-$brk: build failed"; failed=$((failed + 1)); continue; }
+    check "break-$brk" "$elf" 2 "" \
+        "crypto: object SHA-256 $(manifest_hash "target/svsm-crypto/break/$brk/manifest.json")" \
+        "self-test +[0-9]+ +$brk .* FAIL" \
+        "module state Error: self-test '$brk'" \
+        "DEGRADED MODE: crypto services are refused" \
+        "^SVSM ready \(degraded"
+done
+
+if elf=$(build_kernel ""); then
+    hash=$(manifest_hash target/svsm-crypto/manifest.json)
+    check healthy "$elf" 0 "" \
+        "crypto: object SHA-256 $hash" \
+        "module state Operational" \
+        "boot stack: [0-9]+ of [0-9]+ bytes used" \
+        "boot time: [0-9]+ us from first instruction to ready" \
+        "^SVSM ready$"
+    passes=$(grep -Ec "crypto: self-test +[0-9]+ .* PASS " "$out/healthy.log")
+    if [ "$passes" -eq "$self_test_count" ] && [ "$self_test_count" -gt 0 ] &&
+        ! grep -q "FAIL" "$out/healthy.log"; then
+        echo "PASS boot/healthy-self-tests ($passes of $self_test_count PASS)"
+        passed=$((passed + 1))
+    else
+        echo "FAIL boot/healthy-self-tests: $passes PASS rows, manifest lists $self_test_count"
+        failed=$((failed + 1))
+    fi
+    check exception "$elf" 3 "test=exception" \
+        "FATAL CPU exception: vector 6 #UD \(Invalid Opcode\)" \
+        "RIP 0x[0-9a-f]{16}" "kernel outcome Fault"
+    check pagefault "$elf" 3 "test=pagefault" \
+        "FATAL CPU exception: vector 14 #PF \(Page Fault\)" \
+        "CR2 0x0{16} \( not-present read" "RIP 0x[0-9a-f]{16}" "kernel outcome Fault"
+else
+    echo "FAIL boot/healthy: build failed"
+    failed=$((failed + 1))
+fi
+
+echo "boot-tests: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

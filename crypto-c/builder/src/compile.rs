@@ -83,7 +83,7 @@ pub struct Plan {
     cache_dir: PathBuf,
     headers_hash: String,
     header_inputs: Vec<PathBuf>,
-    root_prefix: String,
+    wolf_dir: PathBuf,
 }
 
 impl Plan {
@@ -161,7 +161,7 @@ impl Plan {
             "-fno-ident",
             "-fcf-protection=none",
             "-mno-red-zone",
-            &format!("-ffile-prefix-map={root}/target/svsm-crypto/=third_party/"),
+            &format!("-ffile-prefix-map={}/=wolfssl/", wolf_dir.display()),
             &format!("-ffile-prefix-map={root}/=./"),
             "-D_LIBC_LIMITS_H_",
             "-U__linux__",
@@ -218,10 +218,10 @@ impl Plan {
             units,
             base_flags,
             toolchain: toolchain.clone(),
-            cache_dir: layout.root.join("target/svsm-crypto/obj-cache"),
+            cache_dir: layout.base_out.join("obj-cache"),
             headers_hash,
             header_inputs,
-            root_prefix: format!("{root}/"),
+            wolf_dir: wolf_dir.to_path_buf(),
         })
     }
 
@@ -258,6 +258,7 @@ impl Plan {
             UnitKind::WolfAsm,
         ];
         let root = format!("{}/", root.display());
+        let wolf = self.wolf_dir.display().to_string();
         let builtin = self.toolchain.builtin_include.display().to_string();
         kinds
             .iter()
@@ -270,6 +271,7 @@ impl Plan {
                     .into_iter()
                     .map(|f| {
                         f.replace(&builtin, "<cc-builtin-include>")
+                            .replace(&wolf, "<wolfssl>")
                             .replace(&root, "")
                     })
                     .collect();
@@ -279,18 +281,18 @@ impl Plan {
     }
 
     fn cached_object(&self, unit: &Unit, flags: &[String]) -> Result<PathBuf> {
-        // The key must not depend on where the checkout is: the assembler
-        // records the object's file name in it, so it ends up in the module.
         let mut h = Sha256::new();
         for f in flags {
-            h.update(f.replace(&self.root_prefix, "<root>/"));
+            h.update(f);
             h.update([0]);
         }
         h.update(&self.headers_hash);
         h.update(std::fs::read(&unit.source)?);
         let key = &hex::encode(h.finalize())[..24];
+        // `ld -r` names an object without a FILE symbol after its basename,
+        // so the basename must not carry the key (the key holds paths).
         let stem = unit.display.replace(['/', '.'], "_");
-        Ok(self.cache_dir.join(format!("{stem}-{key}.o")))
+        Ok(self.cache_dir.join(key).join(format!("{stem}.o")))
     }
 
     /// Compiles every unit (two at a time per core), returning objects in plan order.
@@ -334,7 +336,9 @@ impl Plan {
     }
 
     fn compile_one(&self, unit: &Unit, flags: &[String], obj: &Path) -> Result<()> {
-        let tmp = obj.with_extension(format!("tmp{}.o", std::process::id()));
+        let dir = obj.parent().expect("cache entries live in a key directory");
+        std::fs::create_dir_all(dir)?;
+        let tmp = dir.join(format!("tmp{}.o", std::process::id()));
         run_capture(
             Command::new(&self.toolchain.cc)
                 .args(flags)

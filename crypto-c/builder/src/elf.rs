@@ -36,6 +36,10 @@ pub struct Sealed {
     pub globals: Vec<String>,
     /// Section offset of the code byte a BREAK=integrity build changed.
     pub corrupted_offset: Option<u64>,
+    /// Where the hashed range starts in the section (its bytes in the file
+    /// still lack the relocations the final link applies).
+    pub hashed_section_offset: u64,
+    pub integrity_key: [u8; 32],
 }
 
 struct Layout {
@@ -101,9 +105,11 @@ pub fn seal(linked: &Linked, break_integrity: bool) -> Result<Sealed> {
     if !layout.hashed.contains(&key_at) {
         bail!("{KEY_SYMBOL} must be in the hashed range");
     }
-    let key = &memory[key_at as usize..key_at as usize + 32];
+    let key: [u8; 32] = memory[key_at as usize..key_at as usize + 32]
+        .try_into()
+        .expect("32 bytes");
     let range = layout.hashed.start as usize..layout.hashed.end as usize;
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).expect("HMAC takes any key length");
     mac.update(&memory[range]);
     let integrity_hmac: [u8; 32] = mac.finalize().into_bytes().into();
 
@@ -136,6 +142,8 @@ pub fn seal(linked: &Linked, break_integrity: bool) -> Result<Sealed> {
         data_len: layout.size - layout.data_start,
         globals,
         corrupted_offset,
+        hashed_section_offset: layout.hashed.start,
+        integrity_key: key,
     })
 }
 

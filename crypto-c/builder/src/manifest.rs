@@ -177,6 +177,11 @@ struct SourceFile {
 struct IntegritySummary {
     algorithm: &'static str,
     hashed_range: &'static str,
+    /// Offset of the range in `.svsm_crypto` and its length: recompute with
+    /// the key over those section bytes after applying `.rela.svsm_crypto`.
+    hashed_section_offset: u64,
+    hashed_length: u64,
+    key_hex: String,
     expected_hmac_sha256: String,
     corrupted_code_offset: Option<u64>,
 }
@@ -202,6 +207,17 @@ impl Manifest {
                     compiled: false,
                 });
             }
+        }
+        for file in [
+            "crypto-c/boundary.toml",
+            "crypto-c/module.ld",
+            "third_party/wolfssl/wolfssl.toml",
+        ] {
+            sources.push(SourceFile {
+                path: file.to_string(),
+                sha256: sha256_hex(&std::fs::read(f.root.join(file))?),
+                compiled: false,
+            });
         }
         for dir in ["crypto-c/include", "crypto-c/config", "crypto-c/src"] {
             let mut headers: Vec<_> = std::fs::read_dir(f.root.join(dir))?
@@ -275,6 +291,9 @@ impl Manifest {
             integrity: IntegritySummary {
                 algorithm: "HMAC-SHA-256",
                 hashed_range: "svsm_crypto_text_start..svsm_crypto_text_end (code and read-only data)",
+                hashed_section_offset: f.sealed.hashed_section_offset,
+                hashed_length: f.sealed.hashed_len,
+                key_hex: hex::encode(f.sealed.integrity_key),
                 expected_hmac_sha256: hex::encode(f.sealed.integrity_hmac),
                 corrupted_code_offset: f.sealed.corrupted_offset,
             },

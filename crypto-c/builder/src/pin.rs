@@ -4,7 +4,7 @@
 //! SHA-256, and every upstream file the module compiles or includes with its
 //! own SHA-256. The files are taken straight out of the `.crate` archive in
 //! cargo's download cache (fetched with the fetch-only manifest beside the pin
-//! file) into `target/svsm-crypto/wolfssl-<version>/`. Only listed files are
+//! file) into `<output dir>/wolfssl-<version>/`. Only listed files are
 //! extracted, so a source that includes an unlisted header fails to compile.
 
 use crate::{Layout, Result, bail, sha256_hex};
@@ -63,8 +63,7 @@ impl Pin {
     /// Extracts and verifies the pinned files; returns the upstream tree root.
     pub fn materialize(&self, layout: &Layout) -> Result<PathBuf> {
         let dest = layout
-            .root
-            .join("target/svsm-crypto")
+            .base_out
             .join(format!("wolfssl-{}", self.package.wolfssl_version));
         let stamp = dest.join(".pin-sha256");
         let pin_hash = sha256_hex(&std::fs::read(&self.pin_path)?);

@@ -1,0 +1,96 @@
+//! hashDRBG (SHA2-256) with caller-supplied entropy: AFT.
+
+use super::{claimed_value, module_failed};
+use crate::capabilities::{
+    DRBG_ADDL_BITS, DRBG_ENTROPY_BITS, DRBG_MODE, DRBG_NONCE_BITS, DRBG_PERSO_BITS,
+    DRBG_RETURNED_BITS,
+};
+use crate::json::{Obj, Result, hex, tc_id, tests_of};
+use crate::module::CryptoModule;
+use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use serde_json::json;
+
+pub fn group(
+    m: &dyn CryptoModule,
+    _info: &SetInfo,
+    g: &Obj<'_>,
+    _ev: &mut Evidence,
+) -> Result<GroupOutcome> {
+    let tg_id = g.u64("tgId")?;
+    if let Some(tt) = g.opt_str("testType")?
+        && tt != "AFT"
+    {
+        return Ok(GroupOutcome::NotClaimed(format!("testType {tt}")));
+    }
+    let mode = g.str("mode")?;
+    if mode != DRBG_MODE {
+        return Ok(GroupOutcome::NotClaimed(format!("mode {mode}")));
+    }
+    if g.opt_bool("derFunc")? == Some(true) {
+        return Ok(GroupOutcome::NotClaimed("derivation function".into()));
+    }
+    let pred_resistance = g.bool("predResistance")?;
+    let entropy_bits = g.u64("entropyInputLen")?;
+    let nonce_bits = g.u64("nonceLen")?;
+    let perso_bits = g.u64("persoStringLen")?;
+    let addl_bits = g.u64("additionalInputLen")?;
+    let returned_bits = g.u64("returnedBitsLen")?;
+    if let Some(r) = claimed_value("entropyInputLen", entropy_bits, &[DRBG_ENTROPY_BITS])
+        .or_else(|| claimed_value("nonceLen", nonce_bits, &[DRBG_NONCE_BITS]))
+        .or_else(|| claimed_value("persoStringLen", perso_bits, DRBG_PERSO_BITS))
+        .or_else(|| claimed_value("additionalInputLen", addl_bits, DRBG_ADDL_BITS))
+        .or_else(|| claimed_value("returnedBitsLen", returned_bits, &[DRBG_RETURNED_BITS]))
+    {
+        return Ok(GroupOutcome::NotClaimed(r));
+    }
+    let out_len = (returned_bits / 8) as usize;
+    let mut answers = Vec::new();
+    for (loc, t) in tests_of(g)? {
+        let t = Obj::from_value(t, &loc, "a test")?;
+        let id = tc_id(&t)?;
+        let entropy = t.hex_bits("entropyInput", entropy_bits)?;
+        let nonce = t.hex_bits("nonce", nonce_bits)?;
+        let perso = t.hex_bits("persoString", perso_bits)?;
+        let mut drbg = m
+            .drbg_instantiate_test(&entropy, &nonce, &perso)
+            .map_err(|e| module_failed(&t, "DRBG instantiate", e))?;
+        let mut returned = None;
+        let others = t.array("otherInput")?;
+        for (i, other) in others.iter().enumerate() {
+            let oloc = format!("{} / otherInput[{i}]", t.loc);
+            let o = Obj::from_value(other, &oloc, "an otherInput element")?;
+            let addl = o.hex_bits("additionalInput", addl_bits)?;
+            let use_ = o.str("intendedUse")?;
+            match use_.to_ascii_lowercase().as_str() {
+                "reseed" => {
+                    let e = o.hex_bits("entropyInput", entropy_bits)?;
+                    drbg.reseed(&e, &addl)
+                        .map_err(|e| module_failed(&o, "DRBG reseed", e))?;
+                }
+                "generate" => {
+                    let out = if pred_resistance {
+                        // Prediction resistance: reseed with the fresh
+                        // entropy and the additional input, then generate
+                        // without additional input.
+                        let e = o.hex_bits("entropyInput", entropy_bits)?;
+                        drbg.reseed(&e, &addl)
+                            .map_err(|e| module_failed(&o, "DRBG reseed", e))?;
+                        drbg.generate(out_len, &[])
+                    } else {
+                        drbg.generate(out_len, &addl)
+                    }
+                    .map_err(|e| module_failed(&o, "DRBG generate", e))?;
+                    returned = Some(out);
+                }
+                other => return Err(o.err(format!("unknown intendedUse \"{other}\""))),
+            }
+        }
+        let returned = returned.ok_or_else(|| t.err("otherInput holds no generate step"))?;
+        answers.push(json!({ "tcId": id, "returnedBits": hex(&returned) }));
+    }
+    Ok(GroupOutcome::Answered(group_response(
+        tg_id,
+        vec![],
+        answers,
+    )))
+}

@@ -1,0 +1,98 @@
+//! ACVP-AES-GCM: encrypt (external and internal IV) and decrypt.
+
+use super::{claimed_value, module_failed};
+use crate::capabilities::{
+    GCM_IV_BITS, GCM_KEY_BITS, GCM_MAX_AAD_BITS, GCM_MAX_PAYLOAD_BITS, GCM_TAG_BITS,
+};
+use crate::json::{Obj, Result, hex, tc_id, tests_of};
+use crate::module::{CryptoModule, ModuleError};
+use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use serde_json::json;
+
+pub fn group(
+    m: &dyn CryptoModule,
+    _info: &SetInfo,
+    g: &Obj<'_>,
+    _ev: &mut Evidence,
+) -> Result<GroupOutcome> {
+    let tg_id = g.u64("tgId")?;
+    let test_type = g.str("testType")?;
+    if test_type != "AFT" {
+        return Ok(GroupOutcome::NotClaimed(format!("testType {test_type}")));
+    }
+    let direction = g.str("direction")?;
+    let key_bits = g.u64("keyLen")?;
+    let iv_bits = g.u64("ivLen")?;
+    let tag_bits = g.u64("tagLen")?;
+    let payload_bits = g.u64("payloadLen")?;
+    let aad_bits = g.u64("aadLen")?;
+    let iv_gen = g.opt_str("ivGen")?.unwrap_or("external");
+    let internal = match (iv_gen, direction) {
+        ("external", _) => false,
+        ("internal", "encrypt") => {
+            let mode = g.opt_str("ivGenMode")?.unwrap_or("8.2.2");
+            if mode != "8.2.2" {
+                return Ok(GroupOutcome::NotClaimed(format!("ivGenMode {mode}")));
+            }
+            true
+        }
+        ("internal", _) => false,
+        (other, _) => return Ok(GroupOutcome::NotClaimed(format!("ivGen {other}"))),
+    };
+    let not_claimed = claimed_value("keyLen", key_bits, GCM_KEY_BITS)
+        .or_else(|| claimed_value("ivLen", iv_bits, &[GCM_IV_BITS]))
+        .or_else(|| claimed_value("tagLen", tag_bits, GCM_TAG_BITS))
+        .or_else(|| {
+            (payload_bits % 8 != 0 || payload_bits > GCM_MAX_PAYLOAD_BITS)
+                .then(|| format!("payloadLen {payload_bits} not claimed"))
+        })
+        .or_else(|| {
+            (aad_bits % 8 != 0 || aad_bits > GCM_MAX_AAD_BITS)
+                .then(|| format!("aadLen {aad_bits} not claimed"))
+        })
+        .or_else(|| match direction {
+            "encrypt" | "decrypt" => None,
+            other => Some(format!("direction {other}")),
+        });
+    if let Some(reason) = not_claimed {
+        return Ok(GroupOutcome::NotClaimed(reason));
+    }
+    let tag_len = (tag_bits / 8) as usize;
+    let mut answers = Vec::new();
+    for (loc, t) in tests_of(g)? {
+        let t = Obj::from_value(t, &loc, "a test")?;
+        let id = tc_id(&t)?;
+        let key = t.hex_bits("key", key_bits)?;
+        let aad = t.hex_bits("aad", aad_bits)?;
+        if direction == "encrypt" {
+            let pt = t.hex_bits("pt", payload_bits)?;
+            if internal {
+                let (iv, ct, tag) = m
+                    .gcm_seal_generated_iv(&key, &aad, &pt, tag_len)
+                    .map_err(|e| module_failed(&t, "AES-GCM seal (generated IV)", e))?;
+                answers
+                    .push(json!({ "tcId": id, "ct": hex(&ct), "tag": hex(&tag), "iv": hex(&iv) }));
+            } else {
+                let iv = t.hex_bits("iv", iv_bits)?;
+                let (ct, tag) = m
+                    .gcm_seal(&key, &iv, &aad, &pt, tag_len)
+                    .map_err(|e| module_failed(&t, "AES-GCM seal", e))?;
+                answers.push(json!({ "tcId": id, "ct": hex(&ct), "tag": hex(&tag) }));
+            }
+        } else {
+            let iv = t.hex_bits("iv", iv_bits)?;
+            let ct = t.hex_bits("ct", payload_bits)?;
+            let tag = t.hex_bits("tag", tag_bits)?;
+            match m.gcm_open(&key, &iv, &aad, &ct, &tag) {
+                Ok(pt) => answers.push(json!({ "tcId": id, "pt": hex(&pt), "testPassed": true })),
+                Err(ModuleError::Auth) => answers.push(json!({ "tcId": id, "testPassed": false })),
+                Err(e) => return Err(module_failed(&t, "AES-GCM open", e)),
+            }
+        }
+    }
+    Ok(GroupOutcome::Answered(group_response(
+        tg_id,
+        vec![],
+        answers,
+    )))
+}

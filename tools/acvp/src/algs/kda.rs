@@ -1,0 +1,177 @@
+//! KDA HKDF (SP 800-56C rev. 1 and rev. 2): AFT and VAL.
+
+use super::{claimed_range, module_failed};
+use crate::capabilities::{KDA_FIXED_INFO_PATTERN, KDA_HMAC, KDA_MAX_L_BITS, KDA_Z_BITS};
+use crate::json::{Obj, Result, decode_hex, hex, tc_id, tests_of};
+use crate::module::{CryptoModule, HashAlg};
+use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use serde_json::json;
+
+/// Party information: partyId, then ephemeralData when present.
+fn party_info(party: &Obj<'_>, name: &str) -> Result<Vec<u8>> {
+    let mut v = party
+        .hex("partyId")
+        .map_err(|e| party.err(format!("{name}: {}", e.message)))?;
+    v.extend(
+        party
+            .opt_hex("ephemeralData")
+            .map_err(|e| party.err(format!("{name}: {}", e.message)))?,
+    );
+    Ok(v)
+}
+
+/// Builds FixedInfo from a concatenation pattern.
+pub fn fixed_info(pattern: &str, test: &Obj<'_>, param: &Obj<'_>, l_bits: u64) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for part in pattern.split("||") {
+        let part = part.trim();
+        match part {
+            "uPartyInfo" => out.extend(party_info(
+                &test.object("fixedInfoPartyU")?,
+                "fixedInfoPartyU",
+            )?),
+            "vPartyInfo" => out.extend(party_info(
+                &test.object("fixedInfoPartyV")?,
+                "fixedInfoPartyV",
+            )?),
+            "l" => {
+                let l = u32::try_from(l_bits).map_err(|_| test.err("l does not fit in 32 bits"))?;
+                out.extend_from_slice(&l.to_be_bytes());
+            }
+            "salt" | "algorithmId" | "label" | "context" | "t" => out.extend(param.hex(part)?),
+            _ => {
+                let lit = part
+                    .strip_prefix("literal[")
+                    .and_then(|s| s.strip_suffix(']'))
+                    .ok_or_else(|| {
+                        test.err(format!("unknown fixedInfoPattern element \"{part}\""))
+                    })?;
+                out.extend(
+                    decode_hex(lit)
+                        .map_err(|e| test.err(format!("fixedInfoPattern literal: {e}")))?,
+                );
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub fn group(
+    m: &dyn CryptoModule,
+    _info: &SetInfo,
+    g: &Obj<'_>,
+    _ev: &mut Evidence,
+) -> Result<GroupOutcome> {
+    let tg_id = g.u64("tgId")?;
+    let test_type = g.str("testType")?;
+    if test_type != "AFT" && test_type != "VAL" {
+        return Ok(GroupOutcome::NotClaimed(format!("testType {test_type}")));
+    }
+    if g.has("kdfMultiExpansionConfiguration") {
+        return Ok(GroupOutcome::NotClaimed("multi-expansion tests".into()));
+    }
+    let cfg = g.object("kdfConfiguration")?;
+    let kdf_type = cfg.str("kdfType")?;
+    if !kdf_type.eq_ignore_ascii_case("hkdf") {
+        return Ok(GroupOutcome::NotClaimed(format!("kdfType {kdf_type}")));
+    }
+    let hmac_alg = cfg.str("hmacAlg")?;
+    let alg = match (KDA_HMAC.contains(&hmac_alg), HashAlg::from_acvp(hmac_alg)) {
+        (true, Some(a)) => a,
+        _ => return Ok(GroupOutcome::NotClaimed(format!("hmacAlg {hmac_alg}"))),
+    };
+    let encoding = cfg.str("fixedInfoEncoding")?;
+    if encoding != "concatenation" {
+        return Ok(GroupOutcome::NotClaimed(format!(
+            "fixedInfoEncoding {encoding}"
+        )));
+    }
+    let pattern = cfg.str("fixedInfoPattern")?;
+    if pattern != KDA_FIXED_INFO_PATTERN {
+        return Ok(GroupOutcome::NotClaimed(format!(
+            "fixedInfoPattern {pattern}"
+        )));
+    }
+    let salt_method = cfg.str("saltMethod")?;
+    if salt_method != "default" && salt_method != "random" {
+        return Ok(GroupOutcome::NotClaimed(format!(
+            "saltMethod {salt_method}"
+        )));
+    }
+    if cfg.opt_bool("usesHybridSharedSecret")? == Some(true) {
+        return Ok(GroupOutcome::NotClaimed("hybrid shared secret".into()));
+    }
+    let l_bits = cfg.u64("l")?;
+    if l_bits % 8 != 0 || l_bits == 0 || l_bits > KDA_MAX_L_BITS {
+        return Ok(GroupOutcome::NotClaimed(format!("l {l_bits}")));
+    }
+    let z_bits = g.opt("zLength").map(|_| g.u64("zLength")).transpose()?;
+    if let Some(r) = z_bits.and_then(|z| claimed_range("zLength", z, KDA_Z_BITS)) {
+        return Ok(GroupOutcome::NotClaimed(r));
+    }
+    let mut answers = Vec::new();
+    for (loc, t) in tests_of(g)? {
+        let t = Obj::from_value(t, &loc, "a test")?;
+        let id = tc_id(&t)?;
+        let param = t.object("kdfParameter")?;
+        let l = param
+            .opt("l")
+            .map(|_| param.u64("l"))
+            .transpose()?
+            .unwrap_or(l_bits);
+        if l != l_bits {
+            return Err(t.err(format!(
+                "kdfParameter l {l} differs from the group's {l_bits}"
+            )));
+        }
+        let z = match z_bits {
+            Some(bits) => param.hex_bits("z", bits)?,
+            None => param.hex("z")?,
+        };
+        let salt = param.hex("salt")?;
+        let info = fixed_info(pattern, &t, &param, l)?;
+        let dkm = m
+            .hkdf(alg, &z, &salt, &info, (l / 8) as usize)
+            .map_err(|e| module_failed(&t, "HKDF", e))?;
+        if test_type == "AFT" {
+            answers.push(json!({ "tcId": id, "dkm": hex(&dkm) }));
+        } else {
+            let expected = t.hex("dkm")?;
+            answers.push(json!({ "tcId": id, "testPassed": expected == dkm }));
+        }
+    }
+    Ok(GroupOutcome::Answered(group_response(
+        tg_id,
+        vec![],
+        answers,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_info_concatenation() {
+        let t = json!({
+            "fixedInfoPartyU": { "partyId": "0A0B", "ephemeralData": "CC" },
+            "fixedInfoPartyV": { "partyId": "0D" },
+            "kdfParameter": { "label": "EE", "salt": "00" }
+        });
+        let test = Obj::from_value(&t, "t", "a test").unwrap();
+        let param = test.object("kdfParameter").unwrap();
+        let fi = fixed_info(
+            "literal[1234]||uPartyInfo||vPartyInfo||label||l",
+            &test,
+            &param,
+            512,
+        )
+        .unwrap();
+        assert_eq!(
+            fi,
+            vec![0x12, 0x34, 0x0a, 0x0b, 0xcc, 0x0d, 0xee, 0, 0, 2, 0]
+        );
+        let e = fixed_info("uPartyInfo||bogus", &test, &param, 8).unwrap_err();
+        assert!(e.message.contains("bogus"));
+    }
+}

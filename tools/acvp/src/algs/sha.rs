@@ -1,0 +1,157 @@
+//! SHA2-256/384/512: AFT, MCT (standard and alternate) and LDT.
+
+use super::module_failed;
+use crate::capabilities::{SHA_LDT_GIB, SHA_MAX_MSG_BITS};
+use crate::json::{Obj, Result, hex, tc_id, tests_of};
+use crate::module::{CryptoModule, HashAlg};
+use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use serde_json::{Value, json};
+
+/// The SHA-1/SHA-2 Monte Carlo test: 100 outer rounds of 1000 chained
+/// hashes each; returns the 100 digests. `alternate` selects the variant for
+/// seeds whose length is not the digest length (the message is cut or
+/// zero-padded to the seed length).
+pub fn mct<E>(
+    mut hash: impl FnMut(&[u8]) -> std::result::Result<Vec<u8>, E>,
+    seed: &[u8],
+    alternate: bool,
+) -> std::result::Result<Vec<Vec<u8>>, E> {
+    let seed_len = seed.len();
+    let mut seed = seed.to_vec();
+    let mut out = Vec::with_capacity(100);
+    let mut msg = Vec::new();
+    for _ in 0..100 {
+        let (mut a, mut b, mut c) = (seed.clone(), seed.clone(), seed.clone());
+        for _ in 0..1000 {
+            msg.clear();
+            msg.extend_from_slice(&a);
+            msg.extend_from_slice(&b);
+            msg.extend_from_slice(&c);
+            if alternate {
+                msg.resize(seed_len, 0);
+            }
+            let md = hash(&msg)?;
+            a = std::mem::replace(&mut b, std::mem::replace(&mut c, md));
+        }
+        out.push(c.clone());
+        seed = c;
+    }
+    Ok(out)
+}
+
+/// Expands a large-data-test message ("repeating" technique).
+pub fn expand_repeating(content: &[u8], full_bytes: usize) -> std::result::Result<Vec<u8>, String> {
+    if content.is_empty() {
+        return Err("empty content".into());
+    }
+    let mut buf = Vec::new();
+    buf.try_reserve_exact(full_bytes)
+        .map_err(|e| format!("cannot allocate {full_bytes} bytes: {e}"))?;
+    while buf.len() < full_bytes {
+        let n = content.len().min(full_bytes - buf.len());
+        buf.extend_from_slice(&content[..n]);
+    }
+    Ok(buf)
+}
+
+pub fn group(
+    m: &dyn CryptoModule,
+    info: &SetInfo,
+    g: &Obj<'_>,
+    _ev: &mut Evidence,
+) -> Result<GroupOutcome> {
+    let alg = HashAlg::from_acvp(&info.algorithm)
+        .ok_or_else(|| g.err(format!("unknown hash {}", info.algorithm)))?;
+    let tg_id = g.u64("tgId")?;
+    let test_type = g.str("testType")?;
+    let tests = tests_of(g)?;
+    let mut answers = Vec::with_capacity(tests.len());
+    match test_type {
+        "AFT" => {
+            for (loc, t) in &tests {
+                let t = Obj::from_value(t, loc, "a test")?;
+                let id = tc_id(&t)?;
+                let len = t.u64("len")?;
+                if len > SHA_MAX_MSG_BITS {
+                    return Err(t.err(format!("message length {len} exceeds the claimed maximum")));
+                }
+                let msg = t.hex_bits("msg", len)?;
+                let md = m
+                    .hash(alg, &msg)
+                    .map_err(|e| module_failed(&t, "hash", e))?;
+                answers.push(json!({ "tcId": id, "md": hex(&md) }));
+            }
+        }
+        "MCT" => {
+            let alternate = match g.opt_str("mctVersion")? {
+                None | Some("standard") => false,
+                Some("alternate") => true,
+                Some(other) => {
+                    return Ok(GroupOutcome::NotClaimed(format!("mctVersion {other}")));
+                }
+            };
+            for (loc, t) in &tests {
+                let t = Obj::from_value(t, loc, "a test")?;
+                let id = tc_id(&t)?;
+                let len = t.u64("len")?;
+                let seed = t.hex_bits("msg", len)?;
+                if !alternate && seed.len() != alg.digest_len() {
+                    return Err(t.err(format!(
+                        "standard MCT seed must be {} bytes, found {}",
+                        alg.digest_len(),
+                        seed.len()
+                    )));
+                }
+                let results = mct(|msg| m.hash(alg, msg), &seed, alternate)
+                    .map_err(|e| module_failed(&t, "hash", e))?;
+                let arr: Vec<Value> = results.iter().map(|md| json!({ "md": hex(md) })).collect();
+                answers.push(json!({ "tcId": id, "resultsArray": arr }));
+            }
+        }
+        "LDT" => {
+            // Claimed only up to the registered sizes.
+            let max_bits = SHA_LDT_GIB.iter().max().copied().unwrap_or(0) * 8 * (1 << 30);
+            for (loc, t) in &tests {
+                let t = Obj::from_value(t, loc, "a test")?;
+                let lm = t.object("largeMsg")?;
+                let full = lm.u64("fullLength")?;
+                if full > max_bits {
+                    return Ok(GroupOutcome::NotClaimed(format!(
+                        "large data test of {full} bits exceeds the claimed sizes"
+                    )));
+                }
+            }
+            for (loc, t) in &tests {
+                let t = Obj::from_value(t, loc, "a test")?;
+                let id = tc_id(&t)?;
+                let lm = t.object("largeMsg")?;
+                let technique = lm.str("expansionTechnique")?;
+                if technique != "repeating" {
+                    return Err(t.err(format!("unknown expansionTechnique \"{technique}\"")));
+                }
+                let content_bits = lm.u64("contentLength")?;
+                let content = lm.hex_bits("content", content_bits)?;
+                let full = lm.u64("fullLength")?;
+                if full % 8 != 0 {
+                    return Err(t.err(format!("fullLength {full} is not a multiple of 8")));
+                }
+                let full_bytes = usize::try_from(full / 8)
+                    .map_err(|_| t.err("fullLength too large for this host"))?;
+                let msg = expand_repeating(&content, full_bytes)
+                    .map_err(|e| t.err(format!("largeMsg: {e}")))?;
+                // One call over the whole message, as the test requires.
+                let md = m
+                    .hash(alg, &msg)
+                    .map_err(|e| module_failed(&t, "hash", e))?;
+                drop(msg);
+                answers.push(json!({ "tcId": id, "md": hex(&md) }));
+            }
+        }
+        other => return Ok(GroupOutcome::NotClaimed(format!("testType {other}"))),
+    }
+    Ok(GroupOutcome::Answered(group_response(
+        tg_id,
+        vec![],
+        answers,
+    )))
+}

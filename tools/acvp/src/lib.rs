@@ -1,0 +1,15 @@
+//! ACVP harness for the SVSM cryptographic module.
+//!
+//! `capabilities` describes what the module claims, `run` answers ACVP
+//! vector sets with the module, and `check` runs the sample vector sets,
+//! compares the answers with the expected ones and checks random answers
+//! with implementations that are not the module.
+
+pub mod algs;
+pub mod capabilities;
+pub mod check;
+pub mod json;
+pub mod module;
+pub mod reference;
+pub mod run;
+pub mod shim;

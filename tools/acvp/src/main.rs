@@ -1,0 +1,188 @@
+//! `svsm-acvp`: ACVP harness for the SVSM cryptographic module.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use svsm_acvp::module::CryptoModule;
+use svsm_acvp::{capabilities, check, reference, run};
+
+const USAGE: &str = "\
+usage: svsm-acvp capabilities
+       svsm-acvp run FILE [-o OUT]
+       svsm-acvp check [DIR] [--expected DIR] [--write-summary [DIR]] [--no-generated]
+           DIR holds vectors/ and expected/ (or is the vectors folder itself);
+           default $SVSM_ACVP_VECTORS, else ../shared/vectors/acvp beside the repository
+options (all commands):
+       --module svsm|rustcrypto   module under test (default svsm; rustcrypto is a
+                                  stand-in that only tests the harness itself)";
+
+fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// Default vectors: $SVSM_ACVP_VECTORS, else shared/vectors/acvp beside the
+/// repository, else /work/shared/vectors/acvp.
+fn default_vectors() -> PathBuf {
+    if let Some(p) = std::env::var_os("SVSM_ACVP_VECTORS") {
+        return PathBuf::from(p);
+    }
+    let beside = repo_root().join("../shared/vectors/acvp");
+    if let Ok(p) = beside.canonicalize() {
+        return p;
+    }
+    PathBuf::from("/work/shared/vectors/acvp")
+}
+
+fn select_module(name: &str) -> Result<&'static dyn CryptoModule, String> {
+    match name {
+        "rustcrypto" => Ok(&reference::RustCryptoModule),
+        "svsm" => svsm_acvp::shim::module(),
+        other => Err(format!("unknown module \"{other}\" (svsm or rustcrypto)")),
+    }
+}
+
+struct Args {
+    positional: Vec<String>,
+    out: Option<PathBuf>,
+    vectors: Option<PathBuf>,
+    expected: Option<PathBuf>,
+    summary: Option<Option<PathBuf>>,
+    module: String,
+    generated: bool,
+}
+
+fn parse_args(raw: &[String]) -> Result<Args, String> {
+    let mut a = Args {
+        positional: Vec::new(),
+        out: None,
+        vectors: None,
+        expected: None,
+        summary: None,
+        module: "svsm".into(),
+        generated: true,
+    };
+    let mut it = raw.iter().peekable();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
+        match arg.as_str() {
+            "-o" | "--output" => a.out = Some(value(arg)?.into()),
+            "--vectors" => a.vectors = Some(value(arg)?.into()),
+            "--expected" => a.expected = Some(value(arg)?.into()),
+            "--module" => a.module = value(arg)?,
+            "--no-generated" => a.generated = false,
+            "--write-summary" => {
+                let dir = match it.peek() {
+                    Some(next) if !next.starts_with('-') => it.next().map(PathBuf::from),
+                    _ => None,
+                };
+                a.summary = Some(dir);
+            }
+            "-h" | "--help" => return Err(String::new()),
+            s if s.starts_with('-') => return Err(format!("unknown option {s}")),
+            _ => a.positional.push(arg.clone()),
+        }
+    }
+    Ok(a)
+}
+
+fn cmd_run(module: &dyn CryptoModule, args: &Args) -> Result<ExitCode, String> {
+    let [_, file] = &args.positional[..] else {
+        return Err("run needs exactly one FILE".into());
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    let doc = run::parse_document(&text, file).map_err(|e| e.to_string())?;
+    let out = run::run_document(module, &doc, file).map_err(|e| e.to_string())?;
+    for set in &out.sets {
+        for s in &set.skipped {
+            eprintln!(
+                "not claimed: {} / group tgId {} ({} tests): {}",
+                set.info.loc, s.tg_id, s.tests, s.reason
+            );
+        }
+    }
+    let text = serde_json::to_string_pretty(&out.response).map_err(|e| e.to_string())? + "\n";
+    match &args.out {
+        Some(p) => std::fs::write(p, text).map_err(|e| format!("{}: {e}", p.display()))?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_check(module: &dyn CryptoModule, args: &Args) -> Result<ExitCode, String> {
+    let vectors = match (&args.vectors, &args.positional[1..]) {
+        (Some(v), []) => v.clone(),
+        (None, [dir]) => PathBuf::from(dir),
+        (None, []) => default_vectors(),
+        _ => return Err("check takes one vectors DIR (positional or --vectors)".into()),
+    };
+    let vectors_dir = vectors.join("vectors");
+    let (vdir, default_expected) = if vectors_dir.is_dir() {
+        (vectors_dir, vectors.join("expected"))
+    } else {
+        (vectors.clone(), vectors.join("../expected"))
+    };
+    let expected = args.expected.clone().unwrap_or(default_expected);
+    println!("module: {}", module.description());
+    println!("vectors: {}", vdir.display());
+    let report = check::check_all(module, &vdir, &expected, args.generated)?;
+    print!("{}", report.render());
+    if let Some(dir) = &args.summary {
+        let dir = dir
+            .clone()
+            .unwrap_or_else(|| repo_root().join("certification/acvp"));
+        check::write_summary(&report, module, &vdir, &dir)
+            .map_err(|e| format!("writing the summary to {}: {e}", dir.display()))?;
+        eprintln!("summary written to {}", dir.display());
+    }
+    Ok(if report.failed() == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn main() -> ExitCode {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let args = match parse_args(&raw) {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("svsm-acvp: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match args.positional.first().map(String::as_str) {
+        Some("capabilities") => {
+            let reg = serde_json::json!([{ "acvVersion": "1.0" }, { "algorithms": capabilities::registration() }]);
+            match serde_json::to_string_pretty(&reg) {
+                Ok(s) => {
+                    println!("{s}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Some(cmd @ ("run" | "check")) => match select_module(&args.module) {
+            Err(e) => Err(e),
+            Ok(m) if cmd == "run" => cmd_run(m, &args),
+            Ok(m) => cmd_check(m, &args),
+        },
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("svsm-acvp: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! Malformed input gives clean errors that name the set, group and test;
+//! the MCT and DRBG procedures match known answers; claims filter groups.
+
+use serde_json::{Value, json};
+use svsm_acvp::algs::sha::mct;
+use svsm_acvp::json::decode_hex;
+use svsm_acvp::module::{CryptoModule, HashAlg};
+use svsm_acvp::reference::{HashDrbgModel, RustCryptoModule};
+use svsm_acvp::run::{parse_document, run_document};
+
+fn stand_in() -> &'static dyn CryptoModule {
+    &RustCryptoModule
+}
+
+/// The SVSM module (linked through the shim).
+fn svsm() -> &'static dyn CryptoModule {
+    match svsm_acvp::shim::module() {
+        Ok(m) => m,
+        Err(e) => panic!("SVSM module unavailable: {e}"),
+    }
+}
+
+fn sha_doc() -> Value {
+    json!([
+        { "acvVersion": "1.0" },
+        {
+            "vsId": 42, "algorithm": "SHA2-256", "revision": "1.0",
+            "testGroups": [
+                { "tgId": 1, "testType": "AFT", "tests": [
+                    { "tcId": 5, "len": 24, "msg": "616263" },
+                    { "tcId": 6, "len": 0, "msg": "00" }
+                ]}
+            ]
+        }
+    ])
+}
+
+/// Runs `doc` and returns the error text (the run must fail).
+fn error_of(doc: &Value) -> String {
+    match run_document(stand_in(), doc, "in.json") {
+        Ok(_) => panic!("expected an error for {doc}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn assert_has(text: &str, parts: &[&str]) {
+    for p in parts {
+        assert!(text.contains(p), "{text:?} lacks {p:?}");
+    }
+}
+
+#[test]
+fn good_document_answers_in_the_same_shape() {
+    let out = run_document(stand_in(), &sha_doc(), "in.json").unwrap();
+    let r = &out.response;
+    assert_eq!(r[0], json!({ "acvVersion": "1.0" }));
+    assert_eq!(r[1]["vsId"], 42);
+    assert_eq!(r[1]["algorithm"], "SHA2-256");
+    assert_eq!(r[1]["revision"], "1.0");
+    let tests = &r[1]["testGroups"][0]["tests"];
+    assert_eq!(tests[0]["tcId"], 5);
+    assert_eq!(
+        tests[0]["md"],
+        "BA7816BF8F01CFEA414140DE5DAE2223B00361A396177A9CB410FF61F20015AD"
+    );
+    // len 0 with "00": the declared length wins.
+    assert_eq!(
+        tests[1]["md"],
+        "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+    );
+}
+
+#[test]
+fn bare_vector_set_is_accepted() {
+    let doc = sha_doc()[1].clone();
+    let out = run_document(stand_in(), &doc, "in.json").unwrap();
+    assert_eq!(out.response["vsId"], 42);
+    assert!(out.response.is_object());
+}
+
+#[test]
+fn truncated_and_corrupted_json() {
+    let text = serde_json::to_string(&sha_doc()).unwrap();
+    let truncated = &text[..text.len() / 2];
+    let e = parse_document(truncated, "cut.json")
+        .unwrap_err()
+        .to_string();
+    assert_has(&e, &["cut.json", "not valid JSON", "line 1"]);
+    let corrupted = text.replace("\"tcId\":5", "\"tcId\":5,,");
+    let e = parse_document(&corrupted, "bad.json")
+        .unwrap_err()
+        .to_string();
+    assert_has(&e, &["bad.json", "not valid JSON"]);
+    let e = parse_document("", "empty.json").unwrap_err().to_string();
+    assert_has(&e, &["empty.json", "not valid JSON"]);
+}
+
+#[test]
+fn wrong_document_shapes() {
+    assert_has(&error_of(&json!(17)), &["in.json", "array or an object"]);
+    assert_has(&error_of(&json!([])), &["in.json", "empty array"]);
+    assert_has(
+        &error_of(&json!([{ "acvVersion": "1.0" }])),
+        &["no vector set"],
+    );
+    assert_has(
+        &error_of(&json!([{ "acvVersion": "1.0" }, 3])),
+        &["element 1", "objects"],
+    );
+    let mut d = sha_doc();
+    d[1].as_object_mut().unwrap().remove("algorithm");
+    assert_has(
+        &error_of(&d),
+        &["vector set 42", "missing field \"algorithm\""],
+    );
+    let mut d = sha_doc();
+    d[1]["testGroups"] = json!({ "tgId": 1 });
+    assert_has(
+        &error_of(&d),
+        &[
+            "vector set 42 (SHA2-256 1.0)",
+            "\"testGroups\" must be an array",
+        ],
+    );
+    let mut d = sha_doc();
+    d[1]["vsId"] = json!("42");
+    assert_has(
+        &error_of(&d),
+        &["\"vsId\" must be a non-negative integer, found a string"],
+    );
+}
+
+#[test]
+fn missing_and_wrong_type_fields_name_group_and_test() {
+    let mut d = sha_doc();
+    d[1]["testGroups"][0]["tests"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("msg");
+    assert_has(
+        &error_of(&d),
+        &[
+            "vector set 42 (SHA2-256 1.0) / group tgId 1 / test tcId 5",
+            "missing field \"msg\"",
+        ],
+    );
+    let mut d = sha_doc();
+    d[1]["testGroups"][0]["tests"][1]["len"] = json!("zero");
+    assert_has(
+        &error_of(&d),
+        &[
+            "group tgId 1 / test tcId 6",
+            "\"len\" must be a non-negative integer",
+        ],
+    );
+    let mut d = sha_doc();
+    d[1]["testGroups"][0]["tgId"] = json!(-1);
+    assert_has(&error_of(&d), &["group tgId -1", "\"tgId\""]);
+    let mut d = sha_doc();
+    d[1]["testGroups"][0]["tests"][0]["msg"] = json!("61626");
+    assert_has(
+        &error_of(&d),
+        &["test tcId 5", "\"msg\" is not valid hex", "odd"],
+    );
+    let mut d = sha_doc();
+    d[1]["testGroups"][0]["tests"][0]["msg"] = json!("zz2263");
+    assert_has(&error_of(&d), &["test tcId 5", "not valid hex"]);
+    let mut d = sha_doc();
+    d[1]["testGroups"][0]["tests"][0]["len"] = json!(64);
+    assert_has(
+        &error_of(&d),
+        &["test tcId 5", "declared length is 64 bits"],
+    );
+    let mut d = sha_doc();
+    d[1]["testGroups"][0]["tests"][0] = json!("not a test");
+    assert_has(
+        &error_of(&d),
+        &["test #1", "must be an object, found a string"],
+    );
+    let mut d = sha_doc();
+    d[1]["testGroups"][0]["testType"] = json!(true);
+    assert_has(
+        &error_of(&d),
+        &[
+            "group tgId 1",
+            "\"testType\" must be a string, found a boolean",
+        ],
+    );
+    let mut d = sha_doc();
+    d[1]["testGroups"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("tests");
+    assert_has(&error_of(&d), &["group tgId 1", "missing field \"tests\""]);
+}
+
+#[test]
+fn errors_in_other_algorithms() {
+    let gcm = json!({
+        "vsId": 7, "algorithm": "ACVP-AES-GCM", "revision": "1.0",
+        "testGroups": [{ "tgId": 3, "testType": "AFT", "direction": "decrypt", "keyLen": 128,
+            "ivLen": 96, "ivGen": "external", "payloadLen": 0, "aadLen": 0, "tagLen": 128,
+            "tests": [{ "tcId": 9, "key": 5, "iv": "000000000000000000000000", "ct": "", "aad": "",
+                "tag": "00000000000000000000000000000000" }] }]
+    });
+    assert_has(
+        &error_of(&gcm),
+        &[
+            "vector set 7",
+            "group tgId 3 / test tcId 9",
+            "\"key\" must be a string, found a number",
+        ],
+    );
+
+    let kas = json!({
+        "vsId": 8, "algorithm": "KAS-ECC-SSC", "revision": "Sp800-56Ar3",
+        "testGroups": [{ "tgId": 2, "testType": "AFT", "domainParameterGenerationMode": "P-256",
+            "scheme": "onePassDh", "kasRole": "responder",
+            "tests": [{ "tcId": 6, "ephemeralPublicServerY": "00" }] }]
+    });
+    assert_has(
+        &error_of(&kas),
+        &[
+            "group tgId 2 / test tcId 6",
+            "missing field \"ephemeralPublicServerX\"",
+        ],
+    );
+
+    let drbg = json!({
+        "vsId": 9, "algorithm": "hashDRBG", "revision": "1.0",
+        "testGroups": [{ "tgId": 1, "testType": "AFT", "mode": "SHA2-256", "derFunc": false,
+            "predResistance": false, "reSeed": false, "entropyInputLen": 256, "nonceLen": 128,
+            "persoStringLen": 0, "additionalInputLen": 0, "returnedBitsLen": 1024,
+            "tests": [{ "tcId": 1, "entropyInput": "00".repeat(32), "nonce": "00".repeat(16),
+                "persoString": "", "otherInput": { "intendedUse": "generate" } }] }]
+    });
+    assert_has(
+        &error_of(&drbg),
+        &[
+            "group tgId 1 / test tcId 1",
+            "\"otherInput\" must be an array",
+        ],
+    );
+
+    let sigver = json!({
+        "vsId": 10, "algorithm": "ECDSA", "mode": "sigVer", "revision": "FIPS186-5",
+        "testGroups": [{ "tgId": 4, "testType": "AFT", "curve": "P-256", "hashAlg": "SHA2-256",
+            "tests": [{ "tcId": 11, "message": "00", "qx": null, "qy": "01", "r": "01", "s": "01" }] }]
+    });
+    assert_has(
+        &error_of(&sigver),
+        &[
+            "(ECDSA sigVer FIPS186-5) / group tgId 4 / test tcId 11",
+            "\"qx\" must be a string, found null",
+        ],
+    );
+
+    let kda = json!({
+        "vsId": 12, "algorithm": "KDA", "mode": "HKDF", "revision": "Sp800-56Cr1",
+        "testGroups": [{ "tgId": 1, "testType": "AFT", "zLength": 256,
+            "kdfConfiguration": { "kdfType": "hkdf", "hmacAlg": "SHA2-256", "l": 256,
+                "saltMethod": "default", "saltLen": 256, "fixedInfoEncoding": "concatenation",
+                "fixedInfoPattern": "uPartyInfo||vPartyInfo||l" },
+            "tests": [{ "tcId": 2, "kdfParameter": { "kdfType": "hkdf", "salt": "00", "z": "00".repeat(32), "l": 256 },
+                "fixedInfoPartyU": { "partyId": "01" } }] }]
+    });
+    assert_has(
+        &error_of(&kda),
+        &[
+            "group tgId 1 / test tcId 2",
+            "missing field \"fixedInfoPartyV\"",
+        ],
+    );
+}
+
+#[test]
+fn groups_outside_the_claims_are_left_out() {
+    let doc = json!({
+        "vsId": 3, "algorithm": "ECDSA", "mode": "keyGen", "revision": "FIPS186-5",
+        "testGroups": [
+            { "tgId": 1, "testType": "AFT", "curve": "P-521", "secretGenerationMode": "testing candidates", "tests": [{ "tcId": 1 }] },
+            { "tgId": 2, "testType": "AFT", "curve": "P-256", "secretGenerationMode": "testing candidates", "tests": [{ "tcId": 2 }] },
+            { "tgId": 3, "testType": "AFT", "curve": "P-384", "secretGenerationMode": "extra bits", "tests": [{ "tcId": 3 }] }
+        ]
+    });
+    let out = run_document(stand_in(), &doc, "in.json").unwrap();
+    let groups = out.response["testGroups"].as_array().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0]["tgId"], 2);
+    let t = &groups[0]["tests"][0];
+    assert_eq!(t["d"].as_str().unwrap().len(), 64);
+    let skipped: Vec<&str> = out.sets[0]
+        .skipped
+        .iter()
+        .map(|s| s.tg_id.as_str())
+        .collect();
+    assert_eq!(skipped, ["1", "3"]);
+    // An unknown algorithm: the whole set is left out, without error.
+    let doc = json!({ "vsId": 4, "algorithm": "ACVP-AES-CBC", "revision": "1.0",
+        "testGroups": [{ "tgId": 1, "tests": [] }] });
+    let out = run_document(stand_in(), &doc, "in.json").unwrap();
+    assert_eq!(out.response["testGroups"], json!([]));
+    assert_eq!(out.sets[0].skipped.len(), 1);
+}
+
+fn h(s: &str) -> Vec<u8> {
+    decode_hex(s).unwrap()
+}
+
+// SHA2-256 MCT from the sample vector set (tcId 513): first and last digest.
+const MCT_SEED: &str = "E5059D1080923CDB64019BF789557C07D0A66962541C1536056E7FAD44CA049F";
+const MCT_FIRST: &str = "7c64965f58e1ee1a902a4e2fb77898492c3c3c1d05bc9da292b3815b9dee5093";
+const MCT_LAST: &str = "6bcf2af8e175b8b11129be4050b8162284066f2d4ef058f6ffedaa9cd12ffdcc";
+
+#[test]
+fn sha_mct_known_answer_with_rustcrypto() {
+    let out = mct(|m| stand_in().hash(HashAlg::Sha256, m), &h(MCT_SEED), false).unwrap();
+    assert_eq!(out.len(), 100);
+    assert_eq!(out[0], h(MCT_FIRST));
+    assert_eq!(out[99], h(MCT_LAST));
+}
+
+#[test]
+fn sha_mct_known_answer_with_the_module() {
+    let out = mct(|m| svsm().hash(HashAlg::Sha256, m), &h(MCT_SEED), false).unwrap();
+    assert_eq!(out[0], h(MCT_FIRST));
+    assert_eq!(out[99], h(MCT_LAST));
+}
+
+#[test]
+fn sha_mct_alternate_keeps_the_seed_length() {
+    let mut lens = Vec::new();
+    let out = mct(
+        |m| {
+            lens.push(m.len());
+            Ok::<_, ()>(svsm_acvp::reference::hash(HashAlg::Sha256, m))
+        },
+        &[7u8; 5],
+        true,
+    )
+    .unwrap();
+    assert_eq!(out.len(), 100);
+    assert_eq!(lens.len(), 100_000);
+    assert!(lens.iter().all(|&l| l == 5));
+}
+
+// NIST CAVP Hash_DRBG SHA-256, prediction resistance off, with
+// personalization and one reseed without additional input.
+const DRBG_ENTROPY: &str = "b87bb4de5c148d964fc0cb612d69295671780b4270fe32bf389b6f49488efe13";
+const DRBG_NONCE: &str = "27eb37a0c695c4ee3c9b70b7f6b33492";
+const DRBG_PERSO: &str = "52321406ac8a9c266b1f8d811bb871269e5824b59a0234f01d358193523bbb7c";
+const DRBG_RESEED: &str = "7638267f534c4e6ee22cc6ca6ed824fd5d3d387c00b89dd791eb5ac9766385b8";
+const DRBG_OUT: &str = "de01c061651bab3cef2fc4ea89a56b6e86e74b2e9fd11ed671c97c813778a06a\
+                        2c1f41b41e754a5257750c6bde9601da9d67d8d9564f4a8538b92516a2dacc49\
+                        6dee257b85393f2a01ad59aa3257f1b6da9566e3706d2d6d4a26e511b0c64d7d\
+                        c223acb24827178afa43ca8d5a66f983d6929dc61564c4c14fc32d85765a23f7";
+
+fn drbg_set() -> Value {
+    json!({
+        "vsId": 5, "algorithm": "hashDRBG", "revision": "1.0",
+        "testGroups": [{ "tgId": 1, "testType": "AFT", "mode": "SHA2-256", "derFunc": false,
+            "predResistance": false, "reSeed": true, "entropyInputLen": 256, "nonceLen": 128,
+            "persoStringLen": 256, "additionalInputLen": 0, "returnedBitsLen": 1024,
+            "tests": [{ "tcId": 1, "entropyInput": DRBG_ENTROPY, "nonce": DRBG_NONCE,
+                "persoString": DRBG_PERSO, "otherInput": [
+                    { "intendedUse": "reSeed", "additionalInput": "", "entropyInput": DRBG_RESEED },
+                    { "intendedUse": "generate", "additionalInput": "", "entropyInput": "" },
+                    { "intendedUse": "generate", "additionalInput": "", "entropyInput": "" }
+                ] }] }]
+    })
+}
+
+#[test]
+fn hash_drbg_model_known_answer() {
+    let mut d = HashDrbgModel::instantiate(&h(DRBG_ENTROPY), &h(DRBG_NONCE), &h(DRBG_PERSO));
+    d.reseed(&h(DRBG_RESEED), &[]);
+    d.generate(128, &[]);
+    assert_eq!(d.generate(128, &[]), h(DRBG_OUT));
+}
+
+#[test]
+fn drbg_procedure_known_answer_with_the_module() {
+    let out = run_document(svsm(), &drbg_set(), "drbg.json").unwrap();
+    let bits = out.response["testGroups"][0]["tests"][0]["returnedBits"]
+        .as_str()
+        .unwrap();
+    assert_eq!(h(bits), h(DRBG_OUT));
+}
+
+#[test]
+fn the_module_passes_the_generated_drbg_set() {
+    let set = svsm_acvp::check::generated_drbg_set();
+    let row = svsm_acvp::check::check_set(svsm(), &set, "generated");
+    assert_eq!((row.passed, row.failed), (30, 0), "{:?}", row.problems);
+}

@@ -107,7 +107,7 @@ fn cmd_run(module: &dyn CryptoModule, args: &Args) -> Result<ExitCode, String> {
     let text = serde_json::to_string_pretty(&out.response).map_err(|e| e.to_string())? + "\n";
     match &args.out {
         Some(p) => std::fs::write(p, text).map_err(|e| format!("{}: {e}", p.display()))?,
-        None => print!("{text}"),
+        None => write_stdout(&text)?,
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -126,10 +126,13 @@ fn cmd_check(module: &dyn CryptoModule, args: &Args) -> Result<ExitCode, String>
         (vectors.clone(), vectors.join("../expected"))
     };
     let expected = args.expected.clone().unwrap_or(default_expected);
-    println!("module: {}", module.description());
-    println!("vectors: {}", vdir.display());
+    write_stdout(&format!(
+        "module: {}\nvectors: {}\n",
+        module.description(),
+        vdir.display()
+    ))?;
     let report = check::check_all(module, &vdir, &expected, args.generated)?;
-    print!("{}", report.render());
+    write_stdout(&report.render())?;
     if let Some(dir) = &args.summary {
         let dir = dir
             .clone()
@@ -161,10 +164,7 @@ fn main() -> ExitCode {
         Some("capabilities") => {
             let reg = serde_json::json!([{ "acvVersion": "1.0" }, { "algorithms": capabilities::registration() }]);
             match serde_json::to_string_pretty(&reg) {
-                Ok(s) => {
-                    println!("{s}");
-                    Ok(ExitCode::SUCCESS)
-                }
+                Ok(s) => write_stdout(&format!("{s}\n")).map(|()| ExitCode::SUCCESS),
                 Err(e) => Err(e.to_string()),
             }
         }
@@ -185,4 +185,14 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Standard output that reports a closed pipe (`svsm-acvp ... | head`) as an
+/// error instead of panicking like `print!`.
+fn write_stdout(text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("writing to standard output: {e}"))
 }

@@ -312,119 +312,83 @@ static const uint8_t kat_drbg_output[128] = {
     0xa1, 0x80, 0x18, 0x3a, 0x07, 0xdf, 0xae, 0x17,
 };
 
+/*
+ * Each self-test is a runner and its vector; the table at the end gives the
+ * order. A runner takes the test id so that a BREAK build can corrupt the
+ * input of that one test.
+ */
+typedef struct kat_vector {
+    uint32_t alg;          /* hash algorithm, or curve for ECC */
+    uint32_t hash;         /* ECDSA: the digest's algorithm */
+    const uint8_t *input;  /* what a BREAK build corrupts: message, IKM, ECDH key */
+    size_t input_len;
+    const uint8_t *key;    /* GCM key; ECDSA private key */
+    size_t key_len;
+    const uint8_t *peer;   /* ECDSA public key; ECDH peer public key */
+    const uint8_t *extra;  /* ECDSA fixed k; GCM expected tag */
+    const uint8_t *want;
+    size_t want_len;
+} kat_vector;
+
+typedef int (*kat_runner)(uint32_t id, const kat_vector *v);
+
 /* ---- Hashes, HMAC, HKDF ------------------------------------------------- */
 
-static int hash_kat(uint32_t id, uint32_t alg, const uint8_t *want, size_t want_len)
+static int hash_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], out[SVSM_CRYPTO_MAX_DIGEST_LEN];
-    const uint8_t *msg = kat_input(id, kat_msg, sizeof(kat_msg), scratch);
-    return hash_op(alg, msg, sizeof(kat_msg), out) == 0 ? expect(out, want, want_len) : -1;
+    const uint8_t *msg = kat_input(id, v->input, v->input_len, scratch);
+    return hash_op(v->alg, msg, v->input_len, out) == 0 ? expect(out, v->want, v->want_len) : -1;
 }
 
-static int hmac_kat(uint32_t id, uint32_t alg, const uint8_t *want, size_t want_len)
+static int hmac_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], out[SVSM_CRYPTO_MAX_DIGEST_LEN];
-    const uint8_t *msg = kat_input(id, kat_msg, sizeof(kat_msg), scratch);
-    int ret = hmac_op(alg, kat_hmac_key, sizeof(kat_hmac_key), msg, sizeof(kat_msg), out);
-    return ret == 0 ? expect(out, want, want_len) : -1;
+    const uint8_t *msg = kat_input(id, v->input, v->input_len, scratch);
+    int ret = hmac_op(v->alg, kat_hmac_key, sizeof(kat_hmac_key), msg, v->input_len, out);
+    return ret == 0 ? expect(out, v->want, v->want_len) : -1;
 }
 
-static int hkdf_kat(uint32_t id, uint32_t alg, const uint8_t *want, size_t want_len)
+static int hkdf_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], okm[64];
-    const uint8_t *ikm = kat_input(id, kat_hkdf_ikm, sizeof(kat_hkdf_ikm), scratch);
-    int ret = hkdf_op(alg, ikm, sizeof(kat_hkdf_ikm), kat_hkdf_salt, sizeof(kat_hkdf_salt),
-                      kat_hkdf_info, sizeof(kat_hkdf_info), okm, want_len);
-    ret = ret == 0 ? expect(okm, want, want_len) : -1;
+    const uint8_t *ikm = kat_input(id, v->input, v->input_len, scratch);
+    int ret = hkdf_op(v->alg, ikm, v->input_len, kat_hkdf_salt, sizeof(kat_hkdf_salt),
+                      kat_hkdf_info, sizeof(kat_hkdf_info), okm, v->want_len);
+    ret = ret == 0 ? expect(okm, v->want, v->want_len) : -1;
     svsm_secure_zero(okm, sizeof(okm));
     return ret;
 }
 
-static int st_hmac_sha256(void)
+static int integrity_test(uint32_t id, const kat_vector *v)
 {
-    return hmac_kat(SVSM_CRYPTO_TEST_HMAC_SHA256_KAT, SVSM_CRYPTO_SHA256, kat_hmac_sha256,
-                    sizeof(kat_hmac_sha256));
-}
-
-static int st_integrity(void)
-{
+    (void)id;
+    (void)v;
     return integrity_check();
-}
-
-static int st_sha256(void)
-{
-    return hash_kat(SVSM_CRYPTO_TEST_SHA256_KAT, SVSM_CRYPTO_SHA256, kat_sha256,
-                    sizeof(kat_sha256));
-}
-
-static int st_sha384(void)
-{
-    return hash_kat(SVSM_CRYPTO_TEST_SHA384_KAT, SVSM_CRYPTO_SHA384, kat_sha384,
-                    sizeof(kat_sha384));
-}
-
-static int st_sha512(void)
-{
-    return hash_kat(SVSM_CRYPTO_TEST_SHA512_KAT, SVSM_CRYPTO_SHA512, kat_sha512,
-                    sizeof(kat_sha512));
-}
-
-static int st_hmac_sha384(void)
-{
-    return hmac_kat(SVSM_CRYPTO_TEST_HMAC_SHA384_KAT, SVSM_CRYPTO_SHA384, kat_hmac_sha384,
-                    sizeof(kat_hmac_sha384));
-}
-
-static int st_hmac_sha512(void)
-{
-    return hmac_kat(SVSM_CRYPTO_TEST_HMAC_SHA512_KAT, SVSM_CRYPTO_SHA512, kat_hmac_sha512,
-                    sizeof(kat_hmac_sha512));
-}
-
-static int st_hkdf_sha256(void)
-{
-    return hkdf_kat(SVSM_CRYPTO_TEST_HKDF_SHA256_KAT, SVSM_CRYPTO_SHA256, kat_hkdf_sha256_okm,
-                    sizeof(kat_hkdf_sha256_okm));
-}
-
-static int st_hkdf_sha384(void)
-{
-    return hkdf_kat(SVSM_CRYPTO_TEST_HKDF_SHA384_KAT, SVSM_CRYPTO_SHA384, kat_hkdf_sha384_okm,
-                    sizeof(kat_hkdf_sha384_okm));
 }
 
 /* ---- AES-GCM ------------------------------------------------------------ */
 
 /* Seal and compare, open and compare, and refuse a tampered tag. */
-static int gcm_kat(uint32_t id, const uint8_t *key, size_t key_len, const uint8_t *want_ct,
-                   const uint8_t *want_tag)
+static int gcm_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], ct[sizeof(kat_msg)], pt[sizeof(kat_msg)], tag[16];
-    const uint8_t *msg = kat_input(id, kat_msg, sizeof(kat_msg), scratch);
-    int ok = aes_gcm_seal_op(key, key_len, kat_gcm_iv, sizeof(kat_gcm_iv), kat_gcm_aad,
-                             sizeof(kat_gcm_aad), msg, sizeof(kat_msg), ct, tag, 16) == 0 &&
-             expect(ct, want_ct, sizeof(ct)) == 0 && expect(tag, want_tag, 16) == 0 &&
+    const uint8_t *key = v->key, *want_tag = v->extra;
+    size_t key_len = v->key_len;
+    const uint8_t *msg = kat_input(id, v->input, v->input_len, scratch);
+    int ok = v->input_len == sizeof(ct) &&
+             aes_gcm_seal_op(key, key_len, kat_gcm_iv, sizeof(kat_gcm_iv), kat_gcm_aad,
+                             sizeof(kat_gcm_aad), msg, sizeof(ct), ct, tag, 16) == 0 &&
+             expect(ct, v->want, sizeof(ct)) == 0 && expect(tag, want_tag, 16) == 0 &&
              aes_gcm_open_op(key, key_len, kat_gcm_iv, sizeof(kat_gcm_iv), kat_gcm_aad,
-                             sizeof(kat_gcm_aad), want_ct, sizeof(ct), want_tag, 16, pt) == 0 &&
-             expect(pt, kat_msg, sizeof(pt)) == 0;
+                             sizeof(kat_gcm_aad), v->want, sizeof(ct), want_tag, 16, pt) == 0 &&
+             expect(pt, v->input, sizeof(pt)) == 0;
     if (ok) {
         tag[15] ^= 0x80;
         ok = aes_gcm_open_op(key, key_len, kat_gcm_iv, sizeof(kat_gcm_iv), kat_gcm_aad,
                              sizeof(kat_gcm_aad), ct, sizeof(ct), tag, 16, pt) != 0;
     }
     return ok ? 0 : -1;
-}
-
-static int st_aes_gcm_128(void)
-{
-    return gcm_kat(SVSM_CRYPTO_TEST_AES_GCM_128_KAT, kat_gcm_key128, sizeof(kat_gcm_key128),
-                   kat_gcm128_ct, kat_gcm128_tag);
-}
-
-static int st_aes_gcm_256(void)
-{
-    return gcm_kat(SVSM_CRYPTO_TEST_AES_GCM_256_KAT, kat_gcm_key256, sizeof(kat_gcm_key256),
-                   kat_gcm256_ct, kat_gcm256_tag);
 }
 
 /*
@@ -440,22 +404,21 @@ static uint8_t big_pattern(size_t i)
     return (uint8_t)(i * 7 + 3);
 }
 
-static int st_aes_gcm_16k(void)
+static int gcm_16k_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t tag[16], digest[32];
+    const uint8_t *key = v->key, *want_tag = v->extra;
     int ok;
     for (size_t i = 0; i < GCM_BIG_LEN; i++)
         g_gcm_big[i] = big_pattern(i);
-    if (BROKEN(SVSM_CRYPTO_TEST_AES_GCM_256_16K_KAT))
+    if (BROKEN(id))
         g_gcm_big[0] ^= 0x01;
-    ok = aes_gcm_seal_op(kat_gcm_key256, sizeof(kat_gcm_key256), kat_gcm_iv, sizeof(kat_gcm_iv),
-                         kat_gcm_aad, sizeof(kat_gcm_aad), g_gcm_big, GCM_BIG_LEN, g_gcm_big,
-                         tag, 16) == 0 &&
+    ok = aes_gcm_seal_op(key, v->key_len, kat_gcm_iv, sizeof(kat_gcm_iv), kat_gcm_aad,
+                         sizeof(kat_gcm_aad), g_gcm_big, GCM_BIG_LEN, g_gcm_big, tag, 16) == 0 &&
          hash_op(SVSM_CRYPTO_SHA256, g_gcm_big, GCM_BIG_LEN, digest) == 0 &&
-         expect(digest, kat_gcm_big_ct_sha256, 32) == 0 && expect(tag, kat_gcm_big_tag, 16) == 0 &&
-         aes_gcm_open_op(kat_gcm_key256, sizeof(kat_gcm_key256), kat_gcm_iv, sizeof(kat_gcm_iv),
-                         kat_gcm_aad, sizeof(kat_gcm_aad), g_gcm_big, GCM_BIG_LEN, tag, 16,
-                         g_gcm_big) == 0;
+         expect(digest, v->want, v->want_len) == 0 && expect(tag, want_tag, 16) == 0 &&
+         aes_gcm_open_op(key, v->key_len, kat_gcm_iv, sizeof(kat_gcm_iv), kat_gcm_aad,
+                         sizeof(kat_gcm_aad), g_gcm_big, GCM_BIG_LEN, tag, 16, g_gcm_big) == 0;
     for (size_t i = 0; ok && i < GCM_BIG_LEN; i++)
         ok = g_gcm_big[i] == big_pattern(i);
     svsm_secure_zero(g_gcm_big, sizeof(g_gcm_big));
@@ -464,18 +427,18 @@ static int st_aes_gcm_16k(void)
 
 /* ---- Hash_DRBG ---------------------------------------------------------- */
 
-static int st_hash_drbg(void)
+static int drbg_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], out[sizeof(kat_drbg_output)];
     drbg_state d;
-    const uint8_t *entropy = kat_input(SVSM_CRYPTO_TEST_HASH_DRBG_KAT, kat_drbg_entropy,
-                                       sizeof(kat_drbg_entropy), scratch);
-    int ok = drbg_instantiate_op(&d, entropy, sizeof(kat_drbg_entropy), kat_drbg_nonce,
+    const uint8_t *entropy = kat_input(id, kat_drbg_entropy, sizeof(kat_drbg_entropy), scratch);
+    int ok = v->want_len == sizeof(out) &&
+             drbg_instantiate_op(&d, entropy, sizeof(kat_drbg_entropy), kat_drbg_nonce,
                                  sizeof(kat_drbg_nonce), NULL, 0) == 0 &&
              drbg_reseed_op(&d, kat_drbg_reseed, sizeof(kat_drbg_reseed), NULL, 0) == 0 &&
              drbg_generate_op(&d, out, sizeof(out), NULL, 0) == 0 &&
              drbg_generate_op(&d, out, sizeof(out), NULL, 0) == 0 &&
-             expect(out, kat_drbg_output, sizeof(out)) == 0;
+             expect(out, v->want, sizeof(out)) == 0;
 
     /* Uninstantiate must leave nothing behind. */
     drbg_uninstantiate_op(&d);
@@ -488,71 +451,43 @@ static int st_hash_drbg(void)
 
 /* ---- ECDSA and ECC CDH --------------------------------------------------- */
 
-static int ecdsa_kat(uint32_t id, uint32_t curve, uint32_t hash, const uint8_t *msg,
-                     size_t msg_len, const uint8_t *d, const uint8_t *q, const uint8_t *k,
-                     const uint8_t *want_sig)
+/* Sign with the fixed k and compare; verify; refuse a changed digest. */
+static int ecdsa_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], digest[SVSM_CRYPTO_MAX_DIGEST_LEN];
     uint8_t sig[2 * SVSM_CRYPTO_ECC_MAX_SCALAR_LEN];
+    const uint8_t *priv = v->key, *pub = v->peer, *k = v->extra;
     hash_info h;
-    size_t sig_len = 2 * (size_t)ecc_scalar_len(curve);
-    const uint8_t *m = kat_input(id, msg, msg_len, scratch);
-    int ok = hash_lookup(hash, &h) == 0 && hash_op(hash, m, msg_len, digest) == 0 &&
-             ecdsa_sign_op(curve, d, digest, h.digest_len, k, sig) == 0 &&
-             expect(sig, want_sig, sig_len) == 0 &&
-             ecdsa_verify_op(curve, q, digest, h.digest_len, sig) == 0;
+    const uint8_t *m = kat_input(id, v->input, v->input_len, scratch);
+    int ok = hash_lookup(v->hash, &h) == 0 && hash_op(v->hash, m, v->input_len, digest) == 0 &&
+             ecdsa_sign_op(v->alg, priv, digest, h.digest_len, k, sig) == 0 &&
+             expect(sig, v->want, v->want_len) == 0 &&
+             ecdsa_verify_op(v->alg, pub, digest, h.digest_len, sig) == 0;
     if (ok) {
         digest[0] ^= 0x01;
-        ok = ecdsa_verify_op(curve, q, digest, h.digest_len, sig) != 0;
+        ok = ecdsa_verify_op(v->alg, pub, digest, h.digest_len, sig) != 0;
     }
     return ok ? 0 : -1;
 }
 
-static int st_ecdsa_p256(void)
-{
-    return ecdsa_kat(SVSM_CRYPTO_TEST_ECDSA_P256_KAT, SVSM_CRYPTO_P256, SVSM_CRYPTO_SHA256,
-                     kat_p256_msg, sizeof(kat_p256_msg), kat_p256_d, kat_p256_q, kat_p256_k,
-                     kat_p256_sig);
-}
-
-static int st_ecdsa_p384(void)
-{
-    return ecdsa_kat(SVSM_CRYPTO_TEST_ECDSA_P384_KAT, SVSM_CRYPTO_P384, SVSM_CRYPTO_SHA384,
-                     kat_p384_msg, sizeof(kat_p384_msg), kat_p384_d, kat_p384_q, kat_p384_k,
-                     kat_p384_sig);
-}
-
-static int ecdh_kat(uint32_t id, uint32_t curve, const uint8_t *d, const uint8_t *peer,
-                    const uint8_t *want_z)
+static int ecdh_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], z[SVSM_CRYPTO_ECC_MAX_SCALAR_LEN];
-    size_t len = (size_t)ecc_scalar_len(curve);
-    const uint8_t *priv = kat_input(id, d, len, scratch);
-    int ret = ecdh_op(curve, priv, peer, z) == 0 ? expect(z, want_z, len) : -1;
+    const uint8_t *priv = kat_input(id, v->input, v->input_len, scratch);
+    int ret = ecdh_op(v->alg, priv, v->peer, z) == 0 ? expect(z, v->want, v->want_len) : -1;
     svsm_secure_zero(z, sizeof(z));
     return ret;
-}
-
-static int st_ecdh_p256(void)
-{
-    return ecdh_kat(SVSM_CRYPTO_TEST_ECDH_P256_KAT, SVSM_CRYPTO_P256, kat_p256_cdh_d,
-                    kat_p256_cdh_peer, kat_p256_cdh_z);
-}
-
-static int st_ecdh_p384(void)
-{
-    return ecdh_kat(SVSM_CRYPTO_TEST_ECDH_P384_KAT, SVSM_CRYPTO_P384, kat_p384_cdh_d,
-                    kat_p384_cdh_peer, kat_p384_cdh_z);
 }
 
 /* ---- Entropy source start-up (SP 800-90B 4.3) ------------------------------ */
 
 static uint8_t g_startup_samples[ENTROPY_STARTUP_SAMPLES];
 
-static int st_entropy_startup(void)
+static int entropy_startup_test(uint32_t id, const kat_vector *v)
 {
+    (void)v;
     int ret = entropy_source_read(g_startup_samples, sizeof(g_startup_samples));
-    if (BROKEN(SVSM_CRYPTO_TEST_ENTROPY_STARTUP))
+    if (BROKEN(id))
         memset(g_startup_samples, 0x5a, sizeof(g_startup_samples)); /* a stuck source */
     if (ret == 0)
         ret = entropy_health_check(g_startup_samples, sizeof(g_startup_samples));
@@ -562,27 +497,65 @@ static int st_entropy_startup(void)
 
 /* ---- The sequence ----------------------------------------------------------- */
 
-typedef int (*self_test_fn)(void);
+#define VEC(buf) (buf), sizeof(buf)
+#define SHA256 SVSM_CRYPTO_SHA256
+#define SHA384 SVSM_CRYPTO_SHA384
+#define SHA512 SVSM_CRYPTO_SHA512
 
-static const self_test_fn g_self_tests[SVSM_CRYPTO_SELF_TEST_COUNT] = {
-    [SVSM_CRYPTO_TEST_HMAC_SHA256_KAT] = st_hmac_sha256,
-    [SVSM_CRYPTO_TEST_INTEGRITY] = st_integrity,
-    [SVSM_CRYPTO_TEST_SHA256_KAT] = st_sha256,
-    [SVSM_CRYPTO_TEST_SHA384_KAT] = st_sha384,
-    [SVSM_CRYPTO_TEST_SHA512_KAT] = st_sha512,
-    [SVSM_CRYPTO_TEST_HMAC_SHA384_KAT] = st_hmac_sha384,
-    [SVSM_CRYPTO_TEST_HMAC_SHA512_KAT] = st_hmac_sha512,
-    [SVSM_CRYPTO_TEST_HKDF_SHA256_KAT] = st_hkdf_sha256,
-    [SVSM_CRYPTO_TEST_HKDF_SHA384_KAT] = st_hkdf_sha384,
-    [SVSM_CRYPTO_TEST_AES_GCM_128_KAT] = st_aes_gcm_128,
-    [SVSM_CRYPTO_TEST_AES_GCM_256_KAT] = st_aes_gcm_256,
-    [SVSM_CRYPTO_TEST_AES_GCM_256_16K_KAT] = st_aes_gcm_16k,
-    [SVSM_CRYPTO_TEST_HASH_DRBG_KAT] = st_hash_drbg,
-    [SVSM_CRYPTO_TEST_ECDSA_P256_KAT] = st_ecdsa_p256,
-    [SVSM_CRYPTO_TEST_ECDSA_P384_KAT] = st_ecdsa_p384,
-    [SVSM_CRYPTO_TEST_ECDH_P256_KAT] = st_ecdh_p256,
-    [SVSM_CRYPTO_TEST_ECDH_P384_KAT] = st_ecdh_p384,
-    [SVSM_CRYPTO_TEST_ENTROPY_STARTUP] = st_entropy_startup,
+static const struct self_test {
+    kat_runner run;
+    kat_vector v;
+} g_self_tests[SVSM_CRYPTO_SELF_TEST_COUNT] = {
+    [SVSM_CRYPTO_TEST_HMAC_SHA256_KAT] = { hmac_kat, { .alg = SHA256, .input = VEC(kat_msg),
+                                                       .want = VEC(kat_hmac_sha256) } },
+    [SVSM_CRYPTO_TEST_INTEGRITY] = { integrity_test, { 0 } },
+    [SVSM_CRYPTO_TEST_SHA256_KAT] = { hash_kat, { .alg = SHA256, .input = VEC(kat_msg),
+                                                  .want = VEC(kat_sha256) } },
+    [SVSM_CRYPTO_TEST_SHA384_KAT] = { hash_kat, { .alg = SHA384, .input = VEC(kat_msg),
+                                                  .want = VEC(kat_sha384) } },
+    [SVSM_CRYPTO_TEST_SHA512_KAT] = { hash_kat, { .alg = SHA512, .input = VEC(kat_msg),
+                                                  .want = VEC(kat_sha512) } },
+    [SVSM_CRYPTO_TEST_HMAC_SHA384_KAT] = { hmac_kat, { .alg = SHA384, .input = VEC(kat_msg),
+                                                       .want = VEC(kat_hmac_sha384) } },
+    [SVSM_CRYPTO_TEST_HMAC_SHA512_KAT] = { hmac_kat, { .alg = SHA512, .input = VEC(kat_msg),
+                                                       .want = VEC(kat_hmac_sha512) } },
+    [SVSM_CRYPTO_TEST_HKDF_SHA256_KAT] = { hkdf_kat, { .alg = SHA256, .input = VEC(kat_hkdf_ikm),
+                                                       .want = VEC(kat_hkdf_sha256_okm) } },
+    [SVSM_CRYPTO_TEST_HKDF_SHA384_KAT] = { hkdf_kat, { .alg = SHA384, .input = VEC(kat_hkdf_ikm),
+                                                       .want = VEC(kat_hkdf_sha384_okm) } },
+    [SVSM_CRYPTO_TEST_AES_GCM_128_KAT] = { gcm_kat, { .input = VEC(kat_msg),
+                                                      .key = VEC(kat_gcm_key128),
+                                                      .extra = kat_gcm128_tag,
+                                                      .want = VEC(kat_gcm128_ct) } },
+    [SVSM_CRYPTO_TEST_AES_GCM_256_KAT] = { gcm_kat, { .input = VEC(kat_msg),
+                                                      .key = VEC(kat_gcm_key256),
+                                                      .extra = kat_gcm256_tag,
+                                                      .want = VEC(kat_gcm256_ct) } },
+    [SVSM_CRYPTO_TEST_AES_GCM_256_16K_KAT] = { gcm_16k_kat, { .key = VEC(kat_gcm_key256),
+                                                              .extra = kat_gcm_big_tag,
+                                                              .want = VEC(kat_gcm_big_ct_sha256) } },
+    [SVSM_CRYPTO_TEST_HASH_DRBG_KAT] = { drbg_kat, { .want = VEC(kat_drbg_output) } },
+    [SVSM_CRYPTO_TEST_ECDSA_P256_KAT] = { ecdsa_kat, { .alg = SVSM_CRYPTO_P256, .hash = SHA256,
+                                                       .input = VEC(kat_p256_msg),
+                                                       .key = VEC(kat_p256_d),
+                                                       .peer = kat_p256_q,
+                                                       .extra = kat_p256_k,
+                                                       .want = VEC(kat_p256_sig) } },
+    [SVSM_CRYPTO_TEST_ECDSA_P384_KAT] = { ecdsa_kat, { .alg = SVSM_CRYPTO_P384, .hash = SHA384,
+                                                       .input = VEC(kat_p384_msg),
+                                                       .key = VEC(kat_p384_d),
+                                                       .peer = kat_p384_q,
+                                                       .extra = kat_p384_k,
+                                                       .want = VEC(kat_p384_sig) } },
+    [SVSM_CRYPTO_TEST_ECDH_P256_KAT] = { ecdh_kat, { .alg = SVSM_CRYPTO_P256,
+                                                     .input = VEC(kat_p256_cdh_d),
+                                                     .peer = kat_p256_cdh_peer,
+                                                     .want = VEC(kat_p256_cdh_z) } },
+    [SVSM_CRYPTO_TEST_ECDH_P384_KAT] = { ecdh_kat, { .alg = SVSM_CRYPTO_P384,
+                                                     .input = VEC(kat_p384_cdh_d),
+                                                     .peer = kat_p384_cdh_peer,
+                                                     .want = VEC(kat_p384_cdh_z) } },
+    [SVSM_CRYPTO_TEST_ENTROPY_STARTUP] = { entropy_startup_test, { 0 } },
 };
 
 int self_tests_run(svsm_crypto_self_test_result *results)
@@ -590,8 +563,9 @@ int self_tests_run(svsm_crypto_self_test_result *results)
     for (uint32_t id = 0; id < SVSM_CRYPTO_SELF_TEST_COUNT; id++)
         results[id] = (svsm_crypto_self_test_result){ .id = id };
     for (uint32_t id = 0; id < SVSM_CRYPTO_SELF_TEST_COUNT; id++) {
+        const struct self_test *t = &g_self_tests[id];
         results[id].start_ticks = module_timestamp();
-        int ret = g_self_tests[id] != NULL ? g_self_tests[id]() : -1;
+        int ret = t->run != NULL ? t->run(id, &t->v) : -1;
         results[id].end_ticks = module_timestamp();
         results[id].outcome = ret == 0 ? SVSM_CRYPTO_TEST_PASSED : SVSM_CRYPTO_TEST_FAILED;
         if (ret != 0)

@@ -54,6 +54,8 @@ lint: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --exclude svsm-kernel --all-targets -- -D warnings
 	$(CARGO) clippy -p svsm-kernel --target $(KERNEL_TARGET) -- -D warnings
+	$(CARGO) fmt --manifest-path kernel/harness/Cargo.toml --check
+	$(CARGO) clippy --manifest-path kernel/harness/Cargo.toml --target $(KERNEL_TARGET) -- -D warnings
 
 host-tests: deps
 	$(CARGO) test --workspace --exclude svsm-kernel

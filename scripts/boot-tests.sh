@@ -5,6 +5,10 @@
 #
 # Cases: a healthy boot; the integrity test broken; two CASTs broken; a CPU
 # exception and a page fault requested through the test-only command line.
+# Every boot that reaches the end runs the ring-3 guest harness (SVSM calls
+# through the gate, each answer checked): healthy boots must serve and verify
+# attestation, broken ones must refuse it; `test=guest-fault` makes the
+# harness fault in ring 3, which must end the task, not the kernel.
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +61,12 @@ for brk in integrity sha256-kat ecdsa-p384-kat; do
         "self-test +[0-9]+ +$brk .* FAIL" \
         "module state Error: self-test '$brk'" \
         "DEGRADED MODE: crypto services are refused" \
+        "attestation: crypto module not operational; attestation protocol refused" \
+        "harness: ok +QUERY_PROTOCOL\(attestation v1\): SUCCESS \[rcx=0x0 " \
+        "harness: ok +ATTEST_SERVICES: UNSUPPORTED_PROTOCOL" \
+        "harness: attestation refused, as required" \
+        "harness: [0-9]+ calls, 0 failures" \
+        "guest harness: PASSED" \
         "^SVSM ready \(degraded"
 done
 
@@ -67,7 +77,25 @@ if elf=$(build_kernel ""); then
         "module state Operational" \
         "boot stack: [0-9]+ of [0-9]+ bytes used" \
         "boot time: [0-9]+ us from first instruction to ready" \
+        "platform: Native" \
+        "protocol 1 \(attestation\) versions 1\.\.=1 offered" \
+        "harness: ok +ATTEST_SERVICES\(buffers too small\): INVALID_PARAMETER" \
+        "harness: ok +ATTEST_SERVICES\(retried with those sizes\): SUCCESS" \
+        "harness: ok +REPORT_DATA == SHA-512\(nonce \|\| manifest\)" \
+        "harness: ok +report signature \(ECDSA P-384/SHA-384\) verifies" \
+        "harness: [0-9]+ calls, 0 failures" \
+        "guest harness: PASSED" \
         "^SVSM ready$"
+    # The key the harness found in the report is the one the kernel printed.
+    kernel_key=$(grep -Eo "attestation: report public key X\|\|Y [0-9a-f]{192}" "$out/healthy.log" | awk '{print $NF}')
+    report_key=$(grep -Eo "harness: report public key X\|\|Y [0-9a-f]{192}" "$out/healthy.log" | awk '{print $NF}' | sort -u)
+    if [ -n "$kernel_key" ] && [ "$kernel_key" = "$report_key" ]; then
+        echo "PASS boot/healthy-report-key (report signed by the key printed at boot)"
+        passed=$((passed + 1))
+    else
+        echo "FAIL boot/healthy-report-key: kernel '$kernel_key', report '$report_key'"
+        failed=$((failed + 1))
+    fi
     passes=$(grep -Ec "crypto: self-test +[0-9]+ .* PASS " "$out/healthy.log")
     if [ "$passes" -eq "$self_test_count" ] && [ "$self_test_count" -gt 0 ] &&
         ! grep -q "FAIL" "$out/healthy.log"; then
@@ -83,6 +111,12 @@ if elf=$(build_kernel ""); then
     check pagefault "$elf" 3 "test=pagefault" \
         "FATAL CPU exception: vector 14 #PF \(Page Fault\)" \
         "CR2 0x0{16} \( not-present read" "RIP 0x[0-9a-f]{16}" "kernel outcome Fault"
+    check guest-fault "$elf" 0 "test=guest-fault" \
+        "harness: test=guest-fault: reading SVSM memory" \
+        "ring-3 fault: vector 14 #PF \(Page Fault\), error code 0x5, .* CR2 0x100000" \
+        "ring-3 task killed; the kernel carries on" \
+        "guest harness: faulted in ring 3 as requested" \
+        "^SVSM ready$"
 else
     echo "FAIL boot/healthy: build failed"
     failed=$((failed + 1))

@@ -43,7 +43,6 @@ static OPERATIONAL: Once<&'static Module> = Once::new();
 
 /// The crypto module, if its self-tests passed. Crypto services must be
 /// obtained through this function so that a degraded kernel refuses them.
-#[expect(dead_code, reason = "no crypto service is offered to guests yet")]
 pub fn module() -> Option<&'static Module> {
     OPERATIONAL.get().copied()
 }

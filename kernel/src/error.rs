@@ -9,6 +9,7 @@ use crate::cpu::xsave::XsaveError;
 use crate::mm::frame::FrameError;
 use crate::mm::layout::LayoutError;
 use crate::mm::paging::PagingError;
+use crate::platform::PlatformError;
 
 #[derive(Debug)]
 pub enum KernelError {
@@ -17,6 +18,7 @@ pub enum KernelError {
     Frames(FrameError),
     Paging(PagingError),
     Xsave(XsaveError),
+    Platform(PlatformError),
 }
 
 impl fmt::Display for KernelError {
@@ -27,6 +29,7 @@ impl fmt::Display for KernelError {
             Self::Frames(e) => write!(f, "frame allocator: {e}"),
             Self::Paging(e) => write!(f, "page tables: {e}"),
             Self::Xsave(e) => write!(f, "extended state: {e}"),
+            Self::Platform(e) => write!(f, "platform: {e}"),
         }
     }
 }
@@ -47,4 +50,5 @@ from_error! {
     FrameError => Frames,
     PagingError => Paging,
     XsaveError => Xsave,
+    PlatformError => Platform,
 }

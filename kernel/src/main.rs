@@ -12,6 +12,9 @@
 //! * [`console`]: COM1 and the `log` backend
 //! * [`exit`]: the kernel outcomes and how they reach QEMU
 //! * `crypto_boot`: bring-up of the crypto module
+//! * [`platform`]: platform detection (Native now; SEV-SNP recognised)
+//! * [`guest`]: the guest's memory and the SVSM protocol instance
+//! * [`task`]: ring-3 tasks, their gates, and the guest harness
 
 #![no_std]
 #![no_main]
@@ -25,7 +28,10 @@ mod crypto_boot;
 mod error;
 mod exit;
 mod fatal;
+mod guest;
 mod mm;
+mod platform;
+mod task;
 
 use log::{debug, error, info, warn};
 
@@ -39,8 +45,7 @@ use mm::frame::FrameAllocator;
 use mm::layout::KernelLayout;
 use mm::stack::{self, BOOT_STACK_SIZE};
 use mm::{ByteSize, heap};
-
-const PLATFORM: &str = "native (QEMU, no confidential computing)";
+use task::harness::HarnessOutcome;
 
 /// Where the crypto module stands after its power-on self-tests.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,18 +118,29 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
 
     let crypto = crypto_step();
 
-    if let Some(hook) = options.test {
+    // The platform, then the protocol instance: attestation is offered only
+    // if the crypto module is operational.
+    let platform = platform::detect()?;
+    guest::init(platform, crypto_boot::module());
+
+    if let Some(hook) = options.test.filter(|&h| h != TestHook::GuestFault) {
         run_test_hook(hook);
     }
 
-    let outcome = ready(crypto);
+    // The guest harness plays the guest in ring 3 and checks every answer.
+    let harness = task::harness::run_harness(
+        &mut frames,
+        crypto == CryptoStatus::Operational,
+        options.test == Some(TestHook::GuestFault),
+    )?;
+
+    let outcome = ready(crypto, harness);
     Ok(outcome)
 }
 
 fn banner(start_info: &StartInfo, tsc: Option<(u64, tsc::FrequencySource)>) {
     let cpu = features::get();
     info!("SVSM kernel {}", env!("CARGO_PKG_VERSION"));
-    info!("platform: {PLATFORM}");
     info!("CPU: {}; {}", cpu.vendor(), cpu.banner());
     match tsc {
         Some((hz, source)) => info!(
@@ -218,6 +234,8 @@ fn run_test_hook(hook: TestHook) {
             let depth = recurse(core::hint::black_box(0));
             error!("recursion returned at depth {depth}: no guard page hit");
         }
+        // Not a kernel failure: handed to the guest harness.
+        TestHook::GuestFault => {}
     }
 }
 
@@ -230,7 +248,7 @@ fn recurse(depth: u64) -> u64 {
     recurse(depth + 1) + frame[0]
 }
 
-fn ready(crypto: CryptoStatus) -> KernelOutcome {
+fn ready(crypto: CryptoStatus, harness: HarnessOutcome) -> KernelOutcome {
     info!(
         "boot stack: {} of {} bytes used (high-water mark)",
         stack::boot_stack_high_water(),
@@ -242,6 +260,10 @@ fn ready(crypto: CryptoStatus) -> KernelOutcome {
             "boot time: {} TSC ticks from first instruction to ready",
             tsc::now().wrapping_sub(boot::pvh::boot_tsc())
         ),
+    }
+    if harness == HarnessOutcome::Failed {
+        console::write_marker(format_args!("SVSM guest harness FAILED"));
+        return KernelOutcome::Fault;
     }
     match crypto {
         CryptoStatus::Degraded => {

@@ -6,6 +6,8 @@
 //! * `test=exception|pagefault|panic|stack-overflow`: test-only hooks that
 //!   deliberately fail *after* boot setup is complete, so tests can check the
 //!   fatal-error reports and the Fault exit status.
+//! * `test=guest-fault`: the guest harness faults in ring 3 on purpose; the
+//!   kernel reports it, ends the task and carries on to ready.
 //!
 //! Unknown words and bad values are reported as warnings and otherwise ignored:
 //! a typo must not stop a boot, but it must not go unnoticed either.
@@ -24,14 +26,18 @@ pub enum TestHook {
     /// Recurses until the boot stack's guard page is hit: #PF while pushing
     /// the exception frame, so #DF on its IST stack.
     StackOverflow,
+    /// The ring-3 guest harness reads SVSM memory: #PF in ring 3, which ends
+    /// the task, not the kernel.
+    GuestFault,
 }
 
 impl TestHook {
-    const ALL: [(&'static str, TestHook); 4] = [
+    const ALL: [(&'static str, TestHook); 5] = [
         ("exception", TestHook::Exception),
         ("pagefault", TestHook::PageFault),
         ("panic", TestHook::Panic),
         ("stack-overflow", TestHook::StackOverflow),
+        ("guest-fault", TestHook::GuestFault),
     ];
 }
 

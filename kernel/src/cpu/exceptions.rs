@@ -1,8 +1,10 @@
 //! CPU exceptions: entry stubs and the fatal report.
 //!
-//! Every exception is fatal in this kernel: it runs no guest yet and has no
-//! recoverable faults (no demand paging, no lazy FPU), so the right response to
-//! any exception is a precise report and a Fault exit, never a return.
+//! Every exception raised in ring 0 is fatal: the kernel has no recoverable
+//! faults (no demand paging, no lazy FPU), so the right response is a precise
+//! report and a Fault exit, never a return. An exception raised in ring 3
+//! (CS.RPL = 3) belongs to the running task: [`crate::task::user_fault`]
+//! reports it and ends that task, and the kernel carries on.
 //!
 //! [`EXCEPTIONS`] is the single description of vectors 0-31: name, whether the
 //! CPU pushes an error code, and which IST stack it runs on. The assembly stubs
@@ -173,13 +175,22 @@ pub struct ExceptionFrame {
     rcx: u64,
     rbx: u64,
     rax: u64,
-    vector: u64,
-    error_code: u64,
-    rip: u64,
-    cs: u64,
+    pub vector: u64,
+    pub error_code: u64,
+    pub rip: u64,
+    pub cs: u64,
     rflags: u64,
-    rsp: u64,
+    pub rsp: u64,
     ss: u64,
+}
+
+impl ExceptionFrame {
+    /// Mnemonic and name of the vector.
+    pub fn names(&self) -> (&'static str, &'static str) {
+        EXCEPTIONS
+            .get(self.vector as usize)
+            .map_or(("?", "?"), |i| (i.mnemonic, i.name))
+    }
 }
 
 const PF_ERROR_BITS: [(u64, &str, &str); 5] = [
@@ -191,6 +202,9 @@ const PF_ERROR_BITS: [(u64, &str, &str); 5] = [
 ];
 
 extern "C" fn exception_report(frame: &ExceptionFrame) -> ! {
+    if frame.cs & 3 == 3 {
+        crate::task::user_fault(frame);
+    }
     fatal::enter("exception");
     let info = EXCEPTIONS.get(frame.vector as usize);
     let (mnemonic, name) = info.map_or(("?", "?"), |i| (i.mnemonic, i.name));

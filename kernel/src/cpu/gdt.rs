@@ -7,7 +7,9 @@
 //! current stack is exhausted or corrupt.
 //!
 //! Selector layout matches the trampoline's boot GDT (code 0x08, data 0x10),
-//! so reloading is a no-op for the segments already in use.
+//! so reloading is a no-op for the segments already in use. Ring-3 tasks
+//! ([`crate::task`]) use the user data (0x2b) and code (0x33) selectors, and
+//! enter the kernel on the stack in TSS.RSP0.
 
 use spin::Once;
 use x86_64::instructions::segmentation::{CS, DS, ES, SS, Segment};
@@ -16,7 +18,7 @@ use x86_64::registers::segmentation::SegmentSelector;
 use x86_64::structures::gdt::{Descriptor, GlobalDescriptorTable};
 use x86_64::structures::tss::TaskStateSegment;
 
-use crate::mm::stack::{DOUBLE_FAULT_STACK, MACHINE_CHECK_STACK, NMI_STACK};
+use crate::mm::stack::{DOUBLE_FAULT_STACK, KERNEL_ENTRY_STACK, MACHINE_CHECK_STACK, NMI_STACK};
 
 /// IST slots (0-based, as in [`TaskStateSegment::interrupt_stack_table`]).
 #[derive(Clone, Copy, Debug)]
@@ -29,6 +31,11 @@ pub enum IstSlot {
 
 static TSS: Once<TaskStateSegment> = Once::new();
 static GDT: Once<(GlobalDescriptorTable, Selectors)> = Once::new();
+
+/// User data selector (GDT index 5, RPL 3), used by the ring-3 entry code.
+pub const USER_DATA_SELECTOR: u16 = (5 << 3) | 3;
+/// User code selector (GDT index 6, RPL 3).
+pub const USER_CODE_SELECTOR: u16 = (6 << 3) | 3;
 
 #[derive(Clone, Copy)]
 pub struct Selectors {
@@ -44,6 +51,7 @@ pub fn init() -> Selectors {
         tss.interrupt_stack_table[IstSlot::DoubleFault as usize] = DOUBLE_FAULT_STACK.top();
         tss.interrupt_stack_table[IstSlot::Nmi as usize] = NMI_STACK.top();
         tss.interrupt_stack_table[IstSlot::MachineCheck as usize] = MACHINE_CHECK_STACK.top();
+        tss.privilege_stack_table[0] = KERNEL_ENTRY_STACK.top();
         tss
     });
     let (gdt, selectors) = GDT.call_once(|| {
@@ -51,6 +59,10 @@ pub fn init() -> Selectors {
         let code = gdt.append(Descriptor::kernel_code_segment());
         let data = gdt.append(Descriptor::kernel_data_segment());
         let tss = gdt.append(Descriptor::tss_segment(tss));
+        let user_data = gdt.append(Descriptor::user_data_segment());
+        let user_code = gdt.append(Descriptor::user_code_segment());
+        assert_eq!(user_data.0 | 3, USER_DATA_SELECTOR, "GDT layout");
+        assert_eq!(user_code.0 | 3, USER_CODE_SELECTOR, "GDT layout");
         (gdt, Selectors { code, data, tss })
     });
     gdt.load();

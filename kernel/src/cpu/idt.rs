@@ -4,8 +4,10 @@
 //! that needs the unstable `x86-interrupt` ABI for handlers, and it cannot set
 //! the reserved vectors (9, 15, 22-27, 31), which must be covered too. Entry
 //! code is in [`super::exceptions`]; which vectors use an IST stack is in its
-//! table. Vectors 32-255 stay not-present: interrupts are never enabled, and a
-//! stray one raises #GP, which is reported like any other exception.
+//! table. Vectors 0x80 and 0x81 are the ring-3 gates (DPL 3, see
+//! [`crate::task::gate`]). Every other vector from 32 up stays not-present:
+//! interrupts are never enabled, and a stray one raises #GP, which is
+//! reported like any other exception.
 
 use spin::Once;
 use x86_64::VirtAddr;
@@ -14,6 +16,7 @@ use x86_64::registers::segmentation::SegmentSelector;
 use x86_64::structures::DescriptorTablePointer;
 
 use super::exceptions::{EXCEPTIONS, stub_address};
+use crate::task::gate;
 
 #[derive(Clone, Copy, Default)]
 #[repr(C)]
@@ -30,6 +33,8 @@ struct Gate {
 }
 
 const INTERRUPT_GATE_PRESENT: u8 = 0x8e;
+/// Present, DPL 3 (reachable with `int` from ring 3), 64-bit interrupt gate.
+const USER_INTERRUPT_GATE_PRESENT: u8 = 0xee;
 
 impl Gate {
     fn new(handler: VirtAddr, selector: SegmentSelector, ist: Option<u8>) -> Self {
@@ -58,6 +63,11 @@ pub fn init(code: SegmentSelector) {
         for (vector, info) in EXCEPTIONS.iter().enumerate() {
             idt.0[vector] = Gate::new(stub_address(vector), code, info.ist.map(|s| s as u8));
         }
+        for (vector, handler) in gate::user_gates() {
+            let mut user = Gate::new(handler, code, None);
+            user.attributes = USER_INTERRUPT_GATE_PRESENT;
+            idt.0[usize::from(vector)] = user;
+        }
         idt
     });
     let pointer = DescriptorTablePointer {
@@ -66,6 +76,7 @@ pub fn init(code: SegmentSelector) {
     };
     // SAFETY: `idt` is 'static and every present gate points at an entry stub
     // in .text with the kernel code selector; IST indices refer to slots the
-    // TSS (loaded by gdt::init) fills with valid stacks.
+    // TSS (loaded by gdt::init) fills with valid stacks, and the DPL 3 gates
+    // switch to TSS.RSP0, which gdt::init sets to the ring-3 entry stack.
     unsafe { lidt(&pointer) };
 }

@@ -26,6 +26,9 @@ pub const GUARD_SIZE: usize = PAGE_SIZE;
 pub const BOOT_STACK_SIZE: usize = 64 * 1024;
 /// Size of each IST stack used by the fatal-exception handlers.
 pub const IST_STACK_SIZE: usize = 16 * 1024;
+/// Size of the stack the CPU switches to when a ring-3 task enters the kernel
+/// (TSS.RSP0); SVSM calls run on it, crypto included.
+pub const KERNEL_ENTRY_STACK_SIZE: usize = 64 * 1024;
 /// Pattern written over the boot stack before first use.
 pub const STACK_PAINT: u32 = 0x5356_534d; // "SVSM"
 
@@ -93,14 +96,17 @@ pub static DOUBLE_FAULT_STACK: GuardedStack<IST_STACK_SIZE> = GuardedStack::new(
 pub static NMI_STACK: GuardedStack<IST_STACK_SIZE> = GuardedStack::new();
 #[unsafe(link_section = ".stacks")]
 pub static MACHINE_CHECK_STACK: GuardedStack<IST_STACK_SIZE> = GuardedStack::new();
+#[unsafe(link_section = ".stacks")]
+pub static KERNEL_ENTRY_STACK: GuardedStack<KERNEL_ENTRY_STACK_SIZE> = GuardedStack::new();
 
 /// Every kernel stack, for mapping and reporting.
-pub fn all() -> [StackRegion; 4] {
+pub fn all() -> [StackRegion; 5] {
     [
         BOOT_STACK.region("boot"),
         DOUBLE_FAULT_STACK.region("double-fault IST"),
         NMI_STACK.region("NMI IST"),
         MACHINE_CHECK_STACK.region("machine-check IST"),
+        KERNEL_ENTRY_STACK.region("ring-3 entry (RSP0)"),
     ]
 }
 

@@ -1,0 +1,70 @@
+//! Which platform the kernel runs on, detected once at boot.
+//!
+//! SEV-SNP is recognised (CPUID 0x8000_001F reports SEV-SNP support and the
+//! SEV_STATUS MSR says SNP is active) but not implemented: the kernel then
+//! stops with a boot error rather than pretend. Anything else is the
+//! [`Native`] platform from the protocol crate: stock QEMU, no confidential
+//! computing. The protocol code only ever sees `&dyn Platform`.
+
+use core::fmt;
+
+use spin::Once;
+use svsm_protocol::platform::Platform;
+use svsm_protocol::platform::native::Native;
+
+use crate::cpu::features::cpuid;
+
+/// CPUID leaf of the AMD memory-encryption features.
+const CPUID_AMD_MEM_ENCRYPT: u32 = 0x8000_001f;
+/// EAX bit of that leaf: SEV-SNP supported.
+const SNP_SUPPORTED: u32 = 1 << 4;
+/// SEV_STATUS MSR and its SNP-active bit.
+const MSR_SEV_STATUS: u32 = 0xc001_0131;
+const SEV_STATUS_SNP_ACTIVE: u64 = 1 << 2;
+
+#[derive(Debug)]
+pub enum PlatformError {
+    /// Running as an SEV-SNP guest, which this kernel does not support yet.
+    SnpNotImplemented,
+}
+
+impl fmt::Display for PlatformError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SnpNotImplemented => {
+                write!(f, "SEV-SNP detected; the SNP platform is not implemented")
+            }
+        }
+    }
+}
+
+static NATIVE: Once<Native> = Once::new();
+
+/// Detects the platform.
+pub fn detect() -> Result<&'static dyn Platform, PlatformError> {
+    if snp_active() {
+        return Err(PlatformError::SnpNotImplemented);
+    }
+    Ok(NATIVE.call_once(|| Native::new(measurement())))
+}
+
+/// What Native development reports carry as the measurement: the SHA-256 of
+/// the crypto object linked into this image (given in hex at build time).
+fn measurement() -> [u8; 32] {
+    let hex = svsm_crypto::OBJECT_SHA256.as_bytes();
+    let nibble = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
+    core::array::from_fn(|i| match hex.get(2 * i..2 * i + 2) {
+        Some(pair) => (nibble(pair[0]) << 4) | nibble(pair[1]),
+        None => 0,
+    })
+}
+
+fn snp_active() -> bool {
+    if cpuid(CPUID_AMD_MEM_ENCRYPT, 0).eax & SNP_SUPPORTED == 0 {
+        return false;
+    }
+    // SAFETY: CPUID reports SEV-SNP support, so the SEV_STATUS MSR exists;
+    // reading it has no side effects.
+    let status = unsafe { x86_64::registers::model_specific::Msr::new(MSR_SEV_STATUS).read() };
+    status & SEV_STATUS_SNP_ACTIVE != 0
+}

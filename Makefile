@@ -18,6 +18,8 @@ BREAK ?=
 CMDLINE ?=
 KERNEL_TARGET := x86_64-unknown-none
 KERNEL_ELF := target/$(KERNEL_TARGET)/release/svsm-kernel
+# NIST ACVP sample vector sets (the project's shared folder sits beside the repo).
+ACVP_VECTORS ?= ../shared/vectors/acvp
 CRYPTO_DIR := target/svsm-crypto$(if $(BREAK),/break/$(BREAK))
 export SVSM_CRYPTO_BREAK := $(BREAK)
 
@@ -64,12 +66,12 @@ boot-tests: deps
 	scripts/boot-tests.sh
 
 acvp: deps
-	$(CARGO) run --release -q -p svsm-acvp -- check ../shared/vectors/acvp
+	$(CARGO) run --release -q -p svsm-acvp -- check $(ACVP_VECTORS)
 
 # The lab's material, refreshed from this build: ACVP summary, then the
 # security-policy draft that quotes it.
 cert: crypto
-	$(CARGO) run --release -q -p svsm-acvp -- check ../shared/vectors/acvp --write-summary certification/acvp
+	$(CARGO) run --release -q -p svsm-acvp -- check $(ACVP_VECTORS) --write-summary certification/acvp
 	python3 certification/policy/generate.py target/svsm-crypto/manifest.json
 
 # The policy generates from this build and passes its own checks (object hash

@@ -6,20 +6,16 @@
 //! functions. Each variant is its own dlopen'ed instance, so their states do
 //! not mix with each other or with the statically linked module.
 
+#[macro_use]
 mod common;
 
 mod dynamic {
-    #![allow(
-        non_camel_case_types,
-        non_upper_case_globals,
-        non_snake_case,
-        dead_code
-    )]
-    #![allow(unsafe_op_in_unsafe_fn, clippy::all)]
+    // Generated code: C names, items the tests do not call.
+    #![allow(nonstandard_style, dead_code, unsafe_op_in_unsafe_fn, clippy::all)]
     include!(concat!(env!("OUT_DIR"), "/svsm_crypto_dynamic.rs"));
 }
 
-use common::{is_zero, poisoned};
+use common::{fails_zeroed, is_zero, poisoned};
 use dynamic::*;
 use sha2::Digest;
 use std::ffi::{CStr, c_void};
@@ -97,20 +93,16 @@ fn shared_library(object: &Path) -> PathBuf {
 unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
     let key = [0x0bu8; 32];
     let msg = [0x61u8; 64];
-    let ctx_fail = |name: &str, status: i32| assert_eq!(status, STATE, "{id}: {name}");
-    let zeroed = |name: &str, buffers: &[&[u8]]| {
-        for (i, b) in buffers.iter().enumerate() {
-            assert!(is_zero(b), "{id}: {name} left output {i} unzeroed");
-        }
+    let named = |name: &str| format!("{id}: {name}");
+    let ctx_fail = |name: &str, status: i32| assert_eq!(status, STATE, "{}", named(name));
+    let ctx_zeroed = |name: &str, ctx: &[u8]| {
+        assert!(is_zero(ctx), "{} left its context unzeroed", named(name));
     };
     // SAFETY: every pointer is valid for the length passed with it.
     unsafe {
-        let mut digest = poisoned(32);
-        ctx_fail(
-            "hash",
-            lib.svsm_crypto_hash(SVSM_CRYPTO_SHA256, msg.as_ptr(), 3, digest.as_mut_ptr(), 32),
-        );
-        zeroed("hash", &[&digest]);
+        fails_zeroed(&named("hash"), STATE, [32], |[d]| {
+            lib.svsm_crypto_hash(SVSM_CRYPTO_SHA256, msg.as_ptr(), 3, d, 32)
+        });
 
         let mut hctx = svsm_crypto_hash_ctx {
             opaque: [0xAA; SVSM_CRYPTO_HASH_CTX_SIZE as usize],
@@ -119,33 +111,28 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
             "hash_init",
             lib.svsm_crypto_hash_init(&mut hctx, SVSM_CRYPTO_SHA256),
         );
-        zeroed("hash_init", &[&hctx.opaque]);
+        ctx_zeroed("hash_init", &hctx.opaque);
         ctx_fail(
             "hash_update",
             lib.svsm_crypto_hash_update(&mut hctx, msg.as_ptr(), 3),
         );
-        let mut digest = poisoned(32);
-        ctx_fail(
-            "hash_final",
-            lib.svsm_crypto_hash_final(&mut hctx, digest.as_mut_ptr(), 32),
-        );
-        zeroed("hash_final", &[&digest]);
+        fails_zeroed(&named("hash_final"), STATE, [32], |[d]| {
+            lib.svsm_crypto_hash_final(&mut hctx, d, 32)
+        });
         lib.svsm_crypto_hash_cleanse(&mut hctx);
 
-        let mut tag = poisoned(32);
-        ctx_fail(
-            "hmac",
+        fails_zeroed(&named("hmac"), STATE, [32], |[tag]| {
             lib.svsm_crypto_hmac(
                 SVSM_CRYPTO_SHA256,
                 key.as_ptr(),
                 32,
                 msg.as_ptr(),
                 3,
-                tag.as_mut_ptr(),
+                tag,
                 32,
-            ),
-        );
-        zeroed("hmac", &[&tag]);
+            )
+        });
+        let tag = [0u8; 32];
         ctx_fail(
             "hmac_verify",
             lib.svsm_crypto_hmac_verify(
@@ -159,9 +146,7 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
             ),
         );
 
-        let mut okm = poisoned(42);
-        ctx_fail(
-            "hkdf",
+        fails_zeroed(&named("hkdf"), STATE, [42], |[okm]| {
             lib.svsm_crypto_hkdf(
                 SVSM_CRYPTO_SHA256,
                 key.as_ptr(),
@@ -170,39 +155,16 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
                 0,
                 null(),
                 0,
-                okm.as_mut_ptr(),
+                okm,
                 42,
-            ),
-        );
-        zeroed("hkdf", &[&okm]);
-        let mut prk = poisoned(32);
-        ctx_fail(
-            "hkdf_extract",
-            lib.svsm_crypto_hkdf_extract(
-                SVSM_CRYPTO_SHA256,
-                null(),
-                0,
-                key.as_ptr(),
-                22,
-                prk.as_mut_ptr(),
-                32,
-            ),
-        );
-        zeroed("hkdf_extract", &[&prk]);
-        let mut okm = poisoned(42);
-        ctx_fail(
-            "hkdf_expand",
-            lib.svsm_crypto_hkdf_expand(
-                SVSM_CRYPTO_SHA256,
-                key.as_ptr(),
-                32,
-                null(),
-                0,
-                okm.as_mut_ptr(),
-                42,
-            ),
-        );
-        zeroed("hkdf_expand", &[&okm]);
+            )
+        });
+        fails_zeroed(&named("hkdf_extract"), STATE, [32], |[prk]| {
+            lib.svsm_crypto_hkdf_extract(SVSM_CRYPTO_SHA256, null(), 0, key.as_ptr(), 22, prk, 32)
+        });
+        fails_zeroed(&named("hkdf_expand"), STATE, [42], |[okm]| {
+            lib.svsm_crypto_hkdf_expand(SVSM_CRYPTO_SHA256, key.as_ptr(), 32, null(), 0, okm, 42)
+        });
 
         let mut gcm = svsm_crypto_aes_gcm_ctx {
             opaque: [0xAA; SVSM_CRYPTO_AES_GCM_CTX_SIZE as usize],
@@ -211,11 +173,9 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
             "aes_gcm_init",
             lib.svsm_crypto_aes_gcm_init(&mut gcm, key.as_ptr(), 32),
         );
-        zeroed("aes_gcm_init", &[&gcm.opaque]);
+        ctx_zeroed("aes_gcm_init", &gcm.opaque);
         let iv = [0u8; 12];
-        let (mut ct, mut tag) = (poisoned(64), poisoned(16));
-        ctx_fail(
-            "aes_gcm_seal",
+        fails_zeroed(&named("aes_gcm_seal"), STATE, [64, 16], |[ct, tag]| {
             lib.svsm_crypto_aes_gcm_seal(
                 &mut gcm,
                 iv.as_ptr(),
@@ -224,33 +184,32 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
                 0,
                 msg.as_ptr(),
                 64,
-                ct.as_mut_ptr(),
-                tag.as_mut_ptr(),
+                ct,
+                tag,
                 16,
-            ),
+            )
+        });
+        fails_zeroed(
+            &named("aes_gcm_seal_generated_iv"),
+            STATE,
+            [12, 64, 16],
+            |[ivo, ct, tag]| {
+                lib.svsm_crypto_aes_gcm_seal_generated_iv(
+                    &mut gcm,
+                    ivo,
+                    12,
+                    null(),
+                    0,
+                    msg.as_ptr(),
+                    64,
+                    ct,
+                    tag,
+                    16,
+                )
+            },
         );
-        zeroed("aes_gcm_seal", &[&ct, &tag]);
-        let (mut ivo, mut ct, mut tag) = (poisoned(12), poisoned(64), poisoned(16));
-        ctx_fail(
-            "aes_gcm_seal_generated_iv",
-            lib.svsm_crypto_aes_gcm_seal_generated_iv(
-                &mut gcm,
-                ivo.as_mut_ptr(),
-                12,
-                null(),
-                0,
-                msg.as_ptr(),
-                64,
-                ct.as_mut_ptr(),
-                tag.as_mut_ptr(),
-                16,
-            ),
-        );
-        zeroed("aes_gcm_seal_generated_iv", &[&ivo, &ct, &tag]);
-        let mut pt = poisoned(64);
         let tag = [0u8; 16];
-        ctx_fail(
-            "aes_gcm_open",
+        fails_zeroed(&named("aes_gcm_open"), STATE, [64], |[pt]| {
             lib.svsm_crypto_aes_gcm_open(
                 &mut gcm,
                 iv.as_ptr(),
@@ -261,10 +220,9 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
                 64,
                 tag.as_ptr(),
                 16,
-                pt.as_mut_ptr(),
-            ),
-        );
-        zeroed("aes_gcm_open", &[&pt]);
+                pt,
+            )
+        });
         lib.svsm_crypto_aes_gcm_cleanse(&mut gcm);
 
         let mut drbg = svsm_crypto_drbg_ctx {
@@ -274,7 +232,7 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
             "drbg_instantiate",
             lib.svsm_crypto_drbg_instantiate(&mut drbg, null(), 0),
         );
-        zeroed("drbg_instantiate", &[&drbg.opaque]);
+        ctx_zeroed("drbg_instantiate", &drbg.opaque);
         let (entropy, nonce) = ([1u8; 32], [2u8; 16]);
         ctx_fail(
             "drbg_instantiate_test",
@@ -288,12 +246,9 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
                 0,
             ),
         );
-        let mut out = poisoned(64);
-        ctx_fail(
-            "drbg_generate",
-            lib.svsm_crypto_drbg_generate(&mut drbg, out.as_mut_ptr(), 64, null(), 0),
-        );
-        zeroed("drbg_generate", &[&out]);
+        fails_zeroed(&named("drbg_generate"), STATE, [64], |[out]| {
+            lib.svsm_crypto_drbg_generate(&mut drbg, out, 64, null(), 0)
+        });
         ctx_fail(
             "drbg_reseed",
             lib.svsm_crypto_drbg_reseed(&mut drbg, null(), 0),
@@ -303,44 +258,35 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
             lib.svsm_crypto_drbg_reseed_test(&mut drbg, entropy.as_ptr(), 32, null(), 0),
         );
         lib.svsm_crypto_drbg_uninstantiate(&mut drbg);
-        let mut out = poisoned(64);
-        ctx_fail("random", lib.svsm_crypto_random(out.as_mut_ptr(), 64));
-        zeroed("random", &[&out]);
+        fails_zeroed(&named("random"), STATE, [64], |[out]| {
+            lib.svsm_crypto_random(out, 64)
+        });
 
         for (curve, n) in [(SVSM_CRYPTO_P256, 32usize), (SVSM_CRYPTO_P384, 48)] {
-            let (mut d, mut q) = (poisoned(n), poisoned(2 * n));
-            ctx_fail(
-                "ecc_keygen",
-                lib.svsm_crypto_ecc_keygen(curve, d.as_mut_ptr(), n, q.as_mut_ptr(), 2 * n),
-            );
-            zeroed("ecc_keygen", &[&d, &q]);
+            fails_zeroed(&named("ecc_keygen"), STATE, [n, 2 * n], |[d, q]| {
+                lib.svsm_crypto_ecc_keygen(curve, d, n, q, 2 * n)
+            });
             let d = vec![0x11u8; n];
             let q_in = vec![0x22u8; 2 * n];
             ctx_fail(
                 "ecc_public_key_validate",
                 lib.svsm_crypto_ecc_public_key_validate(curve, q_in.as_ptr(), 2 * n),
             );
-            let mut q = poisoned(2 * n);
-            ctx_fail(
-                "ecc_public_key_derive",
-                lib.svsm_crypto_ecc_public_key_derive(curve, d.as_ptr(), n, q.as_mut_ptr(), 2 * n),
-            );
-            zeroed("ecc_public_key_derive", &[&q]);
+            fails_zeroed(&named("ecc_public_key_derive"), STATE, [2 * n], |[q]| {
+                lib.svsm_crypto_ecc_public_key_derive(curve, d.as_ptr(), n, q, 2 * n)
+            });
             let digest = vec![5u8; n];
-            let mut sig = poisoned(2 * n);
-            ctx_fail(
-                "ecdsa_sign_digest",
+            fails_zeroed(&named("ecdsa_sign_digest"), STATE, [2 * n], |[sig]| {
                 lib.svsm_crypto_ecdsa_sign_digest(
                     curve,
                     d.as_ptr(),
                     n,
                     digest.as_ptr(),
                     n,
-                    sig.as_mut_ptr(),
+                    sig,
                     2 * n,
-                ),
-            );
-            zeroed("ecdsa_sign_digest", &[&sig]);
+                )
+            });
             ctx_fail(
                 "ecdsa_verify_digest",
                 lib.svsm_crypto_ecdsa_verify_digest(
@@ -353,20 +299,9 @@ unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
                     2 * n,
                 ),
             );
-            let mut z = poisoned(n);
-            ctx_fail(
-                "ecdh_shared_secret",
-                lib.svsm_crypto_ecdh_shared_secret(
-                    curve,
-                    d.as_ptr(),
-                    n,
-                    q_in.as_ptr(),
-                    2 * n,
-                    z.as_mut_ptr(),
-                    n,
-                ),
-            );
-            zeroed("ecdh_shared_secret", &[&z]);
+            fails_zeroed(&named("ecdh_shared_secret"), STATE, [n], |[z]| {
+                lib.svsm_crypto_ecdh_shared_secret(curve, d.as_ptr(), n, q_in.as_ptr(), 2 * n, z, n)
+            });
         }
     }
 }
@@ -440,12 +375,7 @@ fn check_variant(id: &str, order: &[String], healthy_object: &Path) {
         );
         let failed_at = order.iter().position(|t| t == id).expect("id in run order");
         for (index, key) in order.iter().enumerate() {
-            let mut result = svsm_crypto_self_test_result {
-                id: 0,
-                outcome: 0,
-                start_ticks: 0,
-                end_ticks: 0,
-            };
+            let mut result = empty_self_test_result!();
             assert_eq!(
                 lib.svsm_crypto_self_test_result_get(index as u32, &mut result),
                 SVSM_CRYPTO_OK

@@ -9,10 +9,11 @@
 #[path = "../src/bindings.rs"]
 mod bindings;
 
+#[macro_use]
 mod common;
 
 use bindings::*;
-use common::{is_zero, poisoned};
+use common::{fails_zeroed, poisoned};
 use std::ptr::{null, null_mut};
 
 const ARG: i32 = SVSM_CRYPTO_ERR_ARG;
@@ -35,6 +36,12 @@ fn drbg_ctx() -> svsm_crypto_drbg_ctx {
     }
 }
 
+/// `call` on fresh poisoned outputs of `lens` bytes is refused with
+/// SVSM_CRYPTO_ERR_ARG and zeroes them.
+fn refused<const N: usize>(what: &str, lens: [usize; N], call: impl FnOnce([*mut u8; N]) -> i32) {
+    fails_zeroed(what, ARG, lens, call);
+}
+
 #[test]
 fn null_pointers_and_short_buffers_are_err_arg() {
     assert_eq!(
@@ -48,34 +55,22 @@ fn null_pointers_and_short_buffers_are_err_arg() {
     // valid for the length passed with it; calls are serialized (one test).
     unsafe {
         // Hash: NULL message with a length, NULL or short digest.
-        let mut digest = poisoned(32);
-        assert_eq!(
-            svsm_crypto_hash(SVSM_CRYPTO_SHA256, null(), 3, digest.as_mut_ptr(), 32),
-            ARG
-        );
-        assert!(is_zero(&digest));
-        assert_eq!(
-            svsm_crypto_hash(SVSM_CRYPTO_SHA256, msg.as_ptr(), 3, null_mut(), 32),
-            ARG
-        );
-        let mut short = poisoned(31);
-        assert_eq!(
-            svsm_crypto_hash(SVSM_CRYPTO_SHA256, msg.as_ptr(), 3, short.as_mut_ptr(), 31),
-            ARG
-        );
-        assert!(is_zero(&short));
-        let mut long = poisoned(48);
-        assert_eq!(
-            svsm_crypto_hash(SVSM_CRYPTO_SHA256, msg.as_ptr(), 3, long.as_mut_ptr(), 48),
-            ARG
-        );
-        assert!(is_zero(&long));
-        let mut digest = poisoned(32);
-        assert_eq!(
-            svsm_crypto_hash(99, msg.as_ptr(), 3, digest.as_mut_ptr(), 32),
-            ARG
-        );
-        assert!(is_zero(&digest));
+        let hash = |alg, msg, digest, len| svsm_crypto_hash(alg, msg, 3, digest, len);
+        refused("hash: NULL message", [32], |[d]| {
+            hash(SVSM_CRYPTO_SHA256, null(), d, 32)
+        });
+        refused("hash: NULL digest", [], |[]| {
+            hash(SVSM_CRYPTO_SHA256, msg.as_ptr(), null_mut(), 32)
+        });
+        refused("hash: short digest", [31], |[d]| {
+            hash(SVSM_CRYPTO_SHA256, msg.as_ptr(), d, 31)
+        });
+        refused("hash: long digest", [48], |[d]| {
+            hash(SVSM_CRYPTO_SHA256, msg.as_ptr(), d, 48)
+        });
+        refused("hash: unknown algorithm", [32], |[d]| {
+            hash(99, msg.as_ptr(), d, 32)
+        });
         // NULL with length 0 is an empty message.
         let mut digest = poisoned(32);
         assert_eq!(
@@ -93,57 +88,22 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         );
         assert_eq!(svsm_crypto_hash_update(null_mut(), msg.as_ptr(), 3), ARG);
         assert_eq!(svsm_crypto_hash_update(&mut ctx, null(), 3), ARG);
-        let mut digest = poisoned(32);
-        assert_eq!(
-            svsm_crypto_hash_final(&mut ctx, digest.as_mut_ptr(), 32),
-            ARG
-        );
-        assert!(is_zero(&digest));
+        refused("hash_final: short digest", [32], |[d]| {
+            svsm_crypto_hash_final(&mut ctx, d, 32)
+        });
         svsm_crypto_hash_cleanse(&mut ctx);
         svsm_crypto_hash_cleanse(null_mut());
 
         // HMAC.
-        let mut tag = poisoned(32);
-        assert_eq!(
-            svsm_crypto_hmac(
-                SVSM_CRYPTO_SHA256,
-                null(),
-                32,
-                msg.as_ptr(),
-                3,
-                tag.as_mut_ptr(),
-                32
-            ),
-            ARG
-        );
-        assert!(is_zero(&tag));
-        let mut tag = poisoned(32);
-        assert_eq!(
-            svsm_crypto_hmac(
-                SVSM_CRYPTO_SHA256,
-                key.as_ptr(),
-                32,
-                null(),
-                3,
-                tag.as_mut_ptr(),
-                32
-            ),
-            ARG
-        );
-        assert!(is_zero(&tag));
-        assert_eq!(
-            svsm_crypto_hmac(
-                SVSM_CRYPTO_SHA256,
-                key.as_ptr(),
-                32,
-                msg.as_ptr(),
-                3,
-                null_mut(),
-                32
-            ),
-            ARG
-        );
-        assert_eq!(
+        let hmac = |key, msg, tag| svsm_crypto_hmac(SVSM_CRYPTO_SHA256, key, 32, msg, 3, tag, 32);
+        refused("hmac: NULL key", [32], |[t]| hmac(null(), msg.as_ptr(), t));
+        refused("hmac: NULL message", [32], |[t]| {
+            hmac(key.as_ptr(), null(), t)
+        });
+        refused("hmac: NULL tag", [], |[]| {
+            hmac(key.as_ptr(), msg.as_ptr(), null_mut())
+        });
+        refused("hmac_verify: NULL tag", [], |[]| {
             svsm_crypto_hmac_verify(
                 SVSM_CRYPTO_SHA256,
                 key.as_ptr(),
@@ -151,70 +111,21 @@ fn null_pointers_and_short_buffers_are_err_arg() {
                 msg.as_ptr(),
                 3,
                 null(),
-                32
-            ),
-            ARG
-        );
+                32,
+            )
+        });
 
         // HKDF.
-        let mut okm = poisoned(42);
-        assert_eq!(
-            svsm_crypto_hkdf(
-                SVSM_CRYPTO_SHA256,
-                null(),
-                22,
-                null(),
-                0,
-                null(),
-                0,
-                okm.as_mut_ptr(),
-                42
-            ),
-            ARG
-        );
-        assert!(is_zero(&okm));
-        assert_eq!(
-            svsm_crypto_hkdf(
-                SVSM_CRYPTO_SHA256,
-                key.as_ptr(),
-                22,
-                null(),
-                0,
-                null(),
-                0,
-                null_mut(),
-                42
-            ),
-            ARG
-        );
-        let mut prk = poisoned(31);
-        assert_eq!(
-            svsm_crypto_hkdf_extract(
-                SVSM_CRYPTO_SHA256,
-                null(),
-                0,
-                key.as_ptr(),
-                22,
-                prk.as_mut_ptr(),
-                31
-            ),
-            ARG
-        );
-        assert!(is_zero(&prk));
-        let mut okm = poisoned(42);
-        assert_eq!(
-            svsm_crypto_hkdf_expand(
-                SVSM_CRYPTO_SHA256,
-                key.as_ptr(),
-                31,
-                null(),
-                0,
-                okm.as_mut_ptr(),
-                42
-            ),
-            ARG
-        );
-        assert!(is_zero(&okm));
+        let hkdf =
+            |ikm, okm| svsm_crypto_hkdf(SVSM_CRYPTO_SHA256, ikm, 22, null(), 0, null(), 0, okm, 42);
+        refused("hkdf: NULL key", [42], |[okm]| hkdf(null(), okm));
+        refused("hkdf: NULL output", [], |[]| hkdf(key.as_ptr(), null_mut()));
+        refused("hkdf_extract: short PRK", [31], |[prk]| {
+            svsm_crypto_hkdf_extract(SVSM_CRYPTO_SHA256, null(), 0, key.as_ptr(), 22, prk, 31)
+        });
+        refused("hkdf_expand: short PRK", [42], |[okm]| {
+            svsm_crypto_hkdf_expand(SVSM_CRYPTO_SHA256, key.as_ptr(), 31, null(), 0, okm, 42)
+        });
 
         // AES-GCM.
         let mut gcm = gcm_ctx();
@@ -226,129 +137,54 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         );
         let iv = [0u8; 12];
         let plaintext = [1u8; 32];
-        let mut ct = poisoned(32);
-        let mut tag = poisoned(16);
-        let seal = |gcm: &mut svsm_crypto_aes_gcm_ctx,
-                    iv: *const u8,
-                    pt: *const u8,
-                    ct: *mut u8,
-                    tag: *mut u8| {
-            svsm_crypto_aes_gcm_seal(gcm, iv, 12, null(), 0, pt, 32, ct, tag, 16)
+        let gcm: *mut svsm_crypto_aes_gcm_ctx = &mut gcm;
+        let seal =
+            |iv, pt, ct, tag| svsm_crypto_aes_gcm_seal(gcm, iv, 12, null(), 0, pt, 32, ct, tag, 16);
+        let pt = plaintext.as_ptr();
+        refused("seal: NULL IV", [32, 16], |[ct, tag]| {
+            seal(null(), pt, ct, tag)
+        });
+        refused("seal: NULL plaintext", [32, 16], |[ct, tag]| {
+            seal(iv.as_ptr(), null(), ct, tag)
+        });
+        refused("seal: NULL tag", [32], |[ct]| {
+            seal(iv.as_ptr(), pt, ct, null_mut())
+        });
+        refused("seal: NULL ciphertext", [16], |[tag]| {
+            seal(iv.as_ptr(), pt, null_mut(), tag)
+        });
+        let seal_generated_iv = |iv_out, iv_len, ct, tag| {
+            svsm_crypto_aes_gcm_seal_generated_iv(
+                gcm,
+                iv_out,
+                iv_len,
+                null(),
+                0,
+                pt,
+                32,
+                ct,
+                tag,
+                16,
+            )
         };
-        assert_eq!(
-            seal(
-                &mut gcm,
-                null(),
-                plaintext.as_ptr(),
-                ct.as_mut_ptr(),
-                tag.as_mut_ptr()
-            ),
-            ARG
+        refused("seal_generated_iv: NULL IV", [32, 16], |[ct, tag]| {
+            seal_generated_iv(null_mut(), 12, ct, tag)
+        });
+        refused(
+            "seal_generated_iv: short IV",
+            [11, 32, 16],
+            |[ivo, ct, tag]| seal_generated_iv(ivo, 11, ct, tag),
         );
-        assert!(is_zero(&ct) && is_zero(&tag));
-        let (mut ct, mut tag) = (poisoned(32), poisoned(16));
-        assert_eq!(
-            seal(
-                &mut gcm,
-                iv.as_ptr(),
-                null(),
-                ct.as_mut_ptr(),
-                tag.as_mut_ptr()
-            ),
-            ARG
-        );
-        assert!(is_zero(&ct) && is_zero(&tag));
-        let mut ct = poisoned(32);
-        assert_eq!(
-            seal(
-                &mut gcm,
-                iv.as_ptr(),
-                plaintext.as_ptr(),
-                ct.as_mut_ptr(),
-                null_mut()
-            ),
-            ARG
-        );
-        assert!(is_zero(&ct));
-        let mut tag = poisoned(16);
-        assert_eq!(
-            seal(
-                &mut gcm,
-                iv.as_ptr(),
-                plaintext.as_ptr(),
-                null_mut(),
-                tag.as_mut_ptr()
-            ),
-            ARG
-        );
-        assert!(is_zero(&tag));
-        let (mut ct, mut tag) = (poisoned(32), poisoned(16));
-        assert_eq!(
-            svsm_crypto_aes_gcm_seal_generated_iv(
-                &mut gcm,
-                null_mut(),
-                12,
-                null(),
-                0,
-                plaintext.as_ptr(),
-                32,
-                ct.as_mut_ptr(),
-                tag.as_mut_ptr(),
-                16
-            ),
-            ARG
-        );
-        assert!(is_zero(&ct) && is_zero(&tag));
-        let (mut ivo, mut ct, mut tag) = (poisoned(11), poisoned(32), poisoned(16));
-        assert_eq!(
-            svsm_crypto_aes_gcm_seal_generated_iv(
-                &mut gcm,
-                ivo.as_mut_ptr(),
-                11,
-                null(),
-                0,
-                plaintext.as_ptr(),
-                32,
-                ct.as_mut_ptr(),
-                tag.as_mut_ptr(),
-                16
-            ),
-            ARG
-        );
-        assert!(is_zero(&ivo) && is_zero(&ct) && is_zero(&tag));
-        let mut pt = poisoned(32);
-        assert_eq!(
-            svsm_crypto_aes_gcm_open(
-                &mut gcm,
-                iv.as_ptr(),
-                12,
-                null(),
-                0,
-                plaintext.as_ptr(),
-                32,
-                null(),
-                16,
-                pt.as_mut_ptr()
-            ),
-            ARG
-        );
-        assert!(is_zero(&pt));
-        assert_eq!(
-            svsm_crypto_aes_gcm_open(
-                &mut gcm,
-                iv.as_ptr(),
-                12,
-                null(),
-                5,
-                plaintext.as_ptr(),
-                32,
-                tag.as_ptr(),
-                16,
-                pt.as_mut_ptr()
-            ),
-            ARG
-        );
-        svsm_crypto_aes_gcm_cleanse(&mut gcm);
+        let tag = [0u8; 16];
+        let open = |aad_len, tag, out| {
+            svsm_crypto_aes_gcm_open(gcm, iv.as_ptr(), 12, null(), aad_len, pt, 32, tag, 16, out)
+        };
+        refused("open: NULL tag", [32], |[out]| open(0, null(), out));
+        let mut out = poisoned(32);
+        refused("open: NULL AAD with a length", [], |[]| {
+            open(5, tag.as_ptr(), out.as_mut_ptr())
+        });
+        svsm_crypto_aes_gcm_cleanse(gcm);
         svsm_crypto_aes_gcm_cleanse(null_mut());
 
         // DRBG.
@@ -363,12 +199,9 @@ fn null_pointers_and_short_buffers_are_err_arg() {
             svsm_crypto_drbg_generate(&mut drbg, null_mut(), 16, null(), 0),
             ARG
         );
-        let mut out = poisoned(16);
-        assert_eq!(
-            svsm_crypto_drbg_generate(&mut drbg, out.as_mut_ptr(), 16, null(), 3),
-            ARG
-        );
-        assert!(is_zero(&out));
+        refused("drbg_generate: NULL additional input", [16], |[out]| {
+            svsm_crypto_drbg_generate(&mut drbg, out, 16, null(), 3)
+        });
         assert_eq!(svsm_crypto_drbg_reseed(&mut drbg, null(), 3), ARG);
         assert_eq!(
             svsm_crypto_drbg_reseed_test(&mut drbg, null(), 32, null(), 0),
@@ -383,31 +216,22 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         assert_eq!(svsm_crypto_random(null_mut(), 8), ARG);
 
         // ECC.
+        let keygen = |curve, d, d_len, q, q_len| svsm_crypto_ecc_keygen(curve, d, d_len, q, q_len);
+        refused("ecc_keygen: NULL private key", [64], |[q]| {
+            keygen(SVSM_CRYPTO_P256, null_mut(), 32, q, 64)
+        });
+        refused("ecc_keygen: NULL public key", [32], |[d]| {
+            keygen(SVSM_CRYPTO_P256, d, 32, null_mut(), 64)
+        });
+        refused("ecc_keygen: short public key", [32, 63], |[d, q]| {
+            keygen(SVSM_CRYPTO_P256, d, 32, q, 63)
+        });
+        refused("ecc_keygen: unknown curve", [48, 96], |[d, q]| {
+            keygen(7, d, 48, q, 96)
+        });
         let (mut d, mut q) = (poisoned(32), poisoned(64));
         assert_eq!(
-            svsm_crypto_ecc_keygen(SVSM_CRYPTO_P256, null_mut(), 32, q.as_mut_ptr(), 64),
-            ARG
-        );
-        assert!(is_zero(&q));
-        assert_eq!(
-            svsm_crypto_ecc_keygen(SVSM_CRYPTO_P256, d.as_mut_ptr(), 32, null_mut(), 64),
-            ARG
-        );
-        assert!(is_zero(&d));
-        let (mut d, mut q) = (poisoned(32), poisoned(63));
-        assert_eq!(
-            svsm_crypto_ecc_keygen(SVSM_CRYPTO_P256, d.as_mut_ptr(), 32, q.as_mut_ptr(), 63),
-            ARG
-        );
-        assert!(is_zero(&d) && is_zero(&q));
-        let (mut d, mut q) = (poisoned(48), poisoned(96));
-        assert_eq!(
-            svsm_crypto_ecc_keygen(7, d.as_mut_ptr(), 48, q.as_mut_ptr(), 96),
-            ARG
-        );
-        assert!(is_zero(&d) && is_zero(&q));
-        assert_eq!(
-            svsm_crypto_ecc_keygen(SVSM_CRYPTO_P256, d.as_mut_ptr(), 32, q.as_mut_ptr(), 64),
+            keygen(SVSM_CRYPTO_P256, d.as_mut_ptr(), 32, q.as_mut_ptr(), 64),
             SVSM_CRYPTO_OK
         );
 
@@ -419,156 +243,54 @@ fn null_pointers_and_short_buffers_are_err_arg() {
             svsm_crypto_ecc_public_key_validate(SVSM_CRYPTO_P256, q.as_ptr(), 63),
             ARG
         );
-        let mut q2 = poisoned(64);
-        assert_eq!(
-            svsm_crypto_ecc_public_key_derive(SVSM_CRYPTO_P256, null(), 32, q2.as_mut_ptr(), 64),
-            ARG
-        );
-        assert!(is_zero(&q2));
-        let mut q2 = poisoned(63);
-        assert_eq!(
-            svsm_crypto_ecc_public_key_derive(
-                SVSM_CRYPTO_P256,
-                d.as_ptr(),
-                32,
-                q2.as_mut_ptr(),
-                63
-            ),
-            ARG
-        );
-        assert!(is_zero(&q2));
+        let derive =
+            |d, q2, len| svsm_crypto_ecc_public_key_derive(SVSM_CRYPTO_P256, d, 32, q2, len);
+        refused("ecc_public_key_derive: NULL private key", [64], |[q2]| {
+            derive(null(), q2, 64)
+        });
+        refused("ecc_public_key_derive: short public key", [63], |[q2]| {
+            derive(d.as_ptr(), q2, 63)
+        });
 
         let digest = [5u8; 32];
-        let mut sig = poisoned(64);
-        assert_eq!(
-            svsm_crypto_ecdsa_sign_digest(
-                SVSM_CRYPTO_P256,
-                null(),
-                32,
-                digest.as_ptr(),
-                32,
-                sig.as_mut_ptr(),
-                64
-            ),
-            ARG
-        );
-        assert!(is_zero(&sig));
-        let mut sig = poisoned(64);
-        assert_eq!(
-            svsm_crypto_ecdsa_sign_digest(
-                SVSM_CRYPTO_P256,
-                d.as_ptr(),
-                32,
-                null(),
-                32,
-                sig.as_mut_ptr(),
-                64
-            ),
-            ARG
-        );
-        assert!(is_zero(&sig));
-        let mut sig = poisoned(63);
-        assert_eq!(
-            svsm_crypto_ecdsa_sign_digest(
-                SVSM_CRYPTO_P256,
-                d.as_ptr(),
-                32,
-                digest.as_ptr(),
-                32,
-                sig.as_mut_ptr(),
-                63
-            ),
-            ARG
-        );
-        assert!(is_zero(&sig));
-        let mut sig = poisoned(64);
-        assert_eq!(
-            svsm_crypto_ecdsa_sign_digest(
-                SVSM_CRYPTO_P256,
-                d.as_ptr(),
-                31,
-                digest.as_ptr(),
-                32,
-                sig.as_mut_ptr(),
-                64
-            ),
-            ARG
-        );
-        assert!(is_zero(&sig));
-        assert_eq!(
-            svsm_crypto_ecdsa_verify_digest(
-                SVSM_CRYPTO_P256,
-                q.as_ptr(),
-                64,
-                digest.as_ptr(),
-                32,
-                null(),
-                64
-            ),
-            ARG
-        );
-        assert_eq!(
-            svsm_crypto_ecdsa_verify_digest(
-                SVSM_CRYPTO_P256,
-                null(),
-                64,
-                digest.as_ptr(),
-                32,
-                sig.as_ptr(),
-                64
-            ),
-            ARG
-        );
+        let sign = |d, d_len, digest, sig, sig_len| {
+            svsm_crypto_ecdsa_sign_digest(SVSM_CRYPTO_P256, d, d_len, digest, 32, sig, sig_len)
+        };
+        refused("ecdsa_sign_digest: NULL private key", [64], |[sig]| {
+            sign(null(), 32, digest.as_ptr(), sig, 64)
+        });
+        refused("ecdsa_sign_digest: NULL digest", [64], |[sig]| {
+            sign(d.as_ptr(), 32, null(), sig, 64)
+        });
+        refused("ecdsa_sign_digest: short signature", [63], |[sig]| {
+            sign(d.as_ptr(), 32, digest.as_ptr(), sig, 63)
+        });
+        refused("ecdsa_sign_digest: short private key", [64], |[sig]| {
+            sign(d.as_ptr(), 31, digest.as_ptr(), sig, 64)
+        });
+        let sig = [0u8; 64];
+        let verify = |q, sig| {
+            svsm_crypto_ecdsa_verify_digest(SVSM_CRYPTO_P256, q, 64, digest.as_ptr(), 32, sig, 64)
+        };
+        refused("ecdsa_verify_digest: NULL signature", [], |[]| {
+            verify(q.as_ptr(), null())
+        });
+        refused("ecdsa_verify_digest: NULL public key", [], |[]| {
+            verify(null(), sig.as_ptr())
+        });
 
-        let mut z = poisoned(32);
-        assert_eq!(
-            svsm_crypto_ecdh_shared_secret(
-                SVSM_CRYPTO_P256,
-                d.as_ptr(),
-                32,
-                null(),
-                64,
-                z.as_mut_ptr(),
-                32
-            ),
-            ARG
-        );
-        assert!(is_zero(&z));
-        let mut z = poisoned(31);
-        assert_eq!(
-            svsm_crypto_ecdh_shared_secret(
-                SVSM_CRYPTO_P256,
-                d.as_ptr(),
-                32,
-                q.as_ptr(),
-                64,
-                z.as_mut_ptr(),
-                31
-            ),
-            ARG
-        );
-        assert!(is_zero(&z));
-        assert_eq!(
-            svsm_crypto_ecdh_shared_secret(
-                SVSM_CRYPTO_P256,
-                d.as_ptr(),
-                32,
-                q.as_ptr(),
-                64,
-                null_mut(),
-                32
-            ),
-            ARG
-        );
+        let ecdh = |q, z, z_len| {
+            svsm_crypto_ecdh_shared_secret(SVSM_CRYPTO_P256, d.as_ptr(), 32, q, 64, z, z_len)
+        };
+        refused("ecdh: NULL public key", [32], |[z]| ecdh(null(), z, 32));
+        refused("ecdh: short secret", [31], |[z]| ecdh(q.as_ptr(), z, 31));
+        refused("ecdh: NULL secret", [], |[]| {
+            ecdh(q.as_ptr(), null_mut(), 32)
+        });
 
         // Control functions tolerate bad arguments too.
         assert_eq!(svsm_crypto_self_test_result_get(0, null_mut()), ARG);
-        let mut result = svsm_crypto_self_test_result {
-            id: 0,
-            outcome: 0,
-            start_ticks: 0,
-            end_ticks: 0,
-        };
+        let mut result = empty_self_test_result!();
         assert_eq!(
             svsm_crypto_self_test_result_get(SVSM_CRYPTO_SELF_TEST_COUNT, &mut result),
             ARG

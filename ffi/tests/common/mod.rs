@@ -28,3 +28,33 @@ pub fn poisoned(len: usize) -> Vec<u8> {
 pub fn is_zero(bytes: &[u8]) -> bool {
     bytes.iter().all(|&b| b == 0)
 }
+
+/// Runs `call` on fresh poisoned outputs of `lens` bytes and expects the
+/// status `want` with every output zeroed; `what` names the call.
+pub fn fails_zeroed<const N: usize>(
+    what: &str,
+    want: i32,
+    lens: [usize; N],
+    call: impl FnOnce([*mut u8; N]) -> i32,
+) {
+    let mut outputs = lens.map(poisoned);
+    let status = call(outputs.each_mut().map(|o| o.as_mut_ptr()));
+    assert_eq!(status, want, "{what}");
+    for (i, out) in outputs.iter().enumerate() {
+        assert!(is_zero(out), "{what} left output {i} unzeroed");
+    }
+}
+
+/// An all-zero `svsm_crypto_self_test_result` of the bindings in scope (the
+/// static and the dynamically loaded layers each have their own type).
+#[allow(unused_macros)]
+macro_rules! empty_self_test_result {
+    () => {
+        svsm_crypto_self_test_result {
+            id: 0,
+            outcome: 0,
+            start_ticks: 0,
+            end_ticks: 0,
+        }
+    };
+}

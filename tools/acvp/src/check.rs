@@ -124,25 +124,27 @@ fn expected_index(doc: &Value) -> BTreeMap<(u64, u64), Value> {
         let Some(vs) = set.get("vsId").and_then(Value::as_u64) else {
             continue;
         };
-        for g in set
-            .get("testGroups")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            for t in g
-                .get("tests")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(tc) = t.get("tcId").and_then(Value::as_u64) {
-                    idx.insert((vs, tc), t.clone());
-                }
-            }
+        for g in elements(set, "testGroups") {
+            idx.extend(
+                by_id(elements(g, "tests"), "tcId")
+                    .map(|(tc, t)| ((vs, tc), Value::Object(t.clone()))),
+            );
         }
     }
     idx
+}
+
+/// The elements of `v[key]` when it is an array (none otherwise).
+fn elements<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> + use<'a> {
+    v.get(key).and_then(Value::as_array).into_iter().flatten()
+}
+
+/// The objects among `items` that carry an integer `id`, by that id.
+fn by_id<'a>(
+    items: impl Iterator<Item = &'a Value>,
+    id: &'static str,
+) -> impl Iterator<Item = (u64, &'a Map<String, Value>)> {
+    items.filter_map(move |v| Some((v.get(id)?.as_u64()?, v.as_object()?)))
 }
 
 /// Prompt groups and tests of one vector set by id.
@@ -152,31 +154,12 @@ struct Prompt<'a> {
 }
 
 fn prompt_index(set: &Value) -> Prompt<'_> {
-    let mut p = Prompt {
-        groups: BTreeMap::new(),
-        tests: BTreeMap::new(),
-    };
-    for g in set
-        .get("testGroups")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let (Some(id), Some(map)) = (g.get("tgId").and_then(Value::as_u64), g.as_object()) {
-            p.groups.insert(id, map);
-        }
-        for t in g
-            .get("tests")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let (Some(id), Some(map)) = (t.get("tcId").and_then(Value::as_u64), t.as_object()) {
-                p.tests.insert(id, map);
-            }
-        }
+    Prompt {
+        groups: by_id(elements(set, "testGroups"), "tgId").collect(),
+        tests: elements(set, "testGroups")
+            .flat_map(|g| by_id(elements(g, "tests"), "tcId"))
+            .collect(),
     }
-    p
 }
 
 type Verdict = Result<(), String>;

@@ -125,26 +125,37 @@ impl<'a> Obj<'a> {
         ))
     }
 
-    pub fn str(&self, key: &str) -> Result<&'a str> {
+    /// A field read with `as_t`, or an error saying it must be `want`.
+    fn typed<T>(&self, key: &str, want: &str, as_t: fn(&'a Value) -> Option<T>) -> Result<T> {
         let v = self.get(key)?;
-        v.as_str()
-            .ok_or_else(|| self.wrong_type(key, "a string", v))
+        as_t(v).ok_or_else(|| self.wrong_type(key, want, v))
     }
 
-    pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>> {
+    /// The same for an optional field: absent or null gives `None`.
+    fn opt_typed<T>(
+        &self,
+        key: &str,
+        want: &str,
+        as_t: fn(&'a Value) -> Option<T>,
+    ) -> Result<Option<T>> {
         match self.opt(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_str()
+            Some(v) => as_t(v)
                 .map(Some)
-                .ok_or_else(|| self.wrong_type(key, "a string", v)),
+                .ok_or_else(|| self.wrong_type(key, want, v)),
         }
     }
 
+    pub fn str(&self, key: &str) -> Result<&'a str> {
+        self.typed(key, "a string", Value::as_str)
+    }
+
+    pub fn opt_str(&self, key: &str) -> Result<Option<&'a str>> {
+        self.opt_typed(key, "a string", Value::as_str)
+    }
+
     pub fn u64(&self, key: &str) -> Result<u64> {
-        let v = self.get(key)?;
-        v.as_u64()
-            .ok_or_else(|| self.wrong_type(key, "a non-negative integer", v))
+        self.typed(key, "a non-negative integer", Value::as_u64)
     }
 
     pub fn usize(&self, key: &str) -> Result<usize> {
@@ -153,34 +164,21 @@ impl<'a> Obj<'a> {
     }
 
     pub fn bool(&self, key: &str) -> Result<bool> {
-        let v = self.get(key)?;
-        v.as_bool()
-            .ok_or_else(|| self.wrong_type(key, "a boolean", v))
+        self.typed(key, "a boolean", Value::as_bool)
     }
 
     pub fn opt_bool(&self, key: &str) -> Result<Option<bool>> {
-        match self.opt(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => v
-                .as_bool()
-                .map(Some)
-                .ok_or_else(|| self.wrong_type(key, "a boolean", v)),
-        }
+        self.opt_typed(key, "a boolean", Value::as_bool)
     }
 
     pub fn array(&self, key: &str) -> Result<&'a Vec<Value>> {
-        let v = self.get(key)?;
-        v.as_array()
-            .ok_or_else(|| self.wrong_type(key, "an array", v))
+        self.typed(key, "an array", Value::as_array)
     }
 
     /// A nested object; its location is this one's.
     pub fn object(&self, key: &str) -> Result<Obj<'a>> {
-        let v = self.get(key)?;
-        match v {
-            Value::Object(map) => Ok(Obj { map, loc: self.loc }),
-            other => Err(self.wrong_type(key, "an object", other)),
-        }
+        let map = self.typed(key, "an object", Value::as_object)?;
+        Ok(Obj { map, loc: self.loc })
     }
 
     pub fn hex(&self, key: &str) -> Result<Vec<u8>> {
@@ -192,8 +190,7 @@ impl<'a> Obj<'a> {
     pub fn opt_hex(&self, key: &str) -> Result<Vec<u8>> {
         match self.opt_str(key)? {
             None => Ok(Vec::new()),
-            Some(s) => decode_hex(s)
-                .map_err(|e| self.err(format!("field \"{key}\" is not valid hex: {e}"))),
+            Some(_) => self.hex(key),
         }
     }
 

@@ -259,22 +259,15 @@ impl CryptoModule for RustCryptoModule {
 
     fn hmac(&self, alg: HashAlg, key: &[u8], msg: &[u8], tag_len: usize) -> ModResult<Vec<u8>> {
         use hmac::{Hmac, Mac};
+        fn mac<M: Mac + hmac::digest::KeyInit>(key: &[u8], msg: &[u8]) -> ModResult<Vec<u8>> {
+            let mut h = <M as Mac>::new_from_slice(key).map_err(|_| bad("key"))?;
+            h.update(msg);
+            Ok(h.finalize().into_bytes().to_vec())
+        }
         let full = match alg {
-            HashAlg::Sha256 => {
-                let mut h = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| bad("key"))?;
-                h.update(msg);
-                h.finalize().into_bytes().to_vec()
-            }
-            HashAlg::Sha384 => {
-                let mut h = <Hmac<Sha384> as Mac>::new_from_slice(key).map_err(|_| bad("key"))?;
-                h.update(msg);
-                h.finalize().into_bytes().to_vec()
-            }
-            HashAlg::Sha512 => {
-                let mut h = <Hmac<Sha512> as Mac>::new_from_slice(key).map_err(|_| bad("key"))?;
-                h.update(msg);
-                h.finalize().into_bytes().to_vec()
-            }
+            HashAlg::Sha256 => mac::<Hmac<Sha256>>(key, msg)?,
+            HashAlg::Sha384 => mac::<Hmac<Sha384>>(key, msg)?,
+            HashAlg::Sha512 => mac::<Hmac<Sha512>>(key, msg)?,
         };
         full.get(..tag_len)
             .map(<[u8]>::to_vec)

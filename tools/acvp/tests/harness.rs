@@ -196,81 +196,83 @@ fn missing_and_wrong_type_fields_name_group_and_test() {
 
 #[test]
 fn errors_in_other_algorithms() {
-    let gcm = json!({
-        "vsId": 7, "algorithm": "ACVP-AES-GCM", "revision": "1.0",
-        "testGroups": [{ "tgId": 3, "testType": "AFT", "direction": "decrypt", "keyLen": 128,
-            "ivLen": 96, "ivGen": "external", "payloadLen": 0, "aadLen": 0, "tagLen": 128,
-            "tests": [{ "tcId": 9, "key": 5, "iv": "000000000000000000000000", "ct": "", "aad": "",
-                "tag": "00000000000000000000000000000000" }] }]
-    });
-    assert_has(
-        &error_of(&gcm),
-        &[
-            "vector set 7",
-            "group tgId 3 / test tcId 9",
-            "\"key\" must be a string, found a number",
-        ],
-    );
-
-    let kas = json!({
-        "vsId": 8, "algorithm": "KAS-ECC-SSC", "revision": "Sp800-56Ar3",
-        "testGroups": [{ "tgId": 2, "testType": "AFT", "domainParameterGenerationMode": "P-256",
-            "scheme": "onePassDh", "kasRole": "responder",
-            "tests": [{ "tcId": 6, "ephemeralPublicServerY": "00" }] }]
-    });
-    assert_has(
-        &error_of(&kas),
-        &[
-            "group tgId 2 / test tcId 6",
-            "missing field \"ephemeralPublicServerX\"",
-        ],
-    );
-
-    let drbg = json!({
-        "vsId": 9, "algorithm": "hashDRBG", "revision": "1.0",
-        "testGroups": [{ "tgId": 1, "testType": "AFT", "mode": "SHA2-256", "derFunc": false,
-            "predResistance": false, "reSeed": false, "entropyInputLen": 256, "nonceLen": 128,
-            "persoStringLen": 0, "additionalInputLen": 0, "returnedBitsLen": 1024,
-            "tests": [{ "tcId": 1, "entropyInput": "00".repeat(32), "nonce": "00".repeat(16),
-                "persoString": "", "otherInput": { "intendedUse": "generate" } }] }]
-    });
-    assert_has(
-        &error_of(&drbg),
-        &[
-            "group tgId 1 / test tcId 1",
-            "\"otherInput\" must be an array",
-        ],
-    );
-
-    let sigver = json!({
-        "vsId": 10, "algorithm": "ECDSA", "mode": "sigVer", "revision": "FIPS186-5",
-        "testGroups": [{ "tgId": 4, "testType": "AFT", "curve": "P-256", "hashAlg": "SHA2-256",
-            "tests": [{ "tcId": 11, "message": "00", "qx": null, "qy": "01", "r": "01", "s": "01" }] }]
-    });
-    assert_has(
-        &error_of(&sigver),
-        &[
-            "(ECDSA sigVer FIPS186-5) / group tgId 4 / test tcId 11",
-            "\"qx\" must be a string, found null",
-        ],
-    );
-
-    let kda = json!({
-        "vsId": 12, "algorithm": "KDA", "mode": "HKDF", "revision": "Sp800-56Cr1",
-        "testGroups": [{ "tgId": 1, "testType": "AFT", "zLength": 256,
-            "kdfConfiguration": { "kdfType": "hkdf", "hmacAlg": "SHA2-256", "l": 256,
-                "saltMethod": "default", "saltLen": 256, "fixedInfoEncoding": "concatenation",
-                "fixedInfoPattern": "uPartyInfo||vPartyInfo||l" },
-            "tests": [{ "tcId": 2, "kdfParameter": { "kdfType": "hkdf", "salt": "00", "z": "00".repeat(32), "l": 256 },
-                "fixedInfoPartyU": { "partyId": "01" } }] }]
-    });
-    assert_has(
-        &error_of(&kda),
-        &[
-            "group tgId 1 / test tcId 2",
-            "missing field \"fixedInfoPartyV\"",
-        ],
-    );
+    // Each document, and what its error must say.
+    let cases = [
+        // GCM
+        (
+            json!({
+                "vsId": 7, "algorithm": "ACVP-AES-GCM", "revision": "1.0",
+                "testGroups": [{ "tgId": 3, "testType": "AFT", "direction": "decrypt", "keyLen": 128,
+                    "ivLen": 96, "ivGen": "external", "payloadLen": 0, "aadLen": 0, "tagLen": 128,
+                    "tests": [{ "tcId": 9, "key": 5, "iv": "000000000000000000000000", "ct": "", "aad": "",
+                        "tag": "00000000000000000000000000000000" }] }]
+            }),
+            &[
+                "vector set 7",
+                "group tgId 3 / test tcId 9",
+                "\"key\" must be a string, found a number",
+            ][..],
+        ),
+        // KAS
+        (
+            json!({
+                "vsId": 8, "algorithm": "KAS-ECC-SSC", "revision": "Sp800-56Ar3",
+                "testGroups": [{ "tgId": 2, "testType": "AFT", "domainParameterGenerationMode": "P-256",
+                    "scheme": "onePassDh", "kasRole": "responder",
+                    "tests": [{ "tcId": 6, "ephemeralPublicServerY": "00" }] }]
+            }),
+            &[
+                "group tgId 2 / test tcId 6",
+                "missing field \"ephemeralPublicServerX\"",
+            ][..],
+        ),
+        // DRBG
+        (
+            json!({
+                "vsId": 9, "algorithm": "hashDRBG", "revision": "1.0",
+                "testGroups": [{ "tgId": 1, "testType": "AFT", "mode": "SHA2-256", "derFunc": false,
+                    "predResistance": false, "reSeed": false, "entropyInputLen": 256, "nonceLen": 128,
+                    "persoStringLen": 0, "additionalInputLen": 0, "returnedBitsLen": 1024,
+                    "tests": [{ "tcId": 1, "entropyInput": "00".repeat(32), "nonce": "00".repeat(16),
+                        "persoString": "", "otherInput": { "intendedUse": "generate" } }] }]
+            }),
+            &[
+                "group tgId 1 / test tcId 1",
+                "\"otherInput\" must be an array",
+            ][..],
+        ),
+        // ECDSA sigVer
+        (
+            json!({
+                "vsId": 10, "algorithm": "ECDSA", "mode": "sigVer", "revision": "FIPS186-5",
+                "testGroups": [{ "tgId": 4, "testType": "AFT", "curve": "P-256", "hashAlg": "SHA2-256",
+                    "tests": [{ "tcId": 11, "message": "00", "qx": null, "qy": "01", "r": "01", "s": "01" }] }]
+            }),
+            &[
+                "(ECDSA sigVer FIPS186-5) / group tgId 4 / test tcId 11",
+                "\"qx\" must be a string, found null",
+            ][..],
+        ),
+        // KDA
+        (
+            json!({
+                "vsId": 12, "algorithm": "KDA", "mode": "HKDF", "revision": "Sp800-56Cr1",
+                "testGroups": [{ "tgId": 1, "testType": "AFT", "zLength": 256,
+                    "kdfConfiguration": { "kdfType": "hkdf", "hmacAlg": "SHA2-256", "l": 256,
+                        "saltMethod": "default", "saltLen": 256, "fixedInfoEncoding": "concatenation",
+                        "fixedInfoPattern": "uPartyInfo||vPartyInfo||l" },
+                    "tests": [{ "tcId": 2, "kdfParameter": { "kdfType": "hkdf", "salt": "00", "z": "00".repeat(32), "l": 256 },
+                        "fixedInfoPartyU": { "partyId": "01" } }] }]
+            }),
+            &[
+                "group tgId 1 / test tcId 2",
+                "missing field \"fixedInfoPartyV\"",
+            ][..],
+        ),
+    ];
+    for (doc, parts) in &cases {
+        assert_has(&error_of(doc), parts);
+    }
 }
 
 #[test]

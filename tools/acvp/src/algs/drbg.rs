@@ -1,13 +1,13 @@
 //! hashDRBG (SHA2-256) with caller-supplied entropy: AFT.
 
-use super::{claimed_value, module_failed};
+use super::{answer_tests, claimed_str, claimed_value, module_failed, test_type};
 use crate::capabilities::{
     DRBG_ADDL_BITS, DRBG_ENTROPY_BITS, DRBG_MODE, DRBG_NONCE_BITS, DRBG_PERSO_BITS,
     DRBG_RETURNED_BITS,
 };
-use crate::json::{Obj, Result, hex, tc_id, tests_of};
+use crate::json::{Obj, Result, hex};
 use crate::module::CryptoModule;
-use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use crate::run::{Evidence, GroupOutcome, SetInfo};
 use serde_json::json;
 
 pub fn group(
@@ -16,16 +16,9 @@ pub fn group(
     g: &Obj<'_>,
     _ev: &mut Evidence,
 ) -> Result<GroupOutcome> {
-    let tg_id = g.u64("tgId")?;
-    if let Some(tt) = g.opt_str("testType")?
-        && tt != "AFT"
-    {
-        return Ok(GroupOutcome::NotClaimed(format!("testType {tt}")));
-    }
+    claim!(test_type(g, &["AFT"], Some("AFT"))?);
     let mode = g.str("mode")?;
-    if mode != DRBG_MODE {
-        return Ok(GroupOutcome::NotClaimed(format!("mode {mode}")));
-    }
+    claim!(if claimed_str("mode", mode, &[DRBG_MODE]));
     if g.opt_bool("derFunc")? == Some(true) {
         return Ok(GroupOutcome::NotClaimed("derivation function".into()));
     }
@@ -35,25 +28,19 @@ pub fn group(
     let perso_bits = g.u64("persoStringLen")?;
     let addl_bits = g.u64("additionalInputLen")?;
     let returned_bits = g.u64("returnedBitsLen")?;
-    if let Some(r) = claimed_value("entropyInputLen", entropy_bits, &[DRBG_ENTROPY_BITS])
+    claim!(if claimed_value("entropyInputLen", entropy_bits, &[DRBG_ENTROPY_BITS])
         .or_else(|| claimed_value("nonceLen", nonce_bits, &[DRBG_NONCE_BITS]))
         .or_else(|| claimed_value("persoStringLen", perso_bits, DRBG_PERSO_BITS))
         .or_else(|| claimed_value("additionalInputLen", addl_bits, DRBG_ADDL_BITS))
-        .or_else(|| claimed_value("returnedBitsLen", returned_bits, &[DRBG_RETURNED_BITS]))
-    {
-        return Ok(GroupOutcome::NotClaimed(r));
-    }
+        .or_else(|| claimed_value("returnedBitsLen", returned_bits, &[DRBG_RETURNED_BITS])));
     let out_len = (returned_bits / 8) as usize;
-    let mut answers = Vec::new();
-    for (loc, t) in tests_of(g)? {
-        let t = Obj::from_value(t, &loc, "a test")?;
-        let id = tc_id(&t)?;
+    answer_tests(g, vec![], |t, id| {
         let entropy = t.hex_bits("entropyInput", entropy_bits)?;
         let nonce = t.hex_bits("nonce", nonce_bits)?;
         let perso = t.hex_bits("persoString", perso_bits)?;
         let mut drbg = m
             .drbg_instantiate_test(&entropy, &nonce, &perso)
-            .map_err(|e| module_failed(&t, "DRBG instantiate", e))?;
+            .map_err(|e| module_failed(t, "DRBG instantiate", e))?;
         let mut returned = None;
         let others = t.array("otherInput")?;
         for (i, other) in others.iter().enumerate() {
@@ -86,11 +73,6 @@ pub fn group(
             }
         }
         let returned = returned.ok_or_else(|| t.err("otherInput holds no generate step"))?;
-        answers.push(json!({ "tcId": id, "returnedBits": hex(&returned) }));
-    }
-    Ok(GroupOutcome::Answered(group_response(
-        tg_id,
-        vec![],
-        answers,
-    )))
+        Ok(json!({ "tcId": id, "returnedBits": hex(&returned) }))
+    })
 }

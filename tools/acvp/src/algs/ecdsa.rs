@@ -1,10 +1,10 @@
 //! ECDSA keyGen, keyVer, sigGen (including the component test) and sigVer.
 
-use super::module_failed;
+use super::{answer_tests, claimed_str, module_failed, test_type};
 use crate::capabilities::ECDSA_HASHES;
-use crate::json::{Obj, Result, hex, tc_id, tests_of};
+use crate::json::{Obj, Result, hex};
 use crate::module::{CryptoModule, Curve, HashAlg, ModuleError};
-use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use crate::run::{Evidence, GroupOutcome, SetInfo};
 use serde_json::json;
 
 /// A big-endian integer as exactly `len` bytes: shorter values are padded
@@ -29,24 +29,55 @@ pub fn point(curve: Curve, x: &[u8], y: &[u8]) -> Option<Vec<u8>> {
     Some(p)
 }
 
-fn curve_of(g: &Obj<'_>) -> Result<std::result::Result<Curve, String>> {
+/// What every ECDSA group states: AFT tests (the default) on a claimed curve.
+fn claimed_curve(g: &Obj<'_>) -> Result<std::result::Result<Curve, String>> {
+    if let Err(r) = test_type(g, &["AFT"], Some("AFT"))? {
+        return Ok(Err(r));
+    }
     let name = g.str("curve")?;
     Ok(Curve::from_acvp(name).ok_or_else(|| format!("curve {name} not claimed")))
 }
 
-fn hash_of(g: &Obj<'_>) -> Result<std::result::Result<HashAlg, String>> {
+/// The curve, hash and component-test flag of a sigGen or sigVer group.
+fn claimed_signature_group(
+    info: &SetInfo,
+    g: &Obj<'_>,
+) -> Result<std::result::Result<(Curve, HashAlg, bool), String>> {
+    let curve = match claimed_curve(g)? {
+        Ok(c) => c,
+        Err(r) => return Ok(Err(r)),
+    };
     let name = g.str("hashAlg")?;
-    Ok(match HashAlg::from_acvp(name) {
-        Some(h) if ECDSA_HASHES.contains(&name) => Ok(h),
-        _ => Err(format!("hashAlg {name} not claimed")),
-    })
+    let hash = match HashAlg::from_acvp(name) {
+        Some(h) if ECDSA_HASHES.contains(&name) => h,
+        _ => return Ok(Err(format!("hashAlg {name} not claimed"))),
+    };
+    let component = g.opt_bool("componentTest")?.unwrap_or(false);
+    if component && info.revision.as_deref() != Some("FIPS186-5") {
+        return Ok(Err("component test claimed for FIPS186-5 only".into()));
+    }
+    if let Some(c) = g.opt_str("conformance")? {
+        return Ok(Err(format!("conformance {c}")));
+    }
+    Ok(Ok((curve, hash, component)))
 }
 
-fn aft_only(g: &Obj<'_>) -> Result<Option<String>> {
-    match g.opt_str("testType")? {
-        None | Some("AFT") => Ok(None),
-        Some(other) => Ok(Some(format!("testType {other}"))),
+/// A key pair from the module: (d, Qx, Qy), the public key checked to be
+/// X || Y of the curve's length.
+pub fn keygen(
+    m: &dyn CryptoModule,
+    at: &Obj<'_>,
+    curve: Curve,
+) -> Result<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+    let n = curve.scalar_len();
+    let (d, mut qx) = m
+        .ecc_keygen(curve)
+        .map_err(|e| module_failed(at, "key generation", e))?;
+    if qx.len() != 2 * n {
+        return Err(at.err("module returned a public key of the wrong length"));
     }
+    let qy = qx.split_off(n);
+    Ok((d, qx, qy))
 }
 
 /// The digest a signature covers: the module's hash of the message, or the
@@ -75,41 +106,14 @@ pub fn keygen_group(
     g: &Obj<'_>,
     _ev: &mut Evidence,
 ) -> Result<GroupOutcome> {
-    let tg_id = g.u64("tgId")?;
-    if let Some(r) = aft_only(g)? {
-        return Ok(GroupOutcome::NotClaimed(r));
+    let curve = claim!(claimed_curve(g)?);
+    if let Some(mode) = g.opt_str("secretGenerationMode")? {
+        claim!(if claimed_str("secretGenerationMode", mode, &["testing candidates"]));
     }
-    let curve = match curve_of(g)? {
-        Ok(c) => c,
-        Err(r) => return Ok(GroupOutcome::NotClaimed(r)),
-    };
-    if let Some(mode) = g.opt_str("secretGenerationMode")?
-        && mode != "testing candidates"
-    {
-        return Ok(GroupOutcome::NotClaimed(format!(
-            "secretGenerationMode {mode}"
-        )));
-    }
-    let n = curve.scalar_len();
-    let mut answers = Vec::new();
-    for (loc, t) in tests_of(g)? {
-        let t = Obj::from_value(t, &loc, "a test")?;
-        let id = tc_id(&t)?;
-        let (d, q) = m
-            .ecc_keygen(curve)
-            .map_err(|e| module_failed(&t, "key generation", e))?;
-        if q.len() != 2 * n {
-            return Err(t.err("module returned a public key of the wrong length"));
-        }
-        answers.push(json!({
-            "tcId": id, "d": hex(&d), "qx": hex(&q[..n]), "qy": hex(&q[n..]),
-        }));
-    }
-    Ok(GroupOutcome::Answered(group_response(
-        tg_id,
-        vec![],
-        answers,
-    )))
+    answer_tests(g, vec![], |t, id| {
+        let (d, qx, qy) = keygen(m, t, curve)?;
+        Ok(json!({ "tcId": id, "d": hex(&d), "qx": hex(&qx), "qy": hex(&qy) }))
+    })
 }
 
 pub fn keyver_group(
@@ -118,34 +122,19 @@ pub fn keyver_group(
     g: &Obj<'_>,
     _ev: &mut Evidence,
 ) -> Result<GroupOutcome> {
-    let tg_id = g.u64("tgId")?;
-    if let Some(r) = aft_only(g)? {
-        return Ok(GroupOutcome::NotClaimed(r));
-    }
-    let curve = match curve_of(g)? {
-        Ok(c) => c,
-        Err(r) => return Ok(GroupOutcome::NotClaimed(r)),
-    };
-    let mut answers = Vec::new();
-    for (loc, t) in tests_of(g)? {
-        let t = Obj::from_value(t, &loc, "a test")?;
-        let id = tc_id(&t)?;
+    let curve = claim!(claimed_curve(g)?);
+    answer_tests(g, vec![], |t, id| {
         let (x, y) = (t.hex("qx")?, t.hex("qy")?);
         let passed = match point(curve, &x, &y) {
             None => false,
             Some(q) => verdict(
-                &t,
+                t,
                 "public key validation",
                 m.ecc_public_key_validate(curve, &q),
             )?,
         };
-        answers.push(json!({ "tcId": id, "testPassed": passed }));
-    }
-    Ok(GroupOutcome::Answered(group_response(
-        tg_id,
-        vec![],
-        answers,
-    )))
+        Ok(json!({ "tcId": id, "testPassed": passed }))
+    })
 }
 
 pub fn siggen_group(
@@ -154,51 +143,20 @@ pub fn siggen_group(
     g: &Obj<'_>,
     _ev: &mut Evidence,
 ) -> Result<GroupOutcome> {
-    let tg_id = g.u64("tgId")?;
-    if let Some(r) = aft_only(g)? {
-        return Ok(GroupOutcome::NotClaimed(r));
-    }
-    let curve = match curve_of(g)? {
-        Ok(c) => c,
-        Err(r) => return Ok(GroupOutcome::NotClaimed(r)),
-    };
-    let hash = match hash_of(g)? {
-        Ok(h) => h,
-        Err(r) => return Ok(GroupOutcome::NotClaimed(r)),
-    };
-    let component = g.opt_bool("componentTest")?.unwrap_or(false);
-    if component && info.revision.as_deref() != Some("FIPS186-5") {
-        return Ok(GroupOutcome::NotClaimed(
-            "component test claimed for FIPS186-5 only".into(),
-        ));
-    }
-    if let Some(c) = g.opt_str("conformance")? {
-        return Ok(GroupOutcome::NotClaimed(format!("conformance {c}")));
-    }
+    let (curve, hash, component) = claim!(claimed_signature_group(info, g)?);
     let n = curve.scalar_len();
-    let (d, q) = m
-        .ecc_keygen(curve)
-        .map_err(|e| module_failed(g, "key generation", e))?;
-    if q.len() != 2 * n {
-        return Err(g.err("module returned a public key of the wrong length"));
-    }
-    let mut answers = Vec::new();
-    for (loc, t) in tests_of(g)? {
-        let t = Obj::from_value(t, &loc, "a test")?;
-        let id = tc_id(&t)?;
-        let e = digest(m, &t, hash, component)?;
+    let (d, qx, qy) = keygen(m, g, curve)?;
+    let extra = vec![("qx", json!(hex(&qx))), ("qy", json!(hex(&qy)))];
+    answer_tests(g, extra, |t, id| {
+        let e = digest(m, t, hash, component)?;
         let sig = m
             .ecdsa_sign_digest(curve, &d, &e)
-            .map_err(|e| module_failed(&t, "ECDSA sign", e))?;
+            .map_err(|e| module_failed(t, "ECDSA sign", e))?;
         if sig.len() != 2 * n {
             return Err(t.err("module returned a signature of the wrong length"));
         }
-        answers.push(json!({ "tcId": id, "r": hex(&sig[..n]), "s": hex(&sig[n..]) }));
-    }
-    let extra = vec![("qx", json!(hex(&q[..n]))), ("qy", json!(hex(&q[n..])))];
-    Ok(GroupOutcome::Answered(group_response(
-        tg_id, extra, answers,
-    )))
+        Ok(json!({ "tcId": id, "r": hex(&sig[..n]), "s": hex(&sig[n..]) }))
+    })
 }
 
 pub fn sigver_group(
@@ -207,53 +165,25 @@ pub fn sigver_group(
     g: &Obj<'_>,
     _ev: &mut Evidence,
 ) -> Result<GroupOutcome> {
-    let tg_id = g.u64("tgId")?;
-    if let Some(r) = aft_only(g)? {
-        return Ok(GroupOutcome::NotClaimed(r));
-    }
-    let curve = match curve_of(g)? {
-        Ok(c) => c,
-        Err(r) => return Ok(GroupOutcome::NotClaimed(r)),
-    };
-    let hash = match hash_of(g)? {
-        Ok(h) => h,
-        Err(r) => return Ok(GroupOutcome::NotClaimed(r)),
-    };
-    let component = g.opt_bool("componentTest")?.unwrap_or(false);
-    if component && info.revision.as_deref() != Some("FIPS186-5") {
-        return Ok(GroupOutcome::NotClaimed(
-            "component test claimed for FIPS186-5 only".into(),
-        ));
-    }
-    if let Some(c) = g.opt_str("conformance")? {
-        return Ok(GroupOutcome::NotClaimed(format!("conformance {c}")));
-    }
+    let (curve, hash, component) = claim!(claimed_signature_group(info, g)?);
     let n = curve.scalar_len();
-    let mut answers = Vec::new();
-    for (loc, t) in tests_of(g)? {
-        let t = Obj::from_value(t, &loc, "a test")?;
-        let id = tc_id(&t)?;
-        let e = digest(m, &t, hash, component)?;
+    answer_tests(g, vec![], |t, id| {
+        let e = digest(m, t, hash, component)?;
         let (x, y) = (t.hex("qx")?, t.hex("qy")?);
         let (r, s) = (t.hex("r")?, t.hex("s")?);
         let passed = match (point(curve, &x, &y), fixed(&r, n), fixed(&s, n)) {
             (Some(q), Some(mut sig), Some(s)) => {
                 sig.extend(s);
                 verdict(
-                    &t,
+                    t,
                     "ECDSA verify",
                     m.ecdsa_verify_digest(curve, &q, &e, &sig),
                 )?
             }
             _ => false,
         };
-        answers.push(json!({ "tcId": id, "testPassed": passed }));
-    }
-    Ok(GroupOutcome::Answered(group_response(
-        tg_id,
-        vec![],
-        answers,
-    )))
+        Ok(json!({ "tcId": id, "testPassed": passed }))
+    })
 }
 
 #[cfg(test)]

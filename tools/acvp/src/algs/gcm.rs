@@ -1,12 +1,12 @@
 //! ACVP-AES-GCM: encrypt (external and internal IV) and decrypt.
 
-use super::{claimed_value, module_failed};
+use super::{answer_tests, claimed_str, claimed_value, module_failed, test_type};
 use crate::capabilities::{
     GCM_IV_BITS, GCM_KEY_BITS, GCM_MAX_AAD_BITS, GCM_MAX_PAYLOAD_BITS, GCM_TAG_BITS,
 };
-use crate::json::{Obj, Result, hex, tc_id, tests_of};
+use crate::json::{Obj, Result, hex};
 use crate::module::{CryptoModule, ModuleError};
-use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use crate::run::{Evidence, GroupOutcome, SetInfo};
 use serde_json::json;
 
 pub fn group(
@@ -15,11 +15,7 @@ pub fn group(
     g: &Obj<'_>,
     _ev: &mut Evidence,
 ) -> Result<GroupOutcome> {
-    let tg_id = g.u64("tgId")?;
-    let test_type = g.str("testType")?;
-    if test_type != "AFT" {
-        return Ok(GroupOutcome::NotClaimed(format!("testType {test_type}")));
-    }
+    claim!(test_type(g, &["AFT"], None)?);
     let direction = g.str("direction")?;
     let key_bits = g.u64("keyLen")?;
     let iv_bits = g.u64("ivLen")?;
@@ -31,9 +27,7 @@ pub fn group(
         ("external", _) => false,
         ("internal", "encrypt") => {
             let mode = g.opt_str("ivGenMode")?.unwrap_or("8.2.2");
-            if mode != "8.2.2" {
-                return Ok(GroupOutcome::NotClaimed(format!("ivGenMode {mode}")));
-            }
+            claim!(if claimed_str("ivGenMode", mode, &["8.2.2"]));
             true
         }
         ("internal", _) => false,
@@ -50,18 +44,10 @@ pub fn group(
             (aad_bits % 8 != 0 || aad_bits > GCM_MAX_AAD_BITS)
                 .then(|| format!("aadLen {aad_bits} not claimed"))
         })
-        .or_else(|| match direction {
-            "encrypt" | "decrypt" => None,
-            other => Some(format!("direction {other}")),
-        });
-    if let Some(reason) = not_claimed {
-        return Ok(GroupOutcome::NotClaimed(reason));
-    }
+        .or_else(|| claimed_str("direction", direction, &["encrypt", "decrypt"]));
+    claim!(if not_claimed);
     let tag_len = (tag_bits / 8) as usize;
-    let mut answers = Vec::new();
-    for (loc, t) in tests_of(g)? {
-        let t = Obj::from_value(t, &loc, "a test")?;
-        let id = tc_id(&t)?;
+    answer_tests(g, vec![], |t, id| {
         let key = t.hex_bits("key", key_bits)?;
         let aad = t.hex_bits("aad", aad_bits)?;
         if direction == "encrypt" {
@@ -69,30 +55,24 @@ pub fn group(
             if internal {
                 let (iv, ct, tag) = m
                     .gcm_seal_generated_iv(&key, &aad, &pt, tag_len)
-                    .map_err(|e| module_failed(&t, "AES-GCM seal (generated IV)", e))?;
-                answers
-                    .push(json!({ "tcId": id, "ct": hex(&ct), "tag": hex(&tag), "iv": hex(&iv) }));
+                    .map_err(|e| module_failed(t, "AES-GCM seal (generated IV)", e))?;
+                Ok(json!({ "tcId": id, "ct": hex(&ct), "tag": hex(&tag), "iv": hex(&iv) }))
             } else {
                 let iv = t.hex_bits("iv", iv_bits)?;
                 let (ct, tag) = m
                     .gcm_seal(&key, &iv, &aad, &pt, tag_len)
-                    .map_err(|e| module_failed(&t, "AES-GCM seal", e))?;
-                answers.push(json!({ "tcId": id, "ct": hex(&ct), "tag": hex(&tag) }));
+                    .map_err(|e| module_failed(t, "AES-GCM seal", e))?;
+                Ok(json!({ "tcId": id, "ct": hex(&ct), "tag": hex(&tag) }))
             }
         } else {
             let iv = t.hex_bits("iv", iv_bits)?;
             let ct = t.hex_bits("ct", payload_bits)?;
             let tag = t.hex_bits("tag", tag_bits)?;
             match m.gcm_open(&key, &iv, &aad, &ct, &tag) {
-                Ok(pt) => answers.push(json!({ "tcId": id, "pt": hex(&pt), "testPassed": true })),
-                Err(ModuleError::Auth) => answers.push(json!({ "tcId": id, "testPassed": false })),
-                Err(e) => return Err(module_failed(&t, "AES-GCM open", e)),
+                Ok(pt) => Ok(json!({ "tcId": id, "pt": hex(&pt), "testPassed": true })),
+                Err(ModuleError::Auth) => Ok(json!({ "tcId": id, "testPassed": false })),
+                Err(e) => Err(module_failed(t, "AES-GCM open", e)),
             }
         }
-    }
-    Ok(GroupOutcome::Answered(group_response(
-        tg_id,
-        vec![],
-        answers,
-    )))
+    })
 }

@@ -1,10 +1,10 @@
 //! KDA HKDF (SP 800-56C rev. 1 and rev. 2): AFT and VAL.
 
-use super::{claimed_range, module_failed};
+use super::{answer_tests, claimed_range, claimed_str, module_failed, test_type};
 use crate::capabilities::{KDA_FIXED_INFO_PATTERN, KDA_HMAC, KDA_MAX_L_BITS, KDA_Z_BITS};
-use crate::json::{Obj, Result, decode_hex, hex, tc_id, tests_of};
+use crate::json::{Obj, Result, decode_hex, hex};
 use crate::module::{CryptoModule, HashAlg};
-use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use crate::run::{Evidence, GroupOutcome, SetInfo};
 use serde_json::json;
 
 /// Party information: partyId, then ephemeralData when present.
@@ -62,11 +62,7 @@ pub fn group(
     g: &Obj<'_>,
     _ev: &mut Evidence,
 ) -> Result<GroupOutcome> {
-    let tg_id = g.u64("tgId")?;
-    let test_type = g.str("testType")?;
-    if test_type != "AFT" && test_type != "VAL" {
-        return Ok(GroupOutcome::NotClaimed(format!("testType {test_type}")));
-    }
+    let test_type = claim!(test_type(g, &["AFT", "VAL"], None)?);
     if g.has("kdfMultiExpansionConfiguration") {
         return Ok(GroupOutcome::NotClaimed("multi-expansion tests".into()));
     }
@@ -81,23 +77,11 @@ pub fn group(
         _ => return Ok(GroupOutcome::NotClaimed(format!("hmacAlg {hmac_alg}"))),
     };
     let encoding = cfg.str("fixedInfoEncoding")?;
-    if encoding != "concatenation" {
-        return Ok(GroupOutcome::NotClaimed(format!(
-            "fixedInfoEncoding {encoding}"
-        )));
-    }
+    claim!(if claimed_str("fixedInfoEncoding", encoding, &["concatenation"]));
     let pattern = cfg.str("fixedInfoPattern")?;
-    if pattern != KDA_FIXED_INFO_PATTERN {
-        return Ok(GroupOutcome::NotClaimed(format!(
-            "fixedInfoPattern {pattern}"
-        )));
-    }
+    claim!(if claimed_str("fixedInfoPattern", pattern, &[KDA_FIXED_INFO_PATTERN]));
     let salt_method = cfg.str("saltMethod")?;
-    if salt_method != "default" && salt_method != "random" {
-        return Ok(GroupOutcome::NotClaimed(format!(
-            "saltMethod {salt_method}"
-        )));
-    }
+    claim!(if claimed_str("saltMethod", salt_method, &["default", "random"]));
     if cfg.opt_bool("usesHybridSharedSecret")? == Some(true) {
         return Ok(GroupOutcome::NotClaimed("hybrid shared secret".into()));
     }
@@ -106,13 +90,8 @@ pub fn group(
         return Ok(GroupOutcome::NotClaimed(format!("l {l_bits}")));
     }
     let z_bits = g.opt("zLength").map(|_| g.u64("zLength")).transpose()?;
-    if let Some(r) = z_bits.and_then(|z| claimed_range("zLength", z, KDA_Z_BITS)) {
-        return Ok(GroupOutcome::NotClaimed(r));
-    }
-    let mut answers = Vec::new();
-    for (loc, t) in tests_of(g)? {
-        let t = Obj::from_value(t, &loc, "a test")?;
-        let id = tc_id(&t)?;
+    claim!(if z_bits.and_then(|z| claimed_range("zLength", z, KDA_Z_BITS)));
+    answer_tests(g, vec![], |t, id| {
         let param = t.object("kdfParameter")?;
         let l = param
             .opt("l")
@@ -129,22 +108,17 @@ pub fn group(
             None => param.hex("z")?,
         };
         let salt = param.hex("salt")?;
-        let info = fixed_info(pattern, &t, &param, l)?;
+        let info = fixed_info(pattern, t, &param, l)?;
         let dkm = m
             .hkdf(alg, &z, &salt, &info, (l / 8) as usize)
-            .map_err(|e| module_failed(&t, "HKDF", e))?;
-        if test_type == "AFT" {
-            answers.push(json!({ "tcId": id, "dkm": hex(&dkm) }));
+            .map_err(|e| module_failed(t, "HKDF", e))?;
+        Ok(if test_type == "AFT" {
+            json!({ "tcId": id, "dkm": hex(&dkm) })
         } else {
             let expected = t.hex("dkm")?;
-            answers.push(json!({ "tcId": id, "testPassed": expected == dkm }));
-        }
-    }
-    Ok(GroupOutcome::Answered(group_response(
-        tg_id,
-        vec![],
-        answers,
-    )))
+            json!({ "tcId": id, "testPassed": expected == dkm })
+        })
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,23 @@
 //! One handler per ACVP algorithm: each decides whether a group is claimed
 //! and, if so, answers its tests with the module.
 
+/// `claim!(result)`: the value of a group property the module claims, or a
+/// return from the handler with why the group is not claimed.
+/// `claim!(if reason)`: the same for a check that gives `Some(reason)`.
+macro_rules! claim {
+    (if $reason:expr) => {
+        if let Some(reason) = $reason {
+            return Ok($crate::run::GroupOutcome::NotClaimed(reason));
+        }
+    };
+    ($claimed:expr) => {
+        match $claimed {
+            Ok(value) => value,
+            Err(reason) => return Ok($crate::run::GroupOutcome::NotClaimed(reason)),
+        }
+    };
+}
+
 pub mod drbg;
 pub mod ecdsa;
 pub mod gcm;
@@ -9,9 +26,10 @@ pub mod kas;
 pub mod kda;
 pub mod sha;
 
-use crate::json::{Obj, Result};
+use crate::json::{Obj, Result, tc_id, tests_of};
 use crate::module::CryptoModule;
-use crate::run::{Evidence, GroupOutcome, SetInfo};
+use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use serde_json::Value;
 
 /// Answers one test group.
 pub type Handler = fn(&dyn CryptoModule, &SetInfo, &Obj<'_>, &mut Evidence) -> Result<GroupOutcome>;
@@ -27,72 +45,91 @@ fn revision_is(info: &SetInfo, allowed: &[&str]) -> bool {
 pub fn handler_for(info: &SetInfo) -> std::result::Result<Handler, String> {
     let alg = info.algorithm.as_str();
     let mode = info.mode.as_deref().unwrap_or("");
-    let unknown_rev = || {
-        format!(
-            "revision {} not claimed for {alg}",
-            info.revision.as_deref().unwrap_or("-")
-        )
-    };
-    match alg {
-        "SHA2-256" | "SHA2-384" | "SHA2-512" => {
-            if revision_is(info, &["1.0"]) {
-                Ok(sha::group)
-            } else {
-                Err(unknown_rev())
-            }
-        }
-        "HMAC-SHA2-256" | "HMAC-SHA2-384" | "HMAC-SHA2-512" => {
-            if revision_is(info, &["1.0"]) {
-                Ok(hmac::group)
-            } else {
-                Err(unknown_rev())
-            }
-        }
-        "ACVP-AES-GCM" => {
-            if revision_is(info, &["1.0"]) {
-                Ok(gcm::group)
-            } else {
-                Err(unknown_rev())
-            }
-        }
+    // The revisions claimed for the algorithm, and its handler (or why the
+    // mode is not claimed, which is only said for a claimed revision).
+    let (revisions, handler): (&[&str], std::result::Result<Handler, String>) = match alg {
+        "SHA2-256" | "SHA2-384" | "SHA2-512" => (&["1.0"], Ok(sha::group)),
+        "HMAC-SHA2-256" | "HMAC-SHA2-384" | "HMAC-SHA2-512" => (&["1.0"], Ok(hmac::group)),
+        "ACVP-AES-GCM" => (&["1.0"], Ok(gcm::group)),
         "KDA" | "KAS-KDF" if mode.eq_ignore_ascii_case("HKDF") => {
-            if revision_is(info, crate::capabilities::KDA_REVISIONS) {
-                Ok(kda::group)
-            } else {
-                Err(unknown_rev())
-            }
+            (crate::capabilities::KDA_REVISIONS, Ok(kda::group))
         }
-        "ECDSA" => {
-            if !revision_is(info, crate::capabilities::ECDSA_REVISIONS) {
-                return Err(unknown_rev());
-            }
+        "ECDSA" => (
+            crate::capabilities::ECDSA_REVISIONS,
             match mode.to_ascii_lowercase().as_str() {
                 "keygen" => Ok(ecdsa::keygen_group),
                 "keyver" => Ok(ecdsa::keyver_group),
                 "siggen" => Ok(ecdsa::siggen_group),
                 "sigver" => Ok(ecdsa::sigver_group),
                 _ => Err(format!("ECDSA mode \"{mode}\" not claimed")),
-            }
+            },
+        ),
+        "KAS-ECC-SSC" => (&["Sp800-56Ar3"], Ok(kas::group)),
+        "hashDRBG" => (&["1.0"], Ok(drbg::group)),
+        _ => {
+            return Err(format!(
+                "algorithm {alg}{}{mode} not claimed",
+                if mode.is_empty() { "" } else { " " }
+            ));
         }
-        "KAS-ECC-SSC" => {
-            if revision_is(info, &["Sp800-56Ar3"]) {
-                Ok(kas::group)
-            } else {
-                Err(unknown_rev())
-            }
-        }
-        "hashDRBG" => {
-            if revision_is(info, &["1.0"]) {
-                Ok(drbg::group)
-            } else {
-                Err(unknown_rev())
-            }
-        }
-        _ => Err(format!(
-            "algorithm {alg}{}{mode} not claimed",
-            if mode.is_empty() { "" } else { " " }
-        )),
+    };
+    if revision_is(info, revisions) {
+        handler
+    } else {
+        Err(format!(
+            "revision {} not claimed for {alg}",
+            info.revision.as_deref().unwrap_or("-")
+        ))
     }
+}
+
+/// Answers a claimed group: `answer` is called on each test in order (with
+/// its tcId) and gives that test's response; `extra` holds the group-level
+/// answers. (`run_set` has already checked that the group has an integer
+/// tgId.)
+pub fn answer_tests(
+    g: &Obj<'_>,
+    extra: Vec<(&str, Value)>,
+    mut answer: impl FnMut(&Obj<'_>, u64) -> Result<Value>,
+) -> Result<GroupOutcome> {
+    let mut answers = Vec::new();
+    for (loc, t) in tests_of(g)? {
+        let t = Obj::from_value(t, &loc, "a test")?;
+        let id = tc_id(&t)?;
+        answers.push(answer(&t, id)?);
+    }
+    Ok(GroupOutcome::Answered(group_response(
+        g.u64("tgId")?,
+        extra,
+        answers,
+    )))
+}
+
+/// Checks a string group property against a list of claimed values.
+pub fn claimed_str(name: &str, value: &str, allowed: &[&str]) -> Option<String> {
+    if allowed.contains(&value) {
+        None
+    } else {
+        Some(format!("{name} {value}"))
+    }
+}
+
+/// The group's testType when it is one of `allowed`, or why the group is
+/// not claimed. `absent` is the type assumed when the group names none;
+/// `None` makes the field required.
+pub fn test_type<'a>(
+    g: &Obj<'a>,
+    allowed: &[&str],
+    absent: Option<&'a str>,
+) -> Result<std::result::Result<&'a str, String>> {
+    let tt = match absent {
+        Some(default) => g.opt_str("testType")?.unwrap_or(default),
+        None => g.str("testType")?,
+    };
+    Ok(match claimed_str("testType", tt, allowed) {
+        None => Ok(tt),
+        Some(reason) => Err(reason),
+    })
 }
 
 /// Checks an integer group property against a list of claimed values.

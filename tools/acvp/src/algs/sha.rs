@@ -1,10 +1,10 @@
 //! SHA2-256/384/512: AFT, MCT (standard and alternate) and LDT.
 
-use super::module_failed;
+use super::{answer_tests, module_failed, test_type};
 use crate::capabilities::{SHA_LDT_GIB, SHA_MAX_MSG_BITS};
-use crate::json::{Obj, Result, hex, tc_id, tests_of};
+use crate::json::{Obj, Result, hex, tests_of};
 use crate::module::{CryptoModule, HashAlg};
-use crate::run::{Evidence, GroupOutcome, SetInfo, group_response};
+use crate::run::{Evidence, GroupOutcome, SetInfo};
 use serde_json::{Value, json};
 
 /// The SHA-1/SHA-2 Monte Carlo test: 100 outer rounds of 1000 chained
@@ -62,26 +62,16 @@ pub fn group(
 ) -> Result<GroupOutcome> {
     let alg = HashAlg::from_acvp(&info.algorithm)
         .ok_or_else(|| g.err(format!("unknown hash {}", info.algorithm)))?;
-    let tg_id = g.u64("tgId")?;
-    let test_type = g.str("testType")?;
-    let tests = tests_of(g)?;
-    let mut answers = Vec::with_capacity(tests.len());
-    match test_type {
-        "AFT" => {
-            for (loc, t) in &tests {
-                let t = Obj::from_value(t, loc, "a test")?;
-                let id = tc_id(&t)?;
-                let len = t.u64("len")?;
-                if len > SHA_MAX_MSG_BITS {
-                    return Err(t.err(format!("message length {len} exceeds the claimed maximum")));
-                }
-                let msg = t.hex_bits("msg", len)?;
-                let md = m
-                    .hash(alg, &msg)
-                    .map_err(|e| module_failed(&t, "hash", e))?;
-                answers.push(json!({ "tcId": id, "md": hex(&md) }));
+    match claim!(test_type(g, &["AFT", "MCT", "LDT"], None)?) {
+        "AFT" => answer_tests(g, vec![], |t, id| {
+            let len = t.u64("len")?;
+            if len > SHA_MAX_MSG_BITS {
+                return Err(t.err(format!("message length {len} exceeds the claimed maximum")));
             }
-        }
+            let msg = t.hex_bits("msg", len)?;
+            let md = m.hash(alg, &msg).map_err(|e| module_failed(t, "hash", e))?;
+            Ok(json!({ "tcId": id, "md": hex(&md) }))
+        }),
         "MCT" => {
             let alternate = match g.opt_str("mctVersion")? {
                 None | Some("standard") => false,
@@ -90,9 +80,7 @@ pub fn group(
                     return Ok(GroupOutcome::NotClaimed(format!("mctVersion {other}")));
                 }
             };
-            for (loc, t) in &tests {
-                let t = Obj::from_value(t, loc, "a test")?;
-                let id = tc_id(&t)?;
+            answer_tests(g, vec![], |t, id| {
                 let len = t.u64("len")?;
                 let seed = t.hex_bits("msg", len)?;
                 if !alternate && seed.len() != alg.digest_len() {
@@ -103,15 +91,15 @@ pub fn group(
                     )));
                 }
                 let results = mct(|msg| m.hash(alg, msg), &seed, alternate)
-                    .map_err(|e| module_failed(&t, "hash", e))?;
+                    .map_err(|e| module_failed(t, "hash", e))?;
                 let arr: Vec<Value> = results.iter().map(|md| json!({ "md": hex(md) })).collect();
-                answers.push(json!({ "tcId": id, "resultsArray": arr }));
-            }
+                Ok(json!({ "tcId": id, "resultsArray": arr }))
+            })
         }
-        "LDT" => {
-            // Claimed only up to the registered sizes.
+        _ => {
+            // LDT, claimed only up to the registered sizes.
             let max_bits = SHA_LDT_GIB.iter().max().copied().unwrap_or(0) * 8 * (1 << 30);
-            for (loc, t) in &tests {
+            for (loc, t) in &tests_of(g)? {
                 let t = Obj::from_value(t, loc, "a test")?;
                 let lm = t.object("largeMsg")?;
                 let full = lm.u64("fullLength")?;
@@ -121,9 +109,7 @@ pub fn group(
                     )));
                 }
             }
-            for (loc, t) in &tests {
-                let t = Obj::from_value(t, loc, "a test")?;
-                let id = tc_id(&t)?;
+            answer_tests(g, vec![], |t, id| {
                 let lm = t.object("largeMsg")?;
                 let technique = lm.str("expansionTechnique")?;
                 if technique != "repeating" {
@@ -140,18 +126,10 @@ pub fn group(
                 let msg = expand_repeating(&content, full_bytes)
                     .map_err(|e| t.err(format!("largeMsg: {e}")))?;
                 // One call over the whole message, as the test requires.
-                let md = m
-                    .hash(alg, &msg)
-                    .map_err(|e| module_failed(&t, "hash", e))?;
+                let md = m.hash(alg, &msg).map_err(|e| module_failed(t, "hash", e))?;
                 drop(msg);
-                answers.push(json!({ "tcId": id, "md": hex(&md) }));
-            }
+                Ok(json!({ "tcId": id, "md": hex(&md) }))
+            })
         }
-        other => return Ok(GroupOutcome::NotClaimed(format!("testType {other}"))),
     }
-    Ok(GroupOutcome::Answered(group_response(
-        tg_id,
-        vec![],
-        answers,
-    )))
 }

@@ -81,8 +81,10 @@ cert-check: crypto
 	python3 certification/policy/generate.py target/svsm-crypto/manifest.json -o target/cert/security-policy.md
 	python3 certification/policy/generate.py target/svsm-crypto/manifest.json -o target/cert/security-policy.md --check
 
-bench: deps
-	@echo "benchmarks: not yet implemented (issue 6)"; exit 1
+# Host throughput (module vs OpenSSL vs RustCrypto, interleaved) and QEMU boot
+# figures; JSON in target/bench/, the latest table in docs/performance.md.
+bench: kernel
+	$(CARGO) run --release -q -p svsm-bench -- --kernel $(KERNEL_ELF)
 
 clean:
 	$(CARGO) clean

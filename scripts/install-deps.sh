@@ -11,6 +11,10 @@ command -v python3 >/dev/null || need_apt+=(python3)
 # bindgen (the ffi/ shim) needs libclang and clang's own headers.
 ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 \
     || need_apt+=(libclang-dev)
+# The benchmarks (a workspace member, so linted and tested too) compare with
+# the system's OpenSSL through the openssl crate.
+{ command -v pkg-config >/dev/null && pkg-config --exists openssl; } \
+    || need_apt+=(libssl-dev pkg-config)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "install-deps: apt-get install ${need_apt[*]}"

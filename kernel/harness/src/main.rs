@@ -66,8 +66,38 @@ extern "C" fn harness_main(va: u64, gpa: u64, size: u64, flags: u64, caa: u64) -
     } else {
         attestation_refused(&mut g);
     }
+    round_trip(&mut g);
     say!("harness: {} calls, {} failures", g.calls, g.failures);
     rt::exit(u64::from(g.failures != 0))
+}
+
+/// How many QUERY_PROTOCOL calls the round-trip figure is the median of.
+const ROUND_TRIPS: usize = 255;
+
+/// The cost of one SVSM call as the guest sees it (mark `call_pending`,
+/// trap, check it cleared), in TSC cycles, for `make bench`. Only printed:
+/// no test asserts a duration.
+fn round_trip(g: &mut Guest) {
+    let mut cycles = [0u64; ROUND_TRIPS];
+    for sample in cycles.iter_mut() {
+        let start = rt::tsc();
+        let regs = g.call(CORE, core_p::QUERY_PROTOCOL, [V1, 0, 0, 0]);
+        *sample = rt::tsc().wrapping_sub(start);
+        if regs.rax != code::SUCCESS {
+            g.fail(format_args!(
+                "QUERY_PROTOCOL round trip answered {:#x}",
+                regs.rax
+            ));
+            return;
+        }
+    }
+    cycles.sort_unstable();
+    say!(
+        "harness: QUERY_PROTOCOL round trip: {} TSC cycles (median of {ROUND_TRIPS}, min {}, max {})",
+        cycles[ROUND_TRIPS / 2],
+        cycles[0],
+        cycles[ROUND_TRIPS - 1]
+    );
 }
 
 fn dispatcher(g: &mut Guest) {

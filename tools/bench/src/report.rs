@@ -1,0 +1,255 @@
+//! The printed tables (plain text that is also a Markdown table) and the
+//! JSON record.
+
+use serde_json::{Value, json};
+
+use crate::host::{IMPLS, Row};
+use crate::measure::Stats;
+use crate::qemu::Boot;
+
+/// Peer time over module time: above 1 the module is faster.
+pub fn ratio(module: &Stats, peer: &Stats) -> f64 {
+    peer.median / module.median
+}
+
+fn cell(row: &Row, s: &Stats) -> String {
+    match row.bytes {
+        Some(n) => {
+            let mbps = n as f64 / s.median * 1e3; // bytes per ns -> MB/s
+            format!("{mbps:.0} MB/s ±{:.1}%", s.iqr_percent() / 2.0)
+        }
+        None => format!("{:.2} µs ±{:.1}%", s.median / 1e3, s.iqr_percent() / 2.0),
+    }
+}
+
+pub fn host_table(rows: &[Row]) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "| {:<56} | {:>20} | {:>20} | {:>20} | {:>8} | {:>8} |\n",
+        "operation", "module", "OpenSSL", "RustCrypto", "mod/OSSL", "mod/RC"
+    ));
+    out.push_str(&format!(
+        "|{}|{}:|{}:|{}:|{}:|{}:|\n",
+        "-".repeat(58),
+        "-".repeat(21),
+        "-".repeat(21),
+        "-".repeat(21),
+        "-".repeat(9),
+        "-".repeat(9)
+    ));
+    for row in rows {
+        let cells: Vec<String> = (0..3)
+            .map(|i| row.stats.get(i).map_or("-".into(), |s| cell(row, s)))
+            .collect();
+        let ratios: Vec<String> = (1..3)
+            .map(|i| match (row.stats.first(), row.stats.get(i)) {
+                (Some(m), Some(p)) => format!("{:.2}", ratio(m, p)),
+                _ => "-".into(),
+            })
+            .collect();
+        let slower_than_both = row.stats.len() == 3
+            && ratios
+                .iter()
+                .all(|r| r.parse::<f64>().is_ok_and(|v| v < 1.0));
+        let name = if slower_than_both {
+            format!("{} (*)", row.name)
+        } else {
+            row.name.clone()
+        };
+        out.push_str(&format!(
+            "| {:<56} | {:>20} | {:>20} | {:>20} | {:>8} | {:>8} |\n",
+            name, cells[0], cells[1], cells[2], ratios[0], ratios[1]
+        ));
+    }
+    out
+}
+
+/// Median, min and max of a set of values.
+fn summary(values: &[f64]) -> (f64, f64, f64) {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = if n == 0 {
+        f64::NAN
+    } else if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    (
+        median,
+        v.first().copied().unwrap_or(f64::NAN),
+        v.last().copied().unwrap_or(f64::NAN),
+    )
+}
+
+fn tsc_mhz(boots: &[Boot]) -> f64 {
+    let mhz: Vec<f64> = boots.iter().filter_map(|b| b.tsc_mhz).collect();
+    summary(&mhz).0
+}
+
+/// One measure over all boots: µs as printed, and cycles (µs times the TSC
+/// frequency that boot calibrated, which recovers its TSC ticks).
+struct Measure {
+    label: String,
+    us: Vec<f64>,
+    cycles: Vec<f64>,
+}
+
+fn measure(label: String, boots: &[Boot], value: impl Fn(&Boot) -> Option<u64>) -> Measure {
+    let mut us = Vec::new();
+    let mut cycles = Vec::new();
+    for b in boots {
+        if let Some(v) = value(b) {
+            us.push(v as f64);
+            cycles.push(v as f64 * b.tsc_mhz.unwrap_or(f64::NAN));
+        }
+    }
+    Measure { label, us, cycles }
+}
+
+fn qemu_rows(boots: &[Boot]) -> Vec<Measure> {
+    let mut rows = vec![
+        measure("first instruction to ready".into(), boots, |b| b.boot_us),
+        measure(
+            "first instruction to crypto operational".into(),
+            boots,
+            |b| b.operational_us,
+        ),
+        measure("self-tests, total".into(), boots, |b| {
+            Some(b.self_test_total_us())
+        }),
+    ];
+    if let Some(first) = boots.first() {
+        for (i, t) in first.self_tests.iter().enumerate() {
+            rows.push(measure(format!("  self-test {}", t.key), boots, |b| {
+                b.self_tests.get(i).filter(|o| o.key == t.key).map(|o| o.us)
+            }));
+        }
+    }
+    rows
+}
+
+/// Median over boots of the harness's own median QUERY_PROTOCOL round trip.
+fn round_trip_cycles(boots: &[Boot]) -> Option<u64> {
+    let mut v: Vec<u64> = boots.iter().filter_map(|b| b.round_trip_cycles).collect();
+    v.sort_unstable();
+    v.get(v.len() / 2).copied()
+}
+
+pub fn qemu_table(boots: &[Boot]) -> String {
+    let mhz = tsc_mhz(boots);
+    let mut out = format!(
+        "QEMU TCG, {} boots, TSC {mhz:.3} MHz (median of the kernel's calibrations); cycles = µs × that boot's TSC MHz\n\
+         Kernel's crypto object SHA-256: {}\n\n",
+        boots.len(),
+        boots
+            .first()
+            .and_then(|b| b.object_sha256.as_deref())
+            .unwrap_or("(not reported)")
+    );
+    out.push_str(&format!(
+        "| {:<40} | {:>12} | {:>21} | {:>14} |\n",
+        "measure", "median µs", "min-max µs", "median Mcycles"
+    ));
+    out.push_str(&format!(
+        "|{}|{}:|{}:|{}:|\n",
+        "-".repeat(42),
+        "-".repeat(13),
+        "-".repeat(22),
+        "-".repeat(15)
+    ));
+    for row in qemu_rows(boots) {
+        let (median, min, max) = summary(&row.us);
+        out.push_str(&format!(
+            "| {:<40} | {:>12.0} | {:>21} | {:>14.3} |\n",
+            row.label,
+            median,
+            format!("{min:.0}-{max:.0}"),
+            summary(&row.cycles).0 / 1e6
+        ));
+    }
+    let (cycles, us) = match round_trip_cycles(boots) {
+        Some(c) => (format!("{c}"), format!("{:.2}", c as f64 / mhz)),
+        None => ("not reported".into(), "-".into()),
+    };
+    out.push_str(&format!(
+        "\nSVSM call round trip, ring-3 harness to the SVSM and back (QUERY_PROTOCOL, median): \
+         {cycles} TSC cycles ({us} µs under TCG)\n"
+    ));
+    out
+}
+
+fn stats_json(s: &Stats) -> Value {
+    json!({
+        "median_ns": s.median,
+        "q1_ns": s.q1,
+        "q3_ns": s.q3,
+        "min_ns": s.min,
+        "max_ns": s.max,
+        "iters_per_sample": s.iters_per_sample,
+        "samples_ns": s.samples,
+    })
+}
+
+pub fn host_json(rows: &[Row]) -> Value {
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let mut results = serde_json::Map::new();
+            for (name, s) in IMPLS.iter().zip(&row.stats) {
+                let mut v = stats_json(s);
+                if let Some(n) = row.bytes {
+                    v["throughput_mb_per_s"] = json!(n as f64 / s.median * 1e3);
+                }
+                results.insert((*name).to_string(), v);
+            }
+            let (m, o, r) = (row.stats.first(), row.stats.get(1), row.stats.get(2));
+            json!({
+                "group": row.group,
+                "operation": row.name,
+                "bytes": row.bytes,
+                "note": row.note,
+                "results": results,
+                "ratio_module_over_openssl": m.zip(o).map(|(m, o)| ratio(m, o)),
+                "ratio_module_over_rustcrypto": m.zip(r).map(|(m, r)| ratio(m, r)),
+            })
+        })
+        .collect();
+    json!(rows)
+}
+
+pub fn qemu_json(boots: &[Boot]) -> Value {
+    let mhz = tsc_mhz(boots);
+    let rows: Vec<Value> = qemu_rows(boots)
+        .into_iter()
+        .map(|row| {
+            let (median, min, max) = summary(&row.us);
+            json!({
+                "measure": row.label.trim(),
+                "median_us": median,
+                "min_us": min,
+                "max_us": max,
+                "per_boot_us": row.us,
+                "median_cycles": summary(&row.cycles).0,
+                "per_boot_cycles": row.cycles,
+            })
+        })
+        .collect();
+    json!({
+        "accel": "tcg",
+        "kernel_object_sha256": boots.first().and_then(|b| b.object_sha256.clone()),
+        "boots": boots.len(),
+        "tsc_mhz_median": mhz,
+        "tsc_mhz_per_boot": boots.iter().map(|b| b.tsc_mhz).collect::<Vec<_>>(),
+        "measures": rows,
+        "self_test_results": boots.first().map(|b| b.self_tests.iter().map(|t| json!({
+            "key": t.key, "name": t.name, "result": t.result
+        })).collect::<Vec<_>>()),
+        "svsm_call_round_trip": {
+            "call": "QUERY_PROTOCOL from the ring-3 guest harness",
+            "median_cycles": round_trip_cycles(boots),
+            "per_boot_median_cycles": boots.iter().map(|b| b.round_trip_cycles).collect::<Vec<_>>(),
+        },
+    })
+}

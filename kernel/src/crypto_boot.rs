@@ -55,7 +55,7 @@ fn table_row(
     time: impl Display,
     unit: &str,
 ) {
-    info!("crypto: self-test {index:>3}  {key:<18} {name:<32} {result:<7} {time:>8} {unit}");
+    info!("crypto: self-test {index:>3}  {key:<19} {name:<60} {result:<7} {time:>8} {unit}");
 }
 
 /// Initialises the module (running its self-tests) and reports the result.

@@ -89,24 +89,26 @@ impl AesGcmKey<'_> {
             return Err(reject(&mut [ciphertext, tag]));
         }
         let ctx = &mut self.ctx;
-        // SAFETY: `ctx` is initialized and exclusively borrowed; the IV is as
-        // the caller promises; the other inputs are valid for reads and
-        // `ciphertext`, `tag` for writes of their lengths (`ciphertext` has
-        // `plaintext.len()` bytes, checked above); outputs are exclusive
-        // borrows, so they alias nothing.
-        self.module.service(|| unsafe {
-            seal(
-                ctx,
-                iv,
-                iv_len,
-                aad.as_ptr(),
-                aad.len(),
-                plaintext.as_ptr(),
-                plaintext.len(),
-                ciphertext.as_mut_ptr(),
-                tag.as_mut_ptr(),
-                tag.len(),
-            )
+        self.module.service(|| {
+            // SAFETY: `ctx` is initialized and exclusively borrowed; the IV is
+            // as the caller promises; the other inputs are valid for reads and
+            // `ciphertext`, `tag` for writes of their lengths (`ciphertext`
+            // has `plaintext.len()` bytes, checked above); outputs are
+            // exclusive borrows, so they alias nothing.
+            unsafe {
+                seal(
+                    ctx,
+                    iv,
+                    iv_len,
+                    aad.as_ptr(),
+                    aad.len(),
+                    plaintext.as_ptr(),
+                    plaintext.len(),
+                    ciphertext.as_mut_ptr(),
+                    tag.as_mut_ptr(),
+                    tag.len(),
+                )
+            }
         })
     }
 

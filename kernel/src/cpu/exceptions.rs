@@ -120,21 +120,9 @@ global_asm!(
 
     .Lexception_common:
     cld
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    "#,
+    super::push_gprs!(),
+    r#"
     movq %rsp, %rdi
     andq $-16, %rsp
     call {report}

@@ -7,6 +7,29 @@
 //! * [`tsc`]: timestamps and the TSC frequency.
 //! * [`entropy`]: hardware random numbers (RDSEED, RDRAND).
 
+/// Saves the 15 general-purpose registers on entry to the kernel (AT&T
+/// syntax, for `global_asm!`). Every entry stub (exceptions, task gates) uses
+/// this one sequence, and the frame types that read them back
+/// (`exceptions::ExceptionFrame`, `task::gate::GateFrame`) list them in
+/// reverse: R15 at the lowest address.
+macro_rules! push_gprs {
+    () => {
+        "pushq %rax; pushq %rbx; pushq %rcx; pushq %rdx; pushq %rsi; pushq %rdi; pushq %rbp
+         pushq %r8; pushq %r9; pushq %r10; pushq %r11; pushq %r12; pushq %r13; pushq %r14
+         pushq %r15"
+    };
+}
+
+/// Restores what [`push_gprs`] saved.
+macro_rules! pop_gprs {
+    () => {
+        "popq %r15; popq %r14; popq %r13; popq %r12; popq %r11; popq %r10; popq %r9; popq %r8
+         popq %rbp; popq %rdi; popq %rsi; popq %rdx; popq %rcx; popq %rbx; popq %rax"
+    };
+}
+
+pub(crate) use {pop_gprs, push_gprs};
+
 pub mod entropy;
 pub mod exceptions;
 pub mod features;

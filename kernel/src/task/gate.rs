@@ -72,42 +72,18 @@ global_asm!(
 
     .Lgate_common:
     cld
-    pushq %rax
-    pushq %rbx
-    pushq %rcx
-    pushq %rdx
-    pushq %rsi
-    pushq %rdi
-    pushq %rbp
-    pushq %r8
-    pushq %r9
-    pushq %r10
-    pushq %r11
-    pushq %r12
-    pushq %r13
-    pushq %r14
-    pushq %r15
+    "#,
+    crate::cpu::push_gprs!(),
+    r#"
     movq %rsp, %rdi
     /* CPU frame (5 words, 16-aligned base) + vector + 15 registers leave
        RSP 8 bytes off a 16-byte boundary. */
     subq $8, %rsp
     call {dispatch}
     addq $8, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %r11
-    popq %r10
-    popq %r9
-    popq %r8
-    popq %rbp
-    popq %rdi
-    popq %rsi
-    popq %rdx
-    popq %rcx
-    popq %rbx
-    popq %rax
+    "#,
+    crate::cpu::pop_gprs!(),
+    r#"
     addq $8, %rsp
     iretq
 

@@ -90,11 +90,9 @@ impl AesGcmKey<'_> {
         }
         let ctx = &mut self.ctx;
         self.module.service(|| {
-            // SAFETY: `ctx` is initialized and exclusively borrowed; the IV is
-            // as the caller promises; the other inputs are valid for reads and
-            // `ciphertext`, `tag` for writes of their lengths (`ciphertext`
-            // has `plaintext.len()` bytes, checked above); outputs are
-            // exclusive borrows, so they alias nothing.
+            // SAFETY: `ctx` is initialized and exclusively ours; the IV is as
+            // the caller promises; inputs are readable and the exclusive
+            // outputs writable for their lengths (ciphertext length checked).
             unsafe {
                 seal(
                     ctx,

@@ -34,7 +34,6 @@ check() {
     local log="$out/$name.log" problems=()
     LOG=$log scripts/qemu-run.sh "$elf" $cmdline >/dev/null 2>&1
     local status=$?
-    sed -i 's/\r$//' "$log" # the serial console ends lines with CR LF
     [ "$status" -eq "$want" ] || problems+=("status $status, expected $want")
     for pattern in "$@"; do
         grep -Eq -- "$pattern" "$log" || problems+=("console lacks /$pattern/")

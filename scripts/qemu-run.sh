@@ -64,12 +64,13 @@ if [ "${GDB:-0}" = 1 ]; then
     echo "qemu-run: waiting for gdb on :1234" >&2
 fi
 
-"${timeout_cmd[@]}" "${QEMU:-qemu-system-x86_64}" "${args[@]}" </dev/null 2>&1 | tee "$log"
+# The serial console ends lines with CR LF; the log keeps plain LF lines.
+"${timeout_cmd[@]}" "${QEMU:-qemu-system-x86_64}" "${args[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$log"
 qemu_status=${PIPESTATUS[0]}
 
 case $qemu_status in
     "$STATUS_SUCCESS")
-        if tr -d '\r' <"$log" | grep -qx 'SVSM ready'; then
+        if grep -qx 'SVSM ready' "$log"; then
             status=0
         else
             echo "qemu-run: Success exit without 'SVSM ready' on the console" >&2

@@ -6,7 +6,8 @@
 //! 2. [`compile`]: compile the module's C and the wolfCrypt subset, freestanding;
 //! 3. [`link`]: `ld -r` everything into ONE section laid out for a
 //!    link-independent integrity value, and keep only the API global;
-//! 4. [`elf`]: check the object (no undefined symbols, no relocation inside the
+//! 4. [`insn`]: refuse instructions the module must never execute (XGETBV);
+//!    [`elf`]: check the object (no undefined symbols, no relocation inside the
 //!    hashed range that the final link could change), compute the
 //!    HMAC-SHA-256 of the hashed range and store it in the object;
 //! 5. [`manifest`]: describe the result for tools and the certification lab.
@@ -16,6 +17,7 @@
 
 pub mod compile;
 pub mod elf;
+pub mod insn;
 pub mod link;
 pub mod manifest;
 pub mod pin;
@@ -144,6 +146,7 @@ pub fn build(opts: &Options) -> Result<Built> {
     let objects = plan.compile_all()?;
 
     let linked = link::link(&layout, &objects, &out, &boundary)?;
+    insn::check(&linked.object)?;
     let sealed = elf::seal(
         &linked,
         opts.break_test.as_deref() == Some(INTEGRITY_TEST_ID),

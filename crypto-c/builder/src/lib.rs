@@ -13,7 +13,9 @@
 //! 5. [`manifest`]: describe the result for tools and the certification lab.
 //!
 //! A BREAK build (`Options::break_test`) produces a variant in which exactly one
-//! self-test fails, in its own directory, marked broken in its manifest.
+//! self-test fails, in its own directory, marked broken in its manifest: a
+//! power-on self-test (the module then never becomes operational) or one of
+//! boundary.toml's `conditional_break`s (a service's conditional test fails).
 
 pub mod compile;
 pub mod elf;
@@ -31,7 +33,8 @@ pub const INTEGRITY_TEST_ID: &str = "integrity";
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Self-test id (as listed in the manifest) to make fail, or `None`.
+    /// Self-test id to make fail (in the manifest's `break_ids` or
+    /// `conditional_break_ids`), or `None`.
     pub break_test: Option<String>,
     /// Workspace root; defaults to the repository this crate lives in.
     pub root: Option<PathBuf>,
@@ -119,13 +122,28 @@ pub fn build(opts: &Options) -> Result<Built> {
     let layout = Layout::new(opts);
     let boundary = manifest::Boundary::load(&layout.crypto_c.join("boundary.toml"))?;
     let self_tests = manifest::self_tests(&layout.crypto_c.join("include/svsm_crypto.h"))?;
+    for b in &boundary.conditional_breaks {
+        if !boundary.sources.files.contains(&b.source) || self_tests.iter().any(|t| t.id == b.id) {
+            bail!(
+                "conditional_break {:?}: its source must be a module source and its id no power-on self-test's",
+                b.id
+            );
+        }
+    }
     if let Some(id) = &opts.break_test
         && !self_tests.iter().any(|t| &t.id == id)
+        && !boundary.conditional_breaks.iter().any(|b| &b.id == id)
     {
         let ids: Vec<_> = self_tests.iter().map(|t| t.id.as_str()).collect();
+        let conditional: Vec<_> = boundary
+            .conditional_breaks
+            .iter()
+            .map(|b| b.id.as_str())
+            .collect();
         bail!(
-            "unknown self-test id {id:?} for BREAK; valid ids: {}",
-            ids.join(", ")
+            "unknown self-test id {id:?} for BREAK; power-on: {}; conditional: {}",
+            ids.join(", "),
+            conditional.join(", ")
         );
     }
     let wolf = pin::Pin::load(&layout.root.join("third_party/wolfssl/wolfssl.toml"))?;

@@ -14,6 +14,30 @@ pub struct Boundary {
     pub sources: Sources,
     #[serde(rename = "algorithm")]
     pub algorithms: Vec<Algorithm>,
+    /// Conditional self-tests a fault-injection build can make fail.
+    #[serde(default, rename = "conditional_break")]
+    pub conditional_breaks: Vec<ConditionalBreak>,
+}
+
+/// A conditional self-test (run inside a service, not at power-on) that a
+/// BREAK build makes fail: `source` is compiled with [`Self::define`]. The
+/// module still comes up operational; the service running the test fails.
+#[derive(Debug, Deserialize, Clone)]
+pub struct ConditionalBreak {
+    pub id: String,
+    pub name: String,
+    /// The module file (relative to crypto-c/) that checks the define.
+    pub source: String,
+}
+
+impl ConditionalBreak {
+    /// `SVSM_CRYPTO_BREAK_<ID>`, the id upper-cased with `-` as `_`.
+    pub fn define(&self) -> String {
+        format!(
+            "SVSM_CRYPTO_BREAK_{}",
+            self.id.to_ascii_uppercase().replace('-', "_")
+        )
+    }
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -114,7 +138,11 @@ pub struct Manifest {
     sources: Vec<SourceFile>,
     approved_algorithms: Vec<Algorithm>,
     self_tests: Vec<SelfTest>,
+    /// BREAK ids whose variant fails that power-on self-test at init.
     break_ids: Vec<String>,
+    /// BREAK ids whose variant initializes and then fails that conditional
+    /// self-test when a service runs it.
+    conditional_break_ids: Vec<String>,
     integrity: IntegritySummary,
 }
 
@@ -288,6 +316,12 @@ impl Manifest {
             approved_algorithms: f.boundary.algorithms.clone(),
             self_tests: f.self_tests.to_vec(),
             break_ids,
+            conditional_break_ids: f
+                .boundary
+                .conditional_breaks
+                .iter()
+                .map(|b| b.id.clone())
+                .collect(),
             integrity: IntegritySummary {
                 algorithm: "HMAC-SHA-256",
                 hashed_range: "svsm_crypto_text_start..svsm_crypto_text_end (code and read-only data)",

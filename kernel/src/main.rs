@@ -39,22 +39,15 @@ use boot::cmdline::{Options, TestHook};
 use boot::start_info::{MemoryKind, StartInfo};
 use cpu::features::{self, Feature};
 use cpu::{entropy, tsc};
+use crypto_boot::CryptoBoot;
 use error::KernelError;
 use exit::KernelOutcome;
 use mm::frame::FrameAllocator;
 use mm::layout::KernelLayout;
 use mm::stack::{self, BOOT_STACK_SIZE};
 use mm::{ByteSize, heap};
+use svsm_abi::harness::Flags as HarnessFlags;
 use task::harness::HarnessOutcome;
-
-/// Where the crypto module stands after its power-on self-tests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CryptoStatus {
-    /// Self-tests passed; crypto services are offered.
-    Operational,
-    /// A self-test failed; crypto services are refused.
-    Degraded,
-}
 
 /// Called by the trampoline ([`boot::pvh`]) in long mode, on the boot stack,
 /// with the physical address of `hvm_start_info`.
@@ -71,7 +64,7 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
 
     // Exceptions are reported from here on, on IST stacks where needed.
     let selectors = cpu::gdt::init();
-    cpu::idt::init(selectors.code);
+    cpu::idt::init(selectors.code, &task::gate::user_gates());
     cpu::mask_legacy_pic();
 
     // Time, early, so that log lines carry timestamps.
@@ -97,7 +90,7 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
             stack.name, stack.usable.start, stack.usable.end, stack.guard
         );
     }
-    let mut frames = FrameAllocator::new(&start_info.memory_map, layout.image.clone())?;
+    let mut frames = FrameAllocator::new(start_info.memory_map.ram(), layout.image.clone())?;
     let paging = mm::paging::init(&layout, &mut frames)?;
     info!(
         "paging: kernel tables active ({} x 4 KiB, {} x 2 MiB pages, {} table frames)",
@@ -116,25 +109,31 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     info!("extended state: XCR0 = {:#x} ({:?})", xcr0.bits(), xcr0);
     report_entropy();
 
-    let crypto = crypto_step();
+    // The crypto module's outcome decides what the SVSM offers and what the
+    // guest harness must find.
+    let crypto = crypto_boot::init();
 
-    // The platform, then the protocol instance: attestation is offered only
-    // if the crypto module is operational.
+    // The platform, then the one SVSM instance.
     let platform = platform::detect()?;
-    guest::init(platform, crypto_boot::module());
+    let mut svsm = guest::create_svsm(platform, &crypto);
 
     if let Some(hook) = options.test.filter(|&h| h != TestHook::GuestFault) {
         run_test_hook(hook);
     }
 
     // The guest harness plays the guest in ring 3 and checks every answer.
-    let harness = task::harness::run_harness(
-        &mut frames,
-        crypto == CryptoStatus::Operational,
+    let mut flags = HarnessFlags::empty();
+    flags.set(
+        HarnessFlags::EXPECT_ATTESTATION,
+        crypto.attestation().is_some(),
+    );
+    flags.set(
+        HarnessFlags::FAULT,
         options.test == Some(TestHook::GuestFault),
-    )?;
+    );
+    let harness = task::harness::run_harness(&mut frames, &mut svsm, flags)?;
 
-    let outcome = ready(crypto, harness);
+    let outcome = ready(&crypto, harness);
     Ok(outcome)
 }
 
@@ -210,10 +209,6 @@ fn report_entropy() {
     }
 }
 
-fn crypto_step() -> CryptoStatus {
-    crypto_boot::init()
-}
-
 /// Deliberate failures for tests; each ends the VM through the fatal path.
 fn run_test_hook(hook: TestHook) {
     warn!("test hook {hook:?}: failing deliberately");
@@ -248,7 +243,7 @@ fn recurse(depth: u64) -> u64 {
     recurse(depth + 1) + frame[0]
 }
 
-fn ready(crypto: CryptoStatus, harness: HarnessOutcome) -> KernelOutcome {
+fn ready(crypto: &CryptoBoot, harness: HarnessOutcome) -> KernelOutcome {
     info!(
         "boot stack: {} of {} bytes used (high-water mark)",
         stack::boot_stack_high_water(),
@@ -258,7 +253,7 @@ fn ready(crypto: CryptoStatus, harness: HarnessOutcome) -> KernelOutcome {
         Some(us) => info!("boot time: {us} us from first instruction to ready"),
         None => info!(
             "boot time: {} TSC ticks from first instruction to ready",
-            tsc::now().wrapping_sub(boot::pvh::boot_tsc())
+            tsc::now().wrapping_sub(tsc::boot_tsc())
         ),
     }
     if harness == HarnessOutcome::Failed {
@@ -266,13 +261,13 @@ fn ready(crypto: CryptoStatus, harness: HarnessOutcome) -> KernelOutcome {
         return KernelOutcome::Fault;
     }
     match crypto {
-        CryptoStatus::Degraded => {
+        CryptoBoot::Degraded(_) => {
             console::write_marker(format_args!(
                 "SVSM ready (degraded: crypto services refused)"
             ));
             KernelOutcome::Degraded
         }
-        CryptoStatus::Operational => {
+        CryptoBoot::Operational(_) => {
             console::write_marker(format_args!("SVSM ready"));
             KernelOutcome::Success
         }

@@ -31,11 +31,9 @@ use svsm_protocol::platform::native::{
 };
 use zerocopy::{FromBytes, IntoBytes};
 
-use guest::{Guest, PAGE};
+use svsm_abi::harness::Flags;
 
-/// Flags from the kernel (kernel/src/task/harness.rs).
-const FLAG_EXPECT_ATTESTATION: u64 = 1 << 0;
-const FLAG_FAULT: u64 = 1 << 1;
+use guest::{Guest, PAGE};
 
 /// An address the guest was never granted: the SVSM kernel image.
 const SVSM_MEMORY: u64 = 0x10_0000;
@@ -48,7 +46,8 @@ extern "C" fn harness_main(va: u64, gpa: u64, size: u64, flags: u64, caa: u64) -
     say!(
         "harness: guest RAM {gpa:#x}+{size:#x} at {va:#x}, Calling Area {caa:#x}, flags {flags:#x}"
     );
-    if flags & FLAG_FAULT != 0 {
+    let flags = Flags::from_bits_retain(flags);
+    if flags.contains(Flags::FAULT) {
         say!("harness: test=guest-fault: reading SVSM memory at {SVSM_MEMORY:#x} from ring 3");
         // SAFETY: not sound on purpose: the page is supervisor-only, so the
         // read faults and the kernel ends this task; it never returns.
@@ -61,7 +60,7 @@ extern "C" fn harness_main(va: u64, gpa: u64, size: u64, flags: u64, caa: u64) -
     remap_ca(&mut g);
     pvalidate(&mut g);
     other_core_calls(&mut g);
-    if flags & FLAG_EXPECT_ATTESTATION != 0 {
+    if flags.contains(Flags::EXPECT_ATTESTATION) {
         attestation(&mut g);
     } else {
         attestation_refused(&mut g);

@@ -185,6 +185,13 @@ impl MemoryMap {
         self.regions[..self.len].iter()
     }
 
+    /// The RAM regions, as physical ranges: what memory management is given.
+    pub fn ram(&self) -> impl Iterator<Item = core::ops::Range<u64>> + '_ {
+        self.iter()
+            .filter(|r| r.kind == MemoryKind::Ram)
+            .map(|r| r.start..r.end())
+    }
+
     /// Total bytes of the given kind.
     pub fn total(&self, kind: MemoryKind) -> u64 {
         self.iter().filter(|r| r.kind == kind).map(|r| r.size).sum()

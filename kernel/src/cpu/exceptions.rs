@@ -3,8 +3,9 @@
 //! Every exception raised in ring 0 is fatal: the kernel has no recoverable
 //! faults (no demand paging, no lazy FPU), so the right response is a precise
 //! report and a Fault exit, never a return. An exception raised in ring 3
-//! (CS.RPL = 3) belongs to the running task: [`crate::task::user_fault`]
-//! reports it and ends that task, and the kernel carries on.
+//! (CS.RPL = 3) belongs to the running task: it goes to the hook the task
+//! code registered ([`set_user_fault_hook`]), which reports it and ends that
+//! task, and the kernel carries on. Without a hook it is fatal like any other.
 //!
 //! [`EXCEPTIONS`] is the single description of vectors 0-31: name, whether the
 //! CPU pushes an error code, and which IST stack it runs on. The assembly stubs
@@ -15,6 +16,7 @@
 
 use core::arch::global_asm;
 
+use spin::Once;
 use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;
 
@@ -189,9 +191,21 @@ const PF_ERROR_BITS: [(u64, &str, &str); 5] = [
     (1 << 4, "instruction-fetch", ""),
 ];
 
+/// Handles an exception raised in ring 3; never returns to the faulting code.
+pub type UserFaultHook = fn(&ExceptionFrame) -> !;
+
+static USER_FAULT_HOOK: Once<UserFaultHook> = Once::new();
+
+/// Registers the handler of ring-3 exceptions (the first registration stays).
+pub fn set_user_fault_hook(hook: UserFaultHook) {
+    USER_FAULT_HOOK.call_once(|| hook);
+}
+
 extern "C" fn exception_report(frame: &ExceptionFrame) -> ! {
-    if frame.cs & 3 == 3 {
-        crate::task::user_fault(frame);
+    if frame.cs & 3 == 3
+        && let Some(hook) = USER_FAULT_HOOK.get()
+    {
+        hook(frame);
     }
     fatal::enter("exception");
     let info = EXCEPTIONS.get(frame.vector as usize);

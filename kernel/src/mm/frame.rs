@@ -15,7 +15,6 @@ use x86_64::PhysAddr;
 use x86_64::structures::paging::{PhysFrame, Size4KiB};
 
 use super::{LOW_MEMORY_END, PAGE_SIZE, USABLE_LIMIT};
-use crate::boot::start_info::{MemoryKind, MemoryMap};
 
 /// Upper bound on the number of usable regions tracked (each RAM entry of the
 /// memory map yields at most two after cutting out the kernel image).
@@ -43,8 +42,12 @@ pub struct FrameAllocator {
 }
 
 impl FrameAllocator {
-    /// Usable regions from `map`, excluding `reserved` (the kernel image).
-    pub fn new(map: &MemoryMap, reserved: Range<PhysAddr>) -> Result<Self, FrameError> {
+    /// Usable regions from the RAM ranges `ram` (physical, in any order),
+    /// excluding `reserved` (the kernel image).
+    pub fn new(
+        ram: impl IntoIterator<Item = Range<u64>>,
+        reserved: Range<PhysAddr>,
+    ) -> Result<Self, FrameError> {
         let mut this = Self {
             regions: [const { 0..0 }; MAX_REGIONS],
             count: 0,
@@ -53,9 +56,9 @@ impl FrameAllocator {
             allocated_pages: 0,
         };
         let reserved = reserved.start.as_u64()..reserved.end.as_u64();
-        for region in map.iter().filter(|r| r.kind == MemoryKind::Ram) {
+        for region in ram {
             let start = region.start.max(LOW_MEMORY_END).next_multiple_of(PAGE);
-            let end = region.end().min(USABLE_LIMIT) / PAGE * PAGE;
+            let end = region.end.min(USABLE_LIMIT) / PAGE * PAGE;
             // Cut out the reserved range: what is left is below and/or above it.
             this.push(start..end.min(reserved.start))?;
             this.push(start.max(reserved.end)..end)?;

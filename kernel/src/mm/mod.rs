@@ -17,8 +17,8 @@ pub mod layout;
 pub mod paging;
 pub mod stack;
 
-/// Size of a base page.
-pub const PAGE_SIZE: usize = 4096;
+/// Size of a base page (the ABI's, as a `usize`).
+pub const PAGE_SIZE: usize = svsm_abi::PAGE_SIZE as usize;
 
 /// Only memory below this address is used: the trampoline identity-maps the
 /// first 4 GiB, which is where the page-table code can reach new tables.

@@ -35,8 +35,6 @@ mod task;
 
 use log::{debug, error, info, warn};
 
-use boot::cmdline::{Options, TestHook};
-use boot::start_info::{MemoryKind, StartInfo};
 use cpu::features::{self, Feature};
 use cpu::{entropy, tsc};
 use crypto_boot::CryptoBoot;
@@ -47,6 +45,8 @@ use mm::layout::KernelLayout;
 use mm::stack::{self, BOOT_STACK_SIZE};
 use mm::{ByteSize, heap};
 use svsm_abi::harness::Flags as HarnessFlags;
+use svsm_boot_params::cmdline::{Options, TestHook};
+use svsm_boot_params::start_info::{MemoryKind, StartInfo};
 use task::harness::HarnessOutcome;
 
 /// Called by the trampoline ([`boot::pvh`]) in long mode, on the boot stack,
@@ -90,7 +90,11 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
             stack.name, stack.usable.start, stack.usable.end, stack.guard
         );
     }
-    let mut frames = FrameAllocator::new(start_info.memory_map.ram(), layout.image.clone())?;
+    let mut frames = FrameAllocator::new(
+        start_info.memory_map.ram(),
+        mm::USABLE,
+        layout.image.clone(),
+    )?;
     let paging = mm::paging::init(&layout, &mut frames)?;
     info!(
         "paging: kernel tables active ({} x 4 KiB, {} x 2 MiB pages, {} table frames)",

@@ -6,12 +6,14 @@
 //! are used as-is and converting between them is an explicit, visible step.
 //!
 //! * [`layout`]: the image's sections, from linker-script symbols.
-//! * [`frame`]: a boot-time frame allocator over the PVH memory map.
+//! * [`frame`]: the boot-time frame allocator over the RAM ranges the kernel
+//!   was handed (the host-tested crate `svsm-frames`).
 //! * [`paging`]: the kernel's own page tables (W^X per section, guard pages).
 //! * [`heap`]: a small spin-locked global allocator.
 //! * [`stack`]: kernel stacks and the high-water mark.
 
-pub mod frame;
+pub use svsm_frames as frame;
+
 pub mod heap;
 pub mod layout;
 pub mod paging;
@@ -27,6 +29,9 @@ pub const USABLE_LIMIT: u64 = 4 << 30;
 /// Memory below this address (BIOS data, the PVH start-info block, legacy
 /// holes) is never handed out or mapped.
 pub const LOW_MEMORY_END: u64 = 1 << 20;
+
+/// The physical window the frame allocator hands out frames from.
+pub const USABLE: core::ops::Range<u64> = LOW_MEMORY_END..USABLE_LIMIT;
 
 /// A byte count displayed in the largest binary unit that keeps it whole-ish
 /// (`639 KiB`, `255 MiB`).

@@ -35,7 +35,7 @@ mod task;
 
 use log::{debug, error, info, warn};
 
-use cpu::features::{self, Feature};
+use cpu::features::{self, Features};
 use cpu::{entropy, tsc};
 use crypto_boot::CryptoBoot;
 use error::KernelError;
@@ -150,7 +150,7 @@ fn banner(start_info: &StartInfo, tsc: Option<(u64, tsc::FrequencySource)>) {
             "TSC: {}.{:03} MHz ({source}){}",
             hz / 1_000_000,
             hz / 1_000 % 1_000,
-            if cpu.has(Feature::InvariantTsc) {
+            if cpu.has(Features::INVARIANT_TSC) {
                 ", invariant"
             } else {
                 ""
@@ -206,8 +206,8 @@ fn report_entropy() {
     match entropy::fill_entropy(&mut sample) {
         Ok(()) => info!(
             "entropy: RDSEED{} RDRAND{}",
-            if cpu.has(Feature::Rdseed) { "+" } else { "-" },
-            if cpu.has(Feature::Rdrand) { "+" } else { "-" }
+            if cpu.has(Features::RDSEED) { "+" } else { "-" },
+            if cpu.has(Features::RDRAND) { "+" } else { "-" }
         ),
         Err(e) => warn!("entropy: {e}"),
     }

@@ -19,6 +19,7 @@ use core::arch::global_asm;
 use spin::Once;
 use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;
+use x86_64::structures::idt::PageFaultErrorCode;
 
 use super::gdt::IstSlot;
 use crate::console::emergency_write;
@@ -183,12 +184,22 @@ impl ExceptionFrame {
     }
 }
 
-const PF_ERROR_BITS: [(u64, &str, &str); 5] = [
-    (1 << 0, "protection-violation", "not-present"),
-    (1 << 1, "write", "read"),
-    (1 << 2, "user", "supervisor"),
-    (1 << 3, "reserved-bit", ""),
-    (1 << 4, "instruction-fetch", ""),
+/// How the #PF error code is printed: a word if the bit is set, another
+/// (possibly none) if it is clear.
+const PF_ERROR_BITS: [(PageFaultErrorCode, &str, &str); 5] = [
+    (
+        PageFaultErrorCode::PROTECTION_VIOLATION,
+        "protection-violation",
+        "not-present",
+    ),
+    (PageFaultErrorCode::CAUSED_BY_WRITE, "write", "read"),
+    (PageFaultErrorCode::USER_MODE, "user", "supervisor"),
+    (PageFaultErrorCode::MALFORMED_TABLE, "reserved-bit", ""),
+    (
+        PageFaultErrorCode::INSTRUCTION_FETCH,
+        "instruction-fetch",
+        "",
+    ),
 ];
 
 /// Handles an exception raised in ring 3; never returns to the faulting code.
@@ -225,12 +236,9 @@ extern "C" fn exception_report(frame: &ExceptionFrame) -> ! {
     ));
     if frame.vector == 14 {
         emergency_write(format_args!("  CR2 {:#018x} (", Cr2::read_raw()));
+        let code = PageFaultErrorCode::from_bits_retain(frame.error_code);
         for (bit, set, clear) in PF_ERROR_BITS {
-            let word = if frame.error_code & bit != 0 {
-                set
-            } else {
-                clear
-            };
+            let word = if code.contains(bit) { set } else { clear };
             if !word.is_empty() {
                 emergency_write(format_args!(" {word}"));
             }

@@ -14,7 +14,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use x86_64::instructions::port::Port;
 
-use super::features::{Feature, cpuid, get as features};
+use super::features::{Features, cpuid, get as features};
 
 /// TSC value of the kernel's first instruction, written by the trampoline
 /// (`boot::pvh`). Kept in `.data` (not `.bss`) because `.bss` is zeroed after
@@ -55,7 +55,7 @@ pub fn now() -> u64 {
 
 /// Determines the TSC frequency. Returns it with its source, or `None`.
 pub fn init() -> Option<(u64, FrequencySource)> {
-    if !features().has(Feature::Tsc) {
+    if !features().has(Features::TSC) {
         return None;
     }
     let (hz, source) =

@@ -6,15 +6,43 @@
 //! matters and is explained at each step.
 //!
 //! Map of the crate:
-//! * [`boot`]: PVH entry (ELF note, 32-bit trampoline), start info, command line
+//! * [`boot`]: PVH entry (ELF note, 32-bit trampoline), reading the start info
 //! * [`cpu`]: descriptor tables, exceptions, CPUID, extended state, TSC, entropy
 //! * [`mm`]: image layout, frame allocator, page tables, heap, stacks
 //! * [`console`]: COM1 and the `log` backend
 //! * [`exit`]: the kernel outcomes and how they reach QEMU
-//! * `crypto_boot`: bring-up of the crypto module
+//! * [`fatal`]: panics, fatal exceptions and boot errors end here
+//! * [`crypto_boot`]: bring-up of the crypto module, and [`CryptoBoot`], the
+//!   one record of how it went
 //! * [`platform`]: platform detection (Native now; SEV-SNP recognised)
-//! * [`guest`]: the guest's memory and the SVSM protocol instance
+//! * [`guest`]: the guest's memory and the creation of the SVSM instance
 //! * [`task`]: ring-3 tasks, their gates, and the guest harness
+//!
+//! and the host-tested crates beside it: `svsm-abi` (what the kernel and
+//! ring-3 programs agree on), `svsm-boot-params` (start-info parsing and
+//! command-line options), `svsm-frames` (the frame allocator) and
+//! `svsm-protocol` (the SVSM protocols).
+//!
+//! # Layers
+//!
+//! Imports point one way, down this list; nothing imports a module above it:
+//!
+//! 1. `main` (this file): wires the rest together and owns the boot-time
+//!    values: the frame allocator, the [`CryptoBoot`] outcome and the one SVSM
+//!    instance, which it hands to whoever needs them.
+//! 2. [`task`]: runs ring-3 code; uses `guest`, `cpu` and `mm`.
+//! 3. [`guest`]: builds the SVSM instance from the platform and the
+//!    [`CryptoBoot`] outcome; [`crypto_boot`] and [`platform`] use `cpu` only.
+//! 4. [`boot`]: the trampoline and the start-info reader; uses `cpu::tsc`,
+//!    `exit` and `mm`.
+//! 5. [`cpu`] and [`mm`]: the machine. `cpu` knows nothing of tasks: the IDT
+//!    is given its ring-3 gates by `main`, and ring-3 exceptions go to the
+//!    hook `task` registers. `mm` knows nothing of the boot protocol: it is
+//!    given plain RAM ranges. `cpu::exceptions` reports through `fatal`.
+//! 6. [`fatal`] → [`exit`] → [`console`] → `cpu::tsc` (timestamps), which,
+//!    like `cpu::features`, imports nothing of the kernel.
+//!
+//! [`error`] gathers each subsystem's error type for the boot sequence.
 
 #![no_std]
 #![no_main]

@@ -2,7 +2,7 @@
 //! SVSM instance that serves its calls.
 //!
 //! On Native there is no separate VM to serve, so the guest is the ring-3
-//! harness ([`crate::task`]). Its "guest-physical" memory is a block of frames
+//! harness (run by the task code, which is handed the instance). Its "guest-physical" memory is a block of frames
 //! the kernel sets aside at boot ([`GuestRam`]); guest-physical addresses are
 //! the frames' physical addresses, and the SVSM reaches them through its
 //! direct map. Nothing else (the kernel image, its heap, its page tables) is

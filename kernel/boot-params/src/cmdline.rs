@@ -121,32 +121,32 @@ mod tests {
     }
 
     #[test]
-    fn every_log_level_is_recognised() {
-        for (name, level) in [
-            ("off", LevelFilter::Off),
-            ("error", LevelFilter::Error),
-            ("warn", LevelFilter::Warn),
-            ("info", LevelFilter::Info),
-            ("debug", LevelFilter::Debug),
-            ("trace", LevelFilter::Trace),
-        ] {
-            let (options, ignored) = parse(format!("log={name}").as_bytes());
-            assert_eq!(options.log_level, level, "log={name}");
-            assert!(ignored.is_empty());
-        }
-    }
-
-    #[test]
-    fn every_test_hook_is_recognised() {
-        for (name, hook) in [
-            ("exception", TestHook::Exception),
-            ("pagefault", TestHook::PageFault),
-            ("panic", TestHook::Panic),
-            ("stack-overflow", TestHook::StackOverflow),
-            ("guest-fault", TestHook::GuestFault),
-        ] {
-            let (options, _) = parse(format!("test={name}").as_bytes());
-            assert_eq!(options.test, Some(hook), "test={name}");
+    fn every_recognised_word_sets_its_option() {
+        let log = |log_level| Options {
+            log_level,
+            ..Options::default()
+        };
+        let test = |hook| Options {
+            test: Some(hook),
+            ..Options::default()
+        };
+        let cases = [
+            ("log=off", log(LevelFilter::Off)),
+            ("log=error", log(LevelFilter::Error)),
+            ("log=warn", log(LevelFilter::Warn)),
+            ("log=info", log(LevelFilter::Info)),
+            ("log=debug", log(LevelFilter::Debug)),
+            ("log=trace", log(LevelFilter::Trace)),
+            ("test=exception", test(TestHook::Exception)),
+            ("test=pagefault", test(TestHook::PageFault)),
+            ("test=panic", test(TestHook::Panic)),
+            ("test=stack-overflow", test(TestHook::StackOverflow)),
+            ("test=guest-fault", test(TestHook::GuestFault)),
+        ];
+        for (word, want) in cases {
+            let (options, ignored) = parse(word.as_bytes());
+            assert_eq!(options, want, "{word}");
+            assert!(ignored.is_empty(), "{word}");
         }
     }
 

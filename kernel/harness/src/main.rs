@@ -465,7 +465,7 @@ fn attestation(g: &mut Guest) {
         "sizes returned: manifest > 0, certs 0, report 376",
         needed[0] > 0 && needed[1] == 0 && needed[2] == report_len,
     );
-    let op = request(g, 16, 0, 4096);
+    let op = request(g, 16, 0, PAGE as u32);
     attest_call(
         g,
         "ATTEST_SERVICES(manifest buffer too small)",
@@ -514,7 +514,7 @@ fn attestation(g: &mut Guest) {
     }
     let single = attest::ATTEST_SINGLE_SERVICE;
     let op = AttestSingleRequest {
-        common: request(g, 4096, 0, 4096),
+        common: request(g, PAGE as u32, 0, PAGE as u32),
         service_guid: entry.guid,
         ..AttestSingleRequest::default()
     };
@@ -559,7 +559,7 @@ fn attestation(g: &mut Guest) {
     );
 
     // Bad inputs.
-    let good = request(g, 4096, 0, 4096);
+    let good = request(g, PAGE as u32, 0, PAGE as u32);
     let bad = AttestRequest {
         nonce_size: 32.into(),
         ..good
@@ -660,7 +660,7 @@ fn attestation_refused(g: &mut Guest) {
         [0, 0, 0],
     );
     g.write(g.page(4), &nonce());
-    let op = request(g, 4096, 0, 4096);
+    let op = request(g, PAGE as u32, 0, PAGE as u32);
     attest_call(
         g,
         "ATTEST_SERVICES",

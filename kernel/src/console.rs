@@ -7,7 +7,11 @@
 //! itself, so a second writer at worst interleaves characters.
 //!
 //! Markers that scripts look for (`SVSM ready`) are written with
-//! [`write_marker`], unprefixed and independent of the log level.
+//! [`write_marker`], unprefixed and independent of the log level. Log lines
+//! and markers always begin a line: the console remembers whether its last
+//! byte ended one, and starts from "not at a line start" because the
+//! firmware may have printed something without a newline before the kernel
+//! ran (SeaBIOS's `Booting from ROM..`).
 
 use core::fmt::{self, Write};
 
@@ -24,6 +28,8 @@ const TX_SPIN_LIMIT: u32 = 100_000;
 
 struct Uart {
     base: u16,
+    /// The last byte written ended a line (false until the kernel wrote one).
+    at_line_start: bool,
 }
 
 impl Uart {
@@ -59,6 +65,13 @@ impl Uart {
         }
         self.out(0, byte);
     }
+
+    /// Ends the current line unless nothing has been written on it.
+    fn start_line(&mut self) {
+        if !self.at_line_start {
+            let _ = self.write_str("\n");
+        }
+    }
 }
 
 impl Write for Uart {
@@ -69,11 +82,17 @@ impl Write for Uart {
             }
             self.put(byte);
         }
+        if let Some(&last) = s.as_bytes().last() {
+            self.at_line_start = last == b'\n';
+        }
         Ok(())
     }
 }
 
-static CONSOLE: Mutex<Uart> = Mutex::new(Uart { base: COM1 });
+static CONSOLE: Mutex<Uart> = Mutex::new(Uart {
+    base: COM1,
+    at_line_start: false,
+});
 
 struct Logger;
 
@@ -87,6 +106,7 @@ impl Log for Logger {
             return;
         }
         let mut uart = CONSOLE.lock();
+        uart.start_line();
         let _ = match tsc::since_boot_us() {
             Some(us) => write!(uart, "[{:>4}.{:03} ms] ", us / 1000, us % 1000),
             None => write!(uart, "[          ] "),
@@ -112,14 +132,20 @@ pub fn set_level(level: LevelFilter) {
     log::set_max_level(level);
 }
 
-/// Writes a line that scripts match on, regardless of the log level.
+/// Writes a line that scripts match on, regardless of the log level and of
+/// what was printed before: it always begins a line of its own.
 pub fn write_marker(args: fmt::Arguments<'_>) {
     let mut uart = CONSOLE.lock();
+    uart.start_line();
     let _ = uart.write_fmt(args);
     let _ = uart.write_str("\n");
 }
 
 /// Writes without taking the console lock. For the fatal paths only.
 pub fn emergency_write(args: fmt::Arguments<'_>) {
-    let _ = Uart { base: COM1 }.write_fmt(args);
+    let _ = Uart {
+        base: COM1,
+        at_line_start: false,
+    }
+    .write_fmt(args);
 }

@@ -7,11 +7,13 @@
 //! itself, so a second writer at worst interleaves characters.
 //!
 //! Markers that scripts look for (`SVSM ready`) are written with
-//! [`write_marker`], unprefixed and independent of the log level. Log lines
-//! and markers always begin a line: the console remembers whether its last
-//! byte ended one, and starts from "not at a line start" because the
-//! firmware may have printed something without a newline before the kernel
-//! ran (SeaBIOS's `Booting from ROM..`).
+//! [`write_marker`], unprefixed and independent of the log level. Both begin
+//! a line: the console remembers where its last byte left the line
+//! ([`LinePosition`]). Before the kernel wrote anything the position is
+//! unknown: `make run`'s firmware (qboot) prints nothing, so the first log
+//! line (the banner) is written as is and the console starts with it, but a
+//! marker, which decides success, breaks the line anyway in case another
+//! firmware left one open (SeaBIOS's `Booting from ROM..`).
 
 use core::fmt::{self, Write};
 
@@ -26,10 +28,20 @@ const COM1: u16 = 0x3f8;
 /// UART costs time but never hangs the kernel.
 const TX_SPIN_LIMIT: u32 = 100_000;
 
+/// Where the console's cursor is, as far as the kernel knows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LinePosition {
+    /// The kernel has written nothing yet; the firmware may have.
+    Unknown,
+    /// The last byte written ended a line.
+    Start,
+    /// Something was written after the last line break.
+    Middle,
+}
+
 struct Uart {
     base: u16,
-    /// The last byte written ended a line (false until the kernel wrote one).
-    at_line_start: bool,
+    position: LinePosition,
 }
 
 impl Uart {
@@ -66,9 +78,16 @@ impl Uart {
         self.out(0, byte);
     }
 
-    /// Ends the current line unless nothing has been written on it.
+    /// Ends a line the kernel left open.
     fn start_line(&mut self) {
-        if !self.at_line_start {
+        if self.position == LinePosition::Middle {
+            let _ = self.write_str("\n");
+        }
+    }
+
+    /// Ends any line that may be open, the firmware's included.
+    fn start_line_surely(&mut self) {
+        if self.position != LinePosition::Start {
             let _ = self.write_str("\n");
         }
     }
@@ -83,7 +102,11 @@ impl Write for Uart {
             self.put(byte);
         }
         if let Some(&last) = s.as_bytes().last() {
-            self.at_line_start = last == b'\n';
+            self.position = if last == b'\n' {
+                LinePosition::Start
+            } else {
+                LinePosition::Middle
+            };
         }
         Ok(())
     }
@@ -91,7 +114,7 @@ impl Write for Uart {
 
 static CONSOLE: Mutex<Uart> = Mutex::new(Uart {
     base: COM1,
-    at_line_start: false,
+    position: LinePosition::Unknown,
 });
 
 struct Logger;
@@ -136,7 +159,7 @@ pub fn set_level(level: LevelFilter) {
 /// what was printed before: it always begins a line of its own.
 pub fn write_marker(args: fmt::Arguments<'_>) {
     let mut uart = CONSOLE.lock();
-    uart.start_line();
+    uart.start_line_surely();
     let _ = uart.write_fmt(args);
     let _ = uart.write_str("\n");
 }
@@ -145,7 +168,7 @@ pub fn write_marker(args: fmt::Arguments<'_>) {
 pub fn emergency_write(args: fmt::Arguments<'_>) {
     let _ = Uart {
         base: COM1,
-        at_line_start: false,
+        position: LinePosition::Unknown,
     }
     .write_fmt(args);
 }

@@ -10,7 +10,7 @@
 #   make cert    security-policy draft and ACVP summary for a lab
 #   make acvp    NIST ACVP vector sets through the object
 #   make bench   benchmarks (not part of make test)
-#   make gdb     boot stopped, gdbstub on :1234 (see README)
+#   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -18,6 +18,8 @@ CARGO ?= cargo
 BREAK ?=
 CMDLINE ?=
 KERNEL_TARGET := x86_64-unknown-none
+# The healthy kernel; a BREAK variant lives in target/break/<id>/svsm-kernel
+# and never replaces it (scripts/build-kernel.sh).
 KERNEL_ELF := target/$(KERNEL_TARGET)/release/svsm-kernel
 # NIST ACVP sample vector sets (the project's shared folder sits beside the repo).
 ACVP_VECTORS ?= ../shared/vectors/acvp
@@ -40,13 +42,15 @@ crypto: deps
 	@echo "manifest: $(CRYPTO_DIR)/manifest.json"
 
 kernel: deps
-	$(CARGO) build --release -p svsm-kernel --target $(KERNEL_TARGET)
+	@echo "kernel: $$(scripts/build-kernel.sh $(BREAK))"
 
-run: kernel
-	scripts/qemu-run.sh $(KERNEL_ELF) $(CMDLINE)
+run: deps
+	@kernel=$$(scripts/build-kernel.sh $(BREAK)); scripts/qemu-run.sh "$$kernel" $(CMDLINE)
 
-gdb: kernel
-	GDB=1 scripts/qemu-run.sh $(KERNEL_ELF) $(CMDLINE)
+gdb: deps
+	@scripts/install-deps.sh gdb
+	@kernel=$$(scripts/build-kernel.sh $(BREAK)); echo "gdb $$kernel -ex 'target remote 127.0.0.1:1234'"; \
+	  GDB=1 scripts/qemu-run.sh "$$kernel" $(CMDLINE)
 
 test: lint host-tests acvp cert-check boot-tests
 	@echo "make test: all suites passed"
@@ -84,7 +88,8 @@ cert-check: crypto
 
 # Host throughput (module vs OpenSSL vs RustCrypto, interleaved) and QEMU boot
 # figures; JSON in target/bench/, the latest table in docs/performance.md.
-bench: kernel
+bench: deps
+	scripts/build-kernel.sh >/dev/null
 	$(CARGO) run --release -q -p svsm-bench -- --kernel $(KERNEL_ELF)
 
 clean:

@@ -104,7 +104,8 @@ mod tests {
     #[test]
     fn listing_lines_are_read_by_address_and_mnemonic() {
         let listing = "0000000000000000 <f>:\n   0:\txgetbv\n   3:\tret\n  10:\txgetbv\n";
-        let found = forbidden_in(listing, &[0x10..0x14]);
+        let data = vec![0x10..0x14, 0x20..0x30];
+        let found = forbidden_in(listing, &data);
         assert_eq!(found.len(), 1);
         assert_eq!((found[0].0, found[0].1), (0, "xgetbv"));
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,6 +43,10 @@ def one_line(text: str) -> str:
 
 
 # ---- Markdown --------------------------------------------------------------------
+
+# What a section writes its lines to (the document's list.append).
+Write = Callable[[str], None]
+
 
 def cell(x) -> str:
     return str(x).replace("|", "\\|").replace("\n", " ")

@@ -11,10 +11,11 @@ from .sections.general import preamble
 
 
 def render(inp: Inputs) -> str:
-    out = preamble(inp)
+    out: list[str] = []
+    preamble(inp, out.append)
     for number, (title, section) in enumerate(SECTIONS, 1):
         out += [f"## {number}. {title}", ""]
-        out += section(inp)
+        section(inp, out.append)
     text = "\n".join(out)
     check_identifiers(text, inp)
     return text

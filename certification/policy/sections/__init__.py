@@ -1,6 +1,7 @@
 """The policy's sections in ISO/IEC 19790:2012 clause 7 / SP 800-140B order:
-(title, renderer). Each renderer returns the section's lines without its
-heading; `render` numbers and heads them, `checker` looks for the titles."""
+(title, renderer). A renderer writes the section's lines, without its
+heading, through the `Write` it is given; `render` numbers and heads them,
+`checker` looks for the titles."""
 
 from . import (environment, general, interfaces, lifecycle, mitigations, roles, selftests,
                software, specification, ssp)

@@ -3,22 +3,27 @@ security (all stated by hand)."""
 
 from __future__ import annotations
 
-from ..common import table
+from ..common import Write, table
 from ..hand import (HAND_CALLER, HAND_ENVIRONMENT_NOTES, HAND_NON_INVASIVE, HAND_PHYSICAL,
                     HAND_TESTED_ENVIRONMENTS)
 from ..loader import Inputs
 
 
-def render_operational(inp: Inputs) -> list[str]:
-    return [HAND_CALLER, "",
-            table(["Operating environment", "Processor", "Status"],
-                  [list(r) for r in HAND_TESTED_ENVIRONMENTS]), "",
-            HAND_ENVIRONMENT_NOTES, ""]
+def render_operational(inp: Inputs, w: Write) -> None:
+    w(HAND_CALLER)
+    w("")
+    w(table(["Operating environment", "Processor", "Status"],
+            [list(r) for r in HAND_TESTED_ENVIRONMENTS]))
+    w("")
+    w(HAND_ENVIRONMENT_NOTES)
+    w("")
 
 
-def render_physical(inp: Inputs) -> list[str]:
-    return [HAND_PHYSICAL, ""]
+def render_physical(inp: Inputs, w: Write) -> None:
+    w(HAND_PHYSICAL)
+    w("")
 
 
-def render_non_invasive(inp: Inputs) -> list[str]:
-    return [HAND_NON_INVASIVE, ""]
+def render_non_invasive(inp: Inputs, w: Write) -> None:
+    w(HAND_NON_INVASIVE)
+    w("")

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import hashlib
 
-from ..common import BOUNDARY, GENERATOR, code, rel, sha256_file, table
+from ..common import BOUNDARY, GENERATOR, Write, code, rel, sha256_file, table
 from ..hand import HAND_CALLER, HAND_OVERALL_LEVEL, HAND_SECURITY_LEVELS
 from ..loader import Inputs
 
 
-def preamble(inp: Inputs) -> list[str]:
+def preamble(inp: Inputs, w: Write) -> None:
     """Title, object hash and the inputs the document was made from."""
     mod, obj = inp.manifest["module"], inp.manifest["object"]
-    out: list[str] = []
-    w = out.append
     w(f"# {mod['name']} {mod['version']}: FIPS 140-3 Security Policy (DRAFT)")
     w("")
     w(f"**Object SHA-256: `{obj['object_sha256']}`**  ")
@@ -36,13 +34,10 @@ def preamble(inp: Inputs) -> list[str]:
                        (" (ran against this object)" if same else " (**ran against a different object**)")])
     w(table(["Input", "SHA-256"], inputs))
     w("")
-    return out
 
 
-def render(inp: Inputs) -> list[str]:
+def render(inp: Inputs, w: Write) -> None:
     m, mod = inp.manifest, inp.manifest["module"]
-    out: list[str] = []
-    w = out.append
     w(f"This document is the non-proprietary security policy of **{mod['name']}** version "
       f"**{mod['version']}**, a software cryptographic module for the Secure VM Service Module "
       f"(SVSM). It follows the section order of ISO/IEC 19790:2012 and NIST SP 800-140B. "
@@ -55,4 +50,3 @@ def render(inp: Inputs) -> list[str]:
     w("")
     w(table(["ISO/IEC 19790 area", "Security level"], [list(r) for r in HAND_SECURITY_LEVELS]))
     w("")
-    return out

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import sys
 
-from ..common import code, table
+from ..common import Write, code, table
 from ..loader import Inputs
 
 
-def render(inp: Inputs) -> list[str]:
+def render(inp: Inputs, w: Write) -> None:
     m, h = inp.manifest, inp.api
-    out: list[str] = []
-    w = out.append
     w("The module's only interface is the C API of the header; there is no physical port. "
       "The logical interfaces map onto function parameters and return values as follows "
       "(control output is not used: the module commands nothing outside itself).")
@@ -62,4 +60,3 @@ def render(inp: Inputs) -> list[str]:
     w(h.conventions)
     w("```")
     w("")
-    return out

@@ -3,16 +3,14 @@ rebuild and verify it, BREAK builds, guidance."""
 
 from __future__ import annotations
 
-from ..common import code
+from ..common import Write, code
 from ..hand import HAND_BREAK_NOTES, HAND_GUIDANCE
 from ..loader import Inputs
 
 
-def render(inp: Inputs) -> list[str]:
+def render(inp: Inputs, w: Write) -> None:
     m = inp.manifest
     c, obj = m["compiler"], m["object"]
-    out: list[str] = []
-    w = out.append
     flags = {fl for unit in c["flags"] for fl in unit["flags"]}
     repro = [fl for fl in sorted(flags) if fl.startswith("-ffile-prefix-map") or fl in ("-fno-ident", "-g0")]
     w("**Pinned inputs.** The object is a function of the files of section 2.2 (each pinned by "
@@ -39,4 +37,3 @@ def render(inp: Inputs) -> list[str]:
     w("")
     w("**Guidance.** " + HAND_GUIDANCE)
     w("")
-    return out

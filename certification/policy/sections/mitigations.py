@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import re
 
-from ..common import code, table
+from ..common import Write, code, table
 from ..csource import define_comments
 from ..hand import HAND_MITIGATIONS
 from ..loader import Inputs
 
 
-def render(inp: Inputs) -> list[str]:
-    out: list[str] = []
-    w = out.append
+def render(inp: Inputs, w: Write) -> None:
     w("The module claims no mitigation of other attacks for validation; the following design "
       "choices against timing attacks are documented for information. Each option is defined in "
       "`crypto-c/config/user_settings.h`:")
@@ -29,4 +27,3 @@ def render(inp: Inputs) -> list[str]:
       "integrity test and the self-tests. AES-GCM decryption checks its tag with wolfCrypt's "
       "constant-time comparison and returns no plaintext when it fails.")
     w("")
-    return out

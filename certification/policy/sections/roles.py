@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 
-from ..common import PolicyError, code, table
+from ..common import PolicyError, Write, code, table
 from ..csource import comment_text
 from ..hand import HAND_ROLE_MODEL, HAND_SERVICE_NAMES, HAND_SSP_ACCESS_LEGEND
 from ..loader import Inputs
 
 
-def render(inp: Inputs) -> list[str]:
+def render(inp: Inputs, w: Write) -> None:
     h = inp.api
-    out: list[str] = []
-    w = out.append
     w(HAND_ROLE_MODEL)
     w("")
     w(table(["Role", "Authentication", "Services"], [
@@ -59,4 +57,3 @@ def render(inp: Inputs) -> list[str]:
     w(comment_text(re.match(r"\s*/\*.*?\*/", inp.src.text("crypto-c/src/module.c"), re.S).group(0)))
     w("```")
     w("")
-    return out

@@ -7,16 +7,14 @@ from __future__ import annotations
 import json
 import re
 
-from ..common import PolicyError, code, table
+from ..common import PolicyError, Write, code, table
 from ..csource import apt_cutoff, health_alpha_exponent, rct_cutoff
 from ..loader import Inputs
 
 
-def render(inp: Inputs) -> list[str]:
+def render(inp: Inputs, w: Write) -> None:
     m, h, f = inp.manifest, inp.api, inp.facts
     covered, kat = inp.coverage(), inp.integrity_kat()
-    out: list[str] = []
-    w = out.append
     w("**Pre-operational and cryptographic algorithm self-tests.** `svsm_crypto_init` runs them "
       "all, in this order, before any service is available; the first failure stops the sequence "
       "and leaves the module in the error state. Each test has a stable id (used in reports, in "
@@ -111,4 +109,3 @@ def render(inp: Inputs) -> list[str]:
     if not pct:
         raise PolicyError("svsm_crypto_ecc_keygen no longer enters the error state on a failed "
                           "pairwise consistency test: section 10 would be wrong")
-    return out

@@ -3,23 +3,21 @@ covers as the manifest states it."""
 
 from __future__ import annotations
 
-from ..common import code, table
+from ..common import Write, code, table
 from ..hand import HAND_INTEGRITY_NOTES
 from ..loader import Inputs
 
 
-def render(inp: Inputs) -> list[str]:
-    return integrity(inp.manifest, inp.integrity_kat())
+def render(inp: Inputs, w: Write) -> None:
+    integrity(inp.manifest, inp.integrity_kat(), w)
 
 
-def integrity(m: dict, kat: str | None) -> list[str]:
+def integrity(m: dict, kat: str | None, w: Write) -> None:
     """The section from the manifest alone; `kat` is the integrity
     algorithm's KAT when it runs before the integrity test."""
     integ = m["integrity"]
     key = bytes.fromhex(integ["key_hex"])
     hashed = integ["hashed_length"]
-    out: list[str] = []
-    w = out.append
     w(f"At power-on (`svsm_crypto_init`), before any service is available, the module computes "
       f"{integ['algorithm']} over {integ['hashed_range']} as it lies in memory, and compares it in "
       f"constant time with the value the builder stored in the object.")
@@ -58,4 +56,3 @@ def integrity(m: dict, kat: str | None) -> list[str]:
     w("")
     w(HAND_INTEGRITY_NOTES)
     w("")
-    return out

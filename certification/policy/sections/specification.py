@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import sys
 
-from ..common import PolicyError, code, option_items, table
+from ..common import PolicyError, Write, code, option_items, table
 from ..csource import fill
 from ..hand import (HAND_EMBODIMENT, HAND_MODULE_TYPE, HAND_NON_APPROVED, HAND_SERVICE_NAMES,
                     HAND_TESTED_ENVIRONMENTS)
 from ..loader import Inputs
 
 
-def render(inp: Inputs) -> list[str]:
+def render(inp: Inputs, w: Write) -> None:
     m, f = inp.manifest, inp.facts
     mod, obj = m["module"], m["object"]
-    out: list[str] = []
-    w = out.append
     w("### 2.1 Module and cryptographic boundary")
     w("")
     w(table(["Property", "Value"], [
@@ -97,10 +95,9 @@ def render(inp: Inputs) -> list[str]:
             for sv in inp.services if sv.fn.name in found]
     w(table(["Function", "Service", "Non-approved", "When"], rows))
     w("")
-    return out
 
 
-def render_acvp(inp: Inputs, w) -> None:
+def render_acvp(inp: Inputs, w: Write) -> None:
     """Section 2.5, from the summary `svsm-acvp check --write-summary` wrote."""
     a, expected = inp.acvp, inp.manifest["object"]["object_sha256"]
     if a is None:

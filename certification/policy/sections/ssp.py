@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import re
 
-from ..common import PolicyError, code, pow2, table
+from ..common import PolicyError, Write, code, pow2, table
 from ..csource import fill
 from ..hand import HAND_SSP_ACCESS_LEGEND, HAND_SSPS
 from ..loader import Inputs
 
 
-def render(inp: Inputs) -> list[str]:
+def render(inp: Inputs, w: Write) -> None:
     f = inp.facts
-    out: list[str] = []
-    w = out.append
     w(HAND_SSP_ACCESS_LEGEND)
     w("")
     w(table(["SSP", "Kind", "Size / strength", "Generation", "Entry", "Output", "Storage", "Zeroisation"],
@@ -55,4 +53,3 @@ def render(inp: Inputs) -> list[str]:
       "`svsm_secure_zero`, which the compiler cannot remove. Zeroisation services work in every "
       "state and take no input but the context, so they are immediate and cannot fail.")
     w("")
-    return out

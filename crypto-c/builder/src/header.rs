@@ -364,7 +364,11 @@ fn declaration(decl: &[Token]) -> Result<ApiFunction> {
     let inner = &decl[open + 1..decl.len() - 1];
     let mut depth = 0;
     let mut start = 0;
-    for (k, t) in inner.iter().enumerate().chain([(inner.len(), &Token::Punct(','))]) {
+    for (k, t) in inner
+        .iter()
+        .enumerate()
+        .chain([(inner.len(), &Token::Punct(','))])
+    {
         match t {
             Token::Punct('(') => depth += 1,
             Token::Punct(')') => depth -= 1,
@@ -403,7 +407,10 @@ fn braced<'a>(tokens: &'a [Token], keyword: &str, name: &str) -> Option<(usize, 
             && w[2] == Token::Punct('{')
     })?;
     let open = k + 3;
-    let close = tokens[open..].iter().position(|t| *t == Token::Punct('}'))? + open;
+    let close = tokens[open..]
+        .iter()
+        .position(|t| *t == Token::Punct('}'))?
+        + open;
     Some((k, &tokens[open..close]))
 }
 
@@ -676,7 +683,10 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hash(
         assert_eq!(f[1].doc, "");
         assert_eq!(f[2].returns, "const char *");
         assert_eq!(f[2].doc, "\"integrity\"; NULL if unknown");
-        assert_eq!(f[3].doc, "", "a blank line separates a comment from a function");
+        assert_eq!(
+            f[3].doc, "",
+            "a blank line separates a comment from a function"
+        );
         assert_eq!(f[4].group, "Hashing");
         assert_eq!(f[4].doc, "Many lines, one comment.");
         let params: Vec<(&str, &str)> = f[4]

@@ -140,15 +140,7 @@ pub fn build(opts: &Options) -> Result<Built> {
     let out = layout.variant_dir(opts.break_test.as_deref());
     std::fs::create_dir_all(&out)?;
     let toolchain = compile::Toolchain::detect()?;
-    let plan = compile::Plan::new(
-        &layout,
-        &boundary,
-        &wolf,
-        &wolf_dir,
-        &toolchain,
-        opts,
-        &api,
-    )?;
+    let plan = compile::Plan::new(&layout, &boundary, &wolf, &wolf_dir, &toolchain, opts, &api)?;
     let objects = plan.compile_all()?;
 
     let linked = link::link(&layout, &objects, &out, &boundary, &api)?;

@@ -120,6 +120,7 @@ class Api:
     statuses: list[tuple[str, int, str]]
     states: list[tuple[str, int]]
     callbacks: list[str]            # the function pointers: calls out of the boundary
+    callback_values: list[str]      # declarations of the other members (values handed in)
     callbacks_comment: str
     constants: dict[str, int]
     identifiers: set[str]           # every svsm_crypto_* / SVSM_CRYPTO_* name it declares
@@ -140,6 +141,8 @@ def api_from_manifest(m: dict) -> Api:
         statuses = [(s["name"], int(s["value"]), s["doc"]) for s in a["status_codes"]]
         states = [(s["name"], int(s["value"])) for s in a["states"]]
         callbacks = [c["name"] for c in a["callbacks"]["members"] if c["function"]]
+        callback_values = [c["declaration"] for c in a["callbacks"]["members"]
+                           if not c["function"]]
         callbacks_comment = a["callbacks"]["doc"]
         constants = {c["name"]: int(c["value"]) for c in a["constants"]}
     except (KeyError, TypeError, ValueError) as e:
@@ -150,4 +153,4 @@ def api_from_manifest(m: dict) -> Api:
         raise PolicyError(f"manifest api: status codes or states of {path} missing")
     identifiers = set(re.findall(r"\bsvsm_crypto_\w+|\bSVSM_CRYPTO_\w+", json.dumps(a)))
     return Api(path, a["conventions"], functions, statuses, states, callbacks,
-               callbacks_comment, constants, identifiers)
+               callback_values, callbacks_comment, constants, identifiers)

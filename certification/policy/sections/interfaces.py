@@ -39,7 +39,9 @@ def render(inp: Inputs, w: Write) -> None:
     w(table(["Function", "Data input", "Data output", "Control input", "Status output"], rows))
     w("")
     w("**Calls out of the boundary.** " + h.callbacks_comment + " The callbacks are "
-      + ", ".join(code(x) for x in h.callbacks) + ", registered once through `svsm_crypto_init`.")
+      + ", ".join(code(x) for x in h.callbacks) + ", registered once through `svsm_crypto_init`"
+      + (" in `svsm_crypto_callbacks`, which also carries "
+         + ", ".join(code(x) for x in h.callback_values) if h.callback_values else "") + ".")
     w("")
     undefined = m["undefined_symbols"]
     if undefined:

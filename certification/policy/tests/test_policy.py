@@ -94,6 +94,7 @@ class ManifestFields(unittest.TestCase):
         self.assertEqual(api.statuses[1], ("SVSM_CRYPTO_ERR_ARG", -2, "bad argument"))
         self.assertEqual(api.states, [("SVSM_CRYPTO_STATE_ERROR", 3)])
         self.assertEqual(api.callbacks, ["get_noise"])
+        self.assertEqual(api.callback_values, ["void *context;"])
         self.assertEqual(api.constants, {"SVSM_CRYPTO_AES_GCM_IV_LEN": 12})
         self.assertIn("svsm_crypto_callbacks", api.identifiers)
 

@@ -524,7 +524,7 @@ fn callbacks(tokens: &[Token]) -> Result<Callbacks> {
 
 fn constants(tokens: &[Token]) -> Vec<Named> {
     let mut out = Vec::new();
-    for (k, t) in tokens.iter().enumerate() {
+    for t in tokens {
         let Token::Directive(d) = t else { continue };
         let mut words = d.trim_start_matches('#').split_whitespace();
         if words.next() != Some("define") {
@@ -533,25 +533,24 @@ fn constants(tokens: &[Token]) -> Vec<Named> {
         let (Some(name), Some(value)) = (words.next(), words.next()) else {
             continue;
         };
-        // Object-like macros with an integer literal as their whole value.
-        let value = value.split("/*").next().unwrap_or_default();
-        let rest: Vec<&str> = words.collect();
-        let trailing = rest.join(" ");
-        let Some(value) = parse_int(value).filter(|_| !name.contains('(')) else {
+        // Object-like macros whose whole value is an integer literal,
+        // optionally followed by a comment on the same line.
+        let (value, after) = value.split_once("/*").map_or((value, ""), |(v, c)| (v, c));
+        let trailing = format!("{after} {}", words.collect::<Vec<_>>().join(" "));
+        let comment = if after.is_empty() {
+            trailing.trim().strip_prefix("/*")
+        } else {
+            Some(trailing.as_str())
+        };
+        if name.contains('(') || (comment.is_none() && !trailing.trim().is_empty()) {
+            continue;
+        }
+        let Some(value) = parse_int(value) else {
             continue;
         };
-        let doc = if trailing.starts_with("/*") {
-            comment_words(
-                trailing
-                    .trim_start_matches("/*")
-                    .trim_end()
-                    .trim_end_matches("*/"),
-            )
-        } else if let Some(Token::Comment(c)) = tokens.get(k + 1) {
-            c.clone()
-        } else {
-            String::new()
-        };
+        let doc = comment.map_or(String::new(), |c| {
+            comment_words(c.trim_end().trim_end_matches("*/"))
+        });
         out.push(Named {
             name: name.to_string(),
             value,
@@ -647,6 +646,8 @@ SVSM_CRYPTO_API void svsm_crypto_zeroize(void);
 
 #define SVSM_CRYPTO_MAX_DIGEST_LEN 64
 #define SVSM_CRYPTO_DRBG_MAX_INPUT 4096 /* personalization, additional input */
+#define SVSM_CRYPTO_NOT_A_LITERAL 4096 + 1
+#define SVSM_CRYPTO_TIGHT_COMMENT 16/*bytes*/
 /* Many lines,
  * one comment. */
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hash(
@@ -749,7 +750,8 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hash(
                     "SVSM_CRYPTO_DRBG_MAX_INPUT",
                     4096,
                     "personalization, additional input"
-                )
+                ),
+                ("SVSM_CRYPTO_TIGHT_COMMENT", 16, "bytes")
             ]
         );
 

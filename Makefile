@@ -7,7 +7,8 @@
 #   make crypto [BREAK=<self-test id>]   only the object + manifest (ids: manifest
 #                                        break_ids, conditional_break_ids)
 #   make run    [BREAK=<id>] [CMDLINE="log=debug"] [ACCEL=kvm]
-#   make cert    security-policy draft and ACVP summary for a lab
+#   make cert    security-policy draft and ACVP summary for a lab, in
+#                target/certification/ (generated, not committed)
 #   make acvp    NIST ACVP vector sets through the object
 #   make bench   benchmarks (not part of make test)
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
@@ -24,6 +25,10 @@ KERNEL_ELF := target/$(KERNEL_TARGET)/release/svsm-kernel
 # NIST ACVP sample vector sets (the project's shared folder sits beside the repo).
 ACVP_VECTORS ?= ../shared/vectors/acvp
 CRYPTO_DIR := target/svsm-crypto$(if $(BREAK),/break/$(BREAK))
+# The ACVP vector check (make acvp; make cert adds --write-summary DIR).
+ACVP_CHECK = $(CARGO) run --release -q -p svsm-acvp -- check $(ACVP_VECTORS)
+# The security-policy generator, on the real (not BREAK) build's manifest.
+POLICY = python3 certification/policy/generate.py target/svsm-crypto/manifest.json
 export SVSM_CRYPTO_BREAK := $(BREAK)
 
 .PHONY: all deps crypto kernel run gdb test lint host-tests boot-tests acvp cert cert-check bench clean
@@ -71,20 +76,32 @@ boot-tests: deps
 	scripts/boot-tests.sh
 
 acvp: deps
-	$(CARGO) run --release -q -p svsm-acvp -- check $(ACVP_VECTORS)
+	$(ACVP_CHECK)
 
-# The lab's material, refreshed from this build: ACVP summary, then the
-# security-policy draft that quotes it.
+# The lab's material, produced from this build in target/certification/:
+# security-policy.md, acvp/summary.json and acvp/summary.md (not committed:
+# they quote the object hash and the ACVP run, see certification/README.md).
+# Every step writes into a temporary directory beside it, which replaces the
+# previous outputs only when all succeeded; a failure leaves them untouched.
 cert: crypto
-	$(CARGO) run --release -q -p svsm-acvp -- check $(ACVP_VECTORS) --write-summary certification/acvp
-	python3 certification/policy/generate.py target/svsm-crypto/manifest.json
+	@mkdir -p target
+	@tmp=$$(mktemp -d target/certification.tmp.XXXXXX); trap 'rm -rf "$$tmp"' EXIT; chmod 755 "$$tmp"; \
+	  $(ACVP_CHECK) --write-summary "$$tmp/acvp"; \
+	  $(POLICY) --acvp "$$tmp/acvp/summary.json" -o "$$tmp/security-policy.md"; \
+	  $(POLICY) --acvp "$$tmp/acvp/summary.json" -o "$$tmp/security-policy.md" --check; \
+	  rm -rf target/certification.old; \
+	  if [ -e target/certification ]; then mv target/certification target/certification.old; fi; \
+	  mv "$$tmp" target/certification; rm -rf target/certification.old
+	@echo "cert: target/certification/security-policy.md, target/certification/acvp/summary.{json,md}"
 
-# The policy generates from this build and passes its own checks (object hash
-# named at the top, all sections present); written under target/, not committed.
+# The generator's unit tests, then the policy generated from this build (no
+# ACVP run) passes its own checks (object hash at the top, the twelve
+# sections, up to date); written under target/, never committed.
 cert-check: crypto
-	@mkdir -p target/cert
-	python3 certification/policy/generate.py target/svsm-crypto/manifest.json -o target/cert/security-policy.md
-	python3 certification/policy/generate.py target/svsm-crypto/manifest.json -o target/cert/security-policy.md --check
+	python3 -m unittest discover -s certification/policy/tests
+	@mkdir -p target/cert-check
+	$(POLICY) -o target/cert-check/security-policy.md
+	$(POLICY) -o target/cert-check/security-policy.md --check
 
 # Host throughput (module vs OpenSSL vs RustCrypto, interleaved) and QEMU boot
 # figures; JSON in target/bench/, the latest table in docs/performance.md.

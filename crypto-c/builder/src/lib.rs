@@ -12,7 +12,8 @@
 //! 5. [`manifest`]: describe the result for tools and the certification lab.
 //!
 //! A BREAK build (`Options::break_test`) produces a variant in which exactly one
-//! self-test fails, in its own directory, marked broken in its manifest.
+//! self-test fails, in its own directory, marked broken in its manifest. The
+//! ids are the self-test ids and [`INTEGRITY_TABLE_BREAKS`] ([`break_variants`]).
 
 pub mod compile;
 pub mod elf;
@@ -24,8 +25,70 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The self-test id that names the integrity test; a BREAK of it corrupts one
-/// byte of module code after the integrity value was computed.
+/// byte of module code and the last hashed byte after the integrity value was
+/// computed.
 pub const INTEGRITY_TEST_ID: &str = "integrity";
+
+/// BREAK ids beyond the self-test ids, each failing the integrity test by
+/// changing one byte of a constant table after the value was computed.
+pub const INTEGRITY_TABLE_BREAKS: [(&str, &str); 2] = [
+    (
+        "integrity-asm-table",
+        "one byte of wolfCrypt's AVX1 SHA-256 round constants (an assembly constant table)",
+    ),
+    (
+        "integrity-selftest-table",
+        "one byte of the self-test table (the entry of the last test)",
+    ),
+];
+
+/// One BREAK id: the self-test it makes fail and what the build changes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BreakVariant {
+    pub id: String,
+    /// The self-test that fails first, stopping the sequence.
+    pub fails: String,
+    pub changes: String,
+    /// How the sealed object is changed; `None` for a KAT break, which is
+    /// compiled in (SVSM_CRYPTO_BREAK_TEST).
+    #[serde(skip)]
+    pub tamper: Option<elf::Tamper>,
+}
+
+/// Every valid BREAK id, self-tests first in run order.
+pub fn break_variants(self_tests: &[manifest::SelfTest]) -> Vec<BreakVariant> {
+    let integrity = |id: &str, changes: &str, tamper| BreakVariant {
+        id: id.to_string(),
+        fails: INTEGRITY_TEST_ID.to_string(),
+        changes: changes.to_string(),
+        tamper: Some(tamper),
+    };
+    let mut variants: Vec<BreakVariant> = self_tests
+        .iter()
+        .map(|t| match t.id.as_str() {
+            INTEGRITY_TEST_ID => integrity(
+                INTEGRITY_TEST_ID,
+                "one byte of code padding and the last byte of the hashed range",
+                elf::Tamper::CodeAndEnd,
+            ),
+            _ => BreakVariant {
+                id: t.id.clone(),
+                fails: t.id.clone(),
+                changes: "one bit of the test's KAT input".into(),
+                tamper: None,
+            },
+        })
+        .collect();
+    let [(asm_id, asm_changes), (table_id, table_changes)] = INTEGRITY_TABLE_BREAKS;
+    variants.push(integrity(asm_id, asm_changes, elf::Tamper::AsmTable));
+    let entries = self_tests.len();
+    variants.push(integrity(
+        table_id,
+        table_changes,
+        elf::Tamper::SelfTestTable { entries },
+    ));
+    variants
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -117,15 +180,17 @@ pub fn build(opts: &Options) -> Result<Built> {
     let layout = Layout::new(opts);
     let boundary = manifest::Boundary::load(&layout.crypto_c.join("boundary.toml"))?;
     let self_tests = manifest::self_tests(&layout.crypto_c.join("include/svsm_crypto.h"))?;
-    if let Some(id) = &opts.break_test
-        && !self_tests.iter().any(|t| &t.id == id)
-    {
-        let ids: Vec<_> = self_tests.iter().map(|t| t.id.as_str()).collect();
-        bail!(
-            "unknown self-test id {id:?} for BREAK; valid ids: {}",
-            ids.join(", ")
-        );
-    }
+    let variants = break_variants(&self_tests);
+    let variant = match &opts.break_test {
+        None => None,
+        Some(id) => match variants.iter().find(|v| &v.id == id) {
+            Some(v) => Some(v),
+            None => {
+                let ids: Vec<_> = variants.iter().map(|v| v.id.as_str()).collect();
+                bail!("unknown BREAK id {id:?}; valid ids: {}", ids.join(", "));
+            }
+        },
+    };
     let wolf = pin::Pin::load(&layout.root.join("third_party/wolfssl/wolfssl.toml"))?;
     let wolf_dir = wolf.materialize(&layout)?;
 
@@ -138,7 +203,9 @@ pub fn build(opts: &Options) -> Result<Built> {
         &wolf,
         &wolf_dir,
         &toolchain,
-        opts,
+        variant
+            .filter(|v| v.tamper.is_none())
+            .map(|v| v.id.as_str()),
         &self_tests,
     )?;
     let objects = plan.compile_all()?;
@@ -146,7 +213,9 @@ pub fn build(opts: &Options) -> Result<Built> {
     let linked = link::link(&layout, &objects, &out, &boundary)?;
     let sealed = elf::seal(
         &linked,
-        opts.break_test.as_deref() == Some(INTEGRITY_TEST_ID),
+        &boundary.writable,
+        &boundary.module.markers,
+        variant.and_then(|v| v.tamper),
     )?;
     let object = out.join("svsm-crypto.o");
     write_atomic(&object, &sealed.bytes)?;
@@ -163,7 +232,8 @@ pub fn build(opts: &Options) -> Result<Built> {
         sealed: &sealed,
         object_sha256: &object_sha256,
         self_tests: &self_tests,
-        break_test: opts.break_test.as_deref(),
+        break_variants: &variants,
+        break_test: variant,
         root: &layout.root,
     })?;
     write_atomic(&manifest_path, m.to_json().as_bytes())?;

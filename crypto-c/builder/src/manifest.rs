@@ -14,6 +14,18 @@ pub struct Boundary {
     pub sources: Sources,
     #[serde(rename = "algorithm")]
     pub algorithms: Vec<Algorithm>,
+    /// The mutable state outside the hashed range, each object justified.
+    #[serde(default)]
+    pub writable: Vec<Writable>,
+}
+
+/// `[[writable]]`: one object the module must be able to change at run time.
+#[derive(Debug, Deserialize)]
+pub struct Writable {
+    pub symbol: String,
+    /// Source file defining it, as the object's FILE symbol names it.
+    pub unit: String,
+    pub why: String,
 }
 
 #[derive(Debug, Deserialize, Serialize)]
@@ -98,7 +110,8 @@ pub struct Facts<'a> {
     pub sealed: &'a Sealed,
     pub object_sha256: &'a str,
     pub self_tests: &'a [SelfTest],
-    pub break_test: Option<&'a str>,
+    pub break_variants: &'a [crate::BreakVariant],
+    pub break_test: Option<&'a crate::BreakVariant>,
     pub root: &'a Path,
 }
 
@@ -115,6 +128,8 @@ pub struct Manifest {
     approved_algorithms: Vec<Algorithm>,
     self_tests: Vec<SelfTest>,
     break_ids: Vec<String>,
+    break_variants: Vec<crate::BreakVariant>,
+    writable_data: Vec<crate::elf::WritableSymbol>,
     integrity: IntegritySummary,
 }
 
@@ -138,6 +153,8 @@ struct ObjectSummary {
 
 #[derive(Serialize)]
 struct Broken {
+    break_id: String,
+    /// The self-test this variant makes fail.
     self_test: String,
     note: &'static str,
 }
@@ -177,13 +194,19 @@ struct SourceFile {
 struct IntegritySummary {
     algorithm: &'static str,
     hashed_range: &'static str,
+    /// What the hashed bytes are, for the security policy.
+    covers: Vec<String>,
     /// Offset of the range in `.svsm_crypto` and its length: recompute with
     /// the key over those section bytes after applying `.rela.svsm_crypto`.
     hashed_section_offset: u64,
     hashed_length: u64,
     key_hex: String,
     expected_hmac_sha256: String,
-    corrupted_code_offset: Option<u64>,
+    /// Section offsets of the absolute pointers in the range: they are hashed
+    /// as their value with the section at address 0 (offsets from its start).
+    pointers_hashed_as_offsets: Vec<u64>,
+    /// Section offsets of the bytes a BREAK of the integrity test flipped.
+    corrupted_offsets: Vec<u64>,
 }
 
 impl Manifest {
@@ -240,10 +263,6 @@ impl Manifest {
                 .next()
                 .unwrap_or_default()
                 .to_string();
-        let mut break_ids: Vec<String> = f.self_tests.iter().map(|t| t.id.clone()).collect();
-        if !break_ids.iter().any(|i| i == crate::INTEGRITY_TEST_ID) {
-            break_ids.push(crate::INTEGRITY_TEST_ID.into());
-        }
         Ok(Manifest {
             module: ModuleSummary {
                 name: f.boundary.module.name.clone(),
@@ -259,8 +278,9 @@ impl Manifest {
                 data_bss_bytes: f.sealed.data_len,
                 section: crate::elf::SECTION,
             },
-            broken: f.break_test.map(|id| Broken {
-                self_test: id.to_string(),
+            broken: f.break_test.map(|v| Broken {
+                break_id: v.id.clone(),
+                self_test: v.fails.clone(),
                 note: "fault-injection build: this object is NOT the module and must never ship",
             }),
             exported_symbols: f.sealed.globals.clone(),
@@ -287,15 +307,29 @@ impl Manifest {
             sources,
             approved_algorithms: f.boundary.algorithms.clone(),
             self_tests: f.self_tests.to_vec(),
-            break_ids,
+            break_ids: f.break_variants.iter().map(|v| v.id.clone()).collect(),
+            break_variants: f.break_variants.to_vec(),
+            writable_data: f.sealed.writable.clone(),
             integrity: IntegritySummary {
                 algorithm: "HMAC-SHA-256",
-                hashed_range: "svsm_crypto_text_start..svsm_crypto_text_end (code and read-only data)",
+                hashed_range: "svsm_crypto_text_start..svsm_crypto_text_end (every constant byte of the module)",
+                covers: [
+                    "code",
+                    "read-only data (KAT vectors, the integrity key, strings)",
+                    "assembly constant tables (wolfCrypt's SHA-256/SHA-512 round constants, AES-GCM, AES-CTR and SP math constants)",
+                    "the self-test table, the curve table and wolfCrypt's ecc_sets (relocation-free)",
+                    "absolute pointers (wolfCrypt's AVX2 SHA-512 loop bounds), as offsets from svsm_crypto_text_start",
+                    "the table locating those pointers (svsm_integrity_pointers)",
+                    "an 8-byte end sentinel (the last hashed bytes)",
+                ]
+                .map(String::from)
+                .to_vec(),
                 hashed_section_offset: f.sealed.hashed_section_offset,
                 hashed_length: f.sealed.hashed_len,
                 key_hex: hex::encode(f.sealed.integrity_key),
                 expected_hmac_sha256: hex::encode(f.sealed.integrity_hmac),
-                corrupted_code_offset: f.sealed.corrupted_offset,
+                pointers_hashed_as_offsets: f.sealed.hashed_pointers.clone(),
+                corrupted_offsets: f.sealed.corrupted_offsets.clone(),
             },
         })
     }

@@ -3,7 +3,9 @@
 # checks what the console says and how QEMU ended (scripts/qemu-run.sh maps
 # the kernel's isa-debug-exit outcome: 0 success, 2 degraded, 3 fault).
 #
-# Cases: a healthy boot; the integrity test broken; two CASTs broken; a CPU
+# Cases: a healthy boot; the integrity test broken (a code byte and the last
+# hashed byte, an assembly constant table, the self-test table); two CASTs
+# broken; a CPU
 # exception and a page fault requested through the test-only command line.
 # Every boot that reaches the end runs the ring-3 guest harness (SVSM calls
 # through the gate, each answer checked): healthy boots must serve and verify
@@ -53,12 +55,15 @@ manifest_hash() {
 
 self_test_count=$(python3 -c 'import json; print(len(json.load(open("target/svsm-crypto/manifest.json"))["self_tests"]))' 2>/dev/null || echo 0)
 
-for brk in integrity sha256-kat ecdsa-p384-kat; do
+for brk in integrity integrity-asm-table integrity-selftest-table sha256-kat ecdsa-p384-kat; do
     elf=$(build_kernel "$brk") || { echo "FAIL boot/break-$brk: build failed"; failed=$((failed + 1)); continue; }
+    variant="target/svsm-crypto/break/$brk/manifest.json"
+    # The self-test this variant breaks, as its manifest says.
+    fails=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["broken"]["self_test"])' "$variant")
     check "break-$brk" "$elf" 2 "" \
-        "crypto: object SHA-256 $(manifest_hash "target/svsm-crypto/break/$brk/manifest.json")" \
-        "self-test +[0-9]+ +$brk .* FAIL" \
-        "module state Error: self-test '$brk'" \
+        "crypto: object SHA-256 $(manifest_hash "$variant")" \
+        "self-test +[0-9]+ +$fails .* FAIL" \
+        "module state Error: self-test '$fails'" \
         "DEGRADED MODE: crypto services are refused" \
         "attestation: crypto module not operational; attestation protocol refused" \
         "harness: ok +QUERY_PROTOCOL\(attestation v1\): SUCCESS \[rcx=0x0 " \

@@ -289,6 +289,7 @@ impl Plan {
         let key = &hex::encode(h.finalize())[..24];
         // `ld -r` names an object without a FILE symbol after its basename,
         // so the basename must not carry the key (the key holds paths).
+        // module.ld matches the assembly units by it (`*_S.o`).
         let stem = unit.display.replace(['/', '.'], "_");
         Ok(self.cache_dir.join(key).join(format!("{stem}.o")))
     }

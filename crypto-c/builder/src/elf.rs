@@ -154,7 +154,8 @@ pub fn seal(
                         crate::Error(format!("absolute pointer at {offset:#x} below the section"))
                     })?;
                 let at = offset as usize;
-                memory[at..at + 8].copy_from_slice(&(value - layout.hashed.start).to_le_bytes());
+                let from_start = value.wrapping_sub(layout.hashed.start);
+                memory[at..at + 8].copy_from_slice(&from_start.to_le_bytes());
                 relocated[at..at + 8].fill(true);
                 hashed_pointers.push(offset);
             }

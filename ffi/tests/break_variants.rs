@@ -570,6 +570,18 @@ fn table_byte(elf: &[u8], symbol: &str) -> usize {
     (section_offset + address) as usize
 }
 
+/// Writes `bytes` as `tamper/<name>/svsm-crypto.o` beside the healthy
+/// object and loads it as a shared library.
+fn load_copy(healthy_object: &Path, name: &str, bytes: &[u8]) -> SvsmCryptoLibrary {
+    let dir = healthy_object.with_file_name("tamper").join(name);
+    std::fs::create_dir_all(&dir).expect("creating the tamper directory");
+    let object = dir.join("svsm-crypto.o");
+    std::fs::write(&object, bytes).expect("writing the copy");
+    let so = shared_library(&object);
+    // SAFETY: as in check_variant: no initializers, every symbol resolved.
+    unsafe { SvsmCryptoLibrary::new(&so) }.unwrap_or_else(|e| panic!("{name}: dlopen: {e}"))
+}
+
 #[test]
 fn a_byte_flipped_in_any_constant_table_fails_the_integrity_test() {
     let healthy_object =
@@ -580,18 +592,23 @@ fn a_byte_flipped_in_any_constant_table_fails_the_integrity_test() {
         svsm_crypto_object::OBJECT_SHA256,
         "tests use the object on disk"
     );
+
+    // Control: the unchanged copy, loaded the same way, passes every test.
+    let lib = load_copy(&healthy_object, "unchanged", &healthy);
+    // SAFETY: single-threaded use of this fresh instance.
+    unsafe {
+        assert_eq!(
+            lib.svsm_crypto_init(&CALLBACKS.0),
+            SVSM_CRYPTO_OK,
+            "unchanged copy: init"
+        );
+        assert_eq!(lib.svsm_crypto_state(), SVSM_CRYPTO_STATE_OPERATIONAL);
+    }
+
     for (symbol, what) in CONSTANT_TABLES {
         let mut copy = healthy.clone();
         copy[table_byte(&healthy, symbol)] ^= 0x01;
-        let dir = healthy_object.with_file_name("tamper").join(symbol);
-        std::fs::create_dir_all(&dir).expect("creating the tamper directory");
-        let object = dir.join("svsm-crypto.o");
-        std::fs::write(&object, &copy).expect("writing the tampered copy");
-
-        let so = shared_library(&object);
-        // SAFETY: as in check_variant: no initializers, every symbol resolved.
-        let lib = unsafe { SvsmCryptoLibrary::new(&so) }
-            .unwrap_or_else(|e| panic!("{symbol}: dlopen: {e}"));
+        let lib = load_copy(&healthy_object, symbol, &copy);
         let what = format!("{what} ({symbol})");
         // SAFETY: single-threaded use of this fresh instance.
         unsafe {

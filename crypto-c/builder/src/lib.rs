@@ -92,7 +92,7 @@ pub fn break_variants(self_tests: &[manifest::SelfTest]) -> Vec<BreakVariant> {
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Self-test id (as listed in the manifest) to make fail, or `None`.
+    /// BREAK id (as the manifest's `break_ids` lists them), or `None`.
     pub break_test: Option<String>,
     /// Workspace root; defaults to the repository this crate lives in.
     pub root: Option<PathBuf>,

@@ -197,7 +197,8 @@ struct IntegritySummary {
     /// What the hashed bytes are, for the security policy.
     covers: Vec<String>,
     /// Offset of the range in `.svsm_crypto` and its length: recompute with
-    /// the key over those section bytes after applying `.rela.svsm_crypto`.
+    /// the key over those section bytes after applying `.rela.svsm_crypto`
+    /// with the range starting at address 0.
     hashed_section_offset: u64,
     hashed_length: u64,
     key_hex: String,

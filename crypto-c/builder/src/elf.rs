@@ -29,6 +29,10 @@ pub const SECTION: &str = ".svsm_crypto";
 pub const HASHED_START: &str = "svsm_crypto_text_start";
 pub const HASHED_END: &str = "svsm_crypto_text_end";
 pub const DATA_START: &str = "svsm_crypto_data_start";
+/// End of the writable data, before the page padding (module.ld; local).
+pub const STATE_END: &str = "svsm_crypto_state_end";
+/// The longest run of unnamed writable bytes taken for alignment padding.
+const MAX_PADDING: usize = 63;
 /// 32-byte HMAC key, in the hashed range.
 pub const KEY_SYMBOL: &str = "svsm_integrity_key";
 /// 32-byte slot for the expected HMAC, in the writable part.
@@ -375,6 +379,7 @@ fn check_outside_hashed(
         if sym.section() != SymbolSection::Section(layout.index)
             || sym.kind() == SymbolKind::Section
             || markers.iter().any(|m| m == name)
+            || name == STATE_END
         {
             continue;
         }
@@ -421,6 +426,20 @@ fn check_outside_hashed(
             bail!(
                 "section offset {off:#x}, outside the hashed range, holds data no listed \
                  writable symbol accounts for"
+            );
+        }
+    }
+    // Zero bytes no symbol names, among the writable data, can only be
+    // alignment padding: a longer run is an unnamed buffer (an assembly
+    // `.bss` without a label, say) that nobody listed.
+    let state_end = symbol_offset(file, STATE_END)? as usize;
+    let mut run = 0;
+    for off in layout.data_start as usize..state_end {
+        run = if covered[off] { 0 } else { run + 1 };
+        if run > MAX_PADDING {
+            bail!(
+                "{run} unnamed bytes of writable data before section offset {off:#x}: \
+                 give the object a symbol and list it in crypto-c/boundary.toml [[writable]]"
             );
         }
     }

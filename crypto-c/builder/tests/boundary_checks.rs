@@ -153,6 +153,17 @@ fn a_listed_object_that_is_gone_fails_the_build() {
     );
 }
 
+#[test]
+fn unnamed_writable_data_fails_the_build() {
+    let body = r#"__asm__(".pushsection .bss\n.skip 256\n.popsection");"#;
+    let l = linked("unnamed", &source(4, body));
+    let err = refused(
+        &l,
+        &[writable("svsm_integrity_expected"), writable("counter")],
+    );
+    assert!(err.contains("unnamed bytes of writable data"), "{err}");
+}
+
 /// A constant table of pointers lands in the hashed range: its pointers are
 /// hashed as offsets, and their places are written into the object.
 const POINTER_TABLE: &str = r#"

@@ -434,8 +434,10 @@ fn check_outside_hashed(
     // `.bss` without a label, say) that nobody listed.
     let state_end = symbol_offset(file, STATE_END)? as usize;
     let mut run = 0;
-    for off in layout.data_start as usize..state_end {
-        run = if covered[off] { 0 } else { run + 1 };
+    let start = layout.data_start as usize;
+    for (off, named) in covered[start..state_end].iter().enumerate() {
+        let off = start + off;
+        run = if *named { 0 } else { run + 1 };
         if run > MAX_PADDING {
             bail!(
                 "{run} unnamed bytes of writable data before section offset {off:#x}: \

@@ -103,7 +103,7 @@ struct Layout {
 
 pub fn seal(
     linked: &Linked,
-    allowed_writable: &[crate::manifest::Writable],
+    allowed_writable: &[crate::boundary::Writable],
     markers: &[String],
     tamper: Option<Tamper>,
 ) -> Result<Sealed> {
@@ -364,7 +364,7 @@ fn check_outside_hashed(
     layout: &Layout,
     memory: &[u8],
     relocated: &[bool],
-    allowed: &[crate::manifest::Writable],
+    allowed: &[crate::boundary::Writable],
     markers: &[String],
 ) -> Result<Vec<WritableSymbol>> {
     let mut unit = String::new();

@@ -1,6 +1,8 @@
 //! Builds the certifiable crypto object `svsm-crypto.o`.
 //!
-//! The steps, each in its own module:
+//! The inputs are read once: [`boundary`] (`crypto-c/boundary.toml`) and
+//! [`header`] (the API header, the only parser of it). Then the steps, each in
+//! its own module, each using only the modules before it:
 //! 1. [`pin`]: take the pinned wolfCrypt files out of the checksummed crates.io
 //!    package and verify every one of them;
 //! 2. [`compile`]: compile the module's C and the wolfCrypt subset, freestanding;
@@ -15,8 +17,10 @@
 //! self-test fails, in its own directory, marked broken in its manifest. The
 //! ids are the self-test ids and [`INTEGRITY_TABLE_BREAKS`] ([`break_variants`]).
 
+pub mod boundary;
 pub mod compile;
 pub mod elf;
+pub mod header;
 pub mod link;
 pub mod manifest;
 pub mod pin;
@@ -56,7 +60,7 @@ pub struct BreakVariant {
 }
 
 /// Every valid BREAK id, self-tests first in run order.
-pub fn break_variants(self_tests: &[manifest::SelfTest]) -> Vec<BreakVariant> {
+pub fn break_variants(self_tests: &[header::SelfTest]) -> Vec<BreakVariant> {
     let integrity = |id: &str, changes: &str, tamper| BreakVariant {
         id: id.to_string(),
         fails: INTEGRITY_TEST_ID.to_string(),
@@ -109,6 +113,10 @@ pub struct Built {
     pub archive: PathBuf,
     pub manifest: PathBuf,
     pub include_dir: PathBuf,
+    /// The C compiler's own header directory (`<stddef.h>`, `<stdint.h>`),
+    /// which the module was compiled against: bindgen parses the API header
+    /// with it.
+    pub cc_builtin_include: PathBuf,
     pub object_sha256: String,
     pub integrity_hmac: String,
     /// Every file the build read, for cargo's rerun-if-changed.
@@ -178,9 +186,9 @@ impl Layout {
 /// Builds the module (or a BREAK variant) and returns where it is.
 pub fn build(opts: &Options) -> Result<Built> {
     let layout = Layout::new(opts);
-    let boundary = manifest::Boundary::load(&layout.crypto_c.join("boundary.toml"))?;
-    let self_tests = manifest::self_tests(&layout.crypto_c.join("include/svsm_crypto.h"))?;
-    let variants = break_variants(&self_tests);
+    let boundary = boundary::Boundary::load(&layout.crypto_c.join("boundary.toml"))?;
+    let api = header::Header::load(&layout.crypto_c.join("include/svsm_crypto.h"))?;
+    let variants = break_variants(&api.self_tests);
     let variant = match &opts.break_test {
         None => None,
         Some(id) => match variants.iter().find(|v| &v.id == id) {
@@ -197,20 +205,15 @@ pub fn build(opts: &Options) -> Result<Built> {
     let out = layout.variant_dir(opts.break_test.as_deref());
     std::fs::create_dir_all(&out)?;
     let toolchain = compile::Toolchain::detect()?;
+    let kat_break = variant
+        .filter(|v| v.tamper.is_none())
+        .map(|v| v.id.as_str());
     let plan = compile::Plan::new(
-        &layout,
-        &boundary,
-        &wolf,
-        &wolf_dir,
-        &toolchain,
-        variant
-            .filter(|v| v.tamper.is_none())
-            .map(|v| v.id.as_str()),
-        &self_tests,
+        &layout, &boundary, &wolf, &wolf_dir, &toolchain, kat_break, &api,
     )?;
     let objects = plan.compile_all()?;
 
-    let linked = link::link(&layout, &objects, &out, &boundary)?;
+    let linked = link::link(&layout, &objects, &out, &boundary, &api)?;
     let sealed = elf::seal(
         &linked,
         &boundary.writable,
@@ -231,7 +234,7 @@ pub fn build(opts: &Options) -> Result<Built> {
         plan: &plan,
         sealed: &sealed,
         object_sha256: &object_sha256,
-        self_tests: &self_tests,
+        api: &api,
         break_variants: &variants,
         break_test: variant,
         root: &layout.root,
@@ -248,6 +251,7 @@ pub fn build(opts: &Options) -> Result<Built> {
         archive,
         manifest: manifest_path,
         include_dir: layout.crypto_c.join("include"),
+        cc_builtin_include: toolchain.builtin_include.clone(),
         integrity_hmac: hex::encode(sealed.integrity_hmac),
         object_sha256,
         inputs,

@@ -6,9 +6,9 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use svsm_crypto_builder::boundary::Writable;
 use svsm_crypto_builder::elf::{self, Sealed};
 use svsm_crypto_builder::link::Linked;
-use svsm_crypto_builder::manifest::Writable;
 use svsm_crypto_builder::{Layout, Options};
 
 /// The integrity plumbing every module object has (integrity.c), with room

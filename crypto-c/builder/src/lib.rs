@@ -209,6 +209,14 @@ pub fn build(opts: &Options) -> Result<Built> {
         .conditional_breaks
         .iter()
         .find(|b| Some(b.id.as_str()) == id);
+    // A conditional break fails its own (conditional) test, once a service
+    // runs it; the manifest marks the variant broken all the same.
+    let conditional_variant = conditional_break.map(|b| BreakVariant {
+        id: b.id.clone(),
+        fails: b.id.clone(),
+        changes: format!("{} made to fail in {}", b.name, b.source),
+        tamper: None,
+    });
     if let Some(id) = id
         && variant.is_none()
         && conditional_break.is_none()
@@ -271,7 +279,7 @@ pub fn build(opts: &Options) -> Result<Built> {
         object_sha256: &object_sha256,
         api: &api,
         break_variants: &variants,
-        break_test: variant,
+        break_test: variant.or(conditional_variant.as_ref()),
         root: &layout.root,
     })?;
     write_atomic(&manifest_path, m.to_json().as_bytes())?;

@@ -1,10 +1,10 @@
 //! `svsm-acvp check`: runs every sample vector set, compares the answers
 //! with the expected files and checks random answers independently.
 
-use crate::json::{decode_hex, hex};
-use crate::module::{CryptoModule, Curve, HashAlg};
-use crate::reference::{self, HashDrbgModel};
-use crate::run::{self, Evidence, SetOutcome};
+use crate::json::hex;
+use crate::module::CryptoModule;
+use crate::run::{self, SetOutcome};
+use crate::verdict::{Answered, CheckState, Verdict};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -162,277 +162,21 @@ fn prompt_index(set: &Value) -> Prompt<'_> {
     }
 }
 
-type Verdict = Result<(), String>;
-
-fn hex_field(m: &Map<String, Value>, key: &str) -> Result<Vec<u8>, String> {
-    let s = m
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("no \"{key}\""))?;
-    decode_hex(s).map_err(|e| format!("\"{key}\": {e}"))
-}
-
-fn str_field<'a>(m: &'a Map<String, Value>, key: &str) -> Result<&'a str, String> {
-    m.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("no \"{key}\""))
-}
-
-fn u64_field(m: &Map<String, Value>, key: &str) -> Result<u64, String> {
-    m.get(key)
-        .and_then(Value::as_u64)
-        .ok_or_else(|| format!("no \"{key}\""))
-}
-
-fn bytes_of(m: &Map<String, Value>, key: &str, bits: u64) -> Result<Vec<u8>, String> {
-    let mut v = hex_field(m, key)?;
-    v.truncate((bits / 8) as usize);
-    Ok(v)
-}
-
-fn point_of(curve: Curve, m: &Map<String, Value>, x: &str, y: &str) -> Result<Vec<u8>, String> {
-    crate::algs::ecdsa::point(curve, &hex_field(m, x)?, &hex_field(m, y)?)
-        .ok_or_else(|| format!("{x}/{y} too large"))
-}
-
-fn curve_field(m: &Map<String, Value>, key: &str) -> Result<Curve, String> {
-    let name = str_field(m, key)?;
-    Curve::from_acvp(name).ok_or_else(|| format!("curve {name}"))
-}
-
-/// Independent check of one answered test, when its algorithm has one.
-/// `None`: no independent check for this kind of test.
-struct Checker<'a> {
-    set: &'a SetOutcome,
-    prompt: Prompt<'a>,
-    evidence: &'a Evidence,
-    seen_ivs: HashSet<Vec<u8>>,
-}
-
-impl Checker<'_> {
-    fn check(
-        &mut self,
-        group_answer: &Map<String, Value>,
-        answer: &Map<String, Value>,
-    ) -> Option<Verdict> {
-        let info = &self.set.info;
-        let tg = group_answer.get("tgId").and_then(Value::as_u64)?;
-        let tc = answer.get("tcId").and_then(Value::as_u64)?;
-        let group = *self.prompt.groups.get(&tg)?;
-        let test = *self.prompt.tests.get(&tc)?;
-        let mode = info.mode.as_deref().unwrap_or("").to_ascii_lowercase();
-        match (info.algorithm.as_str(), mode.as_str()) {
-            ("ECDSA", "keygen") => Some(check_keygen(group, answer)),
-            ("ECDSA", "siggen") => Some(check_siggen(group, group_answer, test, answer)),
-            ("KAS-ECC-SSC", _) => Some(check_kas(
-                group,
-                test,
-                answer,
-                self.evidence.private_keys.get(&tc),
-            )),
-            ("ACVP-AES-GCM", _) => Some(self.check_gcm(group, test, answer)),
-            ("hashDRBG", _) => Some(check_drbg(group, test, answer)),
-            _ => None,
-        }
-    }
-
-    fn check_gcm(
-        &mut self,
-        g: &Map<String, Value>,
-        t: &Map<String, Value>,
-        a: &Map<String, Value>,
-    ) -> Verdict {
-        let key = bytes_of(t, "key", u64_field(g, "keyLen")?)?;
-        let aad = bytes_of(t, "aad", u64_field(g, "aadLen")?)?;
-        let payload = u64_field(g, "payloadLen")?;
-        let tag_bits = u64_field(g, "tagLen")?;
-        if str_field(g, "direction")? == "encrypt" {
-            let internal = g.get("ivGen").and_then(Value::as_str) == Some("internal");
-            let iv = if internal {
-                let iv = hex_field(a, "iv")?;
-                if iv.len() != 12 {
-                    return Err(format!("module IV is {} bytes, not 12", iv.len()));
-                }
-                if !self.seen_ivs.insert(iv.clone()) {
-                    return Err(format!("module IV {} repeated", hex(&iv)));
-                }
-                iv
-            } else {
-                bytes_of(t, "iv", u64_field(g, "ivLen")?)?
-            };
-            let pt = bytes_of(t, "pt", payload)?;
-            let (ct, full) =
-                reference::gcm_encrypt(&key, &iv, &aad, &pt).ok_or("reference rejects key/IV")?;
-            let tag = hex_field(a, "tag")?;
-            if hex_field(a, "ct")? != ct {
-                return Err("ciphertext differs from AES-GCM (RustCrypto)".into());
-            }
-            if tag.len() as u64 * 8 != tag_bits || full[..tag.len().min(16)] != tag[..] {
-                return Err("tag differs from AES-GCM (RustCrypto)".into());
-            }
-            Ok(())
-        } else {
-            let iv = bytes_of(t, "iv", u64_field(g, "ivLen")?)?;
-            let ct = bytes_of(t, "ct", payload)?;
-            let tag = bytes_of(t, "tag", tag_bits)?;
-            let want = reference::gcm_decrypt(&key, &iv, &aad, &ct, &tag);
-            let passed = a
-                .get("testPassed")
-                .and_then(Value::as_bool)
-                .ok_or("no testPassed")?;
-            match (want, passed) {
-                (None, false) => Ok(()),
-                (Some(pt), true) if hex_field(a, "pt")? == pt => Ok(()),
-                (Some(_), true) => Err("plaintext differs from AES-GCM (RustCrypto)".into()),
-                (w, p) => Err(format!(
-                    "testPassed {p}, AES-GCM (RustCrypto) says {}",
-                    w.is_some()
-                )),
-            }
-        }
-    }
-}
-
-fn check_keygen(g: &Map<String, Value>, a: &Map<String, Value>) -> Verdict {
-    let curve = curve_field(g, "curve")?;
-    let d = hex_field(a, "d")?;
-    let d = crate::algs::ecdsa::fixed(&d, curve.scalar_len()).ok_or("d too large")?;
-    let q = point_of(curve, a, "qx", "qy")?;
-    // p256/p384 reject d = 0 and d >= n.
-    match reference::ecc_derive(curve, &d) {
-        None => Err("d is not in [1, n-1]".into()),
-        Some(dg) if dg == q => Ok(()),
-        Some(_) => Err("Q != d*G".into()),
-    }
-}
-
-fn check_siggen(
-    g: &Map<String, Value>,
-    ga: &Map<String, Value>,
-    t: &Map<String, Value>,
-    a: &Map<String, Value>,
-) -> Verdict {
-    let curve = curve_field(g, "curve")?;
-    let q = point_of(curve, ga, "qx", "qy")?;
-    if !reference::ecc_valid(curve, &q) {
-        return Err("group public key is not a valid point".into());
-    }
-    let name = str_field(g, "hashAlg")?;
-    let alg = HashAlg::from_acvp(name).ok_or_else(|| format!("hash {name}"))?;
-    let msg = hex_field(t, "message")?;
-    let component = g
-        .get("componentTest")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let digest = if component {
-        msg
-    } else {
-        reference::hash(alg, &msg)
-    };
-    let n = curve.scalar_len();
-    let mut sig = crate::algs::ecdsa::fixed(&hex_field(a, "r")?, n).ok_or("r too large")?;
-    sig.extend(crate::algs::ecdsa::fixed(&hex_field(a, "s")?, n).ok_or("s too large")?);
-    if reference::ecdsa_verify(curve, &q, &digest, &sig) {
-        Ok(())
-    } else {
-        Err("signature does not verify with RustCrypto ECDSA".into())
-    }
-}
-
-fn check_kas(
-    g: &Map<String, Value>,
-    t: &Map<String, Value>,
-    a: &Map<String, Value>,
-    private: Option<&Vec<u8>>,
-) -> Verdict {
-    let curve = curve_field(g, "domainParameterGenerationMode")?;
-    let (iut, server) =
-        crate::algs::kas::key_kinds(str_field(g, "scheme")?, str_field(g, "kasRole")?)
-            .ok_or("unknown scheme/role")?;
-    let server_q = point_of(
-        curve,
-        t,
-        &format!("{server}PublicServerX"),
-        &format!("{server}PublicServerY"),
-    )?;
-    let n = curve.scalar_len();
-    if str_field(g, "testType")? == "AFT" {
-        let d = private.ok_or("no private key recorded for the test")?;
-        let q = point_of(
-            curve,
-            a,
-            &format!("{iut}PublicIutX"),
-            &format!("{iut}PublicIutY"),
-        )?;
-        if reference::ecc_derive(curve, d).as_deref() != Some(&q[..]) {
-            return Err("IUT public key != d*G".into());
-        }
-        let z = reference::ecdh(curve, d, &server_q).ok_or("reference ECDH failed")?;
-        let got = crate::algs::ecdsa::fixed(&hex_field(a, "z")?, n).ok_or("z too large")?;
-        if got == z {
-            Ok(())
-        } else {
-            Err("Z differs from RustCrypto ECDH".into())
-        }
-    } else {
-        let d = hex_field(t, &format!("{iut}PrivateIut"))?;
-        let q = point_of(
-            curve,
-            t,
-            &format!("{iut}PublicIutX"),
-            &format!("{iut}PublicIutY"),
-        )?;
-        let z_given = crate::algs::ecdsa::fixed(&hex_field(t, "z")?, n);
-        let want = crate::algs::ecdsa::fixed(&d, n).is_some_and(|d| {
-            reference::ecc_derive(curve, &d).as_deref() == Some(&q[..])
-                && reference::ecdh(curve, &d, &server_q).is_some_and(|z| Some(z) == z_given)
-        });
-        let passed = a
-            .get("testPassed")
-            .and_then(Value::as_bool)
-            .ok_or("no testPassed")?;
-        if passed == want {
-            Ok(())
-        } else {
-            Err(format!("testPassed {passed}, RustCrypto ECDH says {want}"))
-        }
-    }
-}
-
-fn check_drbg(g: &Map<String, Value>, t: &Map<String, Value>, a: &Map<String, Value>) -> Verdict {
-    let pr = g
-        .get("predResistance")
-        .and_then(Value::as_bool)
-        .ok_or("no predResistance")?;
-    let len = (u64_field(g, "returnedBitsLen")? / 8) as usize;
-    let mut model = HashDrbgModel::instantiate(
-        &hex_field(t, "entropyInput")?,
-        &hex_field(t, "nonce")?,
-        &hex_field(t, "persoString").unwrap_or_default(),
-    );
-    let mut out = None;
-    for o in t
-        .get("otherInput")
-        .and_then(Value::as_array)
-        .ok_or("no otherInput")?
-    {
-        let o = o.as_object().ok_or("otherInput element")?;
-        let addl = hex_field(o, "additionalInput").unwrap_or_default();
-        match str_field(o, "intendedUse")?.to_ascii_lowercase().as_str() {
-            "reseed" => model.reseed(&hex_field(o, "entropyInput")?, &addl),
-            _ if pr => {
-                model.reseed(&hex_field(o, "entropyInput")?, &addl);
-                out = Some(model.generate(len, &[]));
-            }
-            _ => out = Some(model.generate(len, &addl)),
-        }
-    }
-    let want = out.ok_or("no generate step")?;
-    if hex_field(a, "returnedBits")? == want {
-        Ok(())
-    } else {
-        Err("returnedBits differ from the Hash_DRBG model".into())
-    }
+/// An answered test with its prompt, when the prompt has its group and test.
+fn answered<'a>(
+    prompt: &Prompt<'a>,
+    group_answer: &'a Map<String, Value>,
+    answer: &'a Map<String, Value>,
+) -> Option<Answered<'a>> {
+    let tg = group_answer.get("tgId").and_then(Value::as_u64)?;
+    let tc_id = answer.get("tcId").and_then(Value::as_u64)?;
+    Some(Answered {
+        group: prompt.groups.get(&tg)?,
+        test: prompt.tests.get(&tc_id)?,
+        group_answer,
+        answer,
+        tc_id,
+    })
 }
 
 /// Scores one vector set's answers.
@@ -444,9 +188,9 @@ fn score_set(
 ) {
     row.not_claimed += set.skipped.iter().map(|s| s.tests).sum::<usize>();
     let vs = set.info.vs_id.as_u64().unwrap_or(0);
-    let mut checker = Checker {
-        set,
-        prompt: prompt_index(prompt_set),
+    let prompt = prompt_index(prompt_set);
+    let checker = crate::algs::checker_for(&set.info);
+    let mut state = CheckState {
         evidence: &set.evidence,
         seen_ivs: HashSet::new(),
     };
@@ -479,9 +223,10 @@ fn score_set(
                 }
             });
             if verdict.as_ref().is_none_or(|v| v.is_ok())
-                && let Some(v) = checker.check(gmap, tmap)
+                && let Some(check) = checker
+                && let Some(case) = answered(&prompt, gmap, tmap)
             {
-                verdict = Some(v);
+                verdict = Some(check(&case, &mut state));
             }
             match verdict {
                 Some(Ok(())) => row.passed += 1,
@@ -759,7 +504,7 @@ mod tests {
     #[test]
     fn a_wrong_answer_is_a_failure() {
         let set = generated_drbg_set();
-        let mut out = run::run_set(&reference::RustCryptoModule, &set, "g").unwrap();
+        let mut out = run::run_set(&crate::standin::RustCryptoModule, &set, "g").unwrap();
         out.response["testGroups"][0]["tests"][0]["returnedBits"] = json!("00");
         let mut row = Row::default();
         score_set(&out, &set, None, &mut row);

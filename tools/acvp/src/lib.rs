@@ -10,6 +10,7 @@ pub mod capabilities;
 pub mod check;
 pub mod json;
 pub mod module;
-pub mod reference;
 pub mod run;
 pub mod shim;
+pub mod standin;
+pub mod verdict;

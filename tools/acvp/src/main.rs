@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use svsm_acvp::module::CryptoModule;
-use svsm_acvp::{capabilities, check, reference, run};
+use svsm_acvp::{capabilities, check, run, standin};
 
 const USAGE: &str = "\
 usage: svsm-acvp capabilities
@@ -35,7 +35,7 @@ fn default_vectors() -> PathBuf {
 
 fn select_module(name: &str) -> Result<&'static dyn CryptoModule, String> {
     match name {
-        "rustcrypto" => Ok(&reference::RustCryptoModule),
+        "rustcrypto" => Ok(&standin::RustCryptoModule),
         "svsm" => svsm_acvp::shim::module(),
         other => Err(format!("unknown module \"{other}\" (svsm or rustcrypto)")),
     }

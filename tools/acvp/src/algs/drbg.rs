@@ -8,7 +8,9 @@ use crate::capabilities::{
 use crate::json::{Obj, Result, hex};
 use crate::module::CryptoModule;
 use crate::run::{Evidence, GroupOutcome, SetInfo};
+use crate::verdict::{Answered, CheckState, Verdict, bool_field, hex_field, str_field, u64_field};
 use serde_json::json;
+use svsm_oracle as oracle;
 
 pub fn group(
     m: &dyn CryptoModule,
@@ -75,4 +77,40 @@ pub fn group(
         let returned = returned.ok_or_else(|| t.err("otherInput holds no generate step"))?;
         Ok(json!({ "tcId": id, "returnedBits": hex(&returned) }))
     })
+}
+
+/// The returned bits equal the oracle's Hash_DRBG model run on the same
+/// inputs.
+pub fn check(c: &Answered<'_>, _: &mut CheckState<'_>) -> Verdict {
+    let (g, t) = (c.group, c.test);
+    let pr = bool_field(g, "predResistance")?;
+    let len = (u64_field(g, "returnedBitsLen")? / 8) as usize;
+    let mut model = oracle::HashDrbg::instantiate(
+        &hex_field(t, "entropyInput")?,
+        &hex_field(t, "nonce")?,
+        &hex_field(t, "persoString").unwrap_or_default(),
+    );
+    let mut out = None;
+    for o in t
+        .get("otherInput")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("no otherInput")?
+    {
+        let o = o.as_object().ok_or("otherInput element")?;
+        let addl = hex_field(o, "additionalInput").unwrap_or_default();
+        match str_field(o, "intendedUse")?.to_ascii_lowercase().as_str() {
+            "reseed" => model.reseed(&hex_field(o, "entropyInput")?, &addl),
+            _ if pr => {
+                model.reseed(&hex_field(o, "entropyInput")?, &addl);
+                out = Some(model.generate(len, &[]));
+            }
+            _ => out = Some(model.generate(len, &addl)),
+        }
+    }
+    let want = out.ok_or("no generate step")?;
+    if hex_field(c.answer, "returnedBits")? == want {
+        Ok(())
+    } else {
+        Err("returnedBits differ from the Hash_DRBG model".into())
+    }
 }

@@ -5,7 +5,9 @@ use crate::capabilities::ECDSA_HASHES;
 use crate::json::{Obj, Result, hex};
 use crate::module::{CryptoModule, Curve, HashAlg, ModuleError};
 use crate::run::{Evidence, GroupOutcome, SetInfo};
+use crate::verdict::{Answered, CheckState, Verdict, curve_field, hex_field, point_of, str_field};
 use serde_json::json;
+use svsm_oracle as oracle;
 
 /// A big-endian integer as exactly `len` bytes: shorter values are padded
 /// on the left, longer ones lose leading zero bytes; `None` when the value
@@ -184,6 +186,47 @@ pub fn sigver_group(
         };
         Ok(json!({ "tcId": id, "testPassed": passed }))
     })
+}
+
+/// keyGen: 1 <= d < n and Q = d*G, by the oracle.
+pub fn check_keygen(c: &Answered<'_>, _: &mut CheckState<'_>) -> Verdict {
+    let curve = curve_field(c.group, "curve")?;
+    let d = fixed(&hex_field(c.answer, "d")?, curve.scalar_len()).ok_or("d too large")?;
+    let q = point_of(curve, c.answer, "qx", "qy")?;
+    match oracle::ecc_public(curve, &d) {
+        None => Err("d is not in [1, n-1]".into()),
+        Some(dg) if dg == q => Ok(()),
+        Some(_) => Err("Q != d*G".into()),
+    }
+}
+
+/// sigGen: the signature verifies under the group's key with the oracle.
+pub fn check_siggen(c: &Answered<'_>, _: &mut CheckState<'_>) -> Verdict {
+    let curve = curve_field(c.group, "curve")?;
+    let q = point_of(curve, c.group_answer, "qx", "qy")?;
+    if !oracle::ecc_valid(curve, &q) {
+        return Err("group public key is not a valid point".into());
+    }
+    let name = str_field(c.group, "hashAlg")?;
+    let alg = HashAlg::from_acvp(name).ok_or_else(|| format!("hash {name}"))?;
+    let msg = hex_field(c.test, "message")?;
+    let component = c
+        .group
+        .get("componentTest")
+        .and_then(serde_json::Value::as_bool);
+    let digest = if component == Some(true) {
+        msg
+    } else {
+        oracle::hash(alg, &msg)
+    };
+    let n = curve.scalar_len();
+    let mut sig = fixed(&hex_field(c.answer, "r")?, n).ok_or("r too large")?;
+    sig.extend(fixed(&hex_field(c.answer, "s")?, n).ok_or("s too large")?);
+    if oracle::ecdsa_verify(curve, &q, &digest, &sig) {
+        Ok(())
+    } else {
+        Err("signature does not verify with the oracle's ECDSA".into())
+    }
 }
 
 #[cfg(test)]

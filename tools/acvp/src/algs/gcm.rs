@@ -7,7 +7,11 @@ use crate::capabilities::{
 use crate::json::{Obj, Result, hex};
 use crate::module::{CryptoModule, ModuleError};
 use crate::run::{Evidence, GroupOutcome, SetInfo};
+use crate::verdict::{
+    Answered, CheckState, Verdict, bool_field, bytes_of, hex_field, str_field, u64_field,
+};
 use serde_json::json;
+use svsm_oracle as oracle;
 
 pub fn group(
     m: &dyn CryptoModule,
@@ -75,4 +79,55 @@ pub fn group(
             }
         }
     })
+}
+
+/// Encrypt: ciphertext and tag as the oracle's AES-GCM gives them (internal
+/// IVs: 96 bits, never repeated); decrypt: testPassed and the plaintext as
+/// the oracle decides.
+pub fn check(c: &Answered<'_>, st: &mut CheckState<'_>) -> Verdict {
+    let (g, t, a) = (c.group, c.test, c.answer);
+    let key = bytes_of(t, "key", u64_field(g, "keyLen")?)?;
+    let aad = bytes_of(t, "aad", u64_field(g, "aadLen")?)?;
+    let payload = u64_field(g, "payloadLen")?;
+    let tag_bits = u64_field(g, "tagLen")?;
+    if str_field(g, "direction")? == "encrypt" {
+        let internal = g.get("ivGen").and_then(serde_json::Value::as_str) == Some("internal");
+        let iv = if internal {
+            let iv = hex_field(a, "iv")?;
+            if iv.len() != 12 {
+                return Err(format!("module IV is {} bytes, not 12", iv.len()));
+            }
+            if !st.seen_ivs.insert(iv.clone()) {
+                return Err(format!("module IV {} repeated", hex(&iv)));
+            }
+            iv
+        } else {
+            bytes_of(t, "iv", u64_field(g, "ivLen")?)?
+        };
+        let pt = bytes_of(t, "pt", payload)?;
+        let (ct, full) =
+            oracle::gcm_seal(&key, &iv, &aad, &pt).ok_or("the oracle rejects key/IV")?;
+        let tag = hex_field(a, "tag")?;
+        if hex_field(a, "ct")? != ct {
+            return Err("ciphertext differs from the oracle's AES-GCM".into());
+        }
+        if tag.len() as u64 * 8 != tag_bits || full[..tag.len().min(16)] != tag[..] {
+            return Err("tag differs from the oracle's AES-GCM".into());
+        }
+        Ok(())
+    } else {
+        let iv = bytes_of(t, "iv", u64_field(g, "ivLen")?)?;
+        let ct = bytes_of(t, "ct", payload)?;
+        let tag = bytes_of(t, "tag", tag_bits)?;
+        let want = oracle::gcm_open(&key, &iv, &aad, &ct, &tag);
+        match (want, bool_field(a, "testPassed")?) {
+            (None, false) => Ok(()),
+            (Some(pt), true) if hex_field(a, "pt")? == pt => Ok(()),
+            (Some(_), true) => Err("plaintext differs from the oracle's AES-GCM".into()),
+            (w, p) => Err(format!(
+                "testPassed {p}, the oracle's AES-GCM says {}",
+                w.is_some()
+            )),
+        }
+    }
 }

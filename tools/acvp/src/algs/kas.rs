@@ -6,7 +6,11 @@ use crate::capabilities::KAS_SCHEMES;
 use crate::json::{Obj, Result, hex};
 use crate::module::{CryptoModule, Curve, ModuleError};
 use crate::run::{Evidence, GroupOutcome, SetInfo};
+use crate::verdict::{
+    Answered, CheckState, Verdict, bool_field, curve_field, hex_field, point_of, str_field,
+};
 use serde_json::json;
+use svsm_oracle as oracle;
 
 /// Which key ("static" or "ephemeral") the IUT and the server contribute
 /// to Z in a scheme, for the IUT's role.
@@ -81,4 +85,66 @@ pub fn group(
         };
         Ok(json!({ "tcId": id, "testPassed": passed }))
     })
+}
+
+/// AFT: the IUT key pair is consistent and Z is the oracle's ECDH of the
+/// private key the module generated; VAL: testPassed as the oracle decides.
+pub fn check(c: &Answered<'_>, st: &mut CheckState<'_>) -> Verdict {
+    let curve = curve_field(c.group, "domainParameterGenerationMode")?;
+    let (iut, server) = key_kinds(
+        str_field(c.group, "scheme")?,
+        str_field(c.group, "kasRole")?,
+    )
+    .ok_or("unknown scheme/role")?;
+    let server_q = point_of(
+        curve,
+        c.test,
+        &format!("{server}PublicServerX"),
+        &format!("{server}PublicServerY"),
+    )?;
+    let n = curve.scalar_len();
+    if str_field(c.group, "testType")? == "AFT" {
+        let d = st
+            .evidence
+            .private_keys
+            .get(&c.tc_id)
+            .ok_or("no private key recorded for the test")?;
+        let q = point_of(
+            curve,
+            c.answer,
+            &format!("{iut}PublicIutX"),
+            &format!("{iut}PublicIutY"),
+        )?;
+        if oracle::ecc_public(curve, d).as_deref() != Some(&q[..]) {
+            return Err("IUT public key != d*G".into());
+        }
+        let z = oracle::ecdh(curve, d, &server_q).ok_or("the oracle's ECDH failed")?;
+        let got = fixed(&hex_field(c.answer, "z")?, n).ok_or("z too large")?;
+        if got == z {
+            Ok(())
+        } else {
+            Err("Z differs from the oracle's ECDH".into())
+        }
+    } else {
+        let d = hex_field(c.test, &format!("{iut}PrivateIut"))?;
+        let q = point_of(
+            curve,
+            c.test,
+            &format!("{iut}PublicIutX"),
+            &format!("{iut}PublicIutY"),
+        )?;
+        let z_given = fixed(&hex_field(c.test, "z")?, n);
+        let want = fixed(&d, n).is_some_and(|d| {
+            oracle::ecc_public(curve, &d).as_deref() == Some(&q[..])
+                && oracle::ecdh(curve, &d, &server_q).is_some_and(|z| Some(z) == z_given)
+        });
+        let passed = bool_field(c.answer, "testPassed")?;
+        if passed == want {
+            Ok(())
+        } else {
+            Err(format!(
+                "testPassed {passed}, the oracle's ECDH says {want}"
+            ))
+        }
+    }
 }

@@ -5,6 +5,7 @@ use crate::capabilities::{
     DRBG_ADDL_BITS, DRBG_ENTROPY_BITS, DRBG_MODE, DRBG_NONCE_BITS, DRBG_PERSO_BITS,
     DRBG_RETURNED_BITS,
 };
+use crate::generate::{Case, Generated, Seeded, SetBuilder};
 use crate::json::{Obj, Result, hex};
 use crate::module::CryptoModule;
 use crate::run::{Evidence, GroupOutcome, SetInfo};
@@ -113,4 +114,50 @@ pub fn check(c: &Answered<'_>, _: &mut CheckState<'_>) -> Verdict {
     } else {
         Err("returnedBits differ from the Hash_DRBG model".into())
     }
+}
+
+/// A hashDRBG set (the NIST sample sets have none): prediction resistance
+/// on and off, with and without reseed, with and without personalization
+/// and additional input; judged by [`check`] against the oracle's model.
+pub fn generate() -> Generated {
+    let mut rng = Seeded::new("svsm-acvp generated hashDRBG");
+    let mut b = SetBuilder::new(160, "hashDRBG", None, "1.0");
+    for (pr, reseed) in [(false, false), (false, true), (true, true)] {
+        for (perso, addl) in [(0usize, 0usize), (32, 32)] {
+            let mut cases = Vec::new();
+            for _ in 0..5 {
+                let mut other = |use_: &str| {
+                    let fresh = pr || use_ == "reSeed";
+                    json!({
+                        "intendedUse": use_,
+                        "additionalInput": rng.hex(addl),
+                        "entropyInput": if fresh { rng.hex(32) } else { String::new() },
+                    })
+                };
+                let mut others = Vec::new();
+                if reseed && !pr {
+                    others.push(other("reSeed"));
+                }
+                others.push(other("generate"));
+                others.push(other("generate"));
+                cases.push(Case::checked(json!({
+                    "entropyInput": rng.hex(32),
+                    "nonce": rng.hex(16),
+                    "persoString": rng.hex(perso),
+                    "otherInput": others,
+                })));
+            }
+            b.group(
+                json!({
+                    "testType": "AFT", "mode": DRBG_MODE, "derFunc": false,
+                    "predResistance": pr, "reSeed": reseed,
+                    "entropyInputLen": DRBG_ENTROPY_BITS, "nonceLen": DRBG_NONCE_BITS,
+                    "persoStringLen": perso * 8, "additionalInputLen": addl * 8,
+                    "returnedBitsLen": DRBG_RETURNED_BITS,
+                }),
+                cases,
+            );
+        }
+    }
+    b.finish("hashDRBG")
 }

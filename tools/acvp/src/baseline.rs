@@ -31,8 +31,10 @@ pub struct Comparison {
     pub regressions: Vec<String>,
     /// Compared and at least as good as recorded.
     pub held: usize,
-    /// Reported only: recorded but not run, run with another input, new.
+    /// Reported only: run with another input, or new.
     pub notes: Vec<String>,
+    /// Recorded but not run this time (reported, not failed).
+    pub absent: Vec<String>,
 }
 
 impl Comparison {
@@ -40,6 +42,13 @@ impl Comparison {
         let mut s = String::new();
         for n in &self.notes {
             s.push_str(&format!("baseline: {n}\n"));
+        }
+        if !self.absent.is_empty() {
+            s.push_str(&format!(
+                "baseline: {} recorded sets not run this time: {}\n",
+                self.absent.len(),
+                self.absent.join(", ")
+            ));
         }
         for r in &self.regressions {
             s.push_str(&format!("baseline: REGRESSION {r}\n"));
@@ -138,7 +147,7 @@ pub fn compare(recorded: &Baseline, run: &Baseline) -> Comparison {
     let mut c = Comparison::default();
     for (name, want) in recorded {
         let Some(got) = run.get(name) else {
-            c.notes.push(format!("{name}: not run this time"));
+            c.absent.push(name.clone());
             continue;
         };
         if got.sha256 != want.sha256 {
@@ -220,9 +229,9 @@ mod tests {
         let c = compare(&recorded, &run);
         assert!(c.regressions.is_empty());
         assert_eq!(c.held, 0);
-        assert_eq!(c.notes.len(), 3, "{:?}", c.notes);
+        assert_eq!(c.notes.len(), 2, "{:?}", c.notes);
         assert!(c.notes.iter().any(|n| n.starts_with("A: input changed")));
-        assert!(c.notes.iter().any(|n| n == "B: not run this time"));
+        assert_eq!(c.absent, ["B"]);
         assert!(c.notes.iter().any(|n| n == "C: not in the baseline"));
     }
 

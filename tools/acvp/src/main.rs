@@ -190,6 +190,7 @@ fn cmd_check(module: &dyn CryptoModule, args: &Args) -> Result<ExitCode, String>
     let run = baseline::from_report(&report);
     let comparison = baseline::compare(&recorded, &run);
     write_stdout(&comparison.render())?;
+    write_stdout(&report.closing_line())?;
     if args.write_baseline {
         if report.failed() > 0 {
             return Err("not writing the baseline: tests failed".into());

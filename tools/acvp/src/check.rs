@@ -83,6 +83,14 @@ impl Report {
         format!("sets: {}", parts.join(", "))
     }
 
+    /// Every known deviation, as "set: tcId ...: why".
+    pub fn deviations(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.deviations.iter().map(move |d| format!("{}: {d}", r.name)))
+            .collect()
+    }
+
     /// The results table, the problems and the sets that ran.
     pub fn render(&self) -> String {
         let w = self
@@ -117,20 +125,11 @@ impl Report {
             .iter()
             .flat_map(|r| r.problems.iter().map(move |p| format!("  {}: {p}", r.name)))
             .collect();
-        let deviations: Vec<String> = self
-            .rows
-            .iter()
-            .flat_map(|r| {
-                r.deviations
-                    .iter()
-                    .map(move |p| format!("  {}: {p}", r.name))
-            })
-            .collect();
+        let deviations = self.deviations();
         if !deviations.is_empty() {
             s.push_str("\nknown deviations of the module (neither passed nor failed):\n");
-            for p in deviations {
-                s.push_str(&p);
-                s.push('\n');
+            for d in deviations {
+                s.push_str(&format!("  {d}\n"));
             }
         }
         if !problems.is_empty() {
@@ -516,7 +515,7 @@ pub fn write_summary(
         "totals": {
             "passed": report.passed(), "failed": report.failed(), "not_claimed": report.not_claimed(),
         },
-        "known_deviations": report.rows.iter().flat_map(|r| r.deviations.iter().map(move |d| format!("{}: {d}", r.name))).collect::<Vec<_>>(),
+        "known_deviations": report.deviations(),
         "result": if report.failed() == 0 { "pass" } else { "fail" },
     });
     let text = serde_json::to_string_pretty(&summary).map_err(std::io::Error::other)?;
@@ -543,18 +542,10 @@ pub fn write_summary(
         report.passed(),
         report.failed()
     ));
-    let deviations: Vec<String> = report
-        .rows
-        .iter()
-        .flat_map(|r| {
-            r.deviations
-                .iter()
-                .map(move |d| format!("- {}: {d}\n", r.name))
-        })
-        .collect();
+    let deviations = report.deviations();
     if !deviations.is_empty() {
         md.push_str("\n## Known deviations of the module\n\n");
-        md.extend(deviations);
+        md.extend(deviations.iter().map(|d| format!("- {d}\n")));
     }
     md.push_str(
         "\n\"not claimed\" counts the tests of groups outside the module's ACVP capabilities \

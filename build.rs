@@ -4,10 +4,12 @@
 //! `SVSM_CRYPTO_BREAK=<self-test id>` builds the fault-injection variant in
 //! which exactly that self-test fails (target/svsm-crypto/break/<id>/); the
 //! real object in target/svsm-crypto/ is never replaced by it.
+//!
+//! The C compiler is found by the `cc` crate (CC, CFLAGS and their
+//! target-prefixed forms); it prints the rerun-if-env-changed lines for them.
 
 fn main() {
     println!("cargo:rerun-if-env-changed=SVSM_CRYPTO_BREAK");
-    println!("cargo:rerun-if-env-changed=SVSM_CRYPTO_CC");
     let break_test = std::env::var("SVSM_CRYPTO_BREAK")
         .ok()
         .filter(|s| !s.is_empty());
@@ -44,6 +46,10 @@ fn main() {
     }
     // Metadata for dependents' build scripts (DEP_SVSM_CRYPTO_*).
     println!("cargo:include={}", built.include_dir.display());
+    println!(
+        "cargo:cc_builtin_include={}",
+        built.cc_builtin_include.display()
+    );
     println!("cargo:object={}", built.object.display());
     println!("cargo:manifest={}", built.manifest.display());
 }

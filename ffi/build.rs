@@ -12,30 +12,21 @@
 
 use std::env;
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Clang arguments for parsing the header as the target sees it.
 ///
 /// The header needs only `<stddef.h>` and `<stdint.h>`. On the bare-metal
 /// kernel target libclang finds no system headers, so we parse it
 /// freestanding with the C compiler's own builtin headers, the same ones the
-/// module is compiled against (`SVSM_CRYPTO_CC`, default `gcc`).
+/// module was compiled against (`DEP_SVSM_CRYPTO_CC_BUILTIN_INCLUDE`, from
+/// the builder).
 fn clang_args() -> Vec<String> {
-    println!("cargo:rerun-if-env-changed=SVSM_CRYPTO_CC");
     if env::var("CARGO_CFG_TARGET_OS").as_deref() != Ok("none") {
         return Vec::new();
     }
-    let cc = env::var("SVSM_CRYPTO_CC").unwrap_or_else(|_| "gcc".into());
-    let output = Command::new(&cc)
-        .arg("-print-file-name=include")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {cc} to find its builtin headers: {e}"));
-    let dir = String::from_utf8(output.stdout).expect("compiler prints a UTF-8 path");
-    vec![
-        "-ffreestanding".into(),
-        "-isystem".into(),
-        dir.trim().into(),
-    ]
+    let dir = env::var("DEP_SVSM_CRYPTO_CC_BUILTIN_INCLUDE")
+        .expect("svsm-crypto-object exports DEP_SVSM_CRYPTO_CC_BUILTIN_INCLUDE");
+    vec!["-ffreestanding".into(), "-isystem".into(), dir]
 }
 
 fn builder(header: &str) -> bindgen::Builder {
@@ -65,6 +56,7 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
 
     println!("cargo:rerun-if-env-changed=DEP_SVSM_CRYPTO_INCLUDE");
+    println!("cargo:rerun-if-env-changed=DEP_SVSM_CRYPTO_CC_BUILTIN_INCLUDE");
     println!("cargo:rerun-if-changed={header}");
     println!("cargo:rerun-if-changed=build.rs");
 

@@ -38,10 +38,14 @@ fn build_harness(kernel_dir: &Path, bin: &Path) {
     for watched in ["Cargo.toml", "Cargo.lock", "build.rs", "harness.ld", "src"] {
         println!("cargo:rerun-if-changed={}", harness.join(watched).display());
     }
-    println!(
-        "cargo:rerun-if-changed={}",
-        kernel_dir.join("protocol/src").display()
-    );
+    // The harness's own path dependencies (the ABI also shapes its linker
+    // script, so a change there must rebuild it).
+    for dependency in ["abi/src", "protocol/src"] {
+        println!(
+            "cargo:rerun-if-changed={}",
+            kernel_dir.join(dependency).display()
+        );
+    }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(&harness)

@@ -1,20 +1,38 @@
 #!/usr/bin/env bash
 # Installs what the build, the QEMU boot and the tests need, and nothing when
 # it is all there already. Called by every Makefile target before it works.
+#
+# Usage: scripts/install-deps.sh [gdb]   (gdb: also the debugger, for make gdb)
+#
+# What and why (Debian 12 packages; apt-get runs through sudo unless root):
+#   qemu-system-x86   boots the kernel (make run, boot tests, bench)
+#   qemu-system-data  qboot.rom, the firmware that boots the PVH kernel silently
+#   gcc, binutils     compile and `ld -r` the crypto object; nm/objdump check it
+#   python3           the security-policy generator and the boot-test checks
+#   libclang-dev      bindgen (ffi/) reads svsm_crypto.h through libclang
+#   libssl-dev,       the benchmarks (a workspace member, so built by the
+#   pkg-config        tests too) compare with the system's OpenSSL
+#   gdb               only with the `gdb` argument
+# and through rustup: the x86_64-unknown-none target (the kernel), rustfmt and
+# clippy (make lint).
 set -euo pipefail
 
 need_apt=()
-command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
-command -v gcc >/dev/null || need_apt+=(gcc)
-command -v ld >/dev/null || need_apt+=(binutils)
-command -v python3 >/dev/null || need_apt+=(python3)
-# bindgen (the ffi/ shim) needs libclang and clang's own headers.
+need() { # PACKAGE: queue it for apt-get
+    need_apt+=("$1")
+}
+command -v qemu-system-x86_64 >/dev/null || need qemu-system-x86
+[ -f /usr/share/qemu/qboot.rom ] || need qemu-system-data
+command -v gcc >/dev/null || need gcc
+command -v ld >/dev/null && command -v objdump >/dev/null || need binutils
+command -v python3 >/dev/null || need python3
 ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 \
-    || need_apt+=(libclang-dev)
-# The benchmarks (a workspace member, so linted and tested too) compare with
-# the system's OpenSSL through the openssl crate.
-{ command -v pkg-config >/dev/null && pkg-config --exists openssl; } \
-    || need_apt+=(libssl-dev pkg-config)
+    || need libclang-dev
+command -v pkg-config >/dev/null || need pkg-config
+{ command -v pkg-config >/dev/null && pkg-config --exists openssl; } || need libssl-dev
+if [ "${1:-}" = gdb ]; then
+    command -v gdb >/dev/null || need gdb
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
     echo "install-deps: apt-get install ${need_apt[*]}"

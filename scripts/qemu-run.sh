@@ -6,7 +6,11 @@
 #
 # Environment:
 #   ACCEL    tcg (default) or kvm
-#   GDB=1    add -s -S (gdbstub on :1234, CPU stopped at reset; no timeout)
+#   FIRMWARE qboot (default: Debian's qemu-system-data qboot.rom, which boots
+#            PVH kernels silently and fast) or seabios (QEMU's default BIOS,
+#            which prints its banner first; kept for comparison in make bench)
+#   GDB=1    gdbstub on 127.0.0.1:1234, CPU stopped at the reset vector
+#            (before the firmware; no timeout)
 #   LOG      console log file (default target/qemu/console.log)
 #   TIMEOUT  seconds before QEMU is killed (default 120)
 #   QEMU     QEMU binary (default qemu-system-x86_64)
@@ -51,17 +55,27 @@ case "$accel" in
     *) echo "qemu-run: ACCEL must be tcg or kvm, not '$accel'" >&2; exit 64 ;;
 esac
 
+# qboot prints nothing, so the console starts with the kernel's first line;
+# no NIC either, so no option ROM (iPXE) is loaded.
+case "${FIRMWARE:-qboot}" in
+    qboot) firmware=(-bios "${QBOOT_ROM:-/usr/share/qemu/qboot.rom}") ;;
+    seabios) firmware=() ;;
+    *) echo "qemu-run: FIRMWARE must be qboot or seabios, not '$FIRMWARE'" >&2; exit 64 ;;
+esac
+
 args=(
     -machine q35 -accel "$accel" -cpu "$cpu" -m 256M
+    "${firmware[@]}" -nic none
     -kernel "$kernel" -append "$cmdline"
     -nographic -serial stdio -monitor none -no-reboot
     -device isa-debug-exit,iobase=0xf4,iosize=0x04
 )
 timeout_cmd=(timeout --kill-after=5 "${TIMEOUT:-120}")
 if [ "${GDB:-0}" = 1 ]; then
-    args+=(-s -S)
+    # Loopback only: the stub gives full control of the VM to whoever connects.
+    args+=(-gdb tcp:127.0.0.1:1234 -S)
     timeout_cmd=()
-    echo "qemu-run: waiting for gdb on :1234" >&2
+    echo "qemu-run: waiting for gdb on 127.0.0.1:1234 (CPU stopped at the reset vector)" >&2
 fi
 
 # The serial console ends lines with CR LF; the log keeps plain LF lines.

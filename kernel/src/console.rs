@@ -7,7 +7,13 @@
 //! itself, so a second writer at worst interleaves characters.
 //!
 //! Markers that scripts look for (`SVSM ready`) are written with
-//! [`write_marker`], unprefixed and independent of the log level.
+//! [`write_marker`], unprefixed and independent of the log level. Both begin
+//! a line: the console remembers where its last byte left the line
+//! ([`LinePosition`]). Before the kernel wrote anything the position is
+//! unknown: `make run`'s firmware (qboot) prints nothing, so the first log
+//! line (the banner) is written as is and the console starts with it, but a
+//! marker, which decides success, breaks the line anyway in case another
+//! firmware left one open (SeaBIOS's `Booting from ROM..`).
 
 use core::fmt::{self, Write};
 
@@ -22,8 +28,20 @@ const COM1: u16 = 0x3f8;
 /// UART costs time but never hangs the kernel.
 const TX_SPIN_LIMIT: u32 = 100_000;
 
+/// Where the console's cursor is, as far as the kernel knows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LinePosition {
+    /// The kernel has written nothing yet; the firmware may have.
+    Unknown,
+    /// The last byte written ended a line.
+    Start,
+    /// Something was written after the last line break.
+    Middle,
+}
+
 struct Uart {
     base: u16,
+    position: LinePosition,
 }
 
 impl Uart {
@@ -59,6 +77,20 @@ impl Uart {
         }
         self.out(0, byte);
     }
+
+    /// Ends a line the kernel left open.
+    fn start_line(&mut self) {
+        if self.position == LinePosition::Middle {
+            let _ = self.write_str("\n");
+        }
+    }
+
+    /// Ends any line that may be open, the firmware's included.
+    fn start_line_surely(&mut self) {
+        if self.position != LinePosition::Start {
+            let _ = self.write_str("\n");
+        }
+    }
 }
 
 impl Write for Uart {
@@ -69,11 +101,21 @@ impl Write for Uart {
             }
             self.put(byte);
         }
+        if let Some(&last) = s.as_bytes().last() {
+            self.position = if last == b'\n' {
+                LinePosition::Start
+            } else {
+                LinePosition::Middle
+            };
+        }
         Ok(())
     }
 }
 
-static CONSOLE: Mutex<Uart> = Mutex::new(Uart { base: COM1 });
+static CONSOLE: Mutex<Uart> = Mutex::new(Uart {
+    base: COM1,
+    position: LinePosition::Unknown,
+});
 
 struct Logger;
 
@@ -87,6 +129,7 @@ impl Log for Logger {
             return;
         }
         let mut uart = CONSOLE.lock();
+        uart.start_line();
         let _ = match tsc::since_boot_us() {
             Some(us) => write!(uart, "[{:>4}.{:03} ms] ", us / 1000, us % 1000),
             None => write!(uart, "[          ] "),
@@ -112,14 +155,20 @@ pub fn set_level(level: LevelFilter) {
     log::set_max_level(level);
 }
 
-/// Writes a line that scripts match on, regardless of the log level.
+/// Writes a line that scripts match on, regardless of the log level and of
+/// what was printed before: it always begins a line of its own.
 pub fn write_marker(args: fmt::Arguments<'_>) {
     let mut uart = CONSOLE.lock();
+    uart.start_line_surely();
     let _ = uart.write_fmt(args);
     let _ = uart.write_str("\n");
 }
 
 /// Writes without taking the console lock. For the fatal paths only.
 pub fn emergency_write(args: fmt::Arguments<'_>) {
-    let _ = Uart { base: COM1 }.write_fmt(args);
+    let _ = Uart {
+        base: COM1,
+        position: LinePosition::Unknown,
+    }
+    .write_fmt(args);
 }

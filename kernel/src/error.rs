@@ -4,12 +4,12 @@
 
 use core::fmt;
 
-use crate::boot::start_info::StartInfoError;
 use crate::cpu::xsave::XsaveError;
 use crate::mm::frame::FrameError;
 use crate::mm::layout::LayoutError;
 use crate::mm::paging::PagingError;
 use crate::platform::PlatformError;
+use svsm_boot_params::start_info::StartInfoError;
 
 #[derive(Debug)]
 pub enum KernelError {

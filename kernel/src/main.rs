@@ -6,15 +6,43 @@
 //! matters and is explained at each step.
 //!
 //! Map of the crate:
-//! * [`boot`]: PVH entry (ELF note, 32-bit trampoline), start info, command line
+//! * [`boot`]: PVH entry (ELF note, 32-bit trampoline), reading the start info
 //! * [`cpu`]: descriptor tables, exceptions, CPUID, extended state, TSC, entropy
 //! * [`mm`]: image layout, frame allocator, page tables, heap, stacks
 //! * [`console`]: COM1 and the `log` backend
 //! * [`exit`]: the kernel outcomes and how they reach QEMU
-//! * `crypto_boot`: bring-up of the crypto module
+//! * [`fatal`]: panics, fatal exceptions and boot errors end here
+//! * [`crypto_boot`]: bring-up of the crypto module, and [`CryptoBoot`], the
+//!   one record of how it went
 //! * [`platform`]: platform detection (Native now; SEV-SNP recognised)
-//! * [`guest`]: the guest's memory and the SVSM protocol instance
+//! * [`guest`]: the guest's memory and the creation of the SVSM instance
 //! * [`task`]: ring-3 tasks, their gates, and the guest harness
+//!
+//! and the host-tested crates beside it: `svsm-abi` (what the kernel and
+//! ring-3 programs agree on), `svsm-boot-params` (start-info parsing and
+//! command-line options), `svsm-frames` (the frame allocator) and
+//! `svsm-protocol` (the SVSM protocols).
+//!
+//! # Layers
+//!
+//! Imports point one way, down this list; nothing imports a module above it:
+//!
+//! 1. `main` (this file): wires the rest together and owns the boot-time
+//!    values: the frame allocator, the [`CryptoBoot`] outcome and the one SVSM
+//!    instance, which it hands to whoever needs them.
+//! 2. [`task`]: runs ring-3 code; uses `guest`, `cpu` and `mm`.
+//! 3. [`guest`]: builds the SVSM instance from the platform and the
+//!    [`CryptoBoot`] outcome; [`crypto_boot`] and [`platform`] use `cpu` only.
+//! 4. [`boot`]: the trampoline and the start-info reader; uses `cpu::tsc`,
+//!    `exit` and `mm`.
+//! 5. [`cpu`] and [`mm`]: the machine. `cpu` knows nothing of tasks: the IDT
+//!    is given its ring-3 gates by `main`, and ring-3 exceptions go to the
+//!    hook `task` registers. `mm` knows nothing of the boot protocol: it is
+//!    given plain RAM ranges. `cpu::exceptions` reports through `fatal`.
+//! 6. [`fatal`] → [`exit`] → [`console`] → `cpu::tsc` (timestamps), which,
+//!    like `cpu::features`, imports nothing of the kernel.
+//!
+//! [`error`] gathers each subsystem's error type for the boot sequence.
 
 #![no_std]
 #![no_main]
@@ -35,26 +63,19 @@ mod task;
 
 use log::{debug, error, info, warn};
 
-use boot::cmdline::{Options, TestHook};
-use boot::start_info::{MemoryKind, StartInfo};
-use cpu::features::{self, Feature};
+use cpu::features::{self, Features};
 use cpu::{entropy, tsc};
+use crypto_boot::CryptoBoot;
 use error::KernelError;
 use exit::KernelOutcome;
 use mm::frame::FrameAllocator;
 use mm::layout::KernelLayout;
 use mm::stack::{self, BOOT_STACK_SIZE};
 use mm::{ByteSize, heap};
+use svsm_abi::harness::Flags as HarnessFlags;
+use svsm_boot_params::cmdline::{Options, TestHook};
+use svsm_boot_params::start_info::{MemoryKind, StartInfo};
 use task::harness::HarnessOutcome;
-
-/// Where the crypto module stands after its power-on self-tests.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum CryptoStatus {
-    /// Self-tests passed; crypto services are offered.
-    Operational,
-    /// A self-test failed; crypto services are refused.
-    Degraded,
-}
 
 /// Called by the trampoline ([`boot::pvh`]) in long mode, on the boot stack,
 /// with the physical address of `hvm_start_info`.
@@ -71,7 +92,7 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
 
     // Exceptions are reported from here on, on IST stacks where needed.
     let selectors = cpu::gdt::init();
-    cpu::idt::init(selectors.code);
+    cpu::idt::init(selectors.code, &task::gate::user_gates());
     cpu::mask_legacy_pic();
 
     // Time, early, so that log lines carry timestamps.
@@ -97,7 +118,11 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
             stack.name, stack.usable.start, stack.usable.end, stack.guard
         );
     }
-    let mut frames = FrameAllocator::new(&start_info.memory_map, layout.image.clone())?;
+    let mut frames = FrameAllocator::new(
+        start_info.memory_map.ram(),
+        mm::USABLE,
+        layout.image.clone(),
+    )?;
     let paging = mm::paging::init(&layout, &mut frames)?;
     info!(
         "paging: kernel tables active ({} x 4 KiB, {} x 2 MiB pages, {} table frames)",
@@ -116,25 +141,31 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     info!("extended state: XCR0 = {:#x} ({:?})", xcr0.bits(), xcr0);
     report_entropy();
 
-    let crypto = crypto_step();
+    // The crypto module's outcome decides what the SVSM offers and what the
+    // guest harness must find.
+    let crypto = crypto_boot::init();
 
-    // The platform, then the protocol instance: attestation is offered only
-    // if the crypto module is operational.
+    // The platform, then the one SVSM instance.
     let platform = platform::detect()?;
-    guest::init(platform, crypto_boot::module());
+    let mut svsm = guest::create_svsm(platform, &crypto);
 
     if let Some(hook) = options.test.filter(|&h| h != TestHook::GuestFault) {
         run_test_hook(hook);
     }
 
     // The guest harness plays the guest in ring 3 and checks every answer.
-    let harness = task::harness::run_harness(
-        &mut frames,
-        crypto == CryptoStatus::Operational,
+    let mut flags = HarnessFlags::empty();
+    flags.set(
+        HarnessFlags::EXPECT_ATTESTATION,
+        crypto.attestation().is_some(),
+    );
+    flags.set(
+        HarnessFlags::FAULT,
         options.test == Some(TestHook::GuestFault),
-    )?;
+    );
+    let harness = task::harness::run_harness(&mut frames, &mut svsm, flags)?;
 
-    let outcome = ready(crypto, harness);
+    let outcome = ready(&crypto, harness);
     Ok(outcome)
 }
 
@@ -147,7 +178,7 @@ fn banner(start_info: &StartInfo, tsc: Option<(u64, tsc::FrequencySource)>) {
             "TSC: {}.{:03} MHz ({source}){}",
             hz / 1_000_000,
             hz / 1_000 % 1_000,
-            if cpu.has(Feature::InvariantTsc) {
+            if cpu.has(Features::INVARIANT_TSC) {
                 ", invariant"
             } else {
                 ""
@@ -203,15 +234,11 @@ fn report_entropy() {
     match entropy::fill_entropy(&mut sample) {
         Ok(()) => info!(
             "entropy: RDSEED{} RDRAND{}",
-            if cpu.has(Feature::Rdseed) { "+" } else { "-" },
-            if cpu.has(Feature::Rdrand) { "+" } else { "-" }
+            if cpu.has(Features::RDSEED) { "+" } else { "-" },
+            if cpu.has(Features::RDRAND) { "+" } else { "-" }
         ),
         Err(e) => warn!("entropy: {e}"),
     }
-}
-
-fn crypto_step() -> CryptoStatus {
-    crypto_boot::init()
 }
 
 /// Deliberate failures for tests; each ends the VM through the fatal path.
@@ -248,7 +275,7 @@ fn recurse(depth: u64) -> u64 {
     recurse(depth + 1) + frame[0]
 }
 
-fn ready(crypto: CryptoStatus, harness: HarnessOutcome) -> KernelOutcome {
+fn ready(crypto: &CryptoBoot, harness: HarnessOutcome) -> KernelOutcome {
     info!(
         "boot stack: {} of {} bytes used (high-water mark)",
         stack::boot_stack_high_water(),
@@ -258,7 +285,7 @@ fn ready(crypto: CryptoStatus, harness: HarnessOutcome) -> KernelOutcome {
         Some(us) => info!("boot time: {us} us from first instruction to ready"),
         None => info!(
             "boot time: {} TSC ticks from first instruction to ready",
-            tsc::now().wrapping_sub(boot::pvh::boot_tsc())
+            tsc::now().wrapping_sub(tsc::boot_tsc())
         ),
     }
     if harness == HarnessOutcome::Failed {
@@ -266,13 +293,13 @@ fn ready(crypto: CryptoStatus, harness: HarnessOutcome) -> KernelOutcome {
         return KernelOutcome::Fault;
     }
     match crypto {
-        CryptoStatus::Degraded => {
+        CryptoBoot::Degraded(_) => {
             console::write_marker(format_args!(
                 "SVSM ready (degraded: crypto services refused)"
             ));
             KernelOutcome::Degraded
         }
-        CryptoStatus::Operational => {
+        CryptoBoot::Operational(_) => {
             console::write_marker(format_args!("SVSM ready"));
             KernelOutcome::Success
         }

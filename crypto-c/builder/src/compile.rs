@@ -6,34 +6,95 @@
 //! by a hash of their flags and of every input they can include, so a BREAK
 //! variant recompiles only the self-test file.
 
-use crate::manifest::{Boundary, SelfTest};
+use crate::boundary::Boundary;
+use crate::header::Header;
 use crate::pin::Pin;
 use crate::{Layout, Options, Result, bail, sha256_hex};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The C compiler, as the `cc` crate finds it: `CC`, `CFLAGS` and their
+/// target-prefixed forms (`CC_x86_64_unknown_linux_gnu`, `TARGET_CC`, ...)
+/// are honoured, and a cross compiler is picked on a non-x86_64 host.
 #[derive(Debug, Clone)]
 pub struct Toolchain {
+    /// The compiler program (a wrapper such as ccache is not recorded).
     pub cc: String,
+    /// First line of `cc --version`.
     pub version: String,
+    /// Arguments `cc` configures (from `CFLAGS`); they come before the
+    /// module's own flags, which therefore win.
+    pub args: Vec<String>,
+    /// Environment the compiler runs with (`LC_ALL=C` from `cc`).
+    env: Vec<(std::ffi::OsString, std::ffi::OsString)>,
     pub builtin_include: PathBuf,
 }
 
+/// The module is x86_64 code for the System V ABI whichever Rust target links
+/// it (the host tests and the bare-metal kernel link the same bytes), so the
+/// C target is fixed; the freestanding flags of [`Plan`] do the rest.
+pub const C_TARGET: &str = "x86_64-unknown-linux-gnu";
+
 impl Toolchain {
     pub fn detect() -> Result<Toolchain> {
-        let cc = std::env::var("SVSM_CRYPTO_CC").unwrap_or_else(|_| "gcc".into());
-        let version = run_capture(Command::new(&cc).arg("--version"))?
+        let host = std::env::var("HOST").unwrap_or_else(|_| {
+            format!(
+                "{}-unknown-{}-gnu",
+                std::env::consts::ARCH,
+                std::env::consts::OS
+            )
+        });
+        let tool = cc::Build::new()
+            .target(C_TARGET)
+            .host(&host)
+            .opt_level(2)
+            .debug(false)
+            .no_default_flags(true)
+            // `cc`'s warning choice, stated so that it does not depend on
+            // whether CFLAGS is set; the module's own units add -Werror.
+            .warnings(true)
+            .extra_warnings(false)
+            .inherit_rustflags(false)
+            .inherit_trim_paths(false)
+            // Only the compiler is asked for: nothing for cargo to link, but
+            // a build script learns which variables to rerun on.
+            .cargo_warnings(false)
+            .try_get_compiler()
+            .map_err(|e| crate::Error(format!("no C compiler for {C_TARGET}: {e}")))?;
+        let args: Vec<String> = tool
+            .args()
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        let toolchain = Toolchain {
+            cc: tool.path().display().to_string(),
+            version: String::new(),
+            args,
+            env: tool
+                .get_envs()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            builtin_include: PathBuf::new(),
+        };
+        let version = run_capture(toolchain.command().arg("--version"))?
             .lines()
             .next()
             .unwrap_or_default()
             .to_string();
-        let include = run_capture(Command::new(&cc).arg("-print-file-name=include"))?;
+        let include = run_capture(toolchain.command().arg("-print-file-name=include"))?;
         Ok(Toolchain {
-            cc,
             version,
             builtin_include: PathBuf::from(include.trim()),
+            ..toolchain
         })
+    }
+
+    /// The compiler with its environment, without arguments.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.cc);
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
     }
 }
 
@@ -94,7 +155,7 @@ impl Plan {
         wolf_dir: &Path,
         toolchain: &Toolchain,
         opts: &Options,
-        self_tests: &[SelfTest],
+        api: &Header,
     ) -> Result<Plan> {
         let c = &layout.crypto_c;
         let mut units = Vec::new();
@@ -109,9 +170,8 @@ impl Plan {
                 *id != crate::INTEGRITY_TEST_ID && src == &boundary.sources.self_tests
             });
             if let Some(id) = broken {
-                let t = self_tests
-                    .iter()
-                    .find(|t| t.id == id)
+                let t = api
+                    .self_test(id)
                     .ok_or_else(|| crate::Error(format!("unknown self-test {id}")))?;
                 extra_defines.push(format!(
                     "SVSM_CRYPTO_BREAK_TEST=SVSM_CRYPTO_TEST_{}",
@@ -142,7 +202,7 @@ impl Plan {
         }
 
         let root = layout.root.display().to_string();
-        let base_flags: Vec<String> = [
+        let module_flags = [
             "-std=gnu11",
             "-O2",
             "-g0",
@@ -183,10 +243,13 @@ impl Plan {
             &c.join("include").display().to_string(),
             "-I",
             &wolf_dir.display().to_string(),
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        ];
+        let base_flags: Vec<String> = toolchain
+            .args
+            .iter()
+            .cloned()
+            .chain(module_flags.iter().map(|s| s.to_string()))
+            .collect();
 
         // Everything a unit can include: our headers and the pinned upstream
         // files (their hashes are in the pin file).
@@ -272,6 +335,7 @@ impl Plan {
                     .map(|f| {
                         f.replace(&builtin, "<cc-builtin-include>")
                             .replace(&wolf, "<wolfssl>")
+                            .replace(&format!("={root}="), "=<root>/=")
                             .replace(&root, "")
                     })
                     .collect();
@@ -340,7 +404,8 @@ impl Plan {
         std::fs::create_dir_all(dir)?;
         let tmp = dir.join(format!("tmp{}.o", std::process::id()));
         run_capture(
-            Command::new(&self.toolchain.cc)
+            self.toolchain
+                .command()
                 .args(flags)
                 .arg("-c")
                 .arg(&unit.source)

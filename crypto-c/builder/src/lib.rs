@@ -1,6 +1,8 @@
 //! Builds the certifiable crypto object `svsm-crypto.o`.
 //!
-//! The steps, each in its own module:
+//! The inputs are read once: [`boundary`] (`crypto-c/boundary.toml`) and
+//! [`header`] (the API header, the only parser of it). Then the steps, each in
+//! its own module, each using only the modules before it:
 //! 1. [`pin`]: take the pinned wolfCrypt files out of the checksummed crates.io
 //!    package and verify every one of them;
 //! 2. [`compile`]: compile the module's C and the wolfCrypt subset, freestanding;
@@ -14,8 +16,10 @@
 //! A BREAK build (`Options::break_test`) produces a variant in which exactly one
 //! self-test fails, in its own directory, marked broken in its manifest.
 
+pub mod boundary;
 pub mod compile;
 pub mod elf;
+pub mod header;
 pub mod link;
 pub mod manifest;
 pub mod pin;
@@ -46,6 +50,10 @@ pub struct Built {
     pub archive: PathBuf,
     pub manifest: PathBuf,
     pub include_dir: PathBuf,
+    /// The C compiler's own header directory (`<stddef.h>`, `<stdint.h>`),
+    /// which the module was compiled against: bindgen parses the API header
+    /// with it.
+    pub cc_builtin_include: PathBuf,
     pub object_sha256: String,
     pub integrity_hmac: String,
     /// Every file the build read, for cargo's rerun-if-changed.
@@ -115,12 +123,12 @@ impl Layout {
 /// Builds the module (or a BREAK variant) and returns where it is.
 pub fn build(opts: &Options) -> Result<Built> {
     let layout = Layout::new(opts);
-    let boundary = manifest::Boundary::load(&layout.crypto_c.join("boundary.toml"))?;
-    let self_tests = manifest::self_tests(&layout.crypto_c.join("include/svsm_crypto.h"))?;
+    let boundary = boundary::Boundary::load(&layout.crypto_c.join("boundary.toml"))?;
+    let api = header::Header::load(&layout.crypto_c.join("include/svsm_crypto.h"))?;
     if let Some(id) = &opts.break_test
-        && !self_tests.iter().any(|t| &t.id == id)
+        && api.self_test(id).is_none()
     {
-        let ids: Vec<_> = self_tests.iter().map(|t| t.id.as_str()).collect();
+        let ids: Vec<_> = api.self_tests.iter().map(|t| t.id.as_str()).collect();
         bail!(
             "unknown self-test id {id:?} for BREAK; valid ids: {}",
             ids.join(", ")
@@ -132,18 +140,10 @@ pub fn build(opts: &Options) -> Result<Built> {
     let out = layout.variant_dir(opts.break_test.as_deref());
     std::fs::create_dir_all(&out)?;
     let toolchain = compile::Toolchain::detect()?;
-    let plan = compile::Plan::new(
-        &layout,
-        &boundary,
-        &wolf,
-        &wolf_dir,
-        &toolchain,
-        opts,
-        &self_tests,
-    )?;
+    let plan = compile::Plan::new(&layout, &boundary, &wolf, &wolf_dir, &toolchain, opts, &api)?;
     let objects = plan.compile_all()?;
 
-    let linked = link::link(&layout, &objects, &out, &boundary)?;
+    let linked = link::link(&layout, &objects, &out, &boundary, &api)?;
     let sealed = elf::seal(
         &linked,
         opts.break_test.as_deref() == Some(INTEGRITY_TEST_ID),
@@ -162,7 +162,7 @@ pub fn build(opts: &Options) -> Result<Built> {
         plan: &plan,
         sealed: &sealed,
         object_sha256: &object_sha256,
-        self_tests: &self_tests,
+        api: &api,
         break_test: opts.break_test.as_deref(),
         root: &layout.root,
     })?;
@@ -178,6 +178,7 @@ pub fn build(opts: &Options) -> Result<Built> {
         archive,
         manifest: manifest_path,
         include_dir: layout.crypto_c.join("include"),
+        cc_builtin_include: toolchain.builtin_include.clone(),
         integrity_hmac: hex::encode(sealed.integrity_hmac),
         object_sha256,
         inputs,

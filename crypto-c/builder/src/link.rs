@@ -6,9 +6,10 @@
 //! intra-section, so the bytes in the hashed range do not depend on where the
 //! final link puts the object.
 
+use crate::boundary::Boundary;
 use crate::compile::run_capture;
-use crate::manifest::Boundary;
-use crate::{Layout, Result, bail};
+use crate::header::Header;
+use crate::{Layout, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -22,6 +23,7 @@ pub fn link(
     objects: &[PathBuf],
     out: &Path,
     boundary: &Boundary,
+    api: &Header,
 ) -> Result<Linked> {
     let combined = out.join("svsm-crypto.combined.o");
     run_capture(
@@ -34,7 +36,7 @@ pub fn link(
             .args(objects),
     )?;
 
-    let mut exports = api_functions(&layout.crypto_c.join("include/svsm_crypto.h"))?;
+    let mut exports = api.function_names();
     exports.extend(boundary.module.markers.iter().cloned());
     exports.sort();
     let list = out.join("exports.txt");
@@ -52,29 +54,6 @@ pub fn link(
         object: localized,
         exports,
     })
-}
-
-/// Every function the header exports (declared with `SVSM_CRYPTO_API`).
-pub fn api_functions(header: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(header)?;
-    let mut names = Vec::new();
-    for line in text.lines().filter(|l| l.starts_with("SVSM_CRYPTO_API ")) {
-        let Some(paren) = line.find('(') else {
-            bail!("API declaration must name its function on one line: {line}");
-        };
-        let name = line[..paren]
-            .rsplit(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .next()
-            .unwrap_or_default();
-        if !name.starts_with("svsm_crypto_") {
-            bail!("API function without the svsm_crypto_ prefix: {line}");
-        }
-        names.push(name.to_string());
-    }
-    if names.is_empty() {
-        bail!("no SVSM_CRYPTO_API functions in {}", header.display());
-    }
-    Ok(names)
 }
 
 /// `libsvsm_crypto.a` holding exactly the object, byte for byte.

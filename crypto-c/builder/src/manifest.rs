@@ -1,94 +1,14 @@
-//! What is inside the boundary (`crypto-c/boundary.toml`, the self-test list
-//! in the API header) and the manifest that describes a built object.
+//! The manifest that describes a built object, for tools and the
+//! certification lab.
 
+use crate::boundary::{Algorithm, Boundary};
 use crate::compile::{Plan, Toolchain};
 use crate::elf::Sealed;
+use crate::header::{Header, SelfTest};
 use crate::pin::Pin;
-use crate::{Result, bail, sha256_hex};
-use serde::{Deserialize, Serialize};
+use crate::{Result, sha256_hex};
+use serde::Serialize;
 use std::path::Path;
-
-#[derive(Debug, Deserialize)]
-pub struct Boundary {
-    pub module: ModuleInfo,
-    pub sources: Sources,
-    #[serde(rename = "algorithm")]
-    pub algorithms: Vec<Algorithm>,
-}
-
-#[derive(Debug, Deserialize, Serialize)]
-pub struct ModuleInfo {
-    pub name: String,
-    pub version: String,
-    /// Linker-script symbols the object exports besides the API functions.
-    pub markers: Vec<String>,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Sources {
-    /// The module's own C files, relative to crypto-c/.
-    pub files: Vec<String>,
-    /// The file holding the self-tests (the one a BREAK build changes).
-    pub self_tests: String,
-    /// The file defining mem*/str* (compiled without builtins).
-    pub freestanding: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Serialize, Clone)]
-pub struct Algorithm {
-    pub name: String,
-    pub standard: String,
-    pub details: String,
-    pub self_tests: Vec<String>,
-}
-
-impl Boundary {
-    pub fn load(path: &Path) -> Result<Boundary> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| crate::Error(format!("{}: {e}", path.display())))?;
-        toml::from_str(&text).map_err(|e| crate::Error(format!("{}: {e}", path.display())))
-    }
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct SelfTest {
-    pub id: String,
-    pub name: String,
-    /// The enum suffix in the header (`SVSM_CRYPTO_TEST_<symbol>`).
-    #[serde(skip)]
-    pub symbol: String,
-}
-
-/// The self-tests, in execution order, from `SVSM_CRYPTO_SELF_TEST_LIST` in
-/// the API header (the one place they are defined).
-pub fn self_tests(header: &Path) -> Result<Vec<SelfTest>> {
-    let text = std::fs::read_to_string(header)?;
-    let Some(start) = text.find("#define SVSM_CRYPTO_SELF_TEST_LIST(X)") else {
-        bail!("{}: no SVSM_CRYPTO_SELF_TEST_LIST", header.display())
-    };
-    let mut tests = Vec::new();
-    for line in text[start..].lines().skip(1) {
-        let line = line.trim();
-        let Some(args) = line.strip_prefix("X(") else {
-            break;
-        };
-        let args = args.trim_end_matches('\\').trim().trim_end_matches(')');
-        let mut parts = args.splitn(3, ',').map(str::trim);
-        let (Some(symbol), Some(id), Some(name)) = (parts.next(), parts.next(), parts.next())
-        else {
-            bail!("cannot read self-test entry {line:?}")
-        };
-        tests.push(SelfTest {
-            symbol: symbol.to_string(),
-            id: id.trim_matches('"').to_string(),
-            name: name.trim_matches('"').to_string(),
-        });
-    }
-    if tests.is_empty() {
-        bail!("{}: empty self-test list", header.display());
-    }
-    Ok(tests)
-}
 
 pub struct Facts<'a> {
     pub boundary: &'a Boundary,
@@ -97,7 +17,8 @@ pub struct Facts<'a> {
     pub plan: &'a Plan,
     pub sealed: &'a Sealed,
     pub object_sha256: &'a str,
-    pub self_tests: &'a [SelfTest],
+    /// The API header as read by [`crate::header`]; its self-test list is the manifest's.
+    pub api: &'a Header,
     pub break_test: Option<&'a str>,
     pub root: &'a Path,
 }
@@ -116,6 +37,9 @@ pub struct Manifest {
     self_tests: Vec<SelfTest>,
     break_ids: Vec<String>,
     integrity: IntegritySummary,
+    /// What the API header declares: functions, status codes, states,
+    /// callbacks, constants and conventions (the self-tests are `self_tests`).
+    api: Header,
 }
 
 #[derive(Serialize)]
@@ -240,7 +164,7 @@ impl Manifest {
                 .next()
                 .unwrap_or_default()
                 .to_string();
-        let mut break_ids: Vec<String> = f.self_tests.iter().map(|t| t.id.clone()).collect();
+        let mut break_ids: Vec<String> = f.api.self_tests.iter().map(|t| t.id.clone()).collect();
         if !break_ids.iter().any(|i| i == crate::INTEGRITY_TEST_ID) {
             break_ids.push(crate::INTEGRITY_TEST_ID.into());
         }
@@ -286,7 +210,7 @@ impl Manifest {
             },
             sources,
             approved_algorithms: f.boundary.algorithms.clone(),
-            self_tests: f.self_tests.to_vec(),
+            self_tests: f.api.self_tests.clone(),
             break_ids,
             integrity: IntegritySummary {
                 algorithm: "HMAC-SHA-256",
@@ -297,6 +221,7 @@ impl Manifest {
                 expected_hmac_sha256: hex::encode(f.sealed.integrity_hmac),
                 corrupted_code_offset: f.sealed.corrupted_offset,
             },
+            api: f.api.clone(),
         })
     }
 

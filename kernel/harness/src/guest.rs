@@ -3,12 +3,13 @@
 
 use core::fmt;
 
+use svsm_abi::Registers;
 use svsm_protocol::error::code_name;
 
-use crate::rt::{Regs, svsm_call};
+use crate::rt::svsm_call;
 use crate::say;
 
-pub const PAGE: u64 = 4096;
+pub use svsm_abi::PAGE_SIZE as PAGE;
 
 /// Guest RAM: `size` bytes at `va` in this task, guest-physical `gpa`.
 pub struct Guest {
@@ -76,9 +77,9 @@ impl Guest {
 
     /// Issues a call the way an SNP guest does: set `call_pending` in the
     /// Calling Area, trap to the SVSM, then see it cleared.
-    pub fn call(&mut self, protocol: u32, call: u32, args: [u64; 4]) -> Regs {
+    pub fn call(&mut self, protocol: u32, call: u32, args: [u64; 4]) -> Registers {
         self.write(self.caa, &[1]);
-        let regs = svsm_call(Regs {
+        let regs = svsm_call(Registers {
             rax: (u64::from(protocol) << 32) | u64::from(call),
             rcx: args[0],
             rdx: args[1],
@@ -108,7 +109,7 @@ impl Guest {
         args: [u64; 4],
         want: u64,
         outputs: Option<[u64; 3]>,
-    ) -> Regs {
+    ) -> Registers {
         let r = self.call(protocol, call, args);
         let got = [r.rcx, r.rdx, r.r8];
         let ok = r.rax == want && outputs.is_none_or(|o| o == got);

@@ -31,11 +31,9 @@ use svsm_protocol::platform::native::{
 };
 use zerocopy::{FromBytes, IntoBytes};
 
-use guest::{Guest, PAGE};
+use svsm_abi::harness::Flags;
 
-/// Flags from the kernel (kernel/src/task/harness.rs).
-const FLAG_EXPECT_ATTESTATION: u64 = 1 << 0;
-const FLAG_FAULT: u64 = 1 << 1;
+use guest::{Guest, PAGE};
 
 /// An address the guest was never granted: the SVSM kernel image.
 const SVSM_MEMORY: u64 = 0x10_0000;
@@ -48,7 +46,8 @@ extern "C" fn harness_main(va: u64, gpa: u64, size: u64, flags: u64, caa: u64) -
     say!(
         "harness: guest RAM {gpa:#x}+{size:#x} at {va:#x}, Calling Area {caa:#x}, flags {flags:#x}"
     );
-    if flags & FLAG_FAULT != 0 {
+    let flags = Flags::from_bits_retain(flags);
+    if flags.contains(Flags::FAULT) {
         say!("harness: test=guest-fault: reading SVSM memory at {SVSM_MEMORY:#x} from ring 3");
         // SAFETY: not sound on purpose: the page is supervisor-only, so the
         // read faults and the kernel ends this task; it never returns.
@@ -61,7 +60,7 @@ extern "C" fn harness_main(va: u64, gpa: u64, size: u64, flags: u64, caa: u64) -
     remap_ca(&mut g);
     pvalidate(&mut g);
     other_core_calls(&mut g);
-    if flags & FLAG_EXPECT_ATTESTATION != 0 {
+    if flags.contains(Flags::EXPECT_ATTESTATION) {
         attestation(&mut g);
     } else {
         attestation_refused(&mut g);
@@ -466,7 +465,7 @@ fn attestation(g: &mut Guest) {
         "sizes returned: manifest > 0, certs 0, report 376",
         needed[0] > 0 && needed[1] == 0 && needed[2] == report_len,
     );
-    let op = request(g, 16, 0, 4096);
+    let op = request(g, 16, 0, PAGE as u32);
     attest_call(
         g,
         "ATTEST_SERVICES(manifest buffer too small)",
@@ -515,7 +514,7 @@ fn attestation(g: &mut Guest) {
     }
     let single = attest::ATTEST_SINGLE_SERVICE;
     let op = AttestSingleRequest {
-        common: request(g, 4096, 0, 4096),
+        common: request(g, PAGE as u32, 0, PAGE as u32),
         service_guid: entry.guid,
         ..AttestSingleRequest::default()
     };
@@ -560,7 +559,7 @@ fn attestation(g: &mut Guest) {
     );
 
     // Bad inputs.
-    let good = request(g, 4096, 0, 4096);
+    let good = request(g, PAGE as u32, 0, PAGE as u32);
     let bad = AttestRequest {
         nonce_size: 32.into(),
         ..good
@@ -661,7 +660,7 @@ fn attestation_refused(g: &mut Guest) {
         [0, 0, 0],
     );
     g.write(g.page(4), &nonce());
-    let op = request(g, 4096, 0, 4096);
+    let op = request(g, PAGE as u32, 0, PAGE as u32);
     attest_call(
         g,
         "ATTEST_SERVICES",

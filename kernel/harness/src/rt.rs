@@ -19,29 +19,19 @@ global_asm!(
     main = sym crate::harness_main,
 );
 
-/// Task service numbers of the 0x81 gate (kernel/src/task/mod.rs).
-const WRITE: u64 = 0;
-const EXIT: u64 = 1;
-const MAX_WRITE: usize = 256;
+use svsm_abi::Registers;
+use svsm_abi::service::{EXIT, MAX_WRITE, WRITE};
+use svsm_abi::vector;
 
-/// The registers of an SVSM call.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Regs {
-    pub rax: u64,
-    pub rcx: u64,
-    pub rdx: u64,
-    pub r8: u64,
-    pub r9: u64,
-}
-
-/// Issues an SVSM call through the 0x80 gate (the VMGEXIT of this platform).
-pub fn svsm_call(input: Regs) -> Regs {
+/// Issues an SVSM call through its gate (the VMGEXIT of this platform).
+pub fn svsm_call(input: Registers) -> Registers {
     let mut out = input;
     // SAFETY: the gate only reads and writes these registers; it does not
     // touch this task's memory except the guest RAM the call names.
     unsafe {
         asm!(
-            "int 0x80",
+            "int {vector}",
+            vector = const vector::SVSM_CALL,
             inout("rax") out.rax,
             inout("rcx") out.rcx,
             inout("rdx") out.rdx,
@@ -56,7 +46,8 @@ fn write(bytes: &[u8]) {
     // SAFETY: the kernel copies `len` bytes from `ptr`, which are ours.
     unsafe {
         asm!(
-            "int 0x81",
+            "int {vector}",
+            vector = const vector::TASK_SERVICE,
             in("rax") WRITE,
             in("rdi") bytes.as_ptr(),
             in("rsi") bytes.len(),
@@ -74,7 +65,15 @@ pub fn tsc() -> u64 {
 
 pub fn exit(status: u64) -> ! {
     // SAFETY: the exit service never returns to this task.
-    unsafe { asm!("int 0x81", in("rax") EXIT, in("rdi") status, options(noreturn)) }
+    unsafe {
+        asm!(
+            "int {vector}",
+            vector = const vector::TASK_SERVICE,
+            in("rax") EXIT,
+            in("rdi") status,
+            options(noreturn),
+        )
+    }
 }
 
 /// One console line, truncated at the gate's limit.

@@ -7,8 +7,8 @@
 
 use core::fmt;
 
-/// Size of a 4 KiB page.
-pub const PAGE_SIZE: u64 = 4096;
+/// Size of a 4 KiB page (the ABI's base page).
+pub const PAGE_SIZE: u64 = svsm_abi::PAGE_SIZE;
 /// Size of a 2 MiB page.
 pub const PAGE_SIZE_2M: u64 = 2 * 1024 * 1024;
 

@@ -15,15 +15,9 @@ use crate::memory::{self, GuestMemory, MemoryError, Rules};
 use crate::platform::Platform;
 use crate::{attest, core_protocol};
 
-/// A guest's registers as seen by the SVSM at a call.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Registers {
-    pub rax: u64,
-    pub rcx: u64,
-    pub rdx: u64,
-    pub r8: u64,
-    pub r9: u64,
-}
+/// A guest's registers as seen by the SVSM at a call (the layout is the
+/// ABI's: the kernel's gate and the guest harness use the same type).
+pub use svsm_abi::Registers;
 
 /// Parameters of a call (RCX, RDX, R8, R9).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -7,8 +7,8 @@
 //! stack is provided.
 //!
 //! The trampoline does the least that lets Rust run:
-//! 1. reads the TSC first, so boot time can be measured from the very first
-//!    kernel instruction;
+//! 1. reads the TSC first into [`crate::cpu::tsc::BOOT_TSC`], so boot time
+//!    can be measured from the very first kernel instruction;
 //! 2. checks that the CPU has long mode and NX (the kernel's W^X mapping needs
 //!    NX); if not, it says so on COM1 and exits QEMU with the Fault status;
 //! 3. zeroes `.bss` and paints the boot stack with [`STACK_PAINT`] so the
@@ -21,20 +21,10 @@
 //! [`crate::mm::paging`] installs the kernel's real page tables.
 
 use core::arch::global_asm;
-use core::sync::atomic::{AtomicU64, Ordering};
 
+use crate::cpu::tsc::BOOT_TSC;
 use crate::exit::KernelOutcome;
 use crate::mm::stack::{BOOT_STACK, BOOT_STACK_SIZE, GUARD_SIZE, STACK_PAINT};
-
-/// TSC value of the kernel's first instruction, written by the trampoline.
-/// Kept in `.data` (not `.bss`) because `.bss` is zeroed after the store.
-#[unsafe(link_section = ".data.boot_tsc")]
-static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
-
-/// TSC at the first kernel instruction.
-pub fn boot_tsc() -> u64 {
-    BOOT_TSC.load(Ordering::Relaxed)
-}
 
 global_asm!(
     // ---- PVH ELF note ------------------------------------------------------

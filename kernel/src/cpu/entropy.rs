@@ -11,7 +11,7 @@
 use core::arch::asm;
 use core::fmt;
 
-use super::features::{Feature, get as features};
+use super::features::{Features, get as features};
 
 const RDSEED_RETRIES: u32 = 128;
 const RDRAND_RETRIES: u32 = 10;
@@ -68,8 +68,8 @@ pub fn fill_entropy(buf: &mut [u8]) -> Result<(), EntropyUnavailable> {
     let mut sources = [(Instruction::Rdseed, 0); 2];
     let mut n = 0;
     for (feature, insn, retries) in [
-        (Feature::Rdseed, Instruction::Rdseed, RDSEED_RETRIES),
-        (Feature::Rdrand, Instruction::Rdrand, RDRAND_RETRIES),
+        (Features::RDSEED, Instruction::Rdseed, RDSEED_RETRIES),
+        (Features::RDRAND, Instruction::Rdrand, RDRAND_RETRIES),
     ] {
         if cpu.has(feature) {
             sources[n] = (insn, retries);

@@ -3,8 +3,9 @@
 //! Every exception raised in ring 0 is fatal: the kernel has no recoverable
 //! faults (no demand paging, no lazy FPU), so the right response is a precise
 //! report and a Fault exit, never a return. An exception raised in ring 3
-//! (CS.RPL = 3) belongs to the running task: [`crate::task::user_fault`]
-//! reports it and ends that task, and the kernel carries on.
+//! (CS.RPL = 3) belongs to the running task: it goes to the hook the task
+//! code registered ([`set_user_fault_hook`]), which reports it and ends that
+//! task, and the kernel carries on. Without a hook it is fatal like any other.
 //!
 //! [`EXCEPTIONS`] is the single description of vectors 0-31: name, whether the
 //! CPU pushes an error code, and which IST stack it runs on. The assembly stubs
@@ -15,8 +16,10 @@
 
 use core::arch::global_asm;
 
+use spin::Once;
 use x86_64::VirtAddr;
 use x86_64::registers::control::Cr2;
+use x86_64::structures::idt::PageFaultErrorCode;
 
 use super::gdt::IstSlot;
 use crate::console::emergency_write;
@@ -181,17 +184,39 @@ impl ExceptionFrame {
     }
 }
 
-const PF_ERROR_BITS: [(u64, &str, &str); 5] = [
-    (1 << 0, "protection-violation", "not-present"),
-    (1 << 1, "write", "read"),
-    (1 << 2, "user", "supervisor"),
-    (1 << 3, "reserved-bit", ""),
-    (1 << 4, "instruction-fetch", ""),
+/// How the #PF error code is printed: a word if the bit is set, another
+/// (possibly none) if it is clear.
+const PF_ERROR_BITS: [(PageFaultErrorCode, &str, &str); 5] = [
+    (
+        PageFaultErrorCode::PROTECTION_VIOLATION,
+        "protection-violation",
+        "not-present",
+    ),
+    (PageFaultErrorCode::CAUSED_BY_WRITE, "write", "read"),
+    (PageFaultErrorCode::USER_MODE, "user", "supervisor"),
+    (PageFaultErrorCode::MALFORMED_TABLE, "reserved-bit", ""),
+    (
+        PageFaultErrorCode::INSTRUCTION_FETCH,
+        "instruction-fetch",
+        "",
+    ),
 ];
 
+/// Handles an exception raised in ring 3; never returns to the faulting code.
+pub type UserFaultHook = fn(&ExceptionFrame) -> !;
+
+static USER_FAULT_HOOK: Once<UserFaultHook> = Once::new();
+
+/// Registers the handler of ring-3 exceptions (the first registration stays).
+pub fn set_user_fault_hook(hook: UserFaultHook) {
+    USER_FAULT_HOOK.call_once(|| hook);
+}
+
 extern "C" fn exception_report(frame: &ExceptionFrame) -> ! {
-    if frame.cs & 3 == 3 {
-        crate::task::user_fault(frame);
+    if frame.cs & 3 == 3
+        && let Some(hook) = USER_FAULT_HOOK.get()
+    {
+        hook(frame);
     }
     fatal::enter("exception");
     let info = EXCEPTIONS.get(frame.vector as usize);
@@ -211,12 +236,9 @@ extern "C" fn exception_report(frame: &ExceptionFrame) -> ! {
     ));
     if frame.vector == 14 {
         emergency_write(format_args!("  CR2 {:#018x} (", Cr2::read_raw()));
+        let code = PageFaultErrorCode::from_bits_retain(frame.error_code);
         for (bit, set, clear) in PF_ERROR_BITS {
-            let word = if frame.error_code & bit != 0 {
-                set
-            } else {
-                clear
-            };
+            let word = if code.contains(bit) { set } else { clear };
             if !word.is_empty() {
                 emergency_write(format_args!(" {word}"));
             }

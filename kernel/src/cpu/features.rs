@@ -9,24 +9,28 @@ use core::fmt;
 
 use spin::Once;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Feature {
-    Tsc,
-    Sse41,
-    AesNi,
-    Pclmulqdq,
-    Avx,
-    Xsave,
-    Rdrand,
-    Avx2,
-    Avx512f,
-    ShaNi,
-    Rdseed,
-    Vaes,
-    Vpclmulqdq,
-    InvariantTsc,
-    Nx,
+bitflags::bitflags! {
+    /// The CPU features the kernel or the crypto module cares about. The bit
+    /// positions are this set's own; where CPUID reports each one is in
+    /// [`FEATURES`].
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Features: u32 {
+        const TSC = 1 << 0;
+        const SSE41 = 1 << 1;
+        const AES_NI = 1 << 2;
+        const PCLMULQDQ = 1 << 3;
+        const AVX = 1 << 4;
+        const XSAVE = 1 << 5;
+        const RDRAND = 1 << 6;
+        const AVX2 = 1 << 7;
+        const AVX512F = 1 << 8;
+        const SHA_NI = 1 << 9;
+        const RDSEED = 1 << 10;
+        const VAES = 1 << 11;
+        const VPCLMULQDQ = 1 << 12;
+        const INVARIANT_TSC = 1 << 13;
+        const NX = 1 << 14;
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -37,7 +41,7 @@ enum Reg {
 }
 
 struct FeatureBit {
-    feature: Feature,
+    feature: Features,
     leaf: u32,
     subleaf: u32,
     reg: Reg,
@@ -48,7 +52,7 @@ struct FeatureBit {
 }
 
 const fn bit(
-    feature: Feature,
+    feature: Features,
     leaf: u32,
     subleaf: u32,
     reg: Reg,
@@ -68,21 +72,21 @@ const fn bit(
 }
 
 const FEATURES: [FeatureBit; 15] = [
-    bit(Feature::Tsc, 1, 0, Reg::Edx, 4, "TSC", false),
-    bit(Feature::Sse41, 1, 0, Reg::Ecx, 19, "SSE4.1", false),
-    bit(Feature::AesNi, 1, 0, Reg::Ecx, 25, "AES-NI", true),
-    bit(Feature::Pclmulqdq, 1, 0, Reg::Ecx, 1, "PCLMULQDQ", true),
-    bit(Feature::Avx, 1, 0, Reg::Ecx, 28, "AVX", false),
-    bit(Feature::Xsave, 1, 0, Reg::Ecx, 26, "XSAVE", true),
-    bit(Feature::Rdrand, 1, 0, Reg::Ecx, 30, "RDRAND", true),
-    bit(Feature::Avx2, 7, 0, Reg::Ebx, 5, "AVX2", true),
-    bit(Feature::Avx512f, 7, 0, Reg::Ebx, 16, "AVX-512F", false),
-    bit(Feature::ShaNi, 7, 0, Reg::Ebx, 29, "SHA-NI", true),
-    bit(Feature::Rdseed, 7, 0, Reg::Ebx, 18, "RDSEED", true),
-    bit(Feature::Vaes, 7, 0, Reg::Ecx, 9, "VAES", true),
-    bit(Feature::Vpclmulqdq, 7, 0, Reg::Ecx, 10, "VPCLMULQDQ", true),
+    bit(Features::TSC, 1, 0, Reg::Edx, 4, "TSC", false),
+    bit(Features::SSE41, 1, 0, Reg::Ecx, 19, "SSE4.1", false),
+    bit(Features::AES_NI, 1, 0, Reg::Ecx, 25, "AES-NI", true),
+    bit(Features::PCLMULQDQ, 1, 0, Reg::Ecx, 1, "PCLMULQDQ", true),
+    bit(Features::AVX, 1, 0, Reg::Ecx, 28, "AVX", false),
+    bit(Features::XSAVE, 1, 0, Reg::Ecx, 26, "XSAVE", true),
+    bit(Features::RDRAND, 1, 0, Reg::Ecx, 30, "RDRAND", true),
+    bit(Features::AVX2, 7, 0, Reg::Ebx, 5, "AVX2", true),
+    bit(Features::AVX512F, 7, 0, Reg::Ebx, 16, "AVX-512F", false),
+    bit(Features::SHA_NI, 7, 0, Reg::Ebx, 29, "SHA-NI", true),
+    bit(Features::RDSEED, 7, 0, Reg::Ebx, 18, "RDSEED", true),
+    bit(Features::VAES, 7, 0, Reg::Ecx, 9, "VAES", true),
+    bit(Features::VPCLMULQDQ, 7, 0, Reg::Ecx, 10, "VPCLMULQDQ", true),
     bit(
-        Feature::InvariantTsc,
+        Features::INVARIANT_TSC,
         0x8000_0007,
         0,
         Reg::Edx,
@@ -90,7 +94,7 @@ const FEATURES: [FeatureBit; 15] = [
         "invariant TSC",
         false,
     ),
-    bit(Feature::Nx, 0x8000_0001, 0, Reg::Edx, 20, "NX", false),
+    bit(Features::NX, 0x8000_0001, 0, Reg::Edx, 20, "NX", false),
 ];
 
 /// CPUID, returning zeros for leaves the CPU does not implement (reading an
@@ -109,13 +113,13 @@ pub fn cpuid(leaf: u32, subleaf: u32) -> CpuidResult {
 }
 
 pub struct CpuFeatures {
-    present: u32,
+    present: Features,
     vendor: [u8; 12],
 }
 
 impl CpuFeatures {
     fn detect() -> Self {
-        let mut present = 0u32;
+        let mut present = Features::empty();
         for f in &FEATURES {
             let r = cpuid(f.leaf, f.subleaf);
             let value = match f.reg {
@@ -124,7 +128,7 @@ impl CpuFeatures {
                 Reg::Edx => r.edx,
             };
             if value & (1 << f.bit) != 0 {
-                present |= 1 << f.feature as u8;
+                present |= f.feature;
             }
         }
         let v = cpuid(0, 0);
@@ -135,8 +139,9 @@ impl CpuFeatures {
         Self { present, vendor }
     }
 
-    pub fn has(&self, feature: Feature) -> bool {
-        self.present & (1 << feature as u8) != 0
+    /// Whether every feature in `features` is present.
+    pub fn has(&self, features: Features) -> bool {
+        self.present.contains(features)
     }
 
     pub fn vendor(&self) -> &str {

@@ -8,7 +8,7 @@
 //!
 //! Selector layout matches the trampoline's boot GDT (code 0x08, data 0x10),
 //! so reloading is a no-op for the segments already in use. Ring-3 tasks
-//! ([`crate::task`]) use the user data (0x2b) and code (0x33) selectors, and
+//! use the user data (0x2b) and code (0x33) selectors, and
 //! enter the kernel on the stack in TSS.RSP0.
 
 use spin::Once;

@@ -4,8 +4,8 @@
 //! that needs the unstable `x86-interrupt` ABI for handlers, and it cannot set
 //! the reserved vectors (9, 15, 22-27, 31), which must be covered too. Entry
 //! code is in [`super::exceptions`]; which vectors use an IST stack is in its
-//! table. Vectors 0x80 and 0x81 are the ring-3 gates (DPL 3, see
-//! [`crate::task::gate`]). Every other vector from 32 up stays not-present:
+//! table. The ring-3 gates (DPL 3) are whatever the caller hands [`init`]
+//! (the kernel's task gates). Every other vector from 32 up stays not-present:
 //! interrupts are never enabled, and a stray one raises #GP, which is
 //! reported like any other exception.
 
@@ -16,7 +16,6 @@ use x86_64::registers::segmentation::SegmentSelector;
 use x86_64::structures::DescriptorTablePointer;
 
 use super::exceptions::{EXCEPTIONS, stub_address};
-use crate::task::gate;
 
 #[derive(Clone, Copy, Default)]
 #[repr(C)]
@@ -56,14 +55,15 @@ struct Idt([Gate; 256]);
 
 static IDT: Once<Idt> = Once::new();
 
-/// Builds and loads the IDT. `code` is the kernel code selector.
-pub fn init(code: SegmentSelector) {
+/// Builds and loads the IDT. `code` is the kernel code selector;
+/// `user_gates` are (vector, entry stub) pairs reachable from ring 3.
+pub fn init(code: SegmentSelector, user_gates: &[(u8, VirtAddr)]) {
     let idt = IDT.call_once(|| {
         let mut idt = Idt([Gate::default(); 256]);
         for (vector, info) in EXCEPTIONS.iter().enumerate() {
             idt.0[vector] = Gate::new(stub_address(vector), code, info.ist.map(|s| s as u8));
         }
-        for (vector, handler) in gate::user_gates() {
+        for &(vector, handler) in user_gates {
             let mut user = Gate::new(handler, code, None);
             user.attributes = USER_INTERRUPT_GATE_PRESENT;
             idt.0[usize::from(vector)] = user;

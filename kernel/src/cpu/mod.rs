@@ -10,8 +10,8 @@
 /// Saves the 15 general-purpose registers on entry to the kernel (AT&T
 /// syntax, for `global_asm!`). Every entry stub (exceptions, task gates) uses
 /// this one sequence, and the frame types that read them back
-/// (`exceptions::ExceptionFrame`, `task::gate::GateFrame`) list them in
-/// reverse: R15 at the lowest address.
+/// (`exceptions::ExceptionFrame` here, the task gates' frame outside `cpu`)
+/// list them in reverse: R15 at the lowest address.
 macro_rules! push_gprs {
     () => {
         "pushq %rax; pushq %rbx; pushq %rcx; pushq %rdx; pushq %rsi; pushq %rdi; pushq %rbp

@@ -1,7 +1,7 @@
 //! Time: TSC timestamps and the TSC frequency.
 //!
-//! The TSC is read at the kernel's first instruction by the trampoline
-//! ([`crate::boot::pvh::boot_tsc`]); all boot timings are relative to it.
+//! The TSC is read at the kernel's first instruction by the PVH trampoline,
+//! which stores it in [`BOOT_TSC`]; all boot timings are relative to it.
 //!
 //! The frequency comes from CPUID leaf 0x15 (crystal ratio) when it is fully
 //! populated, else leaf 0x16 (base frequency in MHz), else a 10 ms measurement
@@ -14,8 +14,18 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use x86_64::instructions::port::Port;
 
-use super::features::{Feature, cpuid, get as features};
-use crate::boot::pvh::boot_tsc;
+use super::features::{Features, cpuid, get as features};
+
+/// TSC value of the kernel's first instruction, written by the trampoline
+/// (`boot::pvh`). Kept in `.data` (not `.bss`) because `.bss` is zeroed after
+/// the store.
+#[unsafe(link_section = ".data.boot_tsc")]
+pub static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
+
+/// TSC at the first kernel instruction.
+pub fn boot_tsc() -> u64 {
+    BOOT_TSC.load(Ordering::Relaxed)
+}
 
 /// TSC frequency in Hz; 0 while unknown.
 static TSC_HZ: AtomicU64 = AtomicU64::new(0);
@@ -45,7 +55,7 @@ pub fn now() -> u64 {
 
 /// Determines the TSC frequency. Returns it with its source, or `None`.
 pub fn init() -> Option<(u64, FrequencySource)> {
-    if !features().has(Feature::Tsc) {
+    if !features().has(Features::TSC) {
         return None;
     }
     let (hz, source) =

@@ -19,7 +19,7 @@ use x86_64::registers::control::{Cr0, Cr0Flags, Cr4, Cr4Flags};
 
 use x86_64::registers::xcontrol::XCr0Flags;
 
-use super::features::{self, Feature, cpuid};
+use super::features::{self, Features, cpuid};
 
 #[derive(Debug)]
 pub enum XsaveError {
@@ -38,7 +38,7 @@ impl fmt::Display for XsaveError {
 /// Enables extended state. Returns the XCR0 value now in force.
 pub fn init() -> Result<XCr0Flags, XsaveError> {
     let cpu = features::get();
-    if !cpu.has(Feature::Xsave) {
+    if !cpu.has(Features::XSAVE) {
         return Err(XsaveError::NoXsave);
     }
     let mut cr0 = Cr0::read();
@@ -57,10 +57,10 @@ pub fn init() -> Result<XCr0Flags, XsaveError> {
     // Components the CPU can manage with XSAVE (CPUID.(EAX=0DH,ECX=0).EAX).
     let supported = XCr0Flags::from_bits_truncate(u64::from(cpuid(0xd, 0).eax));
     let mut xcr0 = XCr0Flags::X87 | XCr0Flags::SSE;
-    if cpu.has(Feature::Avx) && supported.contains(XCr0Flags::AVX) {
+    if cpu.has(Features::AVX) && supported.contains(XCr0Flags::AVX) {
         xcr0 |= XCr0Flags::AVX;
         let avx512 = XCr0Flags::OPMASK | XCr0Flags::ZMM_HI256 | XCr0Flags::HI16_ZMM;
-        if cpu.has(Feature::Avx512f) && supported.contains(avx512) {
+        if cpu.has(Features::AVX512F) && supported.contains(avx512) {
             xcr0 |= avx512;
         }
     }

@@ -2,7 +2,7 @@
 //! SVSM instance that serves its calls.
 //!
 //! On Native there is no separate VM to serve, so the guest is the ring-3
-//! harness ([`crate::task`]). Its "guest-physical" memory is a block of frames
+//! harness (run by the task code, which is handed the instance). Its "guest-physical" memory is a block of frames
 //! the kernel sets aside at boot ([`GuestRam`]); guest-physical addresses are
 //! the frames' physical addresses, and the SVSM reaches them through its
 //! direct map. Nothing else (the kernel image, its heap, its page tables) is
@@ -14,11 +14,11 @@ use alloc::format;
 use alloc::vec;
 
 use log::{info, warn};
-use spin::{Mutex, Once};
 use svsm_protocol::attest::guid;
-use svsm_protocol::crypto::{AttestationCrypto, ModuleCrypto};
 use svsm_protocol::platform::Platform;
 use svsm_protocol::{Service, Svsm};
+
+use crate::crypto_boot::CryptoBoot;
 
 pub use memory::GuestRam;
 
@@ -31,26 +31,18 @@ pub const BUILD_SERVICE_GUID: [u8; 16] = guid(
     [0x9b, 0x6e, 0x3f, 0x8a, 0x2d, 0x1c, 0x0e, 0x57],
 );
 
-static CRYPTO: Once<ModuleCrypto> = Once::new();
-static SVSM: Once<Mutex<Svsm<'static>>> = Once::new();
-
-/// Creates the SVSM instance. `module` is the crypto module if it is
-/// operational; attestation is offered only then. Prints the platform and
-/// the development-report public key.
-pub fn init(platform: &'static dyn Platform, module: Option<&'static svsm_crypto::Module>) {
+/// Creates the SVSM instance, once per boot; the caller hands it to whatever
+/// serves calls. Attestation is offered exactly when `crypto` is
+/// operational. Prints the platform, the development-report public key and
+/// the protocols offered.
+pub fn create_svsm(platform: &'static dyn Platform, crypto: &CryptoBoot) -> Svsm<'static> {
     info!(
         "platform: {:?}: {}",
         platform.kind(),
         platform.description()
     );
-    let crypto = module.and_then(|m| match ModuleCrypto::new(m) {
-        Ok(c) => Some(CRYPTO.call_once(|| c)),
-        Err(e) => {
-            warn!("attestation: report key generation failed ({e}); attestation refused");
-            None
-        }
-    });
-    match crypto {
+    let attestation = crypto.attestation();
+    match attestation {
         Some(c) => {
             info!("attestation: development reports (NOT hardware-rooted), ECDSA P-384/SHA-384");
             info!(
@@ -69,20 +61,14 @@ pub fn init(platform: &'static dyn Platform, module: Option<&'static svsm_crypto
         guid: BUILD_SERVICE_GUID,
         manifest: manifest.into_bytes(),
     }];
-    let crypto = crypto.map(|c| c as &'static dyn AttestationCrypto);
-    let svsm = SVSM.call_once(|| Mutex::new(Svsm::new(platform, crypto, services)));
-    let offered = svsm.lock();
-    for p in offered.offered() {
+    let svsm = Svsm::new(platform, attestation, services);
+    for p in svsm.offered() {
         info!(
             "protocol {} ({}) versions {}..={} offered",
             p.id, p.name, p.min_version, p.max_version
         );
     }
-}
-
-/// The SVSM instance, once [`init`] ran.
-pub fn svsm() -> Option<&'static Mutex<Svsm<'static>>> {
-    SVSM.get()
+    svsm
 }
 
 /// Lower-case hex of a byte string, for the console.

@@ -16,11 +16,29 @@ use crate::cpu::features::cpuid;
 
 /// CPUID leaf of the AMD memory-encryption features.
 const CPUID_AMD_MEM_ENCRYPT: u32 = 0x8000_001f;
-/// EAX bit of that leaf: SEV-SNP supported.
-const SNP_SUPPORTED: u32 = 1 << 4;
-/// SEV_STATUS MSR and its SNP-active bit.
+/// The SEV_STATUS MSR.
 const MSR_SEV_STATUS: u32 = 0xc001_0131;
-const SEV_STATUS_SNP_ACTIVE: u64 = 1 << 2;
+
+bitflags::bitflags! {
+    /// CPUID 0x8000_001F EAX: memory-encryption features the CPU supports
+    /// (AMD APM vol. 3, CPUID Fn8000_001F).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct MemEncryptSupport: u32 {
+        const SME = 1 << 0;
+        const SEV = 1 << 1;
+        const SEV_ES = 1 << 3;
+        const SEV_SNP = 1 << 4;
+    }
+
+    /// SEV_STATUS MSR: what is active for this guest (AMD APM vol. 2,
+    /// "SEV_STATUS MSR").
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    struct SevStatus: u64 {
+        const SEV = 1 << 0;
+        const SEV_ES = 1 << 1;
+        const SEV_SNP = 1 << 2;
+    }
+}
 
 #[derive(Debug)]
 pub enum PlatformError {
@@ -60,11 +78,12 @@ fn measurement() -> [u8; 32] {
 }
 
 fn snp_active() -> bool {
-    if cpuid(CPUID_AMD_MEM_ENCRYPT, 0).eax & SNP_SUPPORTED == 0 {
+    let support = MemEncryptSupport::from_bits_retain(cpuid(CPUID_AMD_MEM_ENCRYPT, 0).eax);
+    if !support.contains(MemEncryptSupport::SEV_SNP) {
         return false;
     }
     // SAFETY: CPUID reports SEV-SNP support, so the SEV_STATUS MSR exists;
     // reading it has no side effects.
     let status = unsafe { x86_64::registers::model_specific::Msr::new(MSR_SEV_STATUS).read() };
-    status & SEV_STATUS_SNP_ACTIVE != 0
+    SevStatus::from_bits_retain(status).contains(SevStatus::SEV_SNP)
 }

@@ -3,26 +3,30 @@
 //! * [`enter_user`] saves the kernel's callee-saved registers and stack
 //!   pointer, then `iretq`s to the task with its arguments in RDI, RSI, RDX,
 //!   RCX, R8 (the only way out again is [`leave_user`]).
-//! * Two DPL 3 interrupt gates let the task enter the kernel:
-//!   [`SVSM_CALL_VECTOR`] (0x80) stands in for the SNP VMGEXIT: the task's
-//!   RAX, RCX, RDX, R8, R9 are an SVSM call, answered in RAX, RCX, RDX, R8
-//!   exactly as on SNP. [`TASK_SERVICE_VECTOR`] (0x81) is the task's own
-//!   console and exit (RAX = 0: write RSI bytes at RDI; RAX = 1: exit with
-//!   status RDI).
+//! * Two DPL 3 interrupt gates let the task enter the kernel (their vectors
+//!   are `svsm_abi::vector`): the SVSM call stands in for the SNP VMGEXIT
+//!   (the task's RAX, RCX, RDX, R8, R9 are an SVSM call, answered in RAX,
+//!   RCX, RDX, R8 exactly as on SNP), the task service is the task's own
+//!   console and exit (`svsm_abi::service`). [`user_gates`] lists them for
+//!   whoever builds the IDT.
 //! * [`leave_user`] switches back to the saved kernel stack and returns from
 //!   [`enter_user`] with a status: the task's exit status, or [`FAULTED`]
 //!   when [`super::user_fault`] ended it.
 //!
 //! Both gates run on TSS.RSP0 (the ring-3 entry stack) with interrupts off.
+//! Their common stub calls [`gate_entry`], the one hand-off from assembly to
+//! Rust: it takes the [`Task`] that [`enter_user`] is running from
+//! [`RUNNING`], set for exactly that call, and hands it to safe code.
 
 use core::arch::global_asm;
+use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
 
+use svsm_abi::vector;
 use x86_64::VirtAddr;
 
+use super::Task;
 use crate::cpu::gdt::{USER_CODE_SELECTOR, USER_DATA_SELECTOR};
-
-pub const SVSM_CALL_VECTOR: u8 = 0x80;
-pub const TASK_SERVICE_VECTOR: u8 = 0x81;
 
 /// [`enter_user`]'s result when the task was killed by a fault.
 pub const FAULTED: u64 = u64::MAX;
@@ -140,12 +144,12 @@ global_asm!(
     .quad 0
     .popsection
     "#,
-    svsm_vector = const SVSM_CALL_VECTOR,
-    service_vector = const TASK_SERVICE_VECTOR,
+    svsm_vector = const vector::SVSM_CALL,
+    service_vector = const vector::TASK_SERVICE,
     user_ss = const USER_DATA_SELECTOR,
     user_cs = const USER_CODE_SELECTOR,
     user_rflags = const USER_RFLAGS,
-    dispatch = sym gate_dispatch,
+    dispatch = sym gate_entry,
     options(att_syntax)
 );
 
@@ -160,27 +164,36 @@ unsafe extern "C" {
 pub fn user_gates() -> [(u8, VirtAddr); 2] {
     [
         (
-            SVSM_CALL_VECTOR,
+            vector::SVSM_CALL,
             VirtAddr::new(&raw const svsm_gate_svsm_call as u64),
         ),
         (
-            TASK_SERVICE_VECTOR,
+            vector::TASK_SERVICE,
             VirtAddr::new(&raw const svsm_gate_task_service as u64),
         ),
     ]
 }
 
-/// Runs the task at `entry` on `user_rsp` until it exits or faults.
+/// The task [`enter_user`] is running (a `Task<'_>`, lifetime erased), null
+/// otherwise. Written only by [`enter_user`], read only by [`gate_entry`].
+static RUNNING: AtomicPtr<()> = AtomicPtr::new(ptr::null_mut());
+
+/// Runs `task` at `entry` on `user_rsp` until it exits or faults; its gates
+/// act on `task` meanwhile.
 ///
 /// # Safety
 ///
 /// The active page tables must map `entry` user-executable and the stack
 /// below `user_rsp` user-writable, and keep every kernel mapping; the caller
 /// must not hold any lock the gates take (they run while this is called).
-pub unsafe fn enter_user(entry: u64, user_rsp: u64, args: [u64; 5]) -> u64 {
+pub unsafe fn enter_user(task: &mut Task<'_>, entry: u64, user_rsp: u64, args: [u64; 5]) -> u64 {
+    RUNNING.store(ptr::from_mut(task).cast(), Ordering::Relaxed);
     // SAFETY: by the caller's contract; `args` outlives the call (it is read
-    // before the switch to ring 3).
-    unsafe { svsm_enter_user(entry, user_rsp, &args) }
+    // before the switch to ring 3). `task` stays exclusively borrowed for
+    // the whole call, so `gate_entry` may use it while ring 3 runs.
+    let status = unsafe { svsm_enter_user(entry, user_rsp, &args) };
+    RUNNING.store(ptr::null_mut(), Ordering::Relaxed);
+    status
 }
 
 /// Ends the running task: back to [`enter_user`]'s caller with `status`.
@@ -196,9 +209,15 @@ pub unsafe fn leave_user(status: u64) -> ! {
     unsafe { svsm_leave_user(status) }
 }
 
-extern "C" fn gate_dispatch(frame: &mut GateFrame) {
-    match frame.vector as u8 {
-        SVSM_CALL_VECTOR => super::svsm_call(frame),
-        _ => super::task_service(frame),
+/// Called by the gates' common stub with the task's saved registers.
+extern "C" fn gate_entry(frame: &mut GateFrame) {
+    let running = RUNNING.load(Ordering::Relaxed).cast::<Task<'_>>();
+    // SAFETY: the gates are DPL 3 and ring 3 runs only inside `enter_user`,
+    // which set RUNNING to a task it borrows exclusively for that call and
+    // does not touch until the task leaves ring 3; one CPU, interrupts off,
+    // so this is the only reference. Null would mean a gate raised from ring
+    // 0, which nothing does; it is ignored.
+    if let Some(task) = unsafe { running.as_mut() } {
+        task.gate(frame);
     }
 }

@@ -3,21 +3,28 @@
 //! ([`harness`]).
 //!
 //! One task runs at a time, on the boot CPU, started by [`run`] and ended by
-//! its exit call or by a fault. A fault in ring 3 is the task's problem, not
-//! the kernel's: [`user_fault`] reports it and returns to [`run`]'s caller.
+//! its exit call or by a fault. Everything its gates act on is in its
+//! [`Task`]: its address space, the guest memory it owns and the SVSM
+//! instance that answers its calls, all given by whoever runs it. The gates
+//! receive that `Task` from [`gate`]'s entry (the one hand-off from assembly
+//! to Rust), never through a global looked up per call.
+//!
+//! A fault in ring 3 is the task's problem, not the kernel's: [`run`]
+//! registers [`user_fault`] with the exception code, which reports the fault
+//! and returns to [`run`]'s caller.
 
 pub mod gate;
 pub mod harness;
 pub mod space;
 
 use log::{error, info, warn};
-use spin::Mutex;
-use svsm_protocol::Registers;
+use svsm_abi::{Registers, service, vector};
+use svsm_protocol::Svsm;
 use x86_64::registers::control::Cr2;
 use x86_64::registers::control::Cr3;
 
-use crate::cpu::exceptions::ExceptionFrame;
-use crate::guest::{self, GuestRam};
+use crate::cpu::exceptions::{self, ExceptionFrame};
+use crate::guest::GuestRam;
 use gate::GateFrame;
 use space::UserSpace;
 
@@ -28,45 +35,98 @@ pub enum TaskEnd {
     Faulted,
 }
 
-/// Task service numbers (RAX at the 0x81 gate).
-pub mod service {
-    pub const WRITE: u64 = 0;
-    pub const EXIT: u64 = 1;
-    /// Longest console line a task may write in one call.
-    pub const MAX_WRITE: usize = 256;
-}
-
-/// The running task.
-struct Current {
+/// A ring-3 task and the state its gates act on.
+pub struct Task<'a> {
     name: &'static str,
     space: UserSpace,
+    /// The memory its SVSM calls may name.
     guest: GuestRam,
+    /// The SVSM instance that answers its calls.
+    svsm: &'a mut Svsm<'static>,
 }
 
-static CURRENT: Mutex<Option<Current>> = Mutex::new(None);
+impl<'a> Task<'a> {
+    pub fn new(
+        name: &'static str,
+        space: UserSpace,
+        guest: GuestRam,
+        svsm: &'a mut Svsm<'static>,
+    ) -> Self {
+        Self {
+            name,
+            space,
+            guest,
+            svsm,
+        }
+    }
 
-/// Runs a task to its end. `guest` is the memory its SVSM calls may name.
-pub fn run(
-    name: &'static str,
-    space: UserSpace,
-    guest: GuestRam,
-    entry: u64,
-    stack_top: u64,
-    args: [u64; 5],
-) -> TaskEnd {
-    let root = space.root();
-    *CURRENT.lock() = Some(Current { name, space, guest });
+    /// A gate was raised from ring 3: `frame` holds the task's registers.
+    fn gate(&mut self, frame: &mut GateFrame) {
+        match frame.vector as u8 {
+            vector::SVSM_CALL => self.svsm_call(frame),
+            vector::TASK_SERVICE => self.service(frame),
+            // The gate stubs push only those two vectors.
+            _ => {}
+        }
+    }
+
+    /// One SVSM call, with the Calling Area protocol.
+    fn svsm_call(&mut self, frame: &mut GateFrame) {
+        let mut regs = Registers {
+            rax: frame.rax,
+            rcx: frame.rcx,
+            rdx: frame.rdx,
+            r8: frame.r8,
+            r9: frame.r9,
+        };
+        match self.svsm.serve(&self.guest, &mut regs) {
+            Ok(_) => {
+                frame.rax = regs.rax;
+                frame.rcx = regs.rcx;
+                frame.rdx = regs.rdx;
+                frame.r8 = regs.r8;
+            }
+            Err(e) => warn!("task {}: Calling Area unusable ({e:?})", self.name),
+        }
+    }
+
+    /// The task's console and exit.
+    fn service(&mut self, frame: &mut GateFrame) {
+        match frame.rax {
+            service::WRITE => {
+                let mut buf = [0u8; service::MAX_WRITE];
+                let len = (frame.rsi as usize).min(service::MAX_WRITE);
+                match self.space.read_user(frame.rdi, &mut buf[..len]) {
+                    Some(()) => info!(
+                        "{}: {}",
+                        self.name,
+                        core::str::from_utf8(&buf[..len]).unwrap_or("<not UTF-8>")
+                    ),
+                    None => warn!("task {}: write from unmapped memory ignored", self.name),
+                }
+            }
+            // SAFETY: called from a gate, entered from ring 3 while `run` is
+            // active; this handler holds no lock.
+            service::EXIT => unsafe { gate::leave_user(frame.rdi) },
+            other => warn!("task {}: unknown service {other}", self.name),
+        }
+    }
+}
+
+/// Runs `task` from `entry` on `stack_top` with `args` (RDI, RSI, RDX, RCX,
+/// R8) until it exits or faults.
+pub fn run(task: &mut Task<'_>, entry: u64, stack_top: u64, args: [u64; 5]) -> TaskEnd {
+    exceptions::set_user_fault_hook(user_fault);
     let (kernel_root, flags) = Cr3::read();
-    info!("task {name}: entering ring 3 at {entry:#x}");
+    info!("task {}: entering ring 3 at {entry:#x}", task.name);
     // SAFETY: the task's tables keep every kernel mapping (see `space`), so
     // the kernel runs unchanged on them.
-    unsafe { Cr3::write(root, flags) };
-    // SAFETY: `space` mapped `entry` and the stack for the task; CURRENT's
-    // lock is released above, and nothing else is held.
-    let status = unsafe { gate::enter_user(entry, stack_top, args) };
+    unsafe { Cr3::write(task.space.root(), flags) };
+    // SAFETY: `space` mapped `entry` and the stack for the task, and no lock
+    // is held here.
+    let status = unsafe { gate::enter_user(task, entry, stack_top, args) };
     // SAFETY: back to the kernel's own tables, which were active before.
     unsafe { Cr3::write(kernel_root, flags) };
-    *CURRENT.lock() = None;
     if status == gate::FAULTED {
         TaskEnd::Faulted
     } else {
@@ -74,62 +134,9 @@ pub fn run(
     }
 }
 
-/// The 0x80 gate: one SVSM call, with the Calling Area protocol.
-fn svsm_call(frame: &mut GateFrame) {
-    let current = CURRENT.lock();
-    let (Some(task), Some(svsm)) = (current.as_ref(), guest::svsm()) else {
-        return;
-    };
-    let mut regs = Registers {
-        rax: frame.rax,
-        rcx: frame.rcx,
-        rdx: frame.rdx,
-        r8: frame.r8,
-        r9: frame.r9,
-    };
-    match svsm.lock().serve(&task.guest, &mut regs) {
-        Ok(_) => {
-            frame.rax = regs.rax;
-            frame.rcx = regs.rcx;
-            frame.rdx = regs.rdx;
-            frame.r8 = regs.r8;
-        }
-        Err(e) => warn!("task {}: Calling Area unusable ({e:?})", task.name),
-    }
-}
-
-/// The 0x81 gate: the task's console and exit.
-fn task_service(frame: &mut GateFrame) {
-    let mut current = CURRENT.lock();
-    let Some(task) = current.as_mut() else {
-        return;
-    };
-    match frame.rax {
-        service::WRITE => {
-            let mut buf = [0u8; service::MAX_WRITE];
-            let len = (frame.rsi as usize).min(service::MAX_WRITE);
-            match task.space.read_user(frame.rdi, &mut buf[..len]) {
-                Some(()) => info!(
-                    "{}: {}",
-                    task.name,
-                    core::str::from_utf8(&buf[..len]).unwrap_or("<not UTF-8>")
-                ),
-                None => warn!("task {}: write from unmapped memory ignored", task.name),
-            }
-        }
-        service::EXIT => {
-            let status = frame.rdi;
-            drop(current);
-            // SAFETY: called from the gate, entered from ring 3 while `run`
-            // is active; the only lock taken here was just released.
-            unsafe { gate::leave_user(status) }
-        }
-        other => warn!("task {}: unknown service {other}", task.name),
-    }
-}
-
-/// An exception raised in ring 3: report it and end the task.
-pub fn user_fault(frame: &ExceptionFrame) -> ! {
+/// The exception code's hook for faults raised in ring 3: report the fault
+/// and end the task.
+fn user_fault(frame: &ExceptionFrame) -> ! {
     let (mnemonic, name) = frame.names();
     let cr2 = if frame.vector == 14 {
         Cr2::read_raw()
@@ -141,7 +148,7 @@ pub fn user_fault(frame: &ExceptionFrame) -> ! {
         frame.vector, frame.error_code, frame.rip, frame.rsp
     );
     error!("ring-3 task killed; the kernel carries on");
-    // SAFETY: the exception came from ring 3 (the caller checked CS.RPL), so
-    // `run` is active and this handler holds nothing.
+    // SAFETY: the exception code calls this hook only for exceptions from
+    // ring 3 (CS.RPL = 3), so `run` is active, and this handler holds nothing.
     unsafe { gate::leave_user(gate::FAULTED) }
 }

@@ -15,16 +15,16 @@ use x86_64::structures::paging::{
 };
 use x86_64::{PhysAddr, VirtAddr};
 
-use crate::mm::PAGE_SIZE;
+use svsm_abi::PAGE_SIZE as PAGE;
+use svsm_abi::{USER_END, USER_START};
+
 use crate::mm::frame::FrameAllocator;
 use crate::mm::paging::PagingError;
 
-/// First and one-past-last user virtual address (the 1-2 GiB PDPT slot).
-pub const USER_START: u64 = 1 << 30;
-pub const USER_END: u64 = 2 << 30;
-const USER_PDPT_INDEX: usize = 1;
-
-const PAGE: u64 = PAGE_SIZE as u64;
+/// The PDPT slot (1 GiB each) that holds the user window.
+const USER_PDPT_INDEX: usize = (USER_START >> 30) as usize;
+const _: () =
+    assert!(USER_START == (USER_PDPT_INDEX as u64) << 30 && USER_END - USER_START == 1 << 30);
 
 /// Rights of a user page.
 #[derive(Clone, Copy, Debug)]

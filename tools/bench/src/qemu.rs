@@ -8,10 +8,37 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::Instant;
+
+/// The firmware QEMU starts before the kernel (scripts/qemu-run.sh FIRMWARE).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Firmware {
+    /// qboot.rom: what `make run` uses; silent, boots PVH directly.
+    #[default]
+    Qboot,
+    /// QEMU's default BIOS, with its banner and option ROMs: the "before".
+    Seabios,
+}
+
+impl Firmware {
+    pub const ALL: [Firmware; 2] = [Firmware::Qboot, Firmware::Seabios];
+
+    /// The value scripts/qemu-run.sh takes in FIRMWARE.
+    pub fn script_name(self) -> &'static str {
+        match self {
+            Firmware::Qboot => "qboot",
+            Firmware::Seabios => "seabios",
+        }
+    }
+}
 
 /// What one boot's console says.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Boot {
+    pub firmware: Firmware,
+    /// Wall-clock time from starting QEMU (through scripts/qemu-run.sh) to
+    /// its exit, measured here.
+    pub start_to_exit_us: Option<u64>,
     pub tsc_mhz: Option<f64>,
     pub boot_us: Option<u64>,
     /// Console timestamp (µs since the first instruction) of the line that
@@ -91,8 +118,8 @@ fn parse_self_test(rest: &str) -> Option<SelfTest> {
     })
 }
 
-/// Boots `kernel` `count` times; logs go to `log_dir`. A boot that does not
-/// reach ready is an error.
+/// Boots `kernel` `count` times with each firmware, interleaved; logs go to
+/// `log_dir`. A boot that does not reach ready is an error.
 pub fn boots(
     root: &Path,
     kernel: &Path,
@@ -101,21 +128,25 @@ pub fn boots(
 ) -> Result<Vec<Boot>, String> {
     let script = root.join("scripts/qemu-run.sh");
     let mut out = Vec::new();
-    for i in 0..count {
-        let log: PathBuf = log_dir.join(format!("qemu-boot-{i}.log"));
+    for (i, firmware) in (0..count).flat_map(|i| Firmware::ALL.map(|f| (i, f))) {
+        let name = firmware.script_name();
+        let log: PathBuf = log_dir.join(format!("qemu-boot-{i}-{name}.log"));
         eprintln!(
-            "  QEMU boot {}/{count} (console log {})",
+            "  QEMU boot {}/{count}, {name} (console log {})",
             i + 1,
             log.display()
         );
+        let started = Instant::now();
         let status = Command::new(&script)
             .arg(kernel)
             .env("LOG", &log)
+            .env("FIRMWARE", name)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        let start_to_exit_us = u64::try_from(started.elapsed().as_micros()).ok();
         if !status.success() {
             return Err(format!(
                 "boot {i} did not reach ready ({status}); see {}",
@@ -124,7 +155,11 @@ pub fn boots(
         }
         let text = std::fs::read_to_string(&log)
             .map_err(|e| format!("cannot read {}: {e}", log.display()))?;
-        let boot = parse(&text);
+        let boot = Boot {
+            firmware,
+            start_to_exit_us,
+            ..parse(&text)
+        };
         if boot.boot_us.is_none() || boot.self_tests.is_empty() {
             return Err(format!(
                 "boot {i}: no boot time or self-test table in {}",

@@ -98,3 +98,93 @@ impl Options {
         options
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(cmdline: &[u8]) -> (Options, Vec<Vec<u8>>) {
+        let mut ignored = Vec::new();
+        let options = Options::parse(cmdline, |w| ignored.push(w.0.to_vec()));
+        (options, ignored)
+    }
+
+    #[test]
+    fn empty_command_line_gives_defaults() {
+        for line in [&b""[..], b"   ", b"\t\n"] {
+            let (options, ignored) = parse(line);
+            assert_eq!(options, Options::default());
+            assert_eq!(options.log_level, LevelFilter::Info);
+            assert_eq!(options.test, None);
+            assert!(ignored.is_empty());
+        }
+    }
+
+    #[test]
+    fn every_recognised_word_sets_its_option() {
+        let log = |log_level| Options {
+            log_level,
+            ..Options::default()
+        };
+        let test = |hook| Options {
+            test: Some(hook),
+            ..Options::default()
+        };
+        let cases = [
+            ("log=off", log(LevelFilter::Off)),
+            ("log=error", log(LevelFilter::Error)),
+            ("log=warn", log(LevelFilter::Warn)),
+            ("log=info", log(LevelFilter::Info)),
+            ("log=debug", log(LevelFilter::Debug)),
+            ("log=trace", log(LevelFilter::Trace)),
+            ("test=exception", test(TestHook::Exception)),
+            ("test=pagefault", test(TestHook::PageFault)),
+            ("test=panic", test(TestHook::Panic)),
+            ("test=stack-overflow", test(TestHook::StackOverflow)),
+            ("test=guest-fault", test(TestHook::GuestFault)),
+        ];
+        for (word, want) in cases {
+            let (options, ignored) = parse(word.as_bytes());
+            assert_eq!(options, want, "{word}");
+            assert!(ignored.is_empty(), "{word}");
+        }
+    }
+
+    #[test]
+    fn words_are_split_on_any_whitespace_and_the_last_one_wins() {
+        let (options, ignored) = parse(b"  log=debug\ttest=panic\n log=warn ");
+        assert_eq!(options.log_level, LevelFilter::Warn);
+        assert_eq!(options.test, Some(TestHook::Panic));
+        assert!(ignored.is_empty());
+    }
+
+    #[test]
+    fn unknown_words_and_bad_values_are_reported_and_ignored() {
+        let (options, ignored) = parse(
+            b"quiet log=loud log test= test=Exception =x log=info=debug \xff\xfe console=ttyS0",
+        );
+        assert_eq!(options, Options::default());
+        let ignored: Vec<&[u8]> = ignored.iter().map(Vec::as_slice).collect();
+        assert_eq!(
+            ignored,
+            [
+                &b"quiet"[..],
+                b"log=loud",
+                b"log",
+                b"test=",
+                b"test=Exception",
+                b"=x",
+                b"log=info=debug",
+                b"\xff\xfe",
+                b"console=ttyS0",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_value_does_not_undo_an_earlier_good_one() {
+        let (options, ignored) = parse(b"log=error log=loud");
+        assert_eq!(options.log_level, LevelFilter::Error);
+        assert_eq!(ignored, [b"log=loud".to_vec()]);
+    }
+}

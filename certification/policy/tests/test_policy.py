@@ -1,0 +1,117 @@
+"""Unit tests of the policy package: run with
+python3 -m unittest discover -s certification/policy/tests (make cert-check)."""
+
+import copy
+import sys
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from policy.common import PolicyError  # noqa: E402
+from policy.manifest import api_from_manifest, check_coverage_fields  # noqa: E402
+from policy.sections import TITLES  # noqa: E402
+from policy.sections.software import integrity as write_integrity  # noqa: E402
+
+MANIFEST = {
+    "module": {"api_header": "crypto-c/include/svsm_crypto.h"},
+    "object": {"data_bss_bytes": 8192},
+    "integrity": {
+        "algorithm": "HMAC-SHA-256",
+        "hashed_range": "svsm_crypto_text_start..svsm_crypto_text_end",
+        "hashed_length": 4096,
+        "key_hex": "6b6579",
+        "expected_hmac_sha256": "00" * 32,
+    },
+    "api": {
+        "conventions": "- one rule",
+        "functions": [{"name": "svsm_crypto_init", "returns": "svsm_crypto_status",
+                       "params": [{"type": "const svsm_crypto_callbacks *", "name": "callbacks"}],
+                       "group": "Module control", "doc": "Runs the self-tests."}],
+        "status_codes": [{"name": "SVSM_CRYPTO_OK", "value": 0, "doc": "success"},
+                         {"name": "SVSM_CRYPTO_ERR_ARG", "value": -2, "doc": "bad argument"}],
+        "states": [{"name": "SVSM_CRYPTO_STATE_ERROR", "value": 3, "doc": ""}],
+        "callbacks": {"doc": "Calls out.", "members": [
+            {"name": "context", "declaration": "void *context;", "function": False},
+            {"name": "get_noise", "declaration": "int32_t (*get_noise)(void *context);",
+             "function": True}]},
+        "constants": [{"name": "SVSM_CRYPTO_AES_GCM_IV_LEN", "value": 12, "doc": ""}],
+    },
+}
+
+
+def integrity(m, kat):
+    lines = []
+    write_integrity(m, kat, lines.append)
+    return lines
+
+
+class IntegritySection(unittest.TestCase):
+    def test_without_coverage_fields_says_code_and_read_only_data_only(self):
+        text = "\n".join(integrity(MANIFEST, None))
+        self.assertIn("covers the module's code and read-only data only (4,096 bytes)", text)
+        self.assertIn("8,192 bytes) are not covered", text)
+        self.assertNotIn("Writable data", text)
+        self.assertIn("24 bits, fixed and public: `6b6579` (ASCII `key`)", text)
+
+    def test_renders_what_the_manifest_says_is_covered_and_writable(self):
+        m = copy.deepcopy(MANIFEST)
+        m["integrity"]["covers"] = ["code", "read-only data", "the integrity key"]
+        m["writable_data"] = [
+            {"symbol": "svsm_integrity_expected", "size": 32, "why": "set after the link"},
+            {"symbol": "module_state", "size": 4096, "why": "the state machine"},
+        ]
+        text = "\n".join(integrity(m, "hmac-sha256-kat"))
+        self.assertIn("The HMAC covers: code; read-only data; the integrity key (4,096 bytes).", text)
+        self.assertIn("writable symbols (4,128 bytes)", text)
+        self.assertIn("| `svsm_integrity_expected` | 32 | set after the link |", text)
+        self.assertIn("| `module_state` | 4,096 | the state machine |", text)
+        self.assertIn("its KAT `hmac-sha256-kat` runs before this test", text)
+
+    def test_an_empty_writable_list_is_said(self):
+        m = copy.deepcopy(MANIFEST)
+        m["writable_data"] = []
+        self.assertIn("The manifest lists no writable symbol.", "\n".join(integrity(m, None)))
+
+
+class ManifestFields(unittest.TestCase):
+    def test_malformed_coverage_fields_are_refused(self):
+        for bad in ([{"symbol": "x", "size": "32", "why": "y"}], [{"symbol": "x", "size": 1}], {}):
+            m = copy.deepcopy(MANIFEST)
+            m["writable_data"] = bad
+            with self.assertRaises(PolicyError):
+                check_coverage_fields(m, Path("manifest.json"))
+        m = copy.deepcopy(MANIFEST)
+        m["integrity"]["covers"] = "code"
+        with self.assertRaises(PolicyError):
+            check_coverage_fields(m, Path("manifest.json"))
+
+    def test_api_facts_come_from_the_manifest(self):
+        api = api_from_manifest(MANIFEST)
+        self.assertEqual([f.name for f in api.functions], ["svsm_crypto_init"])
+        self.assertEqual(api.functions[0].params[0].ctype, "const svsm_crypto_callbacks *")
+        self.assertEqual(api.functions[0].comment, "Runs the self-tests.")
+        self.assertEqual(api.statuses[1], ("SVSM_CRYPTO_ERR_ARG", -2, "bad argument"))
+        self.assertEqual(api.states, [("SVSM_CRYPTO_STATE_ERROR", 3)])
+        self.assertEqual(api.callbacks, ["get_noise"])
+        self.assertEqual(api.callback_values, ["void *context;"])
+        self.assertEqual(api.constants, {"SVSM_CRYPTO_AES_GCM_IV_LEN": 12})
+        self.assertIn("svsm_crypto_callbacks", api.identifiers)
+
+    def test_a_malformed_api_entry_is_refused(self):
+        m = copy.deepcopy(MANIFEST)
+        del m["api"]["functions"][0]["params"]
+        with self.assertRaises(PolicyError):
+            api_from_manifest(m)
+
+
+class Sections(unittest.TestCase):
+    def test_the_twelve_sections_of_iso_19790_in_order(self):
+        self.assertEqual(len(TITLES), 12)
+        self.assertEqual(TITLES[0], "General")
+        self.assertEqual(TITLES[4], "Software/firmware security")
+        self.assertEqual(TITLES[-1], "Mitigation of other attacks")
+
+
+if __name__ == "__main__":
+    unittest.main()

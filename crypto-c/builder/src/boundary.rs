@@ -1,0 +1,47 @@
+//! What is inside the boundary: `crypto-c/boundary.toml`, read once.
+
+use crate::Result;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Deserialize)]
+pub struct Boundary {
+    pub module: ModuleInfo,
+    pub sources: Sources,
+    #[serde(rename = "algorithm")]
+    pub algorithms: Vec<Algorithm>,
+}
+
+#[derive(Debug, Deserialize, Serialize)]
+pub struct ModuleInfo {
+    pub name: String,
+    pub version: String,
+    /// Linker-script symbols the object exports besides the API functions.
+    pub markers: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Sources {
+    /// The module's own C files, relative to crypto-c/.
+    pub files: Vec<String>,
+    /// The file holding the self-tests (the one a BREAK build changes).
+    pub self_tests: String,
+    /// The file defining mem*/str* (compiled without builtins).
+    pub freestanding: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Serialize, Clone)]
+pub struct Algorithm {
+    pub name: String,
+    pub standard: String,
+    pub details: String,
+    pub self_tests: Vec<String>,
+}
+
+impl Boundary {
+    pub fn load(path: &Path) -> Result<Boundary> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| crate::Error(format!("{}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| crate::Error(format!("{}: {e}", path.display())))
+    }
+}

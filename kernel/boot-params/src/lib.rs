@@ -1,0 +1,12 @@
+//! What the kernel is handed at boot, parsed: the PVH start info
+//! ([`start_info`]: memory map, command line, ACPI RSDP) and the options on
+//! that command line ([`cmdline`]).
+//!
+//! Both are pure functions of bytes the loader controls, so they live here,
+//! apart from the kernel binary, and are tested on the host with hostile and
+//! truncated input. The kernel supplies the one machine-dependent piece: how
+//! loader memory is read ([`start_info::LoaderMemory`]).
+#![cfg_attr(not(test), no_std)]
+
+pub mod cmdline;
+pub mod start_info;

@@ -68,9 +68,9 @@ impl Report {
         self.rows.iter().map(|r| r.not_claimed).sum()
     }
 
-    /// "sets: shared NIST 21 ran, generated 14 ran, wycheproof 17 ran" (or
+    /// "shared NIST 21 ran, generated 14 ran, wycheproof 13 ran" (or
     /// "shared NIST: not found (path)").
-    pub fn sources_line(&self) -> String {
+    pub fn sources(&self) -> String {
         let parts: Vec<String> = self
             .sources
             .iter()
@@ -80,7 +80,12 @@ impl Report {
                 Source::Skipped(name) => format!("{name}: skipped on request"),
             })
             .collect();
-        format!("sets: {}", parts.join(", "))
+        parts.join(", ")
+    }
+
+    /// The summary line: "sets: " and [`Report::sources`].
+    pub fn sources_line(&self) -> String {
+        format!("sets: {}", self.sources())
     }
 
     /// Every known deviation, as "set: tcId ...: why".
@@ -510,7 +515,7 @@ pub fn write_summary(
         "module": module.description(),
         "object_sha256": sha,
         "vectors": vectors.display().to_string(),
-        "sources": report.sources_line(),
+        "sources": report.sources(),
         "sets": sets,
         "totals": {
             "passed": report.passed(), "failed": report.failed(), "not_claimed": report.not_claimed(),

@@ -3,8 +3,8 @@
  *
  * The module is freestanding: no libc, no heap, no OS. wolfCrypt sees only the
  * algorithms the module offers, the x86_64 assembly paths (chosen at run time
- * from CPUID, see module.c: cpu_dispatch), and the module's own memory and
- * random-number functions. This file is also included by the .S files, so C
+ * from CPUID and the caller's XCR0, see src/cpu.c), and the module's own
+ * memory and random-number functions. This file is also included by the .S files, so C
  * declarations stay behind __ASSEMBLER__.
  */
 #ifndef SVSM_CRYPTO_USER_SETTINGS_H

@@ -107,15 +107,25 @@ typedef struct svsm_crypto_self_test_result {
 } svsm_crypto_self_test_result;
 
 /*
- * What the module may call outside itself. Nothing else is ever called.
+ * What the module may call outside itself, and the one platform fact it takes
+ * on trust. Nothing else is ever called. svsm_crypto_init copies the table;
+ * it need not outlive the call.
  * get_noise fills out with raw samples of the entropy source (one sample per
  * byte) and returns 0, or returns non-zero if the source failed.
  * timestamp may be NULL; it only times the self-tests.
+ * xcr0 is the value the OS wrote to XCR0: which register state it enabled and
+ * preserves for the module (the module itself never executes XGETBV). The
+ * module uses AVX code only when bits 1 and 2 are set, AVX-512 code only when
+ * bits 5, 6 and 7 are set too; 0 confines it to SSE. Everything else it checks
+ * itself with CPUID: that the CPU has each instruction-set extension, and that
+ * CR4.OSXSAVE is set (CPUID.1:ECX[27]; without it xcr0 is ignored). A caller
+ * that overstates xcr0 makes the module fault (#UD) or lose vector state.
  */
 typedef struct svsm_crypto_callbacks {
     void *context;
     int32_t (*get_noise)(void *context, uint8_t *out, size_t len);
     uint64_t (*timestamp)(void *context);
+    uint64_t xcr0;
 } svsm_crypto_callbacks;
 
 /* ---- Module control (available in every state) ------------------------ */

@@ -263,6 +263,26 @@ static int digest_len_ok(const uint8_t *digest, size_t digest_len)
         return SVSM_CRYPTO_OK;                                                   \
     } while (0)
 
+#ifdef SVSM_CRYPTO_BREAK_ECC_KEYGEN_PCT
+/*
+ * Fault injection (BREAK=ecc-keygen-pct, never in the real module): the PCT
+ * signs with the generated scalar plus or minus one, as if the key pair were
+ * inconsistent. Only the key used inside the test changes.
+ */
+static int pct_break_key(ecc_work *w, const curve_desc *c, const uint8_t *priv)
+{
+    uint8_t wrong[SVSM_CRYPTO_ECC_MAX_SCALAR_LEN];
+    memcpy(wrong, priv, c->len);
+    wrong[c->len - 1] ^= 0x01;
+    int ret = import_private(w, c, wrong);
+    svsm_secure_zero(wrong, sizeof(wrong));
+    return ret;
+}
+#define PCT_FAULT(w, c, priv) pct_break_key((w), (c), (priv))
+#else
+#define PCT_FAULT(w, c, priv) 0
+#endif
+
 svsm_crypto_status svsm_crypto_ecc_keygen(uint32_t curve, uint8_t *private_key,
                                           size_t private_len, uint8_t *public_key,
                                           size_t public_len)
@@ -287,7 +307,9 @@ svsm_crypto_status svsm_crypto_ecc_keygen(uint32_t curve, uint8_t *private_key,
         ret = export_public(&w.key, c, public_key);
     /* Pairwise consistency test (FIPS 140-3 IG 10.3.A): sign, then verify. */
     if (ret == 0) {
-        ret = sign_with(&w, c, g_pct_digest, sizeof(g_pct_digest), NULL, sig);
+        ret = PCT_FAULT(&w, c, private_key);
+        if (ret == 0)
+            ret = sign_with(&w, c, g_pct_digest, sizeof(g_pct_digest), NULL, sig);
         if (ret == 0)
             ret = import_public(&w.peer, c, public_key);
         if (ret == 0)

@@ -2,7 +2,8 @@
  * internal.h - what the module's own files share. Nothing here is exported.
  *
  * Layering inside the module:
- *   module.c      state machine, init, status, CPU feature dispatch
+ *   module.c      state machine, init, status
+ *   cpu.c         CPU feature dispatch: CPUID and the caller's XCR0
  *   selftest.c    power-on self-tests (calls the *_op functions directly,
  *                 because services are closed while the module self-tests)
  *   integrity.c   HMAC over the module's own code and read-only data
@@ -52,6 +53,11 @@ int svc_operational(void);
     } while (0)
 /* A buffer argument is valid when it is non-NULL or empty. */
 #define BUF_OK(p, len) ((p) != NULL || (len) == 0)
+
+/* ---- cpu.c --------------------------------------------------------------- */
+/* Chooses wolfCrypt's code paths from CPUID and the caller's XCR0; runs once,
+ * in svsm_crypto_init, before any algorithm. */
+void cpu_dispatch(uint64_t xcr0);
 
 /* ---- hashing.c ------------------------------------------------------------ */
 typedef struct hash_info {

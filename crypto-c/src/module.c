@@ -12,7 +12,6 @@
 #include "internal.h"
 
 #include <wolfssl/version.h>
-#include <wolfssl/wolfcrypt/cpuid.h>
 
 static uint32_t g_state = SVSM_CRYPTO_STATE_UNINITIALIZED;
 static svsm_crypto_callbacks g_callbacks;
@@ -56,35 +55,6 @@ svsm_crypto_status svc_fail(svsm_crypto_status status, const svc_out *outs, size
     return status;
 }
 
-static void cpuid_leaf(uint32_t leaf, uint32_t sub, uint32_t regs[4])
-{
-    __asm__ __volatile__("cpuid"
-                         : "=a"(regs[0]), "=b"(regs[1]), "=c"(regs[2]), "=d"(regs[3])
-                         : "a"(leaf), "c"(sub));
-}
-
-/*
- * wolfCrypt selects its wide AES-GCM code on VAES alone, but that code also
- * needs VPCLMULQDQ (QEMU 7.2 TCG reports VAES without it), and its AES-NI GCM
- * code needs PCLMULQDQ. Take away what the CPU cannot back before any
- * algorithm reads the flags.
- */
-static void cpu_dispatch(void)
-{
-    uint32_t leaf1[4], leaf7[4] = { 0, 0, 0, 0 }, max[4];
-    cpuid_flags_t flags = cpuid_get_flags();
-
-    cpuid_leaf(0, 0, max);
-    cpuid_leaf(1, 0, leaf1);
-    if (max[0] >= 7)
-        cpuid_leaf(7, 0, leaf7);
-    if (!(leaf7[2] & (1u << 10))) /* VPCLMULQDQ */
-        flags &= ~(cpuid_flags_t)CPUID_VAES;
-    if (!(leaf1[2] & (1u << 1))) /* PCLMULQDQ */
-        flags &= ~(cpuid_flags_t)(CPUID_AESNI | CPUID_VAES);
-    cpuid_select_flags(flags);
-}
-
 svsm_crypto_status svsm_crypto_init(const svsm_crypto_callbacks *callbacks)
 {
     if (g_state != SVSM_CRYPTO_STATE_UNINITIALIZED)
@@ -93,7 +63,7 @@ svsm_crypto_status svsm_crypto_init(const svsm_crypto_callbacks *callbacks)
         return SVSM_CRYPTO_ERR_ARG;
     g_callbacks = *callbacks;
     g_state = SVSM_CRYPTO_STATE_SELF_TEST;
-    cpu_dispatch();
+    cpu_dispatch(callbacks->xcr0);
 
     if (self_tests_run(g_results) != 0) {
         module_enter_error();

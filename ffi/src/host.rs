@@ -3,7 +3,7 @@
 //!
 //! In user space the OS already preserves vector registers across context
 //! switches, so `run_with_vector_state` just runs the call; entropy comes from
-//! the OS through `getrandom`.
+//! the OS through `getrandom`, and XCR0 is the one the OS set ([`xcr0`]).
 
 use std::sync::OnceLock;
 
@@ -25,6 +25,22 @@ impl Environment for HostEnvironment {
 
     fn run_with_vector_state(&self, f: &mut dyn FnMut()) {
         f();
+    }
+
+    fn xcr0(&self) -> u64 {
+        xcr0()
+    }
+}
+
+/// The XCR0 the host OS enabled, or 0 (SSE only) when the OS has not turned
+/// XSAVE on. Host code may execute XGETBV; the module never does.
+pub fn xcr0() -> u64 {
+    if std::arch::is_x86_feature_detected!("xsave") {
+        // SAFETY: the `xsave` feature is only detected when the CPU has XSAVE
+        // and the OS set CR4.OSXSAVE, which makes XGETBV with ECX = 0 valid.
+        unsafe { core::arch::x86_64::_xgetbv(0) }
+    } else {
+        0
     }
 }
 

@@ -7,7 +7,8 @@
 //!
 //! The module calls back into the environment (`get_noise`, `timestamp`)
 //! through `extern "C"` trampolines whose context pointer is the address of
-//! the static [`ENV`] slot holding the `&'static dyn Environment`.
+//! the static [`ENV`] slot holding the `&'static dyn Environment`; at init it
+//! also takes the environment's XCR0 (see [`Environment::xcr0`]).
 
 use core::ffi::{CStr, c_char, c_void};
 
@@ -31,6 +32,13 @@ pub trait Environment: Sync {
     /// Runs `f` with SIMD registers usable, and their previous contents
     /// preserved for whoever owned them before. Must call `f` exactly once.
     fn run_with_vector_state(&self, f: &mut dyn FnMut());
+
+    /// The XCR0 value the OS enabled: which register state (SSE, AVX,
+    /// AVX-512) `run_with_vector_state` makes usable and preserves. The
+    /// module trusts it to choose its code paths and never reads XCR0 itself;
+    /// a value claiming more than is enabled makes the module fault. Read once,
+    /// at [`init`].
+    fn xcr0(&self) -> u64;
 }
 
 /// The noise source could not deliver samples.
@@ -114,25 +122,22 @@ static ENV: Once<&'static dyn Environment> = Once::new();
 /// The one module handle.
 static MODULE: Once<Module> = Once::new();
 
-/// The callback table handed to the module; it keeps the pointer.
-struct CallbackTable(bindings::svsm_crypto_callbacks);
-
-// SAFETY: the table is immutable; its context pointer designates `ENV`, which
-// is `Sync` (a `spin::Once` of a `Sync` reference), and the two functions are
-// plain `extern "C"` functions. Sharing it between CPUs is therefore sound.
-unsafe impl Sync for CallbackTable {}
-
-static CALLBACKS: CallbackTable = CallbackTable(bindings::svsm_crypto_callbacks {
-    context: &ENV as *const Once<&'static dyn Environment> as *mut c_void,
-    get_noise: Some(get_noise),
-    timestamp: Some(timestamp),
-});
+/// The callback table for `env`: its context is the address of [`ENV`].
+/// The module copies the table during `svsm_crypto_init`.
+fn callbacks(env: &dyn Environment) -> bindings::svsm_crypto_callbacks {
+    bindings::svsm_crypto_callbacks {
+        context: &ENV as *const Once<&'static dyn Environment> as *mut c_void,
+        get_noise: Some(get_noise),
+        timestamp: Some(timestamp),
+        xcr0: env.xcr0(),
+    }
+}
 
 /// Reads the environment from a callback context.
 ///
 /// # Safety
 ///
-/// `context` must be the context of [`CALLBACKS`], i.e. the address of [`ENV`].
+/// `context` must be the context of [`callbacks`], i.e. the address of [`ENV`].
 unsafe fn env_from_context(context: *mut c_void) -> Option<&'static dyn Environment> {
     // SAFETY: by the caller's contract `context` points to the static `ENV`,
     // which lives for the whole program and is only read here.
@@ -147,7 +152,7 @@ extern "C" fn get_noise(context: *mut c_void, out: *mut u8, len: usize) -> i32 {
     if out.is_null() {
         return -1;
     }
-    // SAFETY: the module only calls this with the context from `CALLBACKS`.
+    // SAFETY: the module only calls this with the context from `callbacks`.
     let Some(env) = (unsafe { env_from_context(context) }) else {
         return -1;
     };
@@ -162,7 +167,7 @@ extern "C" fn get_noise(context: *mut c_void, out: *mut u8, len: usize) -> i32 {
 }
 
 extern "C" fn timestamp(context: *mut c_void) -> u64 {
-    // SAFETY: the module only calls this with the context from `CALLBACKS`.
+    // SAFETY: the module only calls this with the context from `callbacks`.
     match unsafe { env_from_context(context) } {
         Some(env) => env.timestamp(),
         None => 0,
@@ -179,11 +184,13 @@ pub fn init(env: &'static dyn Environment) -> Result<&'static Module, AlreadyIni
         first = true;
         ENV.call_once(|| env);
         let module = Module { env };
+        let table = callbacks(env);
         // A self-test failure is reported through `state()`/`failed_test()`;
         // the status adds nothing to that.
-        // SAFETY: `CALLBACKS` is a static, so the pointer the module keeps
-        // stays valid forever; its fields are valid callbacks (see above).
-        let _ = module.call(|| unsafe { bindings::svsm_crypto_init(&CALLBACKS.0) });
+        // SAFETY: `table` is valid for the call, which copies it; its context
+        // designates the static `ENV` (set above) and its functions are valid
+        // callbacks for that context.
+        let _ = module.call(|| unsafe { bindings::svsm_crypto_init(&table) });
         module
     });
     if first {

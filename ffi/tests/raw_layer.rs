@@ -13,7 +13,7 @@ mod bindings;
 mod common;
 
 use bindings::*;
-use common::{fails_zeroed, poisoned};
+use common::{fails_zeroed, hex, poisoned};
 use std::ptr::{null, null_mut};
 
 const ARG: i32 = SVSM_CRYPTO_ERR_ARG;
@@ -76,6 +76,11 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         assert_eq!(
             svsm_crypto_hash(SVSM_CRYPTO_SHA256, null(), 0, digest.as_mut_ptr(), 32),
             SVSM_CRYPTO_OK
+        );
+        assert_eq!(
+            digest,
+            hex("e3b0c442 98fc1c14 9afbf4c8 996fb924 27ae41e4 649b934c a495991b 7852b855"),
+            "SHA-256 of the empty message"
         );
 
         // Streaming.

@@ -3,8 +3,9 @@
 //!
 //! The kernel's side of the boundary is small and lives here on purpose:
 //! * [`KernelEnvironment`] gives the module what it needs from the platform:
-//!   raw entropy ([`cpu::entropy`]), timestamps ([`cpu::tsc`]) and a scope in
-//!   which vector registers are usable ([`cpu::xsave::run_with_vector_state`]);
+//!   raw entropy ([`cpu::entropy`]), timestamps ([`cpu::tsc`]), a scope in
+//!   which vector registers are usable ([`cpu::xsave::run_with_vector_state`])
+//!   and the XCR0 the kernel enabled ([`cpu::xsave::enabled_xcr0`]);
 //! * [`init`] runs the module's power-on self-tests (inside
 //!   `svsm_crypto::init`), prints their table, the module state and the
 //!   SHA-256 of the certified object, generates the attestation
@@ -37,6 +38,10 @@ impl Environment for KernelEnvironment {
 
     fn run_with_vector_state(&self, f: &mut dyn FnMut()) {
         cpu::xsave::run_with_vector_state(f)
+    }
+
+    fn xcr0(&self) -> u64 {
+        cpu::xsave::enabled_xcr0().bits()
     }
 }
 

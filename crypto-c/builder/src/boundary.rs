@@ -10,6 +10,30 @@ pub struct Boundary {
     pub sources: Sources,
     #[serde(rename = "algorithm")]
     pub algorithms: Vec<Algorithm>,
+    /// Conditional self-tests a fault-injection build can make fail.
+    #[serde(default, rename = "conditional_break")]
+    pub conditional_breaks: Vec<ConditionalBreak>,
+}
+
+/// A conditional self-test (run inside a service, not at power-on) that a
+/// BREAK build makes fail: `source` is compiled with [`Self::define`]. The
+/// module still comes up operational; the service running the test fails.
+#[derive(Debug, Deserialize, Clone)]
+pub struct ConditionalBreak {
+    pub id: String,
+    pub name: String,
+    /// The module file (relative to crypto-c/) that checks the define.
+    pub source: String,
+}
+
+impl ConditionalBreak {
+    /// `SVSM_CRYPTO_BREAK_<ID>`, the id upper-cased with `-` as `_`.
+    pub fn define(&self) -> String {
+        format!(
+            "SVSM_CRYPTO_BREAK_{}",
+            self.id.to_ascii_uppercase().replace('-', "_")
+        )
+    }
 }
 
 #[derive(Debug, Deserialize, Serialize)]

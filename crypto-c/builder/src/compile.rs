@@ -169,14 +169,18 @@ impl Plan {
             let broken = opts.break_test.as_deref().filter(|id| {
                 *id != crate::INTEGRITY_TEST_ID && src == &boundary.sources.self_tests
             });
-            if let Some(id) = broken {
-                let t = api
-                    .self_test(id)
-                    .ok_or_else(|| crate::Error(format!("unknown self-test {id}")))?;
+            if let Some(t) = broken.and_then(|id| api.self_test(id)) {
                 extra_defines.push(format!(
                     "SVSM_CRYPTO_BREAK_TEST=SVSM_CRYPTO_TEST_{}",
                     t.symbol
                 ));
+            }
+            let conditional = boundary
+                .conditional_breaks
+                .iter()
+                .find(|b| opts.break_test.as_deref() == Some(b.id.as_str()) && &b.source == src);
+            if let Some(b) = conditional {
+                extra_defines.push(b.define());
             }
             units.push(Unit {
                 display: format!("crypto-c/{src}"),

@@ -8,18 +8,22 @@
 //! 2. [`compile`]: compile the module's C and the wolfCrypt subset, freestanding;
 //! 3. [`link`]: `ld -r` everything into ONE section laid out for a
 //!    link-independent integrity value, and keep only the API global;
-//! 4. [`elf`]: check the object (no undefined symbols, no relocation inside the
+//! 4. [`insn`]: refuse instructions the module must never execute (XGETBV);
+//!    [`elf`]: check the object (no undefined symbols, no relocation inside the
 //!    hashed range that the final link could change), compute the
 //!    HMAC-SHA-256 of the hashed range and store it in the object;
 //! 5. [`manifest`]: describe the result for tools and the certification lab.
 //!
 //! A BREAK build (`Options::break_test`) produces a variant in which exactly one
-//! self-test fails, in its own directory, marked broken in its manifest.
+//! self-test fails, in its own directory, marked broken in its manifest: a
+//! power-on self-test (the module then never becomes operational) or one of
+//! boundary.toml's `conditional_break`s (a service's conditional test fails).
 
 pub mod boundary;
 pub mod compile;
 pub mod elf;
 pub mod header;
+pub mod insn;
 pub mod link;
 pub mod manifest;
 pub mod pin;
@@ -33,7 +37,8 @@ pub const INTEGRITY_TEST_ID: &str = "integrity";
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Self-test id (as listed in the manifest) to make fail, or `None`.
+    /// Self-test id to make fail (in the manifest's `break_ids` or
+    /// `conditional_break_ids`), or `None`.
     pub break_test: Option<String>,
     /// Workspace root; defaults to the repository this crate lives in.
     pub root: Option<PathBuf>,
@@ -125,13 +130,28 @@ pub fn build(opts: &Options) -> Result<Built> {
     let layout = Layout::new(opts);
     let boundary = boundary::Boundary::load(&layout.crypto_c.join("boundary.toml"))?;
     let api = header::Header::load(&layout.crypto_c.join("include/svsm_crypto.h"))?;
+    for b in &boundary.conditional_breaks {
+        if !boundary.sources.files.contains(&b.source) || api.self_test(&b.id).is_some() {
+            bail!(
+                "conditional_break {:?}: its source must be a module source and its id no power-on self-test's",
+                b.id
+            );
+        }
+    }
     if let Some(id) = &opts.break_test
         && api.self_test(id).is_none()
+        && !boundary.conditional_breaks.iter().any(|b| &b.id == id)
     {
         let ids: Vec<_> = api.self_tests.iter().map(|t| t.id.as_str()).collect();
+        let conditional: Vec<_> = boundary
+            .conditional_breaks
+            .iter()
+            .map(|b| b.id.as_str())
+            .collect();
         bail!(
-            "unknown self-test id {id:?} for BREAK; valid ids: {}",
-            ids.join(", ")
+            "unknown self-test id {id:?} for BREAK; power-on: {}; conditional: {}",
+            ids.join(", "),
+            conditional.join(", ")
         );
     }
     let wolf = pin::Pin::load(&layout.root.join("third_party/wolfssl/wolfssl.toml"))?;
@@ -144,6 +164,7 @@ pub fn build(opts: &Options) -> Result<Built> {
     let objects = plan.compile_all()?;
 
     let linked = link::link(&layout, &objects, &out, &boundary, &api)?;
+    insn::check(&linked.object)?;
     let sealed = elf::seal(
         &linked,
         opts.break_test.as_deref() == Some(INTEGRITY_TEST_ID),

@@ -35,7 +35,11 @@ pub struct Manifest {
     sources: Vec<SourceFile>,
     approved_algorithms: Vec<Algorithm>,
     self_tests: Vec<SelfTest>,
+    /// BREAK ids whose variant fails that power-on self-test at init.
     break_ids: Vec<String>,
+    /// BREAK ids whose variant initializes and then fails that conditional
+    /// self-test when a service runs it.
+    conditional_break_ids: Vec<String>,
     integrity: IntegritySummary,
     /// What the API header declares: functions, status codes, states,
     /// callbacks, constants and conventions (the self-tests are `self_tests`).
@@ -212,6 +216,12 @@ impl Manifest {
             approved_algorithms: f.boundary.algorithms.clone(),
             self_tests: f.api.self_tests.clone(),
             break_ids,
+            conditional_break_ids: f
+                .boundary
+                .conditional_breaks
+                .iter()
+                .map(|b| b.id.clone())
+                .collect(),
             integrity: IntegritySummary {
                 algorithm: "HMAC-SHA-256",
                 hashed_range: "svsm_crypto_text_start..svsm_crypto_text_end (code and read-only data)",

@@ -1,5 +1,5 @@
 //! The builder's modules depend one way: the inputs (`boundary`, `header`),
-//! then `pin -> compile -> link -> elf -> manifest`. A module may use the
+//! then `pin -> compile -> link -> insn -> elf -> manifest`. A module may use the
 //! crate root's shared items (`Error`, `Layout`, ...) and modules before it,
 //! never one after it, so there is no import cycle. `lib.rs` runs the steps
 //! and is the only file that uses them all.
@@ -11,6 +11,7 @@ const ORDER: &[&[&str]] = &[
     &["pin"],
     &["compile"],
     &["link"],
+    &["insn"],
     &["elf"],
     &["manifest"],
 ];

@@ -1,6 +1,15 @@
 //! Helpers shared by the host test files (each file uses a subset).
 #![allow(dead_code)]
 
+pub mod dynamic;
+
+/// Reads a JSON file (a manifest).
+pub fn read_json(path: &std::path::Path) -> serde_json::Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).expect("manifest is JSON")
+}
+
 /// Decodes a hex string; spaces are ignored so long vectors can be split.
 pub fn hex(text: &str) -> Vec<u8> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();

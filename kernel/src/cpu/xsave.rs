@@ -12,6 +12,7 @@
 //! three AVX-512 components when CPUID says the CPU supports them.
 
 use core::fmt;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use core::arch::asm;
 use x86_64::instructions::interrupts;
@@ -33,6 +34,15 @@ impl fmt::Display for XsaveError {
             Self::NoXsave => write!(f, "CPU lacks XSAVE; vector state cannot be enabled"),
         }
     }
+}
+
+/// The XCR0 value [`init`] wrote (0 before it ran), so that nobody needs
+/// XGETBV to learn it.
+static ENABLED_XCR0: AtomicU64 = AtomicU64::new(0);
+
+/// The XCR0 value [`init`] enabled; empty before it ran.
+pub fn enabled_xcr0() -> XCr0Flags {
+    XCr0Flags::from_bits_truncate(ENABLED_XCR0.load(Ordering::Relaxed))
 }
 
 /// Enables extended state. Returns the XCR0 value now in force.
@@ -68,6 +78,7 @@ pub fn init() -> Result<XCr0Flags, XsaveError> {
     // SSE, and AVX-512 only as the full triple on top of AVX, all reported
     // supported by CPUID leaf 0xD, so XSETBV cannot fault.
     unsafe { xsetbv0(xcr0) };
+    ENABLED_XCR0.store(xcr0.bits(), Ordering::Relaxed);
     Ok(xcr0)
 }
 

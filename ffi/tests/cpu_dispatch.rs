@@ -1,0 +1,87 @@
+//! The module's code paths follow the XCR0 its caller hands it: with XCR0 = 0
+//! (no AVX state enabled) a loaded copy of the object stays on SSE/AES-NI
+//! code, passes its self-tests and computes what the statically linked module
+//! computes with the host's XCR0 (AVX, AVX2, AVX-512 or VAES paths, as the
+//! host CPU offers).
+
+#[macro_use]
+mod common;
+
+use common::dynamic::Instance;
+use common::dynamic::bindings::*;
+use std::path::Path;
+use svsm_crypto::HashAlg;
+
+#[test]
+fn module_without_avx_state_computes_the_same_answers() {
+    let object = Path::new(svsm_crypto_object::MANIFEST_PATH).with_file_name("svsm-crypto.o");
+    let module = Instance::load(
+        &object,
+        &Path::new(env!("CARGO_TARGET_TMPDIR")).join("cpu-dispatch/xcr0-0"),
+    );
+    let host = svsm_crypto::host::module();
+
+    let key = [0x42u8; 32];
+    let iv = [0x24u8; 12];
+    let message: Vec<u8> = (0..16_389u32).map(|i| (i * 13 + 1) as u8).collect();
+
+    let mut want_ct = vec![0u8; message.len()];
+    let mut want_tag = [0u8; 16];
+    let mut gcm = host.aes_gcm_key(&key).unwrap();
+    let _ = gcm
+        .seal_with_iv(&iv, b"aad", &message, &mut want_ct, &mut want_tag)
+        .unwrap();
+    let want_sha512 = host.hash(HashAlg::Sha512, &message).unwrap().into_value();
+
+    // SAFETY: single-threaded use of this instance; every pointer is valid
+    // for the length passed with it.
+    unsafe {
+        assert_eq!(
+            module.init_with_xcr0(0),
+            SVSM_CRYPTO_OK,
+            "init with XCR0 = 0"
+        );
+        assert_eq!(module.svsm_crypto_state(), SVSM_CRYPTO_STATE_OPERATIONAL);
+
+        let mut ctx = svsm_crypto_aes_gcm_ctx {
+            opaque: [0; SVSM_CRYPTO_AES_GCM_CTX_SIZE as usize],
+        };
+        assert_eq!(
+            module.svsm_crypto_aes_gcm_init(&mut ctx, key.as_ptr(), key.len()),
+            SVSM_CRYPTO_OK
+        );
+        let mut ct = vec![0u8; message.len()];
+        let mut tag = [0u8; 16];
+        assert_eq!(
+            module.svsm_crypto_aes_gcm_seal(
+                &mut ctx,
+                iv.as_ptr(),
+                iv.len(),
+                b"aad".as_ptr(),
+                3,
+                message.as_ptr(),
+                message.len(),
+                ct.as_mut_ptr(),
+                tag.as_mut_ptr(),
+                16,
+            ),
+            SVSM_CRYPTO_OK_NON_APPROVED
+        );
+        module.svsm_crypto_aes_gcm_cleanse(&mut ctx);
+        assert!(ct == want_ct, "AES-256-GCM ciphertext");
+        assert_eq!(tag, want_tag, "AES-256-GCM tag");
+
+        let mut sha512 = [0u8; 64];
+        assert_eq!(
+            module.svsm_crypto_hash(
+                SVSM_CRYPTO_SHA512,
+                message.as_ptr(),
+                message.len(),
+                sha512.as_mut_ptr(),
+                64
+            ),
+            SVSM_CRYPTO_OK
+        );
+        assert_eq!(sha512.as_slice(), want_sha512.as_bytes(), "SHA-512");
+    }
+}

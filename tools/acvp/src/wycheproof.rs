@@ -286,3 +286,48 @@ pub fn check_all(m: &dyn CryptoModule) -> Vec<Row> {
     add(ecdh(m), "ecdh");
     rows
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_follow_the_expected_result() {
+        let mut row = Row::default();
+        score(&mut row, "f", 1, TestResult::Valid, Ok(true));
+        score(&mut row, "f", 2, TestResult::Invalid, Ok(false));
+        score(&mut row, "f", 3, TestResult::Acceptable, Ok(true));
+        score(&mut row, "f", 4, TestResult::Acceptable, Ok(false));
+        assert_eq!((row.tests, row.passed, row.failed), (4, 4, 0));
+        score(&mut row, "f", 5, TestResult::Valid, Ok(false));
+        score(&mut row, "f", 6, TestResult::Invalid, Ok(true));
+        score(
+            &mut row,
+            "f",
+            7,
+            TestResult::Acceptable,
+            Err("wrong output".into()),
+        );
+        assert_eq!((row.tests, row.passed, row.failed), (7, 4, 3));
+        assert!(row.problems[0].contains("tcId 5: valid case refused"));
+        assert!(row.problems[1].contains("tcId 6: invalid case accepted"));
+    }
+
+    #[test]
+    fn a_known_deviation_is_reported_and_must_keep_deviating() {
+        let (file, tc, _) = KNOWN_DEVIATIONS[0];
+        let mut row = Row::default();
+        score(&mut row, file, tc, TestResult::Valid, Ok(false));
+        assert_eq!((row.passed, row.failed, row.deviations.len()), (0, 0, 1));
+        score(&mut row, file, tc, TestResult::Valid, Ok(true));
+        assert_eq!(row.failed, 1);
+        assert!(row.problems[0].contains("remove it from KNOWN_DEVIATIONS"));
+    }
+
+    #[test]
+    fn only_auth_and_key_are_verdicts() {
+        assert_eq!(refusal(ModuleError::Auth), Ok(false));
+        assert_eq!(refusal(ModuleError::Key), Ok(false));
+        assert!(refusal(ModuleError::Other("internal".into())).is_err());
+    }
+}

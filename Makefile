@@ -4,8 +4,8 @@
 #   make test    everything CI checks: lint, host tests, ACVP, boot tests
 #
 # Both install what they need first (scripts/install-deps.sh). Other targets:
-#   make crypto [BREAK=<self-test id>]   only the object + manifest (ids: manifest
-#                                        break_ids, conditional_break_ids)
+#   make crypto [BREAK=<id>]   only the object + manifest (ids: manifest
+#                              break_ids, conditional_break_ids)
 #   make run    [BREAK=<id>] [CMDLINE="log=debug"] [ACCEL=kvm]
 #   make cert    security-policy draft and ACVP summary for a lab, in
 #                target/certification/ (generated, not committed)

@@ -1,9 +1,10 @@
 //! Builds the certifiable crypto object (see crypto-c/builder) and links it
 //! into every crate that depends on this package.
 //!
-//! `SVSM_CRYPTO_BREAK=<self-test id>` builds the fault-injection variant in
-//! which exactly that self-test fails (target/svsm-crypto/break/<id>/); the
-//! real object in target/svsm-crypto/ is never replaced by it.
+//! `SVSM_CRYPTO_BREAK=<id>` (a manifest `break_ids` entry) builds the
+//! fault-injection variant in which exactly one self-test fails
+//! (target/svsm-crypto/break/<id>/); the real object in target/svsm-crypto/
+//! is never replaced by it.
 //!
 //! The C compiler is found by the `cc` crate (CC, CFLAGS and their
 //! target-prefixed forms); it prints the rerun-if-env-changed lines for them.

@@ -9,13 +9,14 @@
 /// SHA-256 (lower-case hex) of the exact `svsm-crypto.o` bytes that are linked.
 pub const OBJECT_SHA256: &str = env!("SVSM_CRYPTO_OBJECT_SHA256");
 
-/// HMAC-SHA-256 (hex) over the module's code and read-only data, as computed at
+/// HMAC-SHA-256 (hex) over every constant byte of the module, as computed at
 /// build time and stored in the object for the integrity self-test.
 pub const INTEGRITY_HMAC: &str = env!("SVSM_CRYPTO_INTEGRITY_HMAC");
 
 /// Absolute path of the manifest describing that object.
 pub const MANIFEST_PATH: &str = env!("SVSM_CRYPTO_MANIFEST");
 
-/// The self-test this object was built to fail (`make crypto BREAK=<id>`), or
-/// `None` for the real module.
+/// The BREAK id this object was built with (`make crypto BREAK=<id>`; the
+/// manifest's `broken.self_test` names the test it fails), or `None` for the
+/// real module.
 pub const BROKEN_SELF_TEST: Option<&str> = option_env!("SVSM_CRYPTO_BROKEN_SELF_TEST");

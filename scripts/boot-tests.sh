@@ -4,9 +4,10 @@
 # the kernel's isa-debug-exit outcome: 0 success, 2 degraded, 3 fault).
 #
 # Cases: a healthy boot (whose console must start with the kernel's own first
-# line), the same with log=off; the integrity test broken; two CASTs broken
-# (each built beside, never over, the healthy kernel); a CPU exception and a
-# page fault requested through the test-only command line.
+# line), the same with log=off; the integrity test broken (a code byte and the
+# last hashed byte, an assembly constant table, the self-test table); two CASTs
+# broken (each built beside, never over, the healthy kernel); a CPU exception
+# and a page fault requested through the test-only command line.
 # Every boot that reaches the end runs the ring-3 guest harness (SVSM calls
 # through the gate, each answer checked): healthy boots must serve and verify
 # attestation, broken ones must refuse it; `test=guest-fault` makes the
@@ -70,12 +71,15 @@ self_test_count=$(python3 -c 'import json; print(len(json.load(open("target/svsm
 healthy_elf=$(scripts/build-kernel.sh "") || healthy_elf=""
 healthy_before=$(sha256sum "$healthy_elf" 2>/dev/null | cut -d' ' -f1)
 
-for brk in integrity sha256-kat ecdsa-p384-kat; do
+for brk in integrity integrity-asm-table integrity-selftest-table sha256-kat ecdsa-p384-kat; do
     elf=$(build_kernel "$brk") || { fail "break-$brk: build failed"; continue; }
+    variant="target/svsm-crypto/break/$brk/manifest.json"
+    # The self-test this variant breaks, as its manifest says.
+    fails=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["broken"]["self_test"])' "$variant")
     check "break-$brk" "$elf" 2 "" \
-        "crypto: object SHA-256 $(manifest_hash "target/svsm-crypto/break/$brk/manifest.json")" \
-        "self-test +[0-9]+ +$brk .* FAIL" \
-        "module state Error: self-test '$brk'" \
+        "crypto: object SHA-256 $(manifest_hash "$variant")" \
+        "self-test +[0-9]+ +$fails .* FAIL" \
+        "module state Error: self-test '$fails'" \
         "DEGRADED MODE: crypto services are refused" \
         "attestation: crypto module not operational; attestation protocol refused" \
         "harness: ok +QUERY_PROTOCOL\(attestation v1\): SUCCESS \[rcx=0x0 " \

@@ -102,6 +102,10 @@ int svsm_mod_rng_block(unsigned char *out, unsigned int len);
 #define ECC_MIN_KEY_SZ 256
 #define ECC_TIMING_RESISTANT
 #define WOLFSSL_ECDSA_SET_K          /* fixed-k signature KAT */
+/* ecc_sets holds the curve parameters as arrays, not pointers to strings:
+ * the table then has no relocation and lies in the hashed range
+ * (module.ld), like every other constant of the module. */
+#define WOLFSSL_ECC_CURVE_STATIC
 /* Full public-key validation on every import (SP 800-56A 5.6.2.3.3). Key
  * generation is checked by the module's own pairwise consistency test
  * (ecc_keys.c), not a second time by WOLFSSL_VALIDATE_ECC_KEYGEN. */

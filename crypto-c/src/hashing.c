@@ -54,25 +54,36 @@ int hash_op(uint32_t alg, const uint8_t *msg, size_t len, uint8_t *digest)
                    (word32)h.digest_len);
 }
 
-int hmac_op(uint32_t alg, const uint8_t *key, size_t key_len, const uint8_t *msg,
-            size_t msg_len, uint8_t *mac)
+int hmac_parts_op(uint32_t alg, const uint8_t *key, size_t key_len, const byte_span *parts,
+                  size_t n_parts, uint8_t *mac)
 {
     hash_info h;
     Hmac hmac;
     int ret;
 
-    if (hash_lookup(alg, &h) != 0 || !fits_word32(key_len) || !fits_word32(msg_len))
+    if (hash_lookup(alg, &h) != 0 || !fits_word32(key_len))
         return BAD_FUNC_ARG;
+    for (size_t i = 0; i < n_parts; i++) {
+        if (!fits_word32(parts[i].len))
+            return BAD_FUNC_ARG;
+    }
     ret = wc_HmacInit(&hmac, NULL, INVALID_DEVID);
     if (ret == 0)
         ret = wc_HmacSetKey_ex(&hmac, h.wc_type, key, (word32)key_len, 1);
-    if (ret == 0)
-        ret = wc_HmacUpdate(&hmac, msg, (word32)msg_len);
+    for (size_t i = 0; ret == 0 && i < n_parts; i++)
+        ret = wc_HmacUpdate(&hmac, parts[i].ptr, (word32)parts[i].len);
     if (ret == 0)
         ret = wc_HmacFinal(&hmac, mac);
     wc_HmacFree(&hmac);
     svsm_secure_zero(&hmac, sizeof(hmac));
     return ret;
+}
+
+int hmac_op(uint32_t alg, const uint8_t *key, size_t key_len, const uint8_t *msg,
+            size_t msg_len, uint8_t *mac)
+{
+    const byte_span part = { msg, msg_len };
+    return hmac_parts_op(alg, key, key_len, &part, 1, mac);
 }
 
 int hkdf_op(uint32_t alg, const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,

@@ -68,6 +68,13 @@ int hash_lookup(uint32_t alg, hash_info *out);
 int hash_op(uint32_t alg, const uint8_t *msg, size_t len, uint8_t *digest);
 int hmac_op(uint32_t alg, const uint8_t *key, size_t key_len, const uint8_t *msg,
             size_t msg_len, uint8_t *mac /* digest_len bytes */);
+/* HMAC over the concatenation of parts. */
+typedef struct byte_span {
+    const uint8_t *ptr;
+    size_t len;
+} byte_span;
+int hmac_parts_op(uint32_t alg, const uint8_t *key, size_t key_len, const byte_span *parts,
+                  size_t n_parts, uint8_t *mac /* digest_len bytes */);
 int hkdf_op(uint32_t alg, const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
             size_t salt_len, const uint8_t *info, size_t info_len, uint8_t *okm, size_t okm_len);
 

@@ -17,10 +17,22 @@ static uint32_t g_state = SVSM_CRYPTO_STATE_UNINITIALIZED;
 static svsm_crypto_callbacks g_callbacks;
 static svsm_crypto_self_test_result g_results[SVSM_CRYPTO_SELF_TEST_COUNT];
 
+/*
+ * Self-test keys and names as fixed-width arrays, not pointers to strings:
+ * the tables then hold no relocation and lie in the hashed range (module.ld).
+ */
+#define SELF_TEST_KEY_MAX 24
+#define SELF_TEST_NAME_MAX 64
 #define SELF_TEST_KEY_(sym, key, name) key,
 #define SELF_TEST_NAME_(sym, key, name) name,
-static const char *const g_test_keys[] = { SVSM_CRYPTO_SELF_TEST_LIST(SELF_TEST_KEY_) };
-static const char *const g_test_names[] = { SVSM_CRYPTO_SELF_TEST_LIST(SELF_TEST_NAME_) };
+#define SELF_TEST_FITS_(sym, key, name)                                             \
+    _Static_assert(sizeof(key) <= SELF_TEST_KEY_MAX && sizeof(name) <= SELF_TEST_NAME_MAX, \
+                   "self-test key or name too long: " key);
+SVSM_CRYPTO_SELF_TEST_LIST(SELF_TEST_FITS_)
+static const char g_test_keys[][SELF_TEST_KEY_MAX] = { SVSM_CRYPTO_SELF_TEST_LIST(SELF_TEST_KEY_) };
+static const char g_test_names[][SELF_TEST_NAME_MAX] = {
+    SVSM_CRYPTO_SELF_TEST_LIST(SELF_TEST_NAME_)
+};
 
 uint64_t module_timestamp(void)
 {

@@ -39,9 +39,10 @@ static const uint8_t *kat_input(uint32_t id, const uint8_t *in, size_t len,
     return scratch;
 }
 
+/* Compares a result with its expected value; an empty comparison fails. */
 static int expect(const uint8_t *got, const uint8_t *want, size_t len)
 {
-    return svsm_ct_equal(got, want, len) ? 0 : -1;
+    return len != 0 && svsm_ct_equal(got, want, len) ? 0 : -1;
 }
 
 static const uint8_t kat_msg[46] = {
@@ -315,7 +316,8 @@ static const uint8_t kat_drbg_output[128] = {
 /*
  * Each self-test is a runner and its vector; the table at the end gives the
  * order. A runner takes the test id so that a BREAK build can corrupt the
- * input of that one test.
+ * input of that one test. Every length a runner compares is checked against
+ * the algorithm (digest size, field size, tag size) before it is used.
  */
 typedef struct kat_vector {
     uint32_t alg;          /* hash algorithm, or curve for ECC */
@@ -325,12 +327,25 @@ typedef struct kat_vector {
     const uint8_t *key;    /* GCM key; ECDSA private key */
     size_t key_len;
     const uint8_t *peer;   /* ECDSA public key; ECDH peer public key */
+    size_t peer_len;
     const uint8_t *extra;  /* ECDSA fixed k; GCM expected tag */
+    size_t extra_len;
     const uint8_t *want;
     size_t want_len;
 } kat_vector;
 
-typedef int (*kat_runner)(uint32_t id, const kat_vector *v);
+#define GCM_TAG_LEN 16
+
+static int gcm_key_len_ok(size_t len)
+{
+    return len == 16 || len == 32;
+}
+
+static int digest_len_is(uint32_t alg, size_t len)
+{
+    hash_info h;
+    return hash_lookup(alg, &h) == 0 && h.digest_len == len;
+}
 
 /* ---- Hashes, HMAC, HKDF ------------------------------------------------- */
 
@@ -338,6 +353,8 @@ static int hash_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], out[SVSM_CRYPTO_MAX_DIGEST_LEN];
     const uint8_t *msg = kat_input(id, v->input, v->input_len, scratch);
+    if (!digest_len_is(v->alg, v->want_len))
+        return -1;
     return hash_op(v->alg, msg, v->input_len, out) == 0 ? expect(out, v->want, v->want_len) : -1;
 }
 
@@ -345,6 +362,8 @@ static int hmac_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], out[SVSM_CRYPTO_MAX_DIGEST_LEN];
     const uint8_t *msg = kat_input(id, v->input, v->input_len, scratch);
+    if (!digest_len_is(v->alg, v->want_len))
+        return -1;
     int ret = hmac_op(v->alg, kat_hmac_key, sizeof(kat_hmac_key), msg, v->input_len, out);
     return ret == 0 ? expect(out, v->want, v->want_len) : -1;
 }
@@ -352,7 +371,12 @@ static int hmac_kat(uint32_t id, const kat_vector *v)
 static int hkdf_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], okm[64];
+    hash_info h;
     const uint8_t *ikm = kat_input(id, v->input, v->input_len, scratch);
+    /* SP 800-56C: 0 < L <= 255 * HashLen; and what okm holds. */
+    if (hash_lookup(v->alg, &h) != 0 || v->want_len == 0 || v->want_len > 255 * h.digest_len ||
+        v->want_len > sizeof(okm))
+        return -1;
     int ret = hkdf_op(v->alg, ikm, v->input_len, kat_hkdf_salt, sizeof(kat_hkdf_salt),
                       kat_hkdf_info, sizeof(kat_hkdf_info), okm, v->want_len);
     ret = ret == 0 ? expect(okm, v->want, v->want_len) : -1;
@@ -376,7 +400,8 @@ static int gcm_kat(uint32_t id, const kat_vector *v)
     const uint8_t *key = v->key, *want_tag = v->extra;
     size_t key_len = v->key_len;
     const uint8_t *msg = kat_input(id, v->input, v->input_len, scratch);
-    int ok = v->input_len == sizeof(ct) &&
+    int ok = v->input_len == sizeof(ct) && v->want_len == sizeof(ct) && gcm_key_len_ok(key_len) &&
+             v->extra_len == GCM_TAG_LEN &&
              aes_gcm_seal_op(key, key_len, kat_gcm_iv, sizeof(kat_gcm_iv), kat_gcm_aad,
                              sizeof(kat_gcm_aad), msg, sizeof(ct), ct, tag, 16) == 0 &&
              expect(ct, v->want, sizeof(ct)) == 0 && expect(tag, want_tag, 16) == 0 &&
@@ -409,6 +434,9 @@ static int gcm_16k_kat(uint32_t id, const kat_vector *v)
     uint8_t tag[16], digest[32];
     const uint8_t *key = v->key, *want_tag = v->extra;
     int ok;
+    if (!gcm_key_len_ok(v->key_len) || !digest_len_is(SVSM_CRYPTO_SHA256, v->want_len) ||
+        v->extra_len != GCM_TAG_LEN)
+        return -1;
     for (size_t i = 0; i < GCM_BIG_LEN; i++)
         g_gcm_big[i] = big_pattern(i);
     if (BROKEN(id))
@@ -458,8 +486,10 @@ static int ecdsa_kat(uint32_t id, const kat_vector *v)
     uint8_t sig[2 * SVSM_CRYPTO_ECC_MAX_SCALAR_LEN];
     const uint8_t *priv = v->key, *pub = v->peer, *k = v->extra;
     hash_info h;
+    size_t n = (size_t)ecc_scalar_len(v->alg);
     const uint8_t *m = kat_input(id, v->input, v->input_len, scratch);
-    int ok = hash_lookup(v->hash, &h) == 0 && hash_op(v->hash, m, v->input_len, digest) == 0 &&
+    int ok = n != 0 && v->key_len == n && v->peer_len == 2 * n && v->extra_len == n &&
+             v->want_len == 2 * n && hash_lookup(v->hash, &h) == 0 && hash_op(v->hash, m, v->input_len, digest) == 0 &&
              ecdsa_sign_op(v->alg, priv, digest, h.digest_len, k, sig) == 0 &&
              expect(sig, v->want, v->want_len) == 0 &&
              ecdsa_verify_op(v->alg, pub, digest, h.digest_len, sig) == 0;
@@ -473,7 +503,10 @@ static int ecdsa_kat(uint32_t id, const kat_vector *v)
 static int ecdh_kat(uint32_t id, const kat_vector *v)
 {
     uint8_t scratch[KAT_SCRATCH], z[SVSM_CRYPTO_ECC_MAX_SCALAR_LEN];
+    size_t n = (size_t)ecc_scalar_len(v->alg);
     const uint8_t *priv = kat_input(id, v->input, v->input_len, scratch);
+    if (n == 0 || v->input_len != n || v->peer_len != 2 * n || v->want_len != n)
+        return -1;
     int ret = ecdh_op(v->alg, priv, v->peer, z) == 0 ? expect(z, v->want, v->want_len) : -1;
     svsm_secure_zero(z, sizeof(z));
     return ret;
@@ -497,75 +530,132 @@ static int entropy_startup_test(uint32_t id, const kat_vector *v)
 
 /* ---- The sequence ----------------------------------------------------------- */
 
-#define VEC(buf) (buf), sizeof(buf)
+/*
+ * The table holds no pointer: a runner is named by its kind, a vector by the
+ * number of its buffer, and code (RIP-relative, in the hashed range) turns
+ * both into calls and addresses. The table is then constant, relocation-free
+ * and covered by the integrity test (module.ld).
+ */
+#define KAT_BUFFERS(X)                                                                   \
+    X(kat_msg) X(kat_sha256) X(kat_sha384) X(kat_sha512) X(kat_hmac_sha256)              \
+    X(kat_hmac_sha384) X(kat_hmac_sha512) X(kat_hkdf_ikm) X(kat_hkdf_sha256_okm)         \
+    X(kat_hkdf_sha384_okm) X(kat_gcm_key128) X(kat_gcm_key256) X(kat_gcm128_ct)          \
+    X(kat_gcm128_tag) X(kat_gcm256_ct) X(kat_gcm256_tag) X(kat_gcm_big_ct_sha256)        \
+    X(kat_gcm_big_tag) X(kat_p256_msg) X(kat_p256_d) X(kat_p256_q) X(kat_p256_k)         \
+    X(kat_p256_sig) X(kat_p384_msg) X(kat_p384_d) X(kat_p384_q) X(kat_p384_k)            \
+    X(kat_p384_sig) X(kat_p256_cdh_d) X(kat_p256_cdh_peer) X(kat_p256_cdh_z)             \
+    X(kat_p384_cdh_d) X(kat_p384_cdh_peer) X(kat_p384_cdh_z) X(kat_drbg_output)
+
+#define KAT_BUF_ENUM_(name) BUF_##name,
+enum kat_buf_id { BUF_NONE, KAT_BUFFERS(KAT_BUF_ENUM_) };
+
+static const uint8_t *kat_buffer(uint8_t which, size_t *len)
+{
+    switch (which) {
+#define KAT_BUF_CASE_(name) \
+    case BUF_##name:        \
+        *len = sizeof(name); \
+        return name;
+        KAT_BUFFERS(KAT_BUF_CASE_)
+    default:
+        *len = 0;
+        return NULL;
+    }
+}
+
+/* Each runner has a kind, which is what the table stores. */
+#define KAT_RUNNERS(X)                                                                   \
+    X(KAT_HASH, hash_kat) X(KAT_HMAC, hmac_kat) X(KAT_HKDF, hkdf_kat)                    \
+    X(KAT_INTEGRITY, integrity_test) X(KAT_GCM, gcm_kat) X(KAT_GCM_16K, gcm_16k_kat)     \
+    X(KAT_DRBG, drbg_kat) X(KAT_ECDSA, ecdsa_kat) X(KAT_ECDH, ecdh_kat)                  \
+    X(KAT_ENTROPY, entropy_startup_test)
+
+#define KAT_KIND_ENUM_(kind, runner) kind,
+enum kat_kind { KAT_NONE, KAT_RUNNERS(KAT_KIND_ENUM_) };
+
+static const struct self_test {
+    uint8_t kind; /* enum kat_kind */
+    uint8_t input, key, peer, extra, want; /* enum kat_buf_id */
+    uint16_t alg;  /* hash algorithm, or curve for ECC */
+    uint16_t hash; /* ECDSA: the digest's algorithm */
+} g_self_tests[SVSM_CRYPTO_SELF_TEST_COUNT] = {
 #define SHA256 SVSM_CRYPTO_SHA256
 #define SHA384 SVSM_CRYPTO_SHA384
 #define SHA512 SVSM_CRYPTO_SHA512
-
-static const struct self_test {
-    kat_runner run;
-    kat_vector v;
-} g_self_tests[SVSM_CRYPTO_SELF_TEST_COUNT] = {
-    [SVSM_CRYPTO_TEST_HMAC_SHA256_KAT] = { hmac_kat, { .alg = SHA256, .input = VEC(kat_msg),
-                                                       .want = VEC(kat_hmac_sha256) } },
-    [SVSM_CRYPTO_TEST_INTEGRITY] = { integrity_test, { 0 } },
-    [SVSM_CRYPTO_TEST_SHA256_KAT] = { hash_kat, { .alg = SHA256, .input = VEC(kat_msg),
-                                                  .want = VEC(kat_sha256) } },
-    [SVSM_CRYPTO_TEST_SHA384_KAT] = { hash_kat, { .alg = SHA384, .input = VEC(kat_msg),
-                                                  .want = VEC(kat_sha384) } },
-    [SVSM_CRYPTO_TEST_SHA512_KAT] = { hash_kat, { .alg = SHA512, .input = VEC(kat_msg),
-                                                  .want = VEC(kat_sha512) } },
-    [SVSM_CRYPTO_TEST_HMAC_SHA384_KAT] = { hmac_kat, { .alg = SHA384, .input = VEC(kat_msg),
-                                                       .want = VEC(kat_hmac_sha384) } },
-    [SVSM_CRYPTO_TEST_HMAC_SHA512_KAT] = { hmac_kat, { .alg = SHA512, .input = VEC(kat_msg),
-                                                       .want = VEC(kat_hmac_sha512) } },
-    [SVSM_CRYPTO_TEST_HKDF_SHA256_KAT] = { hkdf_kat, { .alg = SHA256, .input = VEC(kat_hkdf_ikm),
-                                                       .want = VEC(kat_hkdf_sha256_okm) } },
-    [SVSM_CRYPTO_TEST_HKDF_SHA384_KAT] = { hkdf_kat, { .alg = SHA384, .input = VEC(kat_hkdf_ikm),
-                                                       .want = VEC(kat_hkdf_sha384_okm) } },
-    [SVSM_CRYPTO_TEST_AES_GCM_128_KAT] = { gcm_kat, { .input = VEC(kat_msg),
-                                                      .key = VEC(kat_gcm_key128),
-                                                      .extra = kat_gcm128_tag,
-                                                      .want = VEC(kat_gcm128_ct) } },
-    [SVSM_CRYPTO_TEST_AES_GCM_256_KAT] = { gcm_kat, { .input = VEC(kat_msg),
-                                                      .key = VEC(kat_gcm_key256),
-                                                      .extra = kat_gcm256_tag,
-                                                      .want = VEC(kat_gcm256_ct) } },
-    [SVSM_CRYPTO_TEST_AES_GCM_256_16K_KAT] = { gcm_16k_kat, { .key = VEC(kat_gcm_key256),
-                                                              .extra = kat_gcm_big_tag,
-                                                              .want = VEC(kat_gcm_big_ct_sha256) } },
-    [SVSM_CRYPTO_TEST_HASH_DRBG_KAT] = { drbg_kat, { .want = VEC(kat_drbg_output) } },
-    [SVSM_CRYPTO_TEST_ECDSA_P256_KAT] = { ecdsa_kat, { .alg = SVSM_CRYPTO_P256, .hash = SHA256,
-                                                       .input = VEC(kat_p256_msg),
-                                                       .key = VEC(kat_p256_d),
-                                                       .peer = kat_p256_q,
-                                                       .extra = kat_p256_k,
-                                                       .want = VEC(kat_p256_sig) } },
-    [SVSM_CRYPTO_TEST_ECDSA_P384_KAT] = { ecdsa_kat, { .alg = SVSM_CRYPTO_P384, .hash = SHA384,
-                                                       .input = VEC(kat_p384_msg),
-                                                       .key = VEC(kat_p384_d),
-                                                       .peer = kat_p384_q,
-                                                       .extra = kat_p384_k,
-                                                       .want = VEC(kat_p384_sig) } },
-    [SVSM_CRYPTO_TEST_ECDH_P256_KAT] = { ecdh_kat, { .alg = SVSM_CRYPTO_P256,
-                                                     .input = VEC(kat_p256_cdh_d),
-                                                     .peer = kat_p256_cdh_peer,
-                                                     .want = VEC(kat_p256_cdh_z) } },
-    [SVSM_CRYPTO_TEST_ECDH_P384_KAT] = { ecdh_kat, { .alg = SVSM_CRYPTO_P384,
-                                                     .input = VEC(kat_p384_cdh_d),
-                                                     .peer = kat_p384_cdh_peer,
-                                                     .want = VEC(kat_p384_cdh_z) } },
-    [SVSM_CRYPTO_TEST_ENTROPY_STARTUP] = { entropy_startup_test, { 0 } },
+#define P256 SVSM_CRYPTO_P256
+#define P384 SVSM_CRYPTO_P384
+#define BUF(name) BUF_##name
+    [SVSM_CRYPTO_TEST_HMAC_SHA256_KAT] = { KAT_HMAC, .alg = SHA256, .input = BUF(kat_msg),
+                                           .want = BUF(kat_hmac_sha256) },
+    [SVSM_CRYPTO_TEST_INTEGRITY] = { KAT_INTEGRITY },
+    [SVSM_CRYPTO_TEST_SHA256_KAT] = { KAT_HASH, .alg = SHA256, .input = BUF(kat_msg),
+                                      .want = BUF(kat_sha256) },
+    [SVSM_CRYPTO_TEST_SHA384_KAT] = { KAT_HASH, .alg = SHA384, .input = BUF(kat_msg),
+                                      .want = BUF(kat_sha384) },
+    [SVSM_CRYPTO_TEST_SHA512_KAT] = { KAT_HASH, .alg = SHA512, .input = BUF(kat_msg),
+                                      .want = BUF(kat_sha512) },
+    [SVSM_CRYPTO_TEST_HMAC_SHA384_KAT] = { KAT_HMAC, .alg = SHA384, .input = BUF(kat_msg),
+                                           .want = BUF(kat_hmac_sha384) },
+    [SVSM_CRYPTO_TEST_HMAC_SHA512_KAT] = { KAT_HMAC, .alg = SHA512, .input = BUF(kat_msg),
+                                           .want = BUF(kat_hmac_sha512) },
+    [SVSM_CRYPTO_TEST_HKDF_SHA256_KAT] = { KAT_HKDF, .alg = SHA256, .input = BUF(kat_hkdf_ikm),
+                                           .want = BUF(kat_hkdf_sha256_okm) },
+    [SVSM_CRYPTO_TEST_HKDF_SHA384_KAT] = { KAT_HKDF, .alg = SHA384, .input = BUF(kat_hkdf_ikm),
+                                           .want = BUF(kat_hkdf_sha384_okm) },
+    [SVSM_CRYPTO_TEST_AES_GCM_128_KAT] = { KAT_GCM, .input = BUF(kat_msg),
+                                           .key = BUF(kat_gcm_key128),
+                                           .extra = BUF(kat_gcm128_tag),
+                                           .want = BUF(kat_gcm128_ct) },
+    [SVSM_CRYPTO_TEST_AES_GCM_256_KAT] = { KAT_GCM, .input = BUF(kat_msg),
+                                           .key = BUF(kat_gcm_key256),
+                                           .extra = BUF(kat_gcm256_tag),
+                                           .want = BUF(kat_gcm256_ct) },
+    [SVSM_CRYPTO_TEST_AES_GCM_256_16K_KAT] = { KAT_GCM_16K, .key = BUF(kat_gcm_key256),
+                                               .extra = BUF(kat_gcm_big_tag),
+                                               .want = BUF(kat_gcm_big_ct_sha256) },
+    [SVSM_CRYPTO_TEST_HASH_DRBG_KAT] = { KAT_DRBG, .want = BUF(kat_drbg_output) },
+    [SVSM_CRYPTO_TEST_ECDSA_P256_KAT] = { KAT_ECDSA, .alg = P256, .hash = SHA256,
+                                          .input = BUF(kat_p256_msg), .key = BUF(kat_p256_d),
+                                          .peer = BUF(kat_p256_q), .extra = BUF(kat_p256_k),
+                                          .want = BUF(kat_p256_sig) },
+    [SVSM_CRYPTO_TEST_ECDSA_P384_KAT] = { KAT_ECDSA, .alg = P384, .hash = SHA384,
+                                          .input = BUF(kat_p384_msg), .key = BUF(kat_p384_d),
+                                          .peer = BUF(kat_p384_q), .extra = BUF(kat_p384_k),
+                                          .want = BUF(kat_p384_sig) },
+    [SVSM_CRYPTO_TEST_ECDH_P256_KAT] = { KAT_ECDH, .alg = P256, .input = BUF(kat_p256_cdh_d),
+                                         .peer = BUF(kat_p256_cdh_peer),
+                                         .want = BUF(kat_p256_cdh_z) },
+    [SVSM_CRYPTO_TEST_ECDH_P384_KAT] = { KAT_ECDH, .alg = P384, .input = BUF(kat_p384_cdh_d),
+                                         .peer = BUF(kat_p384_cdh_peer),
+                                         .want = BUF(kat_p384_cdh_z) },
+    [SVSM_CRYPTO_TEST_ENTROPY_STARTUP] = { KAT_ENTROPY },
 };
+
+static int run_self_test(uint32_t id, const struct self_test *t)
+{
+    kat_vector v = { .alg = t->alg, .hash = t->hash };
+    v.input = kat_buffer(t->input, &v.input_len);
+    v.key = kat_buffer(t->key, &v.key_len);
+    v.peer = kat_buffer(t->peer, &v.peer_len);
+    v.extra = kat_buffer(t->extra, &v.extra_len);
+    v.want = kat_buffer(t->want, &v.want_len);
+    switch (t->kind) {
+#define KAT_KIND_CASE_(kind, runner) \
+    case kind:                       \
+        return runner(id, &v);
+        KAT_RUNNERS(KAT_KIND_CASE_)
+    default:
+        return -1;
+    }
+}
 
 int self_tests_run(svsm_crypto_self_test_result *results)
 {
     for (uint32_t id = 0; id < SVSM_CRYPTO_SELF_TEST_COUNT; id++)
         results[id] = (svsm_crypto_self_test_result){ .id = id };
     for (uint32_t id = 0; id < SVSM_CRYPTO_SELF_TEST_COUNT; id++) {
-        const struct self_test *t = &g_self_tests[id];
         results[id].start_ticks = module_timestamp();
-        int ret = t->run != NULL ? t->run(id, &t->v) : -1;
+        int ret = run_self_test(id, &g_self_tests[id]);
         results[id].end_ticks = module_timestamp();
         results[id].outcome = ret == 0 ? SVSM_CRYPTO_TEST_PASSED : SVSM_CRYPTO_TEST_FAILED;
         if (ret != 0)

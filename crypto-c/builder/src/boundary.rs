@@ -10,9 +10,21 @@ pub struct Boundary {
     pub sources: Sources,
     #[serde(rename = "algorithm")]
     pub algorithms: Vec<Algorithm>,
+    /// The mutable state outside the hashed range, each object justified.
+    #[serde(default)]
+    pub writable: Vec<Writable>,
     /// Conditional self-tests a fault-injection build can make fail.
     #[serde(default, rename = "conditional_break")]
     pub conditional_breaks: Vec<ConditionalBreak>,
+}
+
+/// `[[writable]]`: one object the module must be able to change at run time.
+#[derive(Debug, Deserialize)]
+pub struct Writable {
+    pub symbol: String,
+    /// Source file defining it, as the object's FILE symbol names it.
+    pub unit: String,
+    pub why: String,
 }
 
 /// A conditional self-test (run inside a service, not at power-on) that a

@@ -6,10 +6,10 @@
 //! by a hash of their flags and of every input they can include, so a BREAK
 //! variant recompiles only the self-test file.
 
-use crate::boundary::Boundary;
+use crate::boundary::{Boundary, ConditionalBreak};
 use crate::header::Header;
 use crate::pin::Pin;
-use crate::{Layout, Options, Result, bail, sha256_hex};
+use crate::{Layout, Result, bail, sha256_hex};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -137,6 +137,15 @@ pub struct Unit {
     pub extra_defines: Vec<String>,
 }
 
+/// A BREAK that is compiled in (the others change the sealed object).
+#[derive(Clone, Copy, Debug)]
+pub enum CompiledBreak<'a> {
+    /// The power-on self-test with this id gets a corrupted KAT input.
+    Kat(&'a str),
+    /// The conditional self-test is made to fail in its source.
+    Conditional(&'a ConditionalBreak),
+}
+
 pub struct Plan {
     pub units: Vec<Unit>,
     pub base_flags: Vec<String>,
@@ -154,7 +163,7 @@ impl Plan {
         wolf: &Pin,
         wolf_dir: &Path,
         toolchain: &Toolchain,
-        opts: &Options,
+        compiled_break: Option<CompiledBreak<'_>>,
         api: &Header,
     ) -> Result<Plan> {
         let c = &layout.crypto_c;
@@ -166,20 +175,22 @@ impl Plan {
                 UnitKind::ModuleC
             };
             let mut extra_defines = Vec::new();
-            let broken = opts.break_test.as_deref().filter(|id| {
-                *id != crate::INTEGRITY_TEST_ID && src == &boundary.sources.self_tests
-            });
-            if let Some(t) = broken.and_then(|id| api.self_test(id)) {
+            let kat_break = match compiled_break {
+                Some(CompiledBreak::Kat(id)) if src == &boundary.sources.self_tests => Some(id),
+                _ => None,
+            };
+            if let Some(id) = kat_break {
+                let t = api
+                    .self_test(id)
+                    .ok_or_else(|| crate::Error(format!("unknown self-test {id}")))?;
                 extra_defines.push(format!(
                     "SVSM_CRYPTO_BREAK_TEST=SVSM_CRYPTO_TEST_{}",
                     t.symbol
                 ));
             }
-            let conditional = boundary
-                .conditional_breaks
-                .iter()
-                .find(|b| opts.break_test.as_deref() == Some(b.id.as_str()) && &b.source == src);
-            if let Some(b) = conditional {
+            if let Some(CompiledBreak::Conditional(b)) = compiled_break
+                && &b.source == src
+            {
                 extra_defines.push(b.define());
             }
             units.push(Unit {
@@ -359,6 +370,7 @@ impl Plan {
         let key = &hex::encode(h.finalize())[..24];
         // `ld -r` names an object without a FILE symbol after its basename,
         // so the basename must not carry the key (the key holds paths).
+        // module.ld matches the assembly units by it (`*_S.o`).
         let stem = unit.display.replace(['/', '.'], "_");
         Ok(self.cache_dir.join(key).join(format!("{stem}.o")))
     }

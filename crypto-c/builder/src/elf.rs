@@ -1,11 +1,19 @@
 //! Checks the linked object and stores its integrity value in it.
 //!
-//! The integrity self-test computes HMAC-SHA-256 over the module's code and
-//! read-only data as they are in memory after the final link. Those bytes are
-//! the section bytes with every relocation inside the range applied. This
-//! module refuses any relocation there whose value the final link could
-//! change (anything but PC-relative references to the object's own section),
-//! applies the others itself, and so knows the in-memory bytes in advance.
+//! The integrity self-test computes HMAC-SHA-256 over every constant byte of
+//! the module (code, read-only data, wolfCrypt's assembly constant tables, an
+//! end sentinel) as they are in memory after the final link, except that an
+//! absolute pointer is hashed as its offset from the start of the range (its
+//! value were the module linked at address 0). Those bytes are the section
+//! bytes with every relocation inside the range applied at address 0. This
+//! module refuses any relocation there but PC-relative and absolute 64-bit
+//! references to the object's own section, applies them itself, records where
+//! the absolute ones are (in the hashed range, for the runtime test), and so
+//! knows the hashed bytes in advance.
+//!
+//! Outside the hashed range there may only be the mutable state that
+//! `boundary.toml` lists by symbol (`[[writable]]`) and zero padding: a
+//! constant anywhere else, or a writable object nobody listed, fails the build.
 
 use crate::link::Linked;
 use crate::{Result, bail};
@@ -21,10 +29,48 @@ pub const SECTION: &str = ".svsm_crypto";
 pub const HASHED_START: &str = "svsm_crypto_text_start";
 pub const HASHED_END: &str = "svsm_crypto_text_end";
 pub const DATA_START: &str = "svsm_crypto_data_start";
+/// End of the writable data, before the page padding (module.ld; local).
+pub const STATE_END: &str = "svsm_crypto_state_end";
+/// The longest run of unnamed writable bytes taken for alignment padding.
+const MAX_PADDING: usize = 63;
 /// 32-byte HMAC key, in the hashed range.
 pub const KEY_SYMBOL: &str = "svsm_integrity_key";
 /// 32-byte slot for the expected HMAC, in the writable part.
 pub const SLOT_SYMBOL: &str = "svsm_integrity_expected";
+/// `u32` slots, in the hashed range: offsets of the absolute pointers in it.
+pub const POINTERS_SYMBOL: &str = "svsm_integrity_pointers";
+/// What marks an unused slot of [`POINTERS_SYMBOL`].
+const NO_POINTER: u32 = u32::MAX;
+/// wolfCrypt's AVX1 SHA-256 round constants (sha256_asm.S), which
+/// `BREAK=integrity-asm-table` changes: a path the test CPUs do not take, so
+/// only the integrity test can notice.
+pub const ASM_TABLE_SYMBOL: &str = "L_avx1_sha256_k";
+/// The self-test table (selftest.c), which `BREAK=integrity-selftest-table`
+/// changes.
+pub const SELF_TEST_TABLE_SYMBOL: &str = "g_self_tests";
+
+/// One object of mutable state outside the hashed range, as found in the
+/// object and justified in `boundary.toml`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WritableSymbol {
+    pub symbol: String,
+    /// The source file that defines it (the object's FILE symbol).
+    pub unit: String,
+    pub size: u64,
+    pub why: String,
+}
+
+/// What a BREAK of the integrity test changes after the value was computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tamper {
+    /// A byte of inter-function code padding and the last hashed byte.
+    CodeAndEnd,
+    /// The first byte of [`ASM_TABLE_SYMBOL`].
+    AsmTable,
+    /// The first byte of the last entry of [`SELF_TEST_TABLE_SYMBOL`], which
+    /// has `entries` entries: a test that runs after the integrity test.
+    SelfTestTable { entries: usize },
+}
 
 pub struct Sealed {
     pub bytes: Vec<u8>,
@@ -34,8 +80,13 @@ pub struct Sealed {
     /// Size of the writable part (data and bss).
     pub data_len: u64,
     pub globals: Vec<String>,
-    /// Section offset of the code byte a BREAK=integrity build changed.
-    pub corrupted_offset: Option<u64>,
+    /// Section offsets of the bytes a BREAK of the integrity test changed.
+    pub corrupted_offsets: Vec<u64>,
+    /// Section offsets of the absolute pointers in the hashed range (hashed
+    /// as offsets from its start).
+    pub hashed_pointers: Vec<u64>,
+    /// The mutable state outside the hashed range, in section order.
+    pub writable: Vec<WritableSymbol>,
     /// Where the hashed range starts in the section (its bytes in the file
     /// still lack the relocations the final link applies).
     pub hashed_section_offset: u64,
@@ -50,7 +101,12 @@ struct Layout {
     data_start: u64,
 }
 
-pub fn seal(linked: &Linked, break_integrity: bool) -> Result<Sealed> {
+pub fn seal(
+    linked: &Linked,
+    allowed_writable: &[crate::boundary::Writable],
+    markers: &[String],
+    tamper: Option<Tamper>,
+) -> Result<Sealed> {
     let mut bytes = std::fs::read(&linked.object)?;
     let file = object::File::parse(&*bytes).map_err(|e| crate::Error(format!("ELF: {e}")))?;
     let layout = section_layout(&file)?;
@@ -64,6 +120,7 @@ pub fn seal(linked: &Linked, break_integrity: bool) -> Result<Sealed> {
         .map_err(|e| crate::Error(format!("ELF: {e}")))?
         .to_vec();
     let mut relocated = vec![false; memory.len()];
+    let mut hashed_pointers = Vec::new();
     for (offset, rel) in section.relocations() {
         let RelocationFlags::Elf { r_type } = rel.flags() else {
             bail!("not an ELF relocation at {offset:#x}")
@@ -90,6 +147,22 @@ pub fn seal(linked: &Linked, break_integrity: bool) -> Result<Sealed> {
                 memory[at..at + 4].copy_from_slice(&value.to_le_bytes());
                 relocated[at..at + 4].fill(true);
             }
+            (elf::R_X86_64_64, true) => {
+                if offset + 8 > layout.hashed.end {
+                    bail!("absolute pointer at {offset:#x} straddles the end of the hashed range");
+                }
+                let value = sym
+                    .address()
+                    .checked_add_signed(rel.addend())
+                    .ok_or_else(|| {
+                        crate::Error(format!("absolute pointer at {offset:#x} below the section"))
+                    })?;
+                let at = offset as usize;
+                let from_start = value.wrapping_sub(layout.hashed.start);
+                memory[at..at + 8].copy_from_slice(&from_start.to_le_bytes());
+                relocated[at..at + 8].fill(true);
+                hashed_pointers.push(offset);
+            }
             (
                 elf::R_X86_64_PC32 | elf::R_X86_64_PLT32 | elf::R_X86_64_64 | elf::R_X86_64_PC64,
                 false,
@@ -100,6 +173,22 @@ pub fn seal(linked: &Linked, break_integrity: bool) -> Result<Sealed> {
             ),
         }
     }
+
+    hashed_pointers.sort_unstable();
+    let pointer_slots = record_pointers(&file, &layout, &hashed_pointers, &relocated)?;
+    memory[pointer_slots.clone()].copy_from_slice(&pointer_slot_bytes(
+        &hashed_pointers,
+        &layout,
+        pointer_slots.len(),
+    )?);
+    let writable = check_outside_hashed(
+        &file,
+        &layout,
+        &memory,
+        &relocated,
+        allowed_writable,
+        markers,
+    )?;
 
     let key_at = symbol_offset(&file, KEY_SYMBOL)?;
     if !layout.hashed.contains(&key_at) {
@@ -123,17 +212,18 @@ pub fn seal(linked: &Linked, break_integrity: bool) -> Result<Sealed> {
     {
         bail!("{SLOT_SYMBOL} is covered by a relocation");
     }
-    let corrupted_offset = if break_integrity {
-        Some(padding_byte(&file, &layout, &relocated, &memory)?)
-    } else {
-        None
+    let corrupted_offsets = match tamper {
+        None => Vec::new(),
+        Some(t) => tampered_bytes(&file, &layout, &relocated, &memory, t)?,
     };
     drop(file);
 
-    let slot_at = layout.file_offset + slot as usize;
-    bytes[slot_at..slot_at + 32].copy_from_slice(&integrity_hmac);
-    if let Some(off) = corrupted_offset {
-        bytes[layout.file_offset + off as usize] ^= 0x01;
+    let at = |off: u64| layout.file_offset + off as usize;
+    let slots = at(pointer_slots.start as u64)..at(pointer_slots.end as u64);
+    bytes[slots.clone()].copy_from_slice(&memory[pointer_slots]);
+    bytes[at(slot)..at(slot) + 32].copy_from_slice(&integrity_hmac);
+    for off in &corrupted_offsets {
+        bytes[at(*off)] ^= 0x01;
     }
     Ok(Sealed {
         bytes,
@@ -141,7 +231,9 @@ pub fn seal(linked: &Linked, break_integrity: bool) -> Result<Sealed> {
         hashed_len: layout.hashed.end - layout.hashed.start,
         data_len: layout.size - layout.data_start,
         globals,
-        corrupted_offset,
+        corrupted_offsets,
+        hashed_pointers,
+        writable,
         hashed_section_offset: layout.hashed.start,
         integrity_key: key,
     })
@@ -210,10 +302,182 @@ fn check_symbols(file: &object::File<'_>, exports: &[String]) -> Result<Vec<Stri
 }
 
 fn symbol_offset(file: &object::File<'_>, name: &str) -> Result<u64> {
+    symbol_extent(file, name).map(|r| r.start)
+}
+
+/// Section offsets a symbol covers (`start..start + size`).
+fn symbol_extent(file: &object::File<'_>, name: &str) -> Result<std::ops::Range<u64>> {
     file.symbols()
         .find(|s| s.name() == Ok(name))
-        .map(|s| s.address())
+        .map(|s| s.address()..s.address() + s.size())
         .ok_or_else(|| crate::Error(format!("symbol {name} not found")))
+}
+
+/// Where [`POINTERS_SYMBOL`] is: in the hashed range, untouched by any
+/// relocation, large enough for every absolute pointer plus the end mark.
+fn record_pointers(
+    file: &object::File<'_>,
+    layout: &Layout,
+    pointers: &[u64],
+    relocated: &[bool],
+) -> Result<std::ops::Range<usize>> {
+    let slots = symbol_extent(file, POINTERS_SYMBOL)?;
+    if !(layout.hashed.contains(&slots.start) && slots.end <= layout.hashed.end) {
+        bail!("{POINTERS_SYMBOL} must be in the hashed range");
+    }
+    let slots = slots.start as usize..slots.end as usize;
+    if relocated[slots.clone()].iter().any(|r| *r) {
+        bail!("{POINTERS_SYMBOL} is covered by a relocation");
+    }
+    if slots.len() % 4 != 0 || pointers.len() >= slots.len() / 4 {
+        bail!(
+            "{} absolute pointers in the hashed range, but {POINTERS_SYMBOL} has room for {}: \
+             remove pointers from constant tables or enlarge it (crypto-c/src/integrity.c)",
+            pointers.len(),
+            (slots.len() / 4).saturating_sub(1)
+        );
+    }
+    Ok(slots)
+}
+
+/// The contents of [`POINTERS_SYMBOL`]: offsets from the start of the hashed
+/// range, ascending, the unused slots marked.
+fn pointer_slot_bytes(pointers: &[u64], layout: &Layout, len: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(len);
+    for p in pointers {
+        let off = u32::try_from(p - layout.hashed.start)
+            .map_err(|_| crate::Error(format!("pointer at {p:#x} beyond 4 GiB")))?;
+        out.extend_from_slice(&off.to_le_bytes());
+    }
+    while out.len() < len {
+        out.extend_from_slice(&NO_POINTER.to_le_bytes());
+    }
+    Ok(out)
+}
+
+/// Everything outside the hashed range: between its end and the writable
+/// part only zero padding; in the writable part only the objects
+/// `boundary.toml` lists (by symbol and defining file) and zero padding, and
+/// every listed object present. Returns the writable objects found.
+fn check_outside_hashed(
+    file: &object::File<'_>,
+    layout: &Layout,
+    memory: &[u8],
+    relocated: &[bool],
+    allowed: &[crate::boundary::Writable],
+    markers: &[String],
+) -> Result<Vec<WritableSymbol>> {
+    let mut unit = String::new();
+    let mut found: Vec<(u64, WritableSymbol)> = Vec::new();
+    let mut covered = vec![false; memory.len()];
+    for sym in file.symbols() {
+        let name = sym.name().unwrap_or("?");
+        if sym.kind() == SymbolKind::File {
+            unit = name.to_string();
+            continue;
+        }
+        if sym.section() != SymbolSection::Section(layout.index)
+            || sym.kind() == SymbolKind::Section
+            || markers.iter().any(|m| m == name)
+            || name == STATE_END
+        {
+            continue;
+        }
+        let at = sym.address();
+        if at < layout.hashed.end || at >= layout.size {
+            continue;
+        }
+        if at < layout.data_start {
+            bail!("{name} ({unit}) lies between the hashed range and the writable part");
+        }
+        let Some(entry) = allowed.iter().find(|w| w.symbol == name && w.unit == unit) else {
+            bail!(
+                "{name} ({unit}, {} bytes) is writable but not listed in crypto-c/boundary.toml \
+                 [[writable]]: list it with why it must be mutable, or make it constant \
+                 (module.ld puts constants in the hashed range)",
+                sym.size()
+            );
+        };
+        covered[at as usize..(at + sym.size()) as usize].fill(true);
+        found.push((
+            at,
+            WritableSymbol {
+                symbol: name.to_string(),
+                unit: unit.clone(),
+                size: sym.size(),
+                why: entry.why.clone(),
+            },
+        ));
+    }
+    for w in allowed {
+        if !found
+            .iter()
+            .any(|(_, f)| f.symbol == w.symbol && f.unit == w.unit)
+        {
+            bail!(
+                "crypto-c/boundary.toml lists writable {} ({}), which the object no longer has",
+                w.symbol,
+                w.unit
+            );
+        }
+    }
+    for off in layout.hashed.end as usize..memory.len() {
+        if !covered[off] && (memory[off] != 0 || relocated[off]) {
+            bail!(
+                "section offset {off:#x}, outside the hashed range, holds data no listed \
+                 writable symbol accounts for"
+            );
+        }
+    }
+    // Zero bytes no symbol names, among the writable data, can only be
+    // alignment padding: a longer run is an unnamed buffer (an assembly
+    // `.bss` without a label, say) that nobody listed.
+    let state_end = symbol_offset(file, STATE_END)? as usize;
+    let mut run = 0;
+    let start = layout.data_start as usize;
+    for (off, named) in covered[start..state_end].iter().enumerate() {
+        let off = start + off;
+        run = if *named { 0 } else { run + 1 };
+        if run > MAX_PADDING {
+            bail!(
+                "{run} unnamed bytes of writable data before section offset {off:#x}: \
+                 give the object a symbol and list it in crypto-c/boundary.toml [[writable]]"
+            );
+        }
+    }
+    found.sort_by_key(|(at, _)| *at);
+    Ok(found.into_iter().map(|(_, w)| w).collect())
+}
+
+/// The bytes a BREAK of the integrity test flips.
+fn tampered_bytes(
+    file: &object::File<'_>,
+    layout: &Layout,
+    relocated: &[bool],
+    memory: &[u8],
+    tamper: Tamper,
+) -> Result<Vec<u64>> {
+    let offsets = match tamper {
+        Tamper::CodeAndEnd => vec![
+            padding_byte(file, layout, relocated, memory)?,
+            layout.hashed.end - 1,
+        ],
+        Tamper::AsmTable => vec![symbol_offset(file, ASM_TABLE_SYMBOL)?],
+        Tamper::SelfTestTable { entries } => {
+            let table = symbol_extent(file, SELF_TEST_TABLE_SYMBOL)?;
+            let size = table.end - table.start;
+            if entries == 0 || size == 0 || size % entries as u64 != 0 {
+                bail!("{SELF_TEST_TABLE_SYMBOL} ({size} bytes) is not {entries} entries");
+            }
+            vec![table.end - size / entries as u64]
+        }
+    };
+    for off in &offsets {
+        if !layout.hashed.contains(off) || relocated[*off as usize] {
+            bail!("BREAK would change {off:#x}, not a plain byte of the hashed range");
+        }
+    }
+    Ok(offsets)
 }
 
 /// A byte of inter-function padding in the hashed code: changing it changes

@@ -16,8 +16,10 @@
 //!
 //! A BREAK build (`Options::break_test`) produces a variant in which exactly one
 //! self-test fails, in its own directory, marked broken in its manifest: a
-//! power-on self-test (the module then never becomes operational) or one of
-//! boundary.toml's `conditional_break`s (a service's conditional test fails).
+//! power-on self-test (the module then never becomes operational; the ids
+//! are the self-test ids and [`INTEGRITY_TABLE_BREAKS`], see
+//! [`break_variants`]) or one of boundary.toml's `conditional_break`s (a
+//! service's conditional test fails).
 
 pub mod boundary;
 pub mod compile;
@@ -32,13 +34,75 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The self-test id that names the integrity test; a BREAK of it corrupts one
-/// byte of module code after the integrity value was computed.
+/// byte of module code and the last hashed byte after the integrity value was
+/// computed.
 pub const INTEGRITY_TEST_ID: &str = "integrity";
+
+/// BREAK ids beyond the self-test ids, each failing the integrity test by
+/// changing one byte of a constant table after the value was computed.
+pub const INTEGRITY_TABLE_BREAKS: [(&str, &str); 2] = [
+    (
+        "integrity-asm-table",
+        "one byte of wolfCrypt's AVX1 SHA-256 round constants (an assembly constant table)",
+    ),
+    (
+        "integrity-selftest-table",
+        "one byte of the self-test table (the entry of the last test)",
+    ),
+];
+
+/// One BREAK id: the self-test it makes fail and what the build changes.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BreakVariant {
+    pub id: String,
+    /// The self-test that fails first, stopping the sequence.
+    pub fails: String,
+    pub changes: String,
+    /// How the sealed object is changed; `None` for a KAT break, which is
+    /// compiled in (SVSM_CRYPTO_BREAK_TEST).
+    #[serde(skip)]
+    pub tamper: Option<elf::Tamper>,
+}
+
+/// Every valid BREAK id, self-tests first in run order.
+pub fn break_variants(self_tests: &[header::SelfTest]) -> Vec<BreakVariant> {
+    let integrity = |id: &str, changes: &str, tamper| BreakVariant {
+        id: id.to_string(),
+        fails: INTEGRITY_TEST_ID.to_string(),
+        changes: changes.to_string(),
+        tamper: Some(tamper),
+    };
+    let mut variants: Vec<BreakVariant> = self_tests
+        .iter()
+        .map(|t| match t.id.as_str() {
+            INTEGRITY_TEST_ID => integrity(
+                INTEGRITY_TEST_ID,
+                "one byte of code padding and the last byte of the hashed range",
+                elf::Tamper::CodeAndEnd,
+            ),
+            _ => BreakVariant {
+                id: t.id.clone(),
+                fails: t.id.clone(),
+                changes: "one bit of the test's KAT input".into(),
+                tamper: None,
+            },
+        })
+        .collect();
+    let [(asm_id, asm_changes), (table_id, table_changes)] = INTEGRITY_TABLE_BREAKS;
+    variants.push(integrity(asm_id, asm_changes, elf::Tamper::AsmTable));
+    let entries = self_tests.len();
+    variants.push(integrity(
+        table_id,
+        table_changes,
+        elf::Tamper::SelfTestTable { entries },
+    ));
+    variants
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Self-test id to make fail (in the manifest's `break_ids` or
-    /// `conditional_break_ids`), or `None`.
+    /// BREAK id (in the manifest's `break_ids` or `conditional_break_ids`),
+    /// or `None`.
     pub break_test: Option<String>,
     /// Workspace root; defaults to the repository this crate lives in.
     pub root: Option<PathBuf>,
@@ -138,19 +202,26 @@ pub fn build(opts: &Options) -> Result<Built> {
             );
         }
     }
-    if let Some(id) = &opts.break_test
-        && api.self_test(id).is_none()
-        && !boundary.conditional_breaks.iter().any(|b| &b.id == id)
+    let variants = break_variants(&api.self_tests);
+    let id = opts.break_test.as_deref();
+    let variant = variants.iter().find(|v| Some(v.id.as_str()) == id);
+    let conditional_break = boundary
+        .conditional_breaks
+        .iter()
+        .find(|b| Some(b.id.as_str()) == id);
+    if let Some(id) = id
+        && variant.is_none()
+        && conditional_break.is_none()
     {
-        let ids: Vec<_> = api.self_tests.iter().map(|t| t.id.as_str()).collect();
+        let power_on: Vec<_> = variants.iter().map(|v| v.id.as_str()).collect();
         let conditional: Vec<_> = boundary
             .conditional_breaks
             .iter()
             .map(|b| b.id.as_str())
             .collect();
         bail!(
-            "unknown self-test id {id:?} for BREAK; power-on: {}; conditional: {}",
-            ids.join(", "),
+            "unknown BREAK id {id:?}; power-on: {}; conditional: {}",
+            power_on.join(", "),
             conditional.join(", ")
         );
     }
@@ -160,14 +231,29 @@ pub fn build(opts: &Options) -> Result<Built> {
     let out = layout.variant_dir(opts.break_test.as_deref());
     std::fs::create_dir_all(&out)?;
     let toolchain = compile::Toolchain::detect()?;
-    let plan = compile::Plan::new(&layout, &boundary, &wolf, &wolf_dir, &toolchain, opts, &api)?;
+    let compiled_break = match (variant, conditional_break) {
+        (Some(v), _) if v.tamper.is_none() => Some(compile::CompiledBreak::Kat(&v.id)),
+        (_, Some(b)) => Some(compile::CompiledBreak::Conditional(b)),
+        _ => None,
+    };
+    let plan = compile::Plan::new(
+        &layout,
+        &boundary,
+        &wolf,
+        &wolf_dir,
+        &toolchain,
+        compiled_break,
+        &api,
+    )?;
     let objects = plan.compile_all()?;
 
     let linked = link::link(&layout, &objects, &out, &boundary, &api)?;
     insn::check(&linked.object)?;
     let sealed = elf::seal(
         &linked,
-        opts.break_test.as_deref() == Some(INTEGRITY_TEST_ID),
+        &boundary.writable,
+        &boundary.module.markers,
+        variant.and_then(|v| v.tamper),
     )?;
     let object = out.join("svsm-crypto.o");
     write_atomic(&object, &sealed.bytes)?;
@@ -184,7 +270,8 @@ pub fn build(opts: &Options) -> Result<Built> {
         sealed: &sealed,
         object_sha256: &object_sha256,
         api: &api,
-        break_test: opts.break_test.as_deref(),
+        break_variants: &variants,
+        break_test: variant,
         root: &layout.root,
     })?;
     write_atomic(&manifest_path, m.to_json().as_bytes())?;

@@ -1,8 +1,8 @@
 //! `ld -r` into one section, then every symbol but the API made local.
 //!
-//! `crypto-c/module.ld` lays the single output section out as: code and
-//! read-only data (the hashed range, between two marker symbols), then from a
-//! page boundary the writable data. Every reference from code to data is then
+//! `crypto-c/module.ld` lays the single output section out as: every constant
+//! byte (the hashed range, between two marker symbols), then from a page
+//! boundary the writable data. Every reference from code to data is then
 //! intra-section, so the bytes in the hashed range do not depend on where the
 //! final link puts the object.
 

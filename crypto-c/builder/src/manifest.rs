@@ -19,7 +19,8 @@ pub struct Facts<'a> {
     pub object_sha256: &'a str,
     /// The API header as read by [`crate::header`]; its self-test list is the manifest's.
     pub api: &'a Header,
-    pub break_test: Option<&'a str>,
+    pub break_variants: &'a [crate::BreakVariant],
+    pub break_test: Option<&'a crate::BreakVariant>,
     pub root: &'a Path,
 }
 
@@ -40,6 +41,8 @@ pub struct Manifest {
     /// BREAK ids whose variant initializes and then fails that conditional
     /// self-test when a service runs it.
     conditional_break_ids: Vec<String>,
+    break_variants: Vec<crate::BreakVariant>,
+    writable_data: Vec<crate::elf::WritableSymbol>,
     integrity: IntegritySummary,
     /// What the API header declares: functions, status codes, states,
     /// callbacks, constants and conventions (the self-tests are `self_tests`).
@@ -66,6 +69,8 @@ struct ObjectSummary {
 
 #[derive(Serialize)]
 struct Broken {
+    break_id: String,
+    /// The self-test this variant makes fail.
     self_test: String,
     note: &'static str,
 }
@@ -105,13 +110,20 @@ struct SourceFile {
 struct IntegritySummary {
     algorithm: &'static str,
     hashed_range: &'static str,
+    /// What the hashed bytes are, for the security policy.
+    covers: Vec<String>,
     /// Offset of the range in `.svsm_crypto` and its length: recompute with
-    /// the key over those section bytes after applying `.rela.svsm_crypto`.
+    /// the key over those section bytes after applying `.rela.svsm_crypto`
+    /// with the range starting at address 0.
     hashed_section_offset: u64,
     hashed_length: u64,
     key_hex: String,
     expected_hmac_sha256: String,
-    corrupted_code_offset: Option<u64>,
+    /// Section offsets of the absolute pointers in the range: they are hashed
+    /// as their value with the section at address 0 (offsets from its start).
+    pointers_hashed_as_offsets: Vec<u64>,
+    /// Section offsets of the bytes a BREAK of the integrity test flipped.
+    corrupted_offsets: Vec<u64>,
 }
 
 impl Manifest {
@@ -168,10 +180,6 @@ impl Manifest {
                 .next()
                 .unwrap_or_default()
                 .to_string();
-        let mut break_ids: Vec<String> = f.api.self_tests.iter().map(|t| t.id.clone()).collect();
-        if !break_ids.iter().any(|i| i == crate::INTEGRITY_TEST_ID) {
-            break_ids.push(crate::INTEGRITY_TEST_ID.into());
-        }
         Ok(Manifest {
             module: ModuleSummary {
                 name: f.boundary.module.name.clone(),
@@ -187,8 +195,9 @@ impl Manifest {
                 data_bss_bytes: f.sealed.data_len,
                 section: crate::elf::SECTION,
             },
-            broken: f.break_test.map(|id| Broken {
-                self_test: id.to_string(),
+            broken: f.break_test.map(|v| Broken {
+                break_id: v.id.clone(),
+                self_test: v.fails.clone(),
                 note: "fault-injection build: this object is NOT the module and must never ship",
             }),
             exported_symbols: f.sealed.globals.clone(),
@@ -215,21 +224,35 @@ impl Manifest {
             sources,
             approved_algorithms: f.boundary.algorithms.clone(),
             self_tests: f.api.self_tests.clone(),
-            break_ids,
+            break_ids: f.break_variants.iter().map(|v| v.id.clone()).collect(),
             conditional_break_ids: f
                 .boundary
                 .conditional_breaks
                 .iter()
                 .map(|b| b.id.clone())
                 .collect(),
+            break_variants: f.break_variants.to_vec(),
+            writable_data: f.sealed.writable.clone(),
             integrity: IntegritySummary {
                 algorithm: "HMAC-SHA-256",
-                hashed_range: "svsm_crypto_text_start..svsm_crypto_text_end (code and read-only data)",
+                hashed_range: "svsm_crypto_text_start..svsm_crypto_text_end (every constant byte of the module)",
+                covers: [
+                    "code",
+                    "read-only data (KAT vectors, the integrity key, strings)",
+                    "assembly constant tables (wolfCrypt's SHA-256/SHA-512 round constants, AES-GCM, AES-CTR and SP math constants)",
+                    "the self-test table, the curve table and wolfCrypt's ecc_sets (relocation-free)",
+                    "absolute pointers (wolfCrypt's AVX2 SHA-512 loop bounds), as offsets from svsm_crypto_text_start",
+                    "the table locating those pointers (svsm_integrity_pointers)",
+                    "an 8-byte end sentinel (the last hashed bytes)",
+                ]
+                .map(String::from)
+                .to_vec(),
                 hashed_section_offset: f.sealed.hashed_section_offset,
                 hashed_length: f.sealed.hashed_len,
                 key_hex: hex::encode(f.sealed.integrity_key),
                 expected_hmac_sha256: hex::encode(f.sealed.integrity_hmac),
-                corrupted_code_offset: f.sealed.corrupted_offset,
+                pointers_hashed_as_offsets: f.sealed.hashed_pointers.clone(),
+                corrupted_offsets: f.sealed.corrupted_offsets.clone(),
             },
             api: f.api.clone(),
         })

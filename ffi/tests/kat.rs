@@ -67,12 +67,7 @@ const HASH_VECTORS: &[HashVector] = &[
 ];
 
 fn reference_hash(alg: HashAlg, msg: &[u8]) -> Vec<u8> {
-    use sha2::Digest;
-    match alg {
-        HashAlg::Sha256 => sha2::Sha256::digest(msg).to_vec(),
-        HashAlg::Sha384 => sha2::Sha384::digest(msg).to_vec(),
-        HashAlg::Sha512 => sha2::Sha512::digest(msg).to_vec(),
-    }
+    svsm_oracle::hash(common::oracle_hash(alg), msg)
 }
 
 #[test]
@@ -233,17 +228,7 @@ The key needs to be hashed before being used by the HMAC algorithm."
 }
 
 fn reference_hmac(alg: HashAlg, key: &[u8], msg: &[u8]) -> Vec<u8> {
-    use hmac::{Hmac, Mac};
-    fn run<M: Mac + hmac::digest::KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
-        let mut mac = <M as hmac::digest::KeyInit>::new_from_slice(key).unwrap();
-        mac.update(msg);
-        mac.finalize().into_bytes().to_vec()
-    }
-    match alg {
-        HashAlg::Sha256 => run::<Hmac<sha2::Sha256>>(key, msg),
-        HashAlg::Sha384 => run::<Hmac<sha2::Sha384>>(key, msg),
-        HashAlg::Sha512 => run::<Hmac<sha2::Sha512>>(key, msg),
-    }
+    svsm_oracle::hmac(common::oracle_hash(alg), key, msg)
 }
 
 const ALGS: [HashAlg; 3] = [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512];
@@ -354,15 +339,22 @@ fn hkdf_rfc5869() {
     for (case, v) in rfc5869().iter().enumerate() {
         let expected_prk = hex(v.prk);
         let expected_okm = hex(v.okm);
-        let (reference_prk, reference) = hkdf::Hkdf::<sha2::Sha256>::extract(Some(&v.salt), &v.ikm);
+        let reference_prk =
+            svsm_oracle::hkdf_extract(svsm_oracle::HashAlg::Sha256, &v.salt, &v.ikm);
         assert_eq!(
-            reference_prk.to_vec(),
+            reference_prk,
             expected_prk,
             "vector typo: case {}",
             case + 1
         );
-        let mut reference_okm = vec![0u8; expected_okm.len()];
-        reference.expand(&v.info, &mut reference_okm).unwrap();
+        let reference_okm = svsm_oracle::hkdf(
+            svsm_oracle::HashAlg::Sha256,
+            &v.ikm,
+            &v.salt,
+            &v.info,
+            expected_okm.len(),
+        )
+        .unwrap();
         assert_eq!(
             reference_okm,
             expected_okm,
@@ -422,10 +414,8 @@ fn hkdf_sha384_random_inputs_match_reference() {
         let ikm = common::random_bytes(ikm_len);
         let salt = common::random_bytes(salt_len);
         let info = common::random_bytes(info_len);
-        let mut expected = vec![0u8; okm_len];
-        hkdf::Hkdf::<sha2::Sha384>::new(Some(&salt), &ikm)
-            .expand(&info, &mut expected)
-            .unwrap();
+        let expected =
+            svsm_oracle::hkdf(svsm_oracle::HashAlg::Sha384, &ikm, &salt, &info, okm_len).unwrap();
         let mut okm = vec![0u8; okm_len];
         assert!(
             module
@@ -540,21 +530,7 @@ const GCM_VECTORS: &[GcmVector] = &[
 
 /// (ciphertext, tag) from the reference implementation.
 fn reference_gcm_seal(key: &[u8], iv: &[u8], aad: &[u8], plaintext: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    use aes_gcm::aead::{AeadInPlace, KeyInit};
-    let mut buffer = plaintext.to_vec();
-    let nonce = &aes_gcm::Nonce::from(<[u8; 12]>::try_from(iv).expect("96-bit IV"));
-    let tag = match key.len() {
-        16 => aes_gcm::Aes128Gcm::new_from_slice(key)
-            .unwrap()
-            .encrypt_in_place_detached(nonce, aad, &mut buffer)
-            .unwrap(),
-        32 => aes_gcm::Aes256Gcm::new_from_slice(key)
-            .unwrap()
-            .encrypt_in_place_detached(nonce, aad, &mut buffer)
-            .unwrap(),
-        other => panic!("no reference for {other}-byte AES keys"),
-    };
-    (buffer, tag.to_vec())
+    svsm_oracle::gcm_seal(key, iv, aad, plaintext).expect("AES-128/256 key and a 96-bit IV")
 }
 
 #[test]
@@ -657,10 +633,8 @@ fn aes_gcm_large_and_odd_messages_match_reference() {
 
 #[test]
 fn aes_gcm_generated_iv_is_approved_fresh_and_opens_with_reference() {
-    use aes_gcm::aead::{AeadInPlace, KeyInit};
     let module = module();
     let key = common::random_bytes(32);
-    let reference = aes_gcm::Aes256Gcm::new_from_slice(&key).unwrap();
     let mut gcm = module.aes_gcm_key(&key).unwrap();
     let mut seen = std::collections::HashSet::new();
     for len in [0, 16, 1000] {
@@ -671,11 +645,9 @@ fn aes_gcm_generated_iv_is_approved_fresh_and_opens_with_reference() {
         assert_eq!(iv.indicator(), Indicator::Approved);
         let iv = iv.into_value();
         assert!(seen.insert(iv), "generated IV repeated");
-        let mut buffer = ct.clone();
-        reference
-            .decrypt_in_place_detached(&iv.into(), b"header", &mut buffer, &tag.into())
+        let opened = svsm_oracle::gcm_open(&key, &iv, b"header", &ct, &tag)
             .expect("reference opens the module's output");
-        assert_eq!(buffer, plaintext);
+        assert_eq!(opened, plaintext);
     }
 }
 
@@ -875,7 +847,6 @@ fn ecdsa_fips186_vectors_verify_and_keys_derive() {
 
 #[test]
 fn ecdsa_module_signatures_verify_with_reference() {
-    use p256::ecdsa::signature::hazmat::PrehashVerifier;
     let module = module();
     for _ in 0..8 {
         let msg = common::random_bytes(100);
@@ -888,11 +859,12 @@ fn ecdsa_module_signatures_verify_with_reference() {
             .unwrap();
         assert_eq!(signature.indicator(), Indicator::Approved);
         let signature = signature.into_value();
-        let key =
-            p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(pair.public.as_bytes())).unwrap();
-        let sig = p256::ecdsa::Signature::from_slice(signature.as_bytes()).unwrap();
-        key.verify_prehash(&reference_hash(HashAlg::Sha256, &msg), &sig)
-            .unwrap();
+        assert!(reference_verify(
+            Curve::P256,
+            pair.public.as_bytes(),
+            &reference_hash(HashAlg::Sha256, &msg),
+            signature.as_bytes()
+        ));
         assert_eq!(
             module
                 .ecdsa_verify(&pair.public, HashAlg::Sha256, &msg, &signature)
@@ -905,71 +877,41 @@ fn ecdsa_module_signatures_verify_with_reference() {
             .ecdsa_sign(&pair.private, HashAlg::Sha384, &msg)
             .unwrap()
             .into_value();
-        let key =
-            p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(pair.public.as_bytes())).unwrap();
-        let sig = p384::ecdsa::Signature::from_slice(signature.as_bytes()).unwrap();
-        key.verify_prehash(&reference_hash(HashAlg::Sha384, &msg), &sig)
-            .unwrap();
+        assert!(reference_verify(
+            Curve::P384,
+            pair.public.as_bytes(),
+            &reference_hash(HashAlg::Sha384, &msg),
+            signature.as_bytes()
+        ));
     }
 }
 
 #[test]
 fn ecdsa_reference_signatures_verify_in_module() {
-    use p256::ecdsa::signature::hazmat::PrehashSigner;
     let module = module();
     for _ in 0..8 {
         let msg = common::random_bytes(77);
-        let signing = p256::ecdsa::SigningKey::from_slice(&random_scalar(32)).unwrap();
-        let sig: p256::ecdsa::Signature = signing
-            .sign_prehash(&reference_hash(HashAlg::Sha256, &msg))
-            .unwrap();
-        let point = signing.verifying_key().to_encoded_point(false);
-        let public = PublicKey::from_bytes(Curve::P256, &point.as_bytes()[1..]).unwrap();
-        let signature = Signature::from_bytes(Curve::P256, &sig.to_bytes()).unwrap();
-        let _ = module
-            .ecdsa_verify(&public, HashAlg::Sha256, &msg, &signature)
-            .unwrap();
-
-        let signing = p384::ecdsa::SigningKey::from_slice(&random_scalar(48)).unwrap();
-        let sig: p384::ecdsa::Signature = signing
-            .sign_prehash(&reference_hash(HashAlg::Sha384, &msg))
-            .unwrap();
-        let point = signing.verifying_key().to_encoded_point(false);
-        let public = PublicKey::from_bytes(Curve::P384, &point.as_bytes()[1..]).unwrap();
-        let signature = Signature::from_bytes(Curve::P384, &sig.to_bytes()).unwrap();
-        let _ = module
-            .ecdsa_verify(&public, HashAlg::Sha384, &msg, &signature)
-            .unwrap();
+        for (curve, hash) in [
+            (Curve::P256, HashAlg::Sha256),
+            (Curve::P384, HashAlg::Sha384),
+        ] {
+            let oracle_curve = common::oracle_curve(curve);
+            let d = random_scalar(curve.scalar_len());
+            let sig = svsm_oracle::ecdsa_sign(oracle_curve, &d, &reference_hash(hash, &msg))
+                .expect("a scalar below n");
+            let xy = svsm_oracle::ecc_public(oracle_curve, &d).unwrap();
+            let public = PublicKey::from_bytes(curve, &xy).unwrap();
+            let signature = Signature::from_bytes(curve, &sig).unwrap();
+            let _ = module
+                .ecdsa_verify(&public, hash, &msg, &signature)
+                .unwrap();
+        }
     }
 }
 
 /// Whether the reference implementation accepts `rs` over `digest`.
 fn reference_verify(curve: Curve, xy: &[u8], digest: &[u8], rs: &[u8]) -> bool {
-    use p256::ecdsa::signature::hazmat::PrehashVerifier;
-    // RustCrypto refuses a prehash shorter than half the field; FIPS 186 reads
-    // a short digest as an integer, which leading zero bytes do not change.
-    let mut padded = vec![0u8; curve.scalar_len().saturating_sub(digest.len())];
-    padded.extend_from_slice(digest);
-    let digest = &padded[..];
-    match curve {
-        Curve::P256 => {
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(xy)).unwrap();
-            let sig = p256::ecdsa::Signature::from_slice(rs).unwrap();
-            key.verify_prehash(digest, &sig).is_ok()
-        }
-        Curve::P384 => {
-            let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(&sec1(xy)).unwrap();
-            let sig = p384::ecdsa::Signature::from_slice(rs).unwrap();
-            key.verify_prehash(digest, &sig).is_ok()
-        }
-    }
-}
-
-/// X || Y as the uncompressed SEC1 encoding the reference expects.
-fn sec1(xy: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x04];
-    out.extend_from_slice(xy);
-    out
+    svsm_oracle::ecdsa_verify(common::oracle_curve(curve), xy, digest, rs)
 }
 
 /// A random scalar; the top byte is cleared so it is below n.
@@ -1035,23 +977,8 @@ fn ecdh_kas_ecc_cdh_vectors() {
 }
 
 fn check_cdh_vector_with_reference(curve: Curve, d: &[u8], peer_xy: &[u8], z: &[u8]) {
-    let shared = match curve {
-        Curve::P256 => {
-            let secret = p256::SecretKey::from_slice(d).unwrap();
-            let peer = p256::PublicKey::from_sec1_bytes(&sec1(peer_xy)).unwrap();
-            p256::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine())
-                .raw_secret_bytes()
-                .to_vec()
-        }
-        Curve::P384 => {
-            let secret = p384::SecretKey::from_slice(d).unwrap();
-            let peer = p384::PublicKey::from_sec1_bytes(&sec1(peer_xy)).unwrap();
-            p384::ecdh::diffie_hellman(secret.to_nonzero_scalar(), peer.as_affine())
-                .raw_secret_bytes()
-                .to_vec()
-        }
-    };
-    assert_eq!(shared, z, "vector typo ({curve:?})");
+    let shared = svsm_oracle::ecdh(common::oracle_curve(curve), d, peer_xy);
+    assert_eq!(shared.as_deref(), Some(z), "vector typo ({curve:?})");
 }
 
 #[test]

@@ -124,3 +124,14 @@ def render_acvp(inp: Inputs, w: Write) -> None:
     total_tests = sum(counts) if all(isinstance(n, int) for n in counts) else "?"
     rows.append(["**total**", total_tests, t.get("passed", "?"), t.get("failed", "?"), t.get("not_claimed", "?")])
     w(table(["Vector set", "Tests", "Passed", "Failed", "Not claimed"], rows, "lrrrr"))
+    if a.get("sources"):
+        w("")
+        w(f"Vector sets run: {a['sources']}.")
+    deviations = a.get("known_deviations") or []
+    if deviations:
+        w("")
+        w("Known deviations of the module (answered against the vector's expected verdict; "
+          "counted neither passed nor failed, and listed on every run until fixed):")
+        w("")
+        for d in deviations:
+            w(f"- {d}")

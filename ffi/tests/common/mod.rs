@@ -67,3 +67,20 @@ macro_rules! empty_self_test_result {
         }
     };
 }
+
+/// The oracle's name for a hash of the module.
+pub fn oracle_hash(alg: svsm_crypto::HashAlg) -> svsm_oracle::HashAlg {
+    match alg {
+        svsm_crypto::HashAlg::Sha256 => svsm_oracle::HashAlg::Sha256,
+        svsm_crypto::HashAlg::Sha384 => svsm_oracle::HashAlg::Sha384,
+        svsm_crypto::HashAlg::Sha512 => svsm_oracle::HashAlg::Sha512,
+    }
+}
+
+/// The oracle's name for a curve of the module.
+pub fn oracle_curve(curve: svsm_crypto::Curve) -> svsm_oracle::Curve {
+    match curve {
+        svsm_crypto::Curve::P256 => svsm_oracle::Curve::P256,
+        svsm_crypto::Curve::P384 => svsm_oracle::Curve::P384,
+    }
+}

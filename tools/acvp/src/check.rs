@@ -1,10 +1,12 @@
-//! `svsm-acvp check`: runs every sample vector set, compares the answers
-//! with the expected files and checks random answers independently.
+//! `svsm-acvp check`: runs the vector sets (the NIST sample sets when they
+//! are there, the generated sets and Wycheproof's always), compares the
+//! answers with the expected ones and checks random answers independently.
 
-use crate::json::{decode_hex, hex};
-use crate::module::{CryptoModule, Curve, HashAlg};
-use crate::reference::{self, HashDrbgModel};
-use crate::run::{self, Evidence, SetOutcome};
+use crate::generate::Generated;
+use crate::json::hex;
+use crate::module::CryptoModule;
+use crate::run::{self, SetOutcome};
+use crate::verdict::{Answered, CheckState, Verdict};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -17,12 +19,20 @@ pub struct Row {
     pub passed: usize,
     pub failed: usize,
     pub not_claimed: usize,
+    /// Groups outside the capabilities (left out of the response).
+    pub groups_not_claimed: usize,
+    /// SHA-256 of the vector file, or of the generated set's prompt: the
+    /// baseline compares counts only for the same input.
+    pub source_sha256: String,
     /// Why tests failed (first few), and errors.
     pub problems: Vec<String>,
+    /// Tests answered against the expected verdict that are listed as known
+    /// deviations of the module: neither passed nor failed, always shown.
+    pub deviations: Vec<String>,
 }
 
 impl Row {
-    fn fail(&mut self, msg: String) {
+    pub fn fail(&mut self, msg: String) {
         self.failed += 1;
         if self.problems.len() < 5 {
             self.problems.push(msg);
@@ -30,9 +40,21 @@ impl Row {
     }
 }
 
+/// Where a family of vector sets came from, for the summary line.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// Ran: the family's name and how many sets.
+    Ran(&'static str, usize),
+    /// Looked for and not there (never a failure).
+    NotFound(&'static str, String),
+    /// Left out on request.
+    Skipped(&'static str),
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Report {
     pub rows: Vec<Row>,
+    pub sources: Vec<Source>,
 }
 
 impl Report {
@@ -46,7 +68,35 @@ impl Report {
         self.rows.iter().map(|r| r.not_claimed).sum()
     }
 
-    /// The results table and the closing line.
+    /// "shared NIST 21 ran, generated 14 ran, wycheproof 13 ran" (or
+    /// "shared NIST: not found (path)").
+    pub fn sources(&self) -> String {
+        let parts: Vec<String> = self
+            .sources
+            .iter()
+            .map(|s| match s {
+                Source::Ran(name, n) => format!("{name} {n} ran"),
+                Source::NotFound(name, where_) => format!("{name}: not found ({where_})"),
+                Source::Skipped(name) => format!("{name}: skipped on request"),
+            })
+            .collect();
+        parts.join(", ")
+    }
+
+    /// The summary line: "sets: " and [`Report::sources`].
+    pub fn sources_line(&self) -> String {
+        format!("sets: {}", self.sources())
+    }
+
+    /// Every known deviation, as "set: tcId ...: why".
+    pub fn deviations(&self) -> Vec<String> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.deviations.iter().map(move |d| format!("{}: {d}", r.name)))
+            .collect()
+    }
+
+    /// The results table, the problems and the sets that ran.
     pub fn render(&self) -> String {
         let w = self
             .rows
@@ -80,6 +130,13 @@ impl Report {
             .iter()
             .flat_map(|r| r.problems.iter().map(move |p| format!("  {}: {p}", r.name)))
             .collect();
+        let deviations = self.deviations();
+        if !deviations.is_empty() {
+            s.push_str("\nknown deviations of the module (neither passed nor failed):\n");
+            for d in deviations {
+                s.push_str(&format!("  {d}\n"));
+            }
+        }
         if !problems.is_empty() {
             s.push_str("\nproblems:\n");
             for p in problems {
@@ -87,12 +144,13 @@ impl Report {
                 s.push('\n');
             }
         }
-        s.push_str(&format!(
-            "acvp: {} passed, {} failed\n",
-            self.passed(),
-            self.failed()
-        ));
+        s.push_str(&format!("{}\n", self.sources_line()));
         s
+    }
+
+    /// The closing line, "acvp: N passed, M failed".
+    pub fn closing_line(&self) -> String {
+        format!("acvp: {} passed, {} failed\n", self.passed(), self.failed())
     }
 }
 
@@ -162,277 +220,21 @@ fn prompt_index(set: &Value) -> Prompt<'_> {
     }
 }
 
-type Verdict = Result<(), String>;
-
-fn hex_field(m: &Map<String, Value>, key: &str) -> Result<Vec<u8>, String> {
-    let s = m
-        .get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("no \"{key}\""))?;
-    decode_hex(s).map_err(|e| format!("\"{key}\": {e}"))
-}
-
-fn str_field<'a>(m: &'a Map<String, Value>, key: &str) -> Result<&'a str, String> {
-    m.get(key)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("no \"{key}\""))
-}
-
-fn u64_field(m: &Map<String, Value>, key: &str) -> Result<u64, String> {
-    m.get(key)
-        .and_then(Value::as_u64)
-        .ok_or_else(|| format!("no \"{key}\""))
-}
-
-fn bytes_of(m: &Map<String, Value>, key: &str, bits: u64) -> Result<Vec<u8>, String> {
-    let mut v = hex_field(m, key)?;
-    v.truncate((bits / 8) as usize);
-    Ok(v)
-}
-
-fn point_of(curve: Curve, m: &Map<String, Value>, x: &str, y: &str) -> Result<Vec<u8>, String> {
-    crate::algs::ecdsa::point(curve, &hex_field(m, x)?, &hex_field(m, y)?)
-        .ok_or_else(|| format!("{x}/{y} too large"))
-}
-
-fn curve_field(m: &Map<String, Value>, key: &str) -> Result<Curve, String> {
-    let name = str_field(m, key)?;
-    Curve::from_acvp(name).ok_or_else(|| format!("curve {name}"))
-}
-
-/// Independent check of one answered test, when its algorithm has one.
-/// `None`: no independent check for this kind of test.
-struct Checker<'a> {
-    set: &'a SetOutcome,
-    prompt: Prompt<'a>,
-    evidence: &'a Evidence,
-    seen_ivs: HashSet<Vec<u8>>,
-}
-
-impl Checker<'_> {
-    fn check(
-        &mut self,
-        group_answer: &Map<String, Value>,
-        answer: &Map<String, Value>,
-    ) -> Option<Verdict> {
-        let info = &self.set.info;
-        let tg = group_answer.get("tgId").and_then(Value::as_u64)?;
-        let tc = answer.get("tcId").and_then(Value::as_u64)?;
-        let group = *self.prompt.groups.get(&tg)?;
-        let test = *self.prompt.tests.get(&tc)?;
-        let mode = info.mode.as_deref().unwrap_or("").to_ascii_lowercase();
-        match (info.algorithm.as_str(), mode.as_str()) {
-            ("ECDSA", "keygen") => Some(check_keygen(group, answer)),
-            ("ECDSA", "siggen") => Some(check_siggen(group, group_answer, test, answer)),
-            ("KAS-ECC-SSC", _) => Some(check_kas(
-                group,
-                test,
-                answer,
-                self.evidence.private_keys.get(&tc),
-            )),
-            ("ACVP-AES-GCM", _) => Some(self.check_gcm(group, test, answer)),
-            ("hashDRBG", _) => Some(check_drbg(group, test, answer)),
-            _ => None,
-        }
-    }
-
-    fn check_gcm(
-        &mut self,
-        g: &Map<String, Value>,
-        t: &Map<String, Value>,
-        a: &Map<String, Value>,
-    ) -> Verdict {
-        let key = bytes_of(t, "key", u64_field(g, "keyLen")?)?;
-        let aad = bytes_of(t, "aad", u64_field(g, "aadLen")?)?;
-        let payload = u64_field(g, "payloadLen")?;
-        let tag_bits = u64_field(g, "tagLen")?;
-        if str_field(g, "direction")? == "encrypt" {
-            let internal = g.get("ivGen").and_then(Value::as_str) == Some("internal");
-            let iv = if internal {
-                let iv = hex_field(a, "iv")?;
-                if iv.len() != 12 {
-                    return Err(format!("module IV is {} bytes, not 12", iv.len()));
-                }
-                if !self.seen_ivs.insert(iv.clone()) {
-                    return Err(format!("module IV {} repeated", hex(&iv)));
-                }
-                iv
-            } else {
-                bytes_of(t, "iv", u64_field(g, "ivLen")?)?
-            };
-            let pt = bytes_of(t, "pt", payload)?;
-            let (ct, full) =
-                reference::gcm_encrypt(&key, &iv, &aad, &pt).ok_or("reference rejects key/IV")?;
-            let tag = hex_field(a, "tag")?;
-            if hex_field(a, "ct")? != ct {
-                return Err("ciphertext differs from AES-GCM (RustCrypto)".into());
-            }
-            if tag.len() as u64 * 8 != tag_bits || full[..tag.len().min(16)] != tag[..] {
-                return Err("tag differs from AES-GCM (RustCrypto)".into());
-            }
-            Ok(())
-        } else {
-            let iv = bytes_of(t, "iv", u64_field(g, "ivLen")?)?;
-            let ct = bytes_of(t, "ct", payload)?;
-            let tag = bytes_of(t, "tag", tag_bits)?;
-            let want = reference::gcm_decrypt(&key, &iv, &aad, &ct, &tag);
-            let passed = a
-                .get("testPassed")
-                .and_then(Value::as_bool)
-                .ok_or("no testPassed")?;
-            match (want, passed) {
-                (None, false) => Ok(()),
-                (Some(pt), true) if hex_field(a, "pt")? == pt => Ok(()),
-                (Some(_), true) => Err("plaintext differs from AES-GCM (RustCrypto)".into()),
-                (w, p) => Err(format!(
-                    "testPassed {p}, AES-GCM (RustCrypto) says {}",
-                    w.is_some()
-                )),
-            }
-        }
-    }
-}
-
-fn check_keygen(g: &Map<String, Value>, a: &Map<String, Value>) -> Verdict {
-    let curve = curve_field(g, "curve")?;
-    let d = hex_field(a, "d")?;
-    let d = crate::algs::ecdsa::fixed(&d, curve.scalar_len()).ok_or("d too large")?;
-    let q = point_of(curve, a, "qx", "qy")?;
-    // p256/p384 reject d = 0 and d >= n.
-    match reference::ecc_derive(curve, &d) {
-        None => Err("d is not in [1, n-1]".into()),
-        Some(dg) if dg == q => Ok(()),
-        Some(_) => Err("Q != d*G".into()),
-    }
-}
-
-fn check_siggen(
-    g: &Map<String, Value>,
-    ga: &Map<String, Value>,
-    t: &Map<String, Value>,
-    a: &Map<String, Value>,
-) -> Verdict {
-    let curve = curve_field(g, "curve")?;
-    let q = point_of(curve, ga, "qx", "qy")?;
-    if !reference::ecc_valid(curve, &q) {
-        return Err("group public key is not a valid point".into());
-    }
-    let name = str_field(g, "hashAlg")?;
-    let alg = HashAlg::from_acvp(name).ok_or_else(|| format!("hash {name}"))?;
-    let msg = hex_field(t, "message")?;
-    let component = g
-        .get("componentTest")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    let digest = if component {
-        msg
-    } else {
-        reference::hash(alg, &msg)
-    };
-    let n = curve.scalar_len();
-    let mut sig = crate::algs::ecdsa::fixed(&hex_field(a, "r")?, n).ok_or("r too large")?;
-    sig.extend(crate::algs::ecdsa::fixed(&hex_field(a, "s")?, n).ok_or("s too large")?);
-    if reference::ecdsa_verify(curve, &q, &digest, &sig) {
-        Ok(())
-    } else {
-        Err("signature does not verify with RustCrypto ECDSA".into())
-    }
-}
-
-fn check_kas(
-    g: &Map<String, Value>,
-    t: &Map<String, Value>,
-    a: &Map<String, Value>,
-    private: Option<&Vec<u8>>,
-) -> Verdict {
-    let curve = curve_field(g, "domainParameterGenerationMode")?;
-    let (iut, server) =
-        crate::algs::kas::key_kinds(str_field(g, "scheme")?, str_field(g, "kasRole")?)
-            .ok_or("unknown scheme/role")?;
-    let server_q = point_of(
-        curve,
-        t,
-        &format!("{server}PublicServerX"),
-        &format!("{server}PublicServerY"),
-    )?;
-    let n = curve.scalar_len();
-    if str_field(g, "testType")? == "AFT" {
-        let d = private.ok_or("no private key recorded for the test")?;
-        let q = point_of(
-            curve,
-            a,
-            &format!("{iut}PublicIutX"),
-            &format!("{iut}PublicIutY"),
-        )?;
-        if reference::ecc_derive(curve, d).as_deref() != Some(&q[..]) {
-            return Err("IUT public key != d*G".into());
-        }
-        let z = reference::ecdh(curve, d, &server_q).ok_or("reference ECDH failed")?;
-        let got = crate::algs::ecdsa::fixed(&hex_field(a, "z")?, n).ok_or("z too large")?;
-        if got == z {
-            Ok(())
-        } else {
-            Err("Z differs from RustCrypto ECDH".into())
-        }
-    } else {
-        let d = hex_field(t, &format!("{iut}PrivateIut"))?;
-        let q = point_of(
-            curve,
-            t,
-            &format!("{iut}PublicIutX"),
-            &format!("{iut}PublicIutY"),
-        )?;
-        let z_given = crate::algs::ecdsa::fixed(&hex_field(t, "z")?, n);
-        let want = crate::algs::ecdsa::fixed(&d, n).is_some_and(|d| {
-            reference::ecc_derive(curve, &d).as_deref() == Some(&q[..])
-                && reference::ecdh(curve, &d, &server_q).is_some_and(|z| Some(z) == z_given)
-        });
-        let passed = a
-            .get("testPassed")
-            .and_then(Value::as_bool)
-            .ok_or("no testPassed")?;
-        if passed == want {
-            Ok(())
-        } else {
-            Err(format!("testPassed {passed}, RustCrypto ECDH says {want}"))
-        }
-    }
-}
-
-fn check_drbg(g: &Map<String, Value>, t: &Map<String, Value>, a: &Map<String, Value>) -> Verdict {
-    let pr = g
-        .get("predResistance")
-        .and_then(Value::as_bool)
-        .ok_or("no predResistance")?;
-    let len = (u64_field(g, "returnedBitsLen")? / 8) as usize;
-    let mut model = HashDrbgModel::instantiate(
-        &hex_field(t, "entropyInput")?,
-        &hex_field(t, "nonce")?,
-        &hex_field(t, "persoString").unwrap_or_default(),
-    );
-    let mut out = None;
-    for o in t
-        .get("otherInput")
-        .and_then(Value::as_array)
-        .ok_or("no otherInput")?
-    {
-        let o = o.as_object().ok_or("otherInput element")?;
-        let addl = hex_field(o, "additionalInput").unwrap_or_default();
-        match str_field(o, "intendedUse")?.to_ascii_lowercase().as_str() {
-            "reseed" => model.reseed(&hex_field(o, "entropyInput")?, &addl),
-            _ if pr => {
-                model.reseed(&hex_field(o, "entropyInput")?, &addl);
-                out = Some(model.generate(len, &[]));
-            }
-            _ => out = Some(model.generate(len, &addl)),
-        }
-    }
-    let want = out.ok_or("no generate step")?;
-    if hex_field(a, "returnedBits")? == want {
-        Ok(())
-    } else {
-        Err("returnedBits differ from the Hash_DRBG model".into())
-    }
+/// An answered test with its prompt, when the prompt has its group and test.
+fn answered<'a>(
+    prompt: &Prompt<'a>,
+    group_answer: &'a Map<String, Value>,
+    answer: &'a Map<String, Value>,
+) -> Option<Answered<'a>> {
+    let tg = group_answer.get("tgId").and_then(Value::as_u64)?;
+    let tc_id = answer.get("tcId").and_then(Value::as_u64)?;
+    Some(Answered {
+        group: prompt.groups.get(&tg)?,
+        test: prompt.tests.get(&tc_id)?,
+        group_answer,
+        answer,
+        tc_id,
+    })
 }
 
 /// Scores one vector set's answers.
@@ -443,10 +245,11 @@ fn score_set(
     row: &mut Row,
 ) {
     row.not_claimed += set.skipped.iter().map(|s| s.tests).sum::<usize>();
+    row.groups_not_claimed += set.skipped.len();
     let vs = set.info.vs_id.as_u64().unwrap_or(0);
-    let mut checker = Checker {
-        set,
-        prompt: prompt_index(prompt_set),
+    let prompt = prompt_index(prompt_set);
+    let checker = crate::algs::checker_for(&set.info);
+    let mut state = CheckState {
         evidence: &set.evidence,
         seen_ivs: HashSet::new(),
     };
@@ -479,9 +282,10 @@ fn score_set(
                 }
             });
             if verdict.as_ref().is_none_or(|v| v.is_ok())
-                && let Some(v) = checker.check(gmap, tmap)
+                && let Some(check) = checker
+                && let Some(case) = answered(&prompt, gmap, tmap)
             {
-                verdict = Some(v);
+                verdict = Some(check(&case, &mut state));
             }
             match verdict {
                 Some(Ok(())) => row.passed += 1,
@@ -511,7 +315,16 @@ pub fn check_file(module: &dyn CryptoModule, path: &Path, expected_dir: &Path) -
         problems: vec![msg],
         ..Row::default()
     };
-    let doc = match load(path) {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return vec![error_row(format!("{}: {e}", path.display()))],
+    };
+    let source_sha256 = sha256_hex(&bytes);
+    let doc = match String::from_utf8(bytes)
+        .map_err(|e| format!("{}: {e}", path.display()))
+        .and_then(|text| {
+            run::parse_document(&text, &path.display().to_string()).map_err(|e| e.to_string())
+        }) {
         Ok(d) => d,
         Err(e) => return vec![error_row(e)],
     };
@@ -547,6 +360,7 @@ pub fn check_file(module: &dyn CryptoModule, path: &Path, expected_dir: &Path) -
             };
             let mut row = Row {
                 name,
+                source_sha256: source_sha256.clone(),
                 ..Row::default()
             };
             score_set(set, prompt, expected.as_ref(), &mut row);
@@ -555,97 +369,102 @@ pub fn check_file(module: &dyn CryptoModule, path: &Path, expected_dir: &Path) -
         .collect()
 }
 
-fn random_hex(n: usize) -> String {
-    use rand_core::RngCore;
-    let mut b = vec![0u8; n];
-    rand_core::OsRng.fill_bytes(&mut b);
-    hex(&b)
+/// SHA-256 in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(bytes)).to_ascii_lowercase()
 }
 
-/// A hashDRBG vector set made here (the sample sets have none), covering
-/// prediction resistance on and off, with and without reseed, with and
-/// without personalization and additional input.
-pub fn generated_drbg_set() -> Value {
-    let mut groups = Vec::new();
-    let mut tc = 1;
-    let mut tg = 1;
-    for (pr, reseed) in [(false, false), (false, true), (true, true)] {
-        for (perso, addl) in [(0usize, 0usize), (256, 256)] {
-            let mut tests = Vec::new();
-            for _ in 0..5 {
-                let other = |use_: &str| {
-                    json!({
-                        "intendedUse": use_,
-                        "additionalInput": random_hex(addl / 8),
-                        "entropyInput": if pr || use_ == "reSeed" { random_hex(32) } else { String::new() },
-                    })
-                };
-                let mut others = Vec::new();
-                if reseed && !pr {
-                    others.push(other("reSeed"));
-                }
-                others.push(other("generate"));
-                others.push(other("generate"));
-                tests.push(json!({
-                    "tcId": tc,
-                    "entropyInput": random_hex(32),
-                    "nonce": random_hex(16),
-                    "persoString": random_hex(perso / 8),
-                    "otherInput": others,
-                }));
-                tc += 1;
-            }
-            groups.push(json!({
-                "tgId": tg, "testType": "AFT", "mode": "SHA2-256", "derFunc": false,
-                "predResistance": pr, "reSeed": reseed,
-                "entropyInputLen": 256, "nonceLen": 128, "persoStringLen": perso,
-                "additionalInputLen": addl, "returnedBitsLen": 1024, "tests": tests,
-            }));
-            tg += 1;
-        }
-    }
-    json!({ "vsId": 0, "algorithm": "hashDRBG", "revision": "1.0", "testGroups": groups })
-}
-
-/// Runs one vector set (no expected answers) and checks it independently.
-pub fn check_set(module: &dyn CryptoModule, set: &Value, name: &str) -> Row {
+/// Runs one generated vector set and checks it against its expected answers
+/// and its algorithm's checker.
+pub fn check_generated(module: &dyn CryptoModule, g: &Generated) -> Row {
     let mut row = Row {
-        name: name.into(),
+        name: g.name.clone(),
+        source_sha256: g.sha256(),
         ..Row::default()
     };
-    match run::run_set(module, set, name) {
-        Ok(out) => score_set(&out, set, None, &mut row),
+    match run::run_set(module, &g.prompt, &g.name) {
+        Ok(out) => score_set(
+            &out,
+            &g.prompt,
+            Some(&expected_index(&g.expected)),
+            &mut row,
+        ),
         Err(e) => row.fail(e.to_string()),
     }
     row
 }
 
+/// Which vector sets `check_all` runs.
+pub struct Sets<'a> {
+    /// The NIST sample sets: the vectors folder and the expected folder;
+    /// a folder that is not there is reported, not failed.
+    pub shared: Option<(&'a Path, &'a Path)>,
+    pub generated: bool,
+    pub wycheproof: bool,
+}
+
+/// The `.json` files of a folder, sorted; `None` when the folder is absent.
+fn vector_files(dir: &Path) -> Option<Result<Vec<PathBuf>, String>> {
+    if !dir.is_dir() {
+        return None;
+    }
+    Some(
+        std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))
+            .map(|entries| {
+                let mut files: Vec<PathBuf> = entries
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                    .collect();
+                files.sort();
+                files
+            }),
+    )
+}
+
 /// Runs the whole check.
-pub fn check_all(
-    module: &dyn CryptoModule,
-    vectors: &Path,
-    expected: &Path,
-    generated: bool,
-) -> Result<Report, String> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(vectors)
-        .map_err(|e| format!("{}: {e}", vectors.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    if files.is_empty() {
-        return Err(format!("{}: no .json vector files", vectors.display()));
-    }
+pub fn check_all(module: &dyn CryptoModule, sets: &Sets<'_>) -> Result<Report, String> {
     let mut report = Report::default();
-    for f in &files {
-        report.rows.extend(check_file(module, f, expected));
+    const SHARED: &str = "shared NIST";
+    match sets.shared {
+        None => report.sources.push(Source::Skipped(SHARED)),
+        Some((vectors, expected)) => match vector_files(vectors) {
+            None => report
+                .sources
+                .push(Source::NotFound(SHARED, vectors.display().to_string())),
+            Some(files) => {
+                let files = files?;
+                if files.is_empty() {
+                    return Err(format!("{}: no .json vector files", vectors.display()));
+                }
+                for f in &files {
+                    report.rows.extend(check_file(module, f, expected));
+                }
+                report.sources.push(Source::Ran(SHARED, files.len()));
+            }
+        },
     }
-    if generated {
-        report.rows.push(check_set(
-            module,
-            &generated_drbg_set(),
-            "hashDRBG (generated here)",
-        ));
+    if sets.generated {
+        let generated = crate::generate::all_sets();
+        for g in &generated {
+            report.rows.push(check_generated(module, g));
+        }
+        report
+            .sources
+            .push(Source::Ran("generated", generated.len()));
+    } else {
+        report.sources.push(Source::Skipped("generated"));
+    }
+    if sets.wycheproof {
+        let rows = crate::wycheproof::check_all(module);
+        report.sources.push(Source::Ran("wycheproof", rows.len()));
+        report.rows.extend(rows);
+    } else {
+        report.sources.push(Source::Skipped("wycheproof"));
+    }
+    if report.rows.is_empty() {
+        return Err(format!("no vector set ran ({})", report.sources_line()));
     }
     Ok(report)
 }
@@ -685,8 +504,9 @@ pub fn write_summary(
         .iter()
         .map(|r| {
             json!({
-                "set": r.name, "tests": r.tests, "passed": r.passed,
+                "set": r.name, "sha256": r.source_sha256, "tests": r.tests, "passed": r.passed,
                 "failed": r.failed, "not_claimed": r.not_claimed,
+                "groups_not_claimed": r.groups_not_claimed,
             })
         })
         .collect();
@@ -695,18 +515,21 @@ pub fn write_summary(
         "module": module.description(),
         "object_sha256": sha,
         "vectors": vectors.display().to_string(),
+        "sources": report.sources(),
         "sets": sets,
         "totals": {
             "passed": report.passed(), "failed": report.failed(), "not_claimed": report.not_claimed(),
         },
+        "known_deviations": report.deviations(),
         "result": if report.failed() == 0 { "pass" } else { "fail" },
     });
     let text = serde_json::to_string_pretty(&summary).map_err(std::io::Error::other)?;
     std::fs::write(dir.join("summary.json"), text + "\n")?;
     let mut md = format!(
-        "# ACVP self-check\n\n- Date: {date}\n- Module: {}\n- Object SHA-256: `{sha}`\n- Vector sets: `{}`\n\n",
+        "# ACVP self-check\n\n- Date: {date}\n- Module: {}\n- Object SHA-256: `{sha}`\n- Vector sets: `{}`\n- {}\n\n",
         module.description(),
-        vectors.display()
+        vectors.display(),
+        report.sources_line()
     );
     md.push_str("| set | tests | passed | failed | not claimed |\n|---|---:|---:|---:|---:|\n");
     for r in &report.rows {
@@ -724,10 +547,17 @@ pub fn write_summary(
         report.passed(),
         report.failed()
     ));
+    let deviations = report.deviations();
+    if !deviations.is_empty() {
+        md.push_str("\n## Known deviations of the module\n\n");
+        md.extend(deviations.iter().map(|d| format!("- {d}\n")));
+    }
     md.push_str(
         "\n\"not claimed\" counts the tests of groups outside the module's ACVP capabilities \
-         (`svsm-acvp capabilities`). Random answers (keyGen, sigGen, KAS AFT, internal-IV GCM, \
-         hashDRBG) are checked with RustCrypto and a Hash_DRBG model, not with the module.\n",
+         (`svsm-acvp capabilities`), and the Wycheproof cases its interface cannot express. \
+         Random answers (keyGen, sigGen, KAS AFT, internal-IV GCM, hashDRBG) and the generated \
+         sets' expected answers come from the test oracle (RustCrypto and a Hash_DRBG model), \
+         never from the module.\n",
     );
     std::fs::write(dir.join("summary.md"), md)
 }
@@ -758,11 +588,40 @@ mod tests {
 
     #[test]
     fn a_wrong_answer_is_a_failure() {
-        let set = generated_drbg_set();
-        let mut out = run::run_set(&reference::RustCryptoModule, &set, "g").unwrap();
+        let set = crate::algs::drbg::generate().prompt;
+        let mut out = run::run_set(&crate::standin::RustCryptoModule, &set, "g").unwrap();
         out.response["testGroups"][0]["tests"][0]["returnedBits"] = json!("00");
         let mut row = Row::default();
         score_set(&out, &set, None, &mut row);
         assert_eq!((row.passed, row.failed), (29, 1));
+    }
+
+    /// Every generated set passes with the stand-in (the oracle answering),
+    /// and a changed expected answer or a wrong random answer fails.
+    #[test]
+    fn generated_sets_pass_and_catch_wrong_answers() {
+        let m = &crate::standin::RustCryptoModule;
+        for g in crate::generate::all_sets() {
+            let row = check_generated(m, &g);
+            assert!(row.tests > 0, "{}", g.name);
+            assert_eq!(row.failed, 0, "{}: {:?}", g.name, row.problems);
+            assert_eq!(row.groups_not_claimed, 0, "{}", g.name);
+        }
+        // An expected answer that the module does not give.
+        let mut g = crate::algs::kda::generate();
+        g.expected["testGroups"][0]["tests"][0]["dkm"] = json!("00");
+        assert_eq!(check_generated(m, &g).failed, 1);
+        // A keyGen answer that is not d*G, caught by the checker.
+        let g = crate::algs::ecdsa::generate().remove(0);
+        let mut out = run::run_set(m, &g.prompt, "g").unwrap();
+        out.response["testGroups"][0]["tests"][0]["qx"] = json!("01");
+        let mut row = Row::default();
+        score_set(
+            &out,
+            &g.prompt,
+            Some(&expected_index(&g.expected)),
+            &mut row,
+        );
+        assert_eq!(row.failed, 1, "{:?}", row.problems);
     }
 }

@@ -6,10 +6,14 @@
 //! with implementations that are not the module.
 
 pub mod algs;
+pub mod baseline;
 pub mod capabilities;
 pub mod check;
+pub mod generate;
 pub mod json;
 pub mod module;
-pub mod reference;
 pub mod run;
 pub mod shim;
+pub mod standin;
+pub mod verdict;
+pub mod wycheproof;

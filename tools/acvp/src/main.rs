@@ -3,14 +3,21 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use svsm_acvp::module::CryptoModule;
-use svsm_acvp::{capabilities, check, reference, run};
+use svsm_acvp::{baseline, capabilities, check, generate, run, standin};
 
 const USAGE: &str = "\
 usage: svsm-acvp capabilities
-       svsm-acvp run FILE [-o OUT]
-       svsm-acvp check [DIR] [--expected DIR] [--write-summary [DIR]] [--no-generated]
-           DIR holds vectors/ and expected/ (or is the vectors folder itself);
-           default $SVSM_ACVP_VECTORS, else ../shared/vectors/acvp beside the repository
+       svsm-acvp run FILE [-o OUT|-]   (default OUT: target/acvp/FILE-response.json)
+       svsm-acvp generate [DIR]        (default DIR: target/acvp/generated)
+       svsm-acvp check [DIR] [--expected DIR] [--no-generated] [--no-wycheproof]
+                       [--baseline FILE] [--write-baseline] [--write-summary [DIR]]
+           DIR: the NIST sample sets, holding vectors/ and expected/ (or the vectors
+           folder itself); default $SVSM_ACVP_VECTORS, else ../shared/vectors/acvp
+           beside the repository. Not found is reported, not a failure. The
+           generated and Wycheproof sets always run (unless --no-...).
+           --baseline: the guarded counts (default certification/acvp/baseline.json);
+           --write-baseline rewrites it from this run; --write-summary writes
+           summary.json/summary.md (default DIR target/acvp)
 options (all commands):
        --module svsm|rustcrypto   module under test (default svsm; rustcrypto is a
                                   stand-in that only tests the harness itself)";
@@ -18,6 +25,15 @@ options (all commands):
 fn repo_root() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     root.canonicalize().unwrap_or(root)
+}
+
+/// Where every default output goes: `target/acvp/` of the repository (or of
+/// $CARGO_TARGET_DIR), never the working directory.
+fn default_output_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target"))
+        .join("acvp")
 }
 
 /// Default vectors: $SVSM_ACVP_VECTORS, else shared/vectors/acvp beside the
@@ -35,7 +51,7 @@ fn default_vectors() -> PathBuf {
 
 fn select_module(name: &str) -> Result<&'static dyn CryptoModule, String> {
     match name {
-        "rustcrypto" => Ok(&reference::RustCryptoModule),
+        "rustcrypto" => Ok(&standin::RustCryptoModule),
         "svsm" => svsm_acvp::shim::module(),
         other => Err(format!("unknown module \"{other}\" (svsm or rustcrypto)")),
     }
@@ -49,6 +65,9 @@ struct Args {
     summary: Option<Option<PathBuf>>,
     module: String,
     generated: bool,
+    wycheproof: bool,
+    baseline: Option<PathBuf>,
+    write_baseline: bool,
 }
 
 fn parse_args(raw: &[String]) -> Result<Args, String> {
@@ -60,6 +79,9 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
         summary: None,
         module: "svsm".into(),
         generated: true,
+        wycheproof: true,
+        baseline: None,
+        write_baseline: false,
     };
     let mut it = raw.iter().peekable();
     while let Some(arg) = it.next() {
@@ -74,6 +96,9 @@ fn parse_args(raw: &[String]) -> Result<Args, String> {
             "--expected" => a.expected = Some(value(arg)?.into()),
             "--module" => a.module = value(arg)?,
             "--no-generated" => a.generated = false,
+            "--no-wycheproof" => a.wycheproof = false,
+            "--baseline" => a.baseline = Some(value(arg)?.into()),
+            "--write-baseline" => a.write_baseline = true,
             "--write-summary" => {
                 let dir = match it.peek() {
                     Some(next) if !next.starts_with('-') => it.next().map(PathBuf::from),
@@ -105,10 +130,22 @@ fn cmd_run(module: &dyn CryptoModule, args: &Args) -> Result<ExitCode, String> {
         }
     }
     let text = serde_json::to_string_pretty(&out.response).map_err(|e| e.to_string())? + "\n";
-    match &args.out {
-        Some(p) => std::fs::write(p, text).map_err(|e| format!("{}: {e}", p.display()))?,
-        None => write_stdout(&text)?,
+    let path = match &args.out {
+        Some(p) if p.as_os_str() == "-" => return write_stdout(&text).map(|()| ExitCode::SUCCESS),
+        Some(p) => p.clone(),
+        None => {
+            let stem = Path::new(file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "vectors".into());
+            default_output_dir().join(format!("{stem}-response.json"))
+        }
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    eprintln!("response written to {}", path.display());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -131,21 +168,67 @@ fn cmd_check(module: &dyn CryptoModule, args: &Args) -> Result<ExitCode, String>
         module.description(),
         vdir.display()
     ))?;
-    let report = check::check_all(module, &vdir, &expected, args.generated)?;
+    let sets = check::Sets {
+        shared: Some((&vdir, &expected)),
+        generated: args.generated,
+        wycheproof: args.wycheproof,
+    };
+    let report = check::check_all(module, &sets)?;
     write_stdout(&report.render())?;
+
+    let baseline_path = args
+        .baseline
+        .clone()
+        .unwrap_or_else(|| repo_root().join("certification/acvp/baseline.json"));
+    let recorded = if baseline_path.exists() {
+        baseline::load(&baseline_path)?
+    } else if args.write_baseline {
+        baseline::Baseline::new()
+    } else {
+        return Err(format!("{}: no baseline", baseline_path.display()));
+    };
+    let run = baseline::from_report(&report);
+    let comparison = baseline::compare(&recorded, &run);
+    write_stdout(&comparison.render())?;
+    write_stdout(&report.closing_line())?;
+    if args.write_baseline {
+        if report.failed() > 0 {
+            return Err("not writing the baseline: tests failed".into());
+        }
+        // Sets not run this time (e.g. the shared ones) keep their counts.
+        let mut updated = recorded.clone();
+        updated.extend(run);
+        baseline::write(&updated, &baseline_path)?;
+        eprintln!("baseline written to {}", baseline_path.display());
+    }
     if let Some(dir) = &args.summary {
-        let dir = dir
-            .clone()
-            .unwrap_or_else(|| repo_root().join("certification/acvp"));
+        let dir = dir.clone().unwrap_or_else(default_output_dir);
         check::write_summary(&report, module, &vdir, &dir)
             .map_err(|e| format!("writing the summary to {}: {e}", dir.display()))?;
         eprintln!("summary written to {}", dir.display());
     }
-    Ok(if report.failed() == 0 {
+    let regressed = !comparison.regressions.is_empty() && !args.write_baseline;
+    Ok(if report.failed() == 0 && !regressed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+fn cmd_generate(args: &Args) -> Result<ExitCode, String> {
+    let dir = match &args.positional[1..] {
+        [] => default_output_dir().join("generated"),
+        [d] => PathBuf::from(d),
+        _ => return Err("generate takes at most one DIR".into()),
+    };
+    let names = generate::write_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    write_stdout(&format!(
+        "{} generated vector sets in {}/vectors and {}/expected\n",
+        names.len(),
+        dir.display(),
+        dir.display()
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
@@ -168,6 +251,7 @@ fn main() -> ExitCode {
                 Err(e) => Err(e.to_string()),
             }
         }
+        Some("generate") => cmd_generate(&args),
         Some(cmd @ ("run" | "check")) => match select_module(&args.module) {
             Err(e) => Err(e),
             Ok(m) if cmd == "run" => cmd_run(m, &args),

@@ -1,80 +1,15 @@
 //! The operations of a cryptographic module that ACVP testing needs.
 //!
 //! The harness is written against this trait only. `shim.rs` implements it
-//! with the SVSM module (through the `svsm-crypto` crate); `rustcrypto.rs`
-//! implements it with RustCrypto crates so that the harness itself can be
+//! with the SVSM module (through the `svsm-crypto` crate); `standin.rs`
+//! implements it with the test oracle (RustCrypto) so that the harness itself can be
 //! tested without the module object.
 
 use std::fmt;
 
-/// Hash functions of the module.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HashAlg {
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-impl HashAlg {
-    pub fn digest_len(self) -> usize {
-        match self {
-            HashAlg::Sha256 => 32,
-            HashAlg::Sha384 => 48,
-            HashAlg::Sha512 => 64,
-        }
-    }
-
-    /// The ACVP name ("SHA2-256", ...).
-    pub fn acvp_name(self) -> &'static str {
-        match self {
-            HashAlg::Sha256 => "SHA2-256",
-            HashAlg::Sha384 => "SHA2-384",
-            HashAlg::Sha512 => "SHA2-512",
-        }
-    }
-
-    /// Parses an ACVP hash name; `None` for hashes the module does not have.
-    pub fn from_acvp(name: &str) -> Option<Self> {
-        match name {
-            "SHA2-256" => Some(HashAlg::Sha256),
-            "SHA2-384" => Some(HashAlg::Sha384),
-            "SHA2-512" => Some(HashAlg::Sha512),
-            _ => None,
-        }
-    }
-}
-
-/// Curves of the module.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Curve {
-    P256,
-    P384,
-}
-
-impl Curve {
-    /// Length of a scalar or of one coordinate in bytes.
-    pub fn scalar_len(self) -> usize {
-        match self {
-            Curve::P256 => 32,
-            Curve::P384 => 48,
-        }
-    }
-
-    pub fn acvp_name(self) -> &'static str {
-        match self {
-            Curve::P256 => "P-256",
-            Curve::P384 => "P-384",
-        }
-    }
-
-    pub fn from_acvp(name: &str) -> Option<Self> {
-        match name {
-            "P-256" => Some(Curve::P256),
-            "P-384" => Some(Curve::P384),
-            _ => None,
-        }
-    }
-}
+/// Hash functions and curves of the module: the oracle's, so the harness,
+/// its checks and the oracle name them the same way.
+pub use svsm_oracle::{Curve, HashAlg};
 
 /// Why a module operation failed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -196,7 +196,7 @@ pub fn run_set(module: &dyn CryptoModule, set: &Value, source: &str) -> Result<S
         let gloc = format!("{} / group {gid}", info.loc);
         let gobj = Obj::from_value(g, &gloc, "a test group")?;
         let tg_id = gobj.u64("tgId")?;
-        let ntests = gobj.array("tests")?.len();
+        let ntests = gobj.tests()?.len();
         let outcome = match &handler {
             Err(reason) => GroupOutcome::NotClaimed(reason.clone()),
             Ok(h) => h(module, &info, &gobj, &mut evidence)?,

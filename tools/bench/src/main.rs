@@ -22,7 +22,6 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 use crate::measure::Plan;
 
@@ -144,7 +143,7 @@ fn object_on_disk() -> (PathBuf, Option<String>) {
         .map(|d| d.join("svsm-crypto.o"))
         .unwrap_or_default();
     let sha = std::fs::read(&path).ok().map(|bytes| {
-        Sha256::digest(&bytes)
+        svsm_oracle::hash(svsm_oracle::HashAlg::Sha256, &bytes)
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
@@ -278,7 +277,7 @@ fn main() -> ExitCode {
         "methods": {
             "module": "svsm-crypto.o through the svsm-crypto shim (host feature): AES-GCM seal_with_iv/open on a loaded key; hash; hmac and hkdf one-shot (key per call); ECC with keys passed as bytes on every call; Drbg::generate on an instance",
             "openssl": "libcrypto through the openssl crate: EVP_CIPHER_CTX with the key set once, IV reset per call; SHA256()/SHA384()/SHA512() one-shot; HMAC through EVP_DigestSign (Signer) per call with a prepared PKey; HKDF through EVP_PKEY_CTX per call; ECDSA_do_sign/ECDSA_do_verify on a prepared EC_KEY; ECDH through EVP_PKEY_derive (peer set per call); RAND_bytes",
-            "rustcrypto": "aes-gcm (in place: the input is first copied into the output buffer), sha2, hmac, hkdf, p384 (RFC 6979 signing on a prepared SigningKey, prehash verify on a prepared VerifyingKey, ecdh::diffie_hellman), rand_chacha ChaCha20Rng for random bytes (not an SP 800-90A DRBG)",
+            "rustcrypto": "aes-gcm (in place: the input is first copied into the output buffer), sha2, hmac, hkdf one-shot through svsm-oracle (the same calls its agreement answers come from), p384 (RFC 6979 signing on a prepared SigningKey, prehash verify on a prepared VerifyingKey, ecdh::diffie_hellman), rand_chacha ChaCha20Rng for random bytes (not an SP 800-90A DRBG)",
         },
         "host": report::host_json(&bench.rows),
         "host_seconds": host_secs,

@@ -5,10 +5,13 @@ use crate::capabilities::{
     DRBG_ADDL_BITS, DRBG_ENTROPY_BITS, DRBG_MODE, DRBG_NONCE_BITS, DRBG_PERSO_BITS,
     DRBG_RETURNED_BITS,
 };
+use crate::generate::{Case, Generated, Seeded, SetBuilder};
 use crate::json::{Obj, Result, hex};
 use crate::module::CryptoModule;
 use crate::run::{Evidence, GroupOutcome, SetInfo};
+use crate::verdict::{Answered, CheckState, Verdict, bool_field, hex_field, str_field, u64_field};
 use serde_json::json;
+use svsm_oracle as oracle;
 
 pub fn group(
     m: &dyn CryptoModule,
@@ -75,4 +78,86 @@ pub fn group(
         let returned = returned.ok_or_else(|| t.err("otherInput holds no generate step"))?;
         Ok(json!({ "tcId": id, "returnedBits": hex(&returned) }))
     })
+}
+
+/// The returned bits equal the oracle's Hash_DRBG model run on the same
+/// inputs.
+pub fn check(c: &Answered<'_>, _: &mut CheckState<'_>) -> Verdict {
+    let (g, t) = (c.group, c.test);
+    let pr = bool_field(g, "predResistance")?;
+    let len = (u64_field(g, "returnedBitsLen")? / 8) as usize;
+    let mut model = oracle::HashDrbg::instantiate(
+        &hex_field(t, "entropyInput")?,
+        &hex_field(t, "nonce")?,
+        &hex_field(t, "persoString").unwrap_or_default(),
+    );
+    let mut out = None;
+    for o in t
+        .get("otherInput")
+        .and_then(serde_json::Value::as_array)
+        .ok_or("no otherInput")?
+    {
+        let o = o.as_object().ok_or("otherInput element")?;
+        let addl = hex_field(o, "additionalInput").unwrap_or_default();
+        match str_field(o, "intendedUse")?.to_ascii_lowercase().as_str() {
+            "reseed" => model.reseed(&hex_field(o, "entropyInput")?, &addl),
+            _ if pr => {
+                model.reseed(&hex_field(o, "entropyInput")?, &addl);
+                out = Some(model.generate(len, &[]));
+            }
+            _ => out = Some(model.generate(len, &addl)),
+        }
+    }
+    let want = out.ok_or("no generate step")?;
+    if hex_field(c.answer, "returnedBits")? == want {
+        Ok(())
+    } else {
+        Err("returnedBits differ from the Hash_DRBG model".into())
+    }
+}
+
+/// A hashDRBG set (the NIST sample sets have none): prediction resistance
+/// on and off, with and without reseed, with and without personalization
+/// and additional input; judged by [`check`] against the oracle's model.
+pub fn generate() -> Generated {
+    let mut rng = Seeded::new("svsm-acvp generated hashDRBG");
+    let mut b = SetBuilder::new(160, "hashDRBG", None, "1.0");
+    for (pr, reseed) in [(false, false), (false, true), (true, true)] {
+        for (perso, addl) in [(0usize, 0usize), (32, 32)] {
+            let mut cases = Vec::new();
+            for _ in 0..5 {
+                let mut other = |use_: &str| {
+                    let fresh = pr || use_ == "reSeed";
+                    json!({
+                        "intendedUse": use_,
+                        "additionalInput": rng.hex(addl),
+                        "entropyInput": if fresh { rng.hex(32) } else { String::new() },
+                    })
+                };
+                let mut others = Vec::new();
+                if reseed && !pr {
+                    others.push(other("reSeed"));
+                }
+                others.push(other("generate"));
+                others.push(other("generate"));
+                cases.push(Case::checked(json!({
+                    "entropyInput": rng.hex(32),
+                    "nonce": rng.hex(16),
+                    "persoString": rng.hex(perso),
+                    "otherInput": others,
+                })));
+            }
+            b.group(
+                json!({
+                    "testType": "AFT", "mode": DRBG_MODE, "derFunc": false,
+                    "predResistance": pr, "reSeed": reseed,
+                    "entropyInputLen": DRBG_ENTROPY_BITS, "nonceLen": DRBG_NONCE_BITS,
+                    "persoStringLen": perso * 8, "additionalInputLen": addl * 8,
+                    "returnedBitsLen": DRBG_RETURNED_BITS,
+                }),
+                cases,
+            );
+        }
+    }
+    b.finish("hashDRBG")
 }

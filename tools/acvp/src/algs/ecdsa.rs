@@ -2,10 +2,13 @@
 
 use super::{answer_tests, claimed_str, module_failed, test_type};
 use crate::capabilities::ECDSA_HASHES;
+use crate::generate::{Case, Generated, Seeded, SetBuilder};
 use crate::json::{Obj, Result, hex};
 use crate::module::{CryptoModule, Curve, HashAlg, ModuleError};
 use crate::run::{Evidence, GroupOutcome, SetInfo};
+use crate::verdict::{Answered, CheckState, Verdict, curve_field, hex_field, point_of, str_field};
 use serde_json::json;
+use svsm_oracle as oracle;
 
 /// A big-endian integer as exactly `len` bytes: shorter values are padded
 /// on the left, longer ones lose leading zero bytes; `None` when the value
@@ -184,6 +187,137 @@ pub fn sigver_group(
         };
         Ok(json!({ "tcId": id, "testPassed": passed }))
     })
+}
+
+/// keyGen: 1 <= d < n and Q = d*G, by the oracle.
+pub fn check_keygen(c: &Answered<'_>, _: &mut CheckState<'_>) -> Verdict {
+    let curve = curve_field(c.group, "curve")?;
+    let d = fixed(&hex_field(c.answer, "d")?, curve.scalar_len()).ok_or("d too large")?;
+    let q = point_of(curve, c.answer, "qx", "qy")?;
+    match oracle::ecc_public(curve, &d) {
+        None => Err("d is not in [1, n-1]".into()),
+        Some(dg) if dg == q => Ok(()),
+        Some(_) => Err("Q != d*G".into()),
+    }
+}
+
+/// sigGen: the signature verifies under the group's key with the oracle.
+pub fn check_siggen(c: &Answered<'_>, _: &mut CheckState<'_>) -> Verdict {
+    let curve = curve_field(c.group, "curve")?;
+    let q = point_of(curve, c.group_answer, "qx", "qy")?;
+    if !oracle::ecc_valid(curve, &q) {
+        return Err("group public key is not a valid point".into());
+    }
+    let name = str_field(c.group, "hashAlg")?;
+    let alg = HashAlg::from_acvp(name).ok_or_else(|| format!("hash {name}"))?;
+    let msg = hex_field(c.test, "message")?;
+    let component = c
+        .group
+        .get("componentTest")
+        .and_then(serde_json::Value::as_bool);
+    let digest = if component == Some(true) {
+        msg
+    } else {
+        oracle::hash(alg, &msg)
+    };
+    let n = curve.scalar_len();
+    let mut sig = fixed(&hex_field(c.answer, "r")?, n).ok_or("r too large")?;
+    sig.extend(fixed(&hex_field(c.answer, "s")?, n).ok_or("s too large")?);
+    if oracle::ecdsa_verify(curve, &q, &digest, &sig) {
+        Ok(())
+    } else {
+        Err("signature does not verify with the oracle's ECDSA".into())
+    }
+}
+
+/// A private scalar in [1, n-1] drawn from `rng`, with its public key.
+pub fn seeded_key(rng: &mut Seeded, curve: Curve) -> (Vec<u8>, Vec<u8>) {
+    loop {
+        let d = rng.bytes(curve.scalar_len());
+        if let Some(q) = oracle::ecc_public(curve, &d) {
+            return (d, q);
+        }
+    }
+}
+
+/// ECDSA FIPS186-5 sets: keyGen and sigGen (random answers, judged by the
+/// checkers), keyVer and sigVer with valid and altered inputs (answers from
+/// the oracle).
+pub fn generate() -> Vec<Generated> {
+    let mut rng = Seeded::new("svsm-acvp generated ECDSA");
+    let rev = "FIPS186-5";
+    let mut keygen = SetBuilder::new(130, "ECDSA", Some("keyGen"), rev);
+    let mut keyver = SetBuilder::new(131, "ECDSA", Some("keyVer"), rev);
+    let mut siggen = SetBuilder::new(132, "ECDSA", Some("sigGen"), rev);
+    let mut sigver = SetBuilder::new(133, "ECDSA", Some("sigVer"), rev);
+    for curve in Curve::ALL {
+        let n = curve.scalar_len();
+        let name = curve.acvp_name();
+        keygen.group(
+            json!({ "testType": "AFT", "curve": name, "secretGenerationMode": "testing candidates" }),
+            (0..4).map(|_| Case::checked(json!({}))).collect(),
+        );
+        let mut cases = Vec::new();
+        for i in 0..8 {
+            let (_, mut q) = seeded_key(&mut rng, curve);
+            match i % 4 {
+                1 => q[2 * n - 1] ^= 1, // off the curve
+                2 => q[..n].fill(0xff), // x >= p
+                3 => q.fill(0),         // the identity's encoding
+                _ => {}
+            }
+            cases.push(Case::new(
+                json!({ "qx": hex(&q[..n]), "qy": hex(&q[n..]) }),
+                json!({ "testPassed": oracle::ecc_valid(curve, &q) }),
+            ));
+        }
+        keyver.group(json!({ "testType": "AFT", "curve": name }), cases);
+        for hash in HashAlg::ALL {
+            let props = json!({ "testType": "AFT", "curve": name, "hashAlg": hash.acvp_name() });
+            siggen.group(
+                props.clone(),
+                (0..3)
+                    .map(|i| Case::checked(json!({ "message": rng.hex(16 + 40 * i) })))
+                    .collect(),
+            );
+            let mut cases = Vec::new();
+            for i in 0..6 {
+                let (d, mut q) = seeded_key(&mut rng, curve);
+                let mut msg = rng.bytes(64);
+                let Some(mut sig) = oracle::ecdsa_sign(curve, &d, &oracle::hash(hash, &msg)) else {
+                    continue;
+                };
+                match i {
+                    1 => msg[0] ^= 1,
+                    2 => sig[n - 1] ^= 1,
+                    3 => sig[2 * n - 1] ^= 1,
+                    4 => q = seeded_key(&mut rng, curve).1,
+                    5 => sig[n..].fill(0),
+                    _ => {}
+                }
+                let valid = oracle::ecdsa_verify(curve, &q, &oracle::hash(hash, &msg), &sig);
+                cases.push(Case::new(
+                    json!({ "message": hex(&msg), "qx": hex(&q[..n]), "qy": hex(&q[n..]),
+                            "r": hex(&sig[..n]), "s": hex(&sig[n..]) }),
+                    json!({ "testPassed": valid }),
+                ));
+            }
+            sigver.group(props, cases);
+        }
+        // FIPS 186-5 component test: the message is the digest to sign.
+        siggen.group(
+            json!({ "testType": "AFT", "curve": name, "hashAlg": "SHA2-256", "componentTest": true }),
+            (0..2)
+                .map(|_| Case::checked(json!({ "message": rng.hex(32) })))
+                .collect(),
+        );
+    }
+    vec![
+        keygen.finish("ECDSA keyGen"),
+        keyver.finish("ECDSA keyVer"),
+        siggen.finish("ECDSA sigGen"),
+        sigver.finish("ECDSA sigVer"),
+    ]
 }
 
 #[cfg(test)]

@@ -4,10 +4,15 @@ use super::{answer_tests, claimed_str, claimed_value, module_failed, test_type};
 use crate::capabilities::{
     GCM_IV_BITS, GCM_KEY_BITS, GCM_MAX_AAD_BITS, GCM_MAX_PAYLOAD_BITS, GCM_TAG_BITS,
 };
+use crate::generate::{Case, Generated, Seeded, SetBuilder};
 use crate::json::{Obj, Result, hex};
 use crate::module::{CryptoModule, ModuleError};
 use crate::run::{Evidence, GroupOutcome, SetInfo};
+use crate::verdict::{
+    Answered, CheckState, Verdict, bool_field, bytes_of, hex_field, str_field, u64_field,
+};
 use serde_json::json;
+use svsm_oracle as oracle;
 
 pub fn group(
     m: &dyn CryptoModule,
@@ -75,4 +80,127 @@ pub fn group(
             }
         }
     })
+}
+
+/// Encrypt: ciphertext and tag as the oracle's AES-GCM gives them (internal
+/// IVs: 96 bits, never repeated); decrypt: testPassed and the plaintext as
+/// the oracle decides.
+pub fn check(c: &Answered<'_>, st: &mut CheckState<'_>) -> Verdict {
+    let (g, t, a) = (c.group, c.test, c.answer);
+    let key = bytes_of(t, "key", u64_field(g, "keyLen")?)?;
+    let aad = bytes_of(t, "aad", u64_field(g, "aadLen")?)?;
+    let payload = u64_field(g, "payloadLen")?;
+    let tag_bits = u64_field(g, "tagLen")?;
+    if str_field(g, "direction")? == "encrypt" {
+        let internal = g.get("ivGen").and_then(serde_json::Value::as_str) == Some("internal");
+        let iv = if internal {
+            let iv = hex_field(a, "iv")?;
+            if iv.len() != 12 {
+                return Err(format!("module IV is {} bytes, not 12", iv.len()));
+            }
+            if !st.seen_ivs.insert(iv.clone()) {
+                return Err(format!("module IV {} repeated", hex(&iv)));
+            }
+            iv
+        } else {
+            bytes_of(t, "iv", u64_field(g, "ivLen")?)?
+        };
+        let pt = bytes_of(t, "pt", payload)?;
+        let (ct, full) =
+            oracle::gcm_seal(&key, &iv, &aad, &pt).ok_or("the oracle rejects key/IV")?;
+        let tag = hex_field(a, "tag")?;
+        if hex_field(a, "ct")? != ct {
+            return Err("ciphertext differs from the oracle's AES-GCM".into());
+        }
+        if tag.len() as u64 * 8 != tag_bits || full[..tag.len().min(16)] != tag[..] {
+            return Err("tag differs from the oracle's AES-GCM".into());
+        }
+        Ok(())
+    } else {
+        let iv = bytes_of(t, "iv", u64_field(g, "ivLen")?)?;
+        let ct = bytes_of(t, "ct", payload)?;
+        let tag = bytes_of(t, "tag", tag_bits)?;
+        let want = oracle::gcm_open(&key, &iv, &aad, &ct, &tag);
+        match (want, bool_field(a, "testPassed")?) {
+            (None, false) => Ok(()),
+            (Some(pt), true) if hex_field(a, "pt")? == pt => Ok(()),
+            (Some(_), true) => Err("plaintext differs from the oracle's AES-GCM".into()),
+            (w, p) => Err(format!(
+                "testPassed {p}, the oracle's AES-GCM says {}",
+                w.is_some()
+            )),
+        }
+    }
+}
+
+/// An ACVP-AES-GCM set: encrypt and decrypt with 128- and 256-bit keys,
+/// every claimed tag length, empty and odd payloads and AADs, decrypt tests
+/// whose tag, ciphertext or AAD was altered (must fail), and internal-IV
+/// encrypt groups (judged by [`check`]).
+pub fn generate() -> Generated {
+    let mut rng = Seeded::new("svsm-acvp generated ACVP-AES-GCM");
+    let mut b = SetBuilder::new(120, "ACVP-AES-GCM", None, "1.0");
+    for &key_bits in GCM_KEY_BITS {
+        for &tag_bits in GCM_TAG_BITS {
+            for (payload, aad) in [(0usize, 0usize), (16, 0), (0, 20), (51, 13), (256, 90)] {
+                let props = |dir: &str| {
+                    json!({ "testType": "AFT", "direction": dir, "keyLen": key_bits,
+                            "ivLen": GCM_IV_BITS, "ivGen": "external", "payloadLen": payload * 8,
+                            "aadLen": aad * 8, "tagLen": tag_bits })
+                };
+                let tag_len = (tag_bits / 8) as usize;
+                let mut enc = Vec::new();
+                let mut dec = Vec::new();
+                for i in 0..4 {
+                    let key = rng.bytes((key_bits / 8) as usize);
+                    let iv = rng.bytes(12);
+                    let (pt, a) = (rng.bytes(payload), rng.bytes(aad));
+                    let Some((ct, full)) = oracle::gcm_seal(&key, &iv, &a, &pt) else {
+                        continue;
+                    };
+                    let tag = &full[..tag_len];
+                    enc.push(Case::new(
+                        json!({ "key": hex(&key), "iv": hex(&iv), "pt": hex(&pt), "aad": hex(&a) }),
+                        json!({ "ct": hex(&ct), "tag": hex(tag) }),
+                    ));
+                    // Decrypt: the genuine one, then one altered in tag,
+                    // ciphertext or AAD (when there is one to alter).
+                    let (mut ct2, mut tag2, mut a2) = (ct.clone(), tag.to_vec(), a.clone());
+                    match i {
+                        1 => tag2[tag_len - 1] ^= 0x80,
+                        2 if !ct2.is_empty() => ct2[0] ^= 1,
+                        3 if !a2.is_empty() => a2[0] ^= 1,
+                        _ => {}
+                    }
+                    let answer = match oracle::gcm_open(&key, &iv, &a2, &ct2, &tag2) {
+                        Some(p) => json!({ "pt": hex(&p), "testPassed": true }),
+                        None => json!({ "testPassed": false }),
+                    };
+                    dec.push(Case::new(
+                        json!({ "key": hex(&key), "iv": hex(&iv), "ct": hex(&ct2),
+                                "tag": hex(&tag2), "aad": hex(&a2) }),
+                        answer,
+                    ));
+                }
+                b.group(props("encrypt"), enc);
+                b.group(props("decrypt"), dec);
+            }
+        }
+        // Internal IV (SP 800-38D 8.2.2): random IVs, checked by `check`.
+        let cases = (0..6)
+            .map(|i| {
+                let key = rng.bytes((key_bits / 8) as usize);
+                Case::checked(json!({ "key": hex(&key), "pt": rng.hex(i * 7), "aad": rng.hex(16) }))
+            })
+            .collect::<Vec<_>>();
+        for (i, c) in cases.into_iter().enumerate() {
+            b.group(
+                json!({ "testType": "AFT", "direction": "encrypt", "keyLen": key_bits,
+                        "ivLen": GCM_IV_BITS, "ivGen": "internal", "ivGenMode": "8.2.2",
+                        "payloadLen": i * 7 * 8, "aadLen": 128, "tagLen": 128 }),
+                vec![c],
+            );
+        }
+    }
+    b.finish("ACVP-AES-GCM")
 }

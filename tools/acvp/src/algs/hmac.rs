@@ -2,10 +2,12 @@
 
 use super::{answer_tests, claimed_range, module_failed, test_type};
 use crate::capabilities::{HMAC_KEY_BITS, HMAC_MIN_MAC_BITS, HMAC_MSG_BITS};
+use crate::generate::{Case, Generated, Seeded, SetBuilder};
 use crate::json::{Obj, Result, hex};
 use crate::module::{CryptoModule, HashAlg};
 use crate::run::{Evidence, GroupOutcome, SetInfo};
 use serde_json::json;
+use svsm_oracle as oracle;
 
 pub fn group(
     m: &dyn CryptoModule,
@@ -34,4 +36,40 @@ pub fn group(
             .map_err(|e| module_failed(t, "HMAC", e))?;
         Ok(json!({ "tcId": id, "mac": hex(&mac) }))
     })
+}
+
+/// HMAC-SHA2-256/384/512 sets: short (non-approved), block-sized and long
+/// keys, full and truncated MACs; answers from the oracle.
+pub fn generate() -> Vec<Generated> {
+    HashAlg::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(i, alg)| {
+            let name = format!("HMAC-{}", alg.acvp_name());
+            let mut rng = Seeded::new(&format!("svsm-acvp generated {name}"));
+            let mut b = SetBuilder::new(110 + i as u64, &name, None, "1.0");
+            let digest_bits = alg.digest_len() as u64 * 8;
+            for key_bytes in [8usize, 14, 2 * alg.digest_len(), 200] {
+                for mac_bits in [digest_bits, 128, 32] {
+                    let msg_bytes = 128;
+                    let cases = (0..3)
+                        .map(|_| {
+                            let (key, msg) = (rng.bytes(key_bytes), rng.bytes(msg_bytes));
+                            let mac = oracle::hmac(alg, &key, &msg);
+                            Case::new(
+                                json!({ "key": hex(&key), "msg": hex(&msg) }),
+                                json!({ "mac": hex(&mac[..(mac_bits / 8) as usize]) }),
+                            )
+                        })
+                        .collect();
+                    b.group(
+                        json!({ "testType": "AFT", "keyLen": key_bytes * 8,
+                                "msgLen": msg_bytes * 8, "macLen": mac_bits }),
+                        cases,
+                    );
+                }
+            }
+            b.finish(&name)
+        })
+        .collect()
 }

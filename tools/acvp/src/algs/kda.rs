@@ -2,10 +2,12 @@
 
 use super::{answer_tests, claimed_range, claimed_str, module_failed, test_type};
 use crate::capabilities::{KDA_FIXED_INFO_PATTERN, KDA_HMAC, KDA_MAX_L_BITS, KDA_Z_BITS};
+use crate::generate::{Case, Generated, Seeded, SetBuilder};
 use crate::json::{Obj, Result, decode_hex, hex};
 use crate::module::{CryptoModule, HashAlg};
 use crate::run::{Evidence, GroupOutcome, SetInfo};
 use serde_json::json;
+use svsm_oracle as oracle;
 
 /// Party information: partyId, then ephemeralData when present.
 fn party_info(party: &Obj<'_>, name: &str) -> Result<Vec<u8>> {
@@ -119,6 +121,66 @@ pub fn group(
             json!({ "tcId": id, "testPassed": expected == dkm })
         })
     })
+}
+
+/// A KDA HKDF (SP 800-56C rev. 2) set: each claimed HMAC with default and
+/// random salts, several Z and L lengths, AFT and VAL (a wrong DKM must
+/// fail); FixedInfo is built here from the pattern's definition and the DKM
+/// computed by the oracle.
+pub fn generate() -> Generated {
+    let mut rng = Seeded::new("svsm-acvp generated KDA HKDF");
+    let mut b = SetBuilder::new(150, "KDA", Some("HKDF"), "Sp800-56Cr2");
+    for hmac in HashAlg::ALL {
+        for salt_method in ["default", "random"] {
+            for (z_bytes, l_bits) in [(32usize, 256u64), (48, 1024), (66, 2048)] {
+                for tt in ["AFT", "VAL"] {
+                    let cases = (0..3)
+                        .map(|i| {
+                            let z = rng.bytes(z_bytes);
+                            let salt = match salt_method {
+                                "default" => vec![0; hmac.digest_len()],
+                                _ => rng.bytes(hmac.digest_len()),
+                            };
+                            let (u, ue, v) = (rng.bytes(16), rng.bytes(8 * i), rng.bytes(16));
+                            let mut info = [u.clone(), ue.clone(), v.clone()].concat();
+                            info.extend_from_slice(&(l_bits as u32).to_be_bytes());
+                            let dkm = oracle::hkdf(hmac, &z, &salt, &info, (l_bits / 8) as usize)
+                                .unwrap_or_default();
+                            let mut prompt = json!({
+                                "kdfParameter": { "kdfType": "hkdf", "salt": hex(&salt),
+                                                  "z": hex(&z), "l": l_bits },
+                                "fixedInfoPartyU": { "partyId": hex(&u), "ephemeralData": hex(&ue) },
+                                "fixedInfoPartyV": { "partyId": hex(&v) },
+                            });
+                            if tt == "AFT" {
+                                return Case::new(prompt, json!({ "dkm": hex(&dkm) }));
+                            }
+                            let mut given = dkm.clone();
+                            if i == 1 {
+                                given[0] ^= 1;
+                            }
+                            prompt["dkm"] = json!(hex(&given));
+                            Case::new(prompt, json!({ "testPassed": given == dkm }))
+                        })
+                        .collect();
+                    b.group(
+                        json!({
+                            "testType": tt,
+                            "kdfConfiguration": {
+                                "kdfType": "hkdf", "saltMethod": salt_method,
+                                "fixedInfoPattern": KDA_FIXED_INFO_PATTERN,
+                                "fixedInfoEncoding": "concatenation",
+                                "hmacAlg": hmac.acvp_name(), "l": l_bits,
+                            },
+                            "zLength": z_bytes * 8,
+                        }),
+                        cases,
+                    );
+                }
+            }
+        }
+    }
+    b.finish("KDA HKDF")
 }
 
 #[cfg(test)]

@@ -83,6 +83,20 @@ pub fn handler_for(info: &SetInfo) -> std::result::Result<Handler, String> {
     }
 }
 
+/// The independent check of a vector set's answers, for the algorithms
+/// whose answers are random or come without expected answers.
+pub fn checker_for(info: &SetInfo) -> Option<crate::verdict::Checker> {
+    let mode = info.mode.as_deref().unwrap_or("").to_ascii_lowercase();
+    match (info.algorithm.as_str(), mode.as_str()) {
+        ("ECDSA", "keygen") => Some(ecdsa::check_keygen),
+        ("ECDSA", "siggen") => Some(ecdsa::check_siggen),
+        ("KAS-ECC-SSC", _) => Some(kas::check),
+        ("ACVP-AES-GCM", _) => Some(gcm::check),
+        ("hashDRBG", _) => Some(drbg::check),
+        _ => None,
+    }
+}
+
 /// Answers a claimed group: `answer` is called on each test in order (with
 /// its tcId) and gives that test's response; `extra` holds the group-level
 /// answers. (`run_set` has already checked that the group has an integer

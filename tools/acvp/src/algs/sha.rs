@@ -2,10 +2,12 @@
 
 use super::{answer_tests, module_failed, test_type};
 use crate::capabilities::{SHA_LDT_GIB, SHA_MAX_MSG_BITS};
+use crate::generate::{Case, Generated, Seeded, SetBuilder};
 use crate::json::{Obj, Result, hex, tests_of};
 use crate::module::{CryptoModule, HashAlg};
 use crate::run::{Evidence, GroupOutcome, SetInfo};
 use serde_json::{Value, json};
+use svsm_oracle as oracle;
 
 /// The SHA-1/SHA-2 Monte Carlo test: 100 outer rounds of 1000 chained
 /// hashes each; returns the 100 digests. `alternate` selects the variant for
@@ -132,4 +134,54 @@ pub fn group(
             })
         }
     }
+}
+
+/// SHA2-256/384/512 sets: AFT over block-boundary lengths, answers from
+/// the oracle, and one standard MCT (the oracle chained by the same
+/// procedure).
+pub fn generate() -> Vec<Generated> {
+    HashAlg::ALL
+        .into_iter()
+        .enumerate()
+        .map(|(i, alg)| {
+            let mut rng = Seeded::new(&format!("svsm-acvp generated {}", alg.acvp_name()));
+            let mut b = SetBuilder::new(100 + i as u64, alg.acvp_name(), None, "1.0");
+            let block = 2 * alg.digest_len();
+            let lens = [
+                0,
+                1,
+                3,
+                block - 9,
+                block - 8,
+                block - 1,
+                block,
+                block + 1,
+                1000,
+                4099,
+            ];
+            let aft = lens
+                .iter()
+                .map(|&n| {
+                    let msg = rng.bytes(n);
+                    Case::new(
+                        json!({ "len": n * 8, "msg": hex(&msg) }),
+                        json!({ "md": hex(&oracle::hash(alg, &msg)) }),
+                    )
+                })
+                .collect();
+            b.group(json!({ "testType": "AFT" }), aft);
+            let seed = rng.bytes(alg.digest_len());
+            let results =
+                mct(|m| Ok::<_, ()>(oracle::hash(alg, m)), &seed, false).unwrap_or_default();
+            let arr: Vec<Value> = results.iter().map(|md| json!({ "md": hex(md) })).collect();
+            b.group(
+                json!({ "testType": "MCT", "mctVersion": "standard" }),
+                vec![Case::new(
+                    json!({ "len": seed.len() * 8, "msg": hex(&seed) }),
+                    json!({ "resultsArray": arr }),
+                )],
+            );
+            b.finish(alg.acvp_name())
+        })
+        .collect()
 }

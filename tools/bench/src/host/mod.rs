@@ -1,0 +1,17 @@
+//! The three implementations side by side: the module (svsm-crypto.o through
+//! the safe shim), OpenSSL's libcrypto (the `openssl` crate) and RustCrypto.
+//!
+//! [`Fixture`] holds the inputs and the keys every implementation uses
+//! (`fixture.rs`); `adapters.rs` calls one operation in each implementation;
+//! [`check`] proves the three agree before anything is timed, with the test
+//! oracle's answers standing for RustCrypto (`agreement.rs`); [`bench`] times
+//! each operation, interleaved across the three (`timing.rs`).
+
+mod adapters;
+mod agreement;
+mod fixture;
+mod timing;
+
+pub use agreement::check;
+pub use fixture::Fixture;
+pub use timing::{Bench, IMPLS, Row, bench};

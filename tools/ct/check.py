@@ -75,7 +75,13 @@ class Symbols:
             parts = line.split()
             # L_* are wolfCrypt's assembly labels inside a function, not
             # functions; .isra.N and the like are compiler clones of one.
-            if len(parts) == 3 and parts[1] in "tTwW" and not parts[2].startswith("L_"):
+            # The module's markers share addresses with functions.
+            if (
+                len(parts) == 3
+                and parts[1] in "tTwW"
+                and not parts[2].startswith("L_")
+                and parts[2] not in (MODULE_START, MODULE_END)
+            ):
                 self.addrs.append(int(parts[0], 16))
                 self.names.append(parts[2].split(".")[0])
         marker = {}

@@ -154,12 +154,20 @@ impl Pin {
 
     fn apply(&self, patch: &Patch, tree: &Path) -> Result<()> {
         if !self.files.iter().any(|f| f.path == patch.target) {
-            bail!("patch {}: {} is not a pinned file", patch.patch, patch.target);
+            bail!(
+                "patch {}: {} is not a pinned file",
+                patch.patch,
+                patch.target
+            );
         }
         let diff = std::fs::read(self.patch_path(patch))?;
         let got = sha256_hex(&diff);
         if got != patch.sha256 {
-            bail!("patch {}: SHA-256 {got} does not match the pinned {}", patch.patch, patch.sha256);
+            bail!(
+                "patch {}: SHA-256 {got} does not match the pinned {}",
+                patch.patch,
+                patch.sha256
+            );
         }
         let diff = String::from_utf8(diff)
             .map_err(|_| crate::Error(format!("patch {}: not UTF-8", patch.patch)))?;
@@ -237,7 +245,9 @@ pub fn apply_unified(original: &str, diff: &str) -> std::result::Result<String, 
             .ok_or_else(|| format!("bad hunk header {line:?}"))?;
         let at = start.saturating_sub(1);
         if at < next || at > old.len() {
-            return Err(format!("hunk {hunks} starts at line {start}, out of order or past the end"));
+            return Err(format!(
+                "hunk {hunks} starts at line {start}, out of order or past the end"
+            ));
         }
         out.extend(old[next..at].iter().map(|l| l.to_string()));
         next = at;
@@ -250,10 +260,7 @@ pub fn apply_unified(original: &str, diff: &str) -> std::result::Result<String, 
             match tag {
                 " " | "-" => {
                     if old.get(next) != Some(&text) {
-                        return Err(format!(
-                            "hunk {hunks}: line {} is not {text:?}",
-                            next + 1
-                        ));
+                        return Err(format!("hunk {hunks}: line {} is not {text:?}", next + 1));
                     }
                     if tag == " " {
                         out.push(text.to_string());
@@ -282,13 +289,20 @@ mod tests {
     #[test]
     fn applies_hunks_in_place() {
         let diff = "--- a/x\n+++ b/x\n@@ -2,2 +2,3 @@\n b\n-c\n+C\n+C2\n@@ -5,2 +6,1 @@\n e\n-f\n";
-        assert_eq!(apply_unified(ORIGINAL, diff).unwrap(), "a\nb\nC\nC2\nd\ne\n");
+        assert_eq!(
+            apply_unified(ORIGINAL, diff).unwrap(),
+            "a\nb\nC\nC2\nd\ne\n"
+        );
     }
 
     #[test]
     fn refuses_a_context_mismatch() {
         let diff = "@@ -2,2 +2,2 @@\n b\n-x\n+C\n";
-        assert!(apply_unified(ORIGINAL, diff).unwrap_err().contains("line 3"));
+        assert!(
+            apply_unified(ORIGINAL, diff)
+                .unwrap_err()
+                .contains("line 3")
+        );
     }
 
     #[test]

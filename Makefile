@@ -93,6 +93,7 @@ acvp: deps
 # control: the same harness over the ct-leak variant must be caught.
 CT_CC = cc -O1 -g -no-pie -Wall -Wextra -Werror -Icrypto-c/include -Wl,--no-warn-rwx-segments
 ct: deps
+	python3 -m unittest discover -s tools/ct -p 'test_*.py'
 	SVSM_CRYPTO_BREAK= $(CARGO) build -q -p svsm-crypto-object
 	SVSM_CRYPTO_BREAK=ct-leak $(CARGO) build -q -p svsm-crypto-object
 	@mkdir -p target/ct

@@ -12,6 +12,8 @@
 #   libclang-dev      bindgen (ffi/) reads svsm_crypto.h through libclang
 #   libssl-dev,       the benchmarks (a workspace member, so built by the
 #   pkg-config        tests too) compare with the system's OpenSSL
+#   valgrind          make ct: memcheck runs the constant-time check (the
+#                     package also ships valgrind/memcheck.h, its client requests)
 #   gdb               only with the `gdb` argument
 # and through rustup: the x86_64-unknown-none target (the kernel), rustfmt and
 # clippy (make lint).
@@ -30,6 +32,7 @@ ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/de
     || need libclang-dev
 command -v pkg-config >/dev/null || need pkg-config
 { command -v pkg-config >/dev/null && pkg-config --exists openssl; } || need libssl-dev
+{ command -v valgrind >/dev/null && [ -f /usr/include/valgrind/memcheck.h ]; } || need valgrind
 if [ "${1:-}" = gdb ]; then
     command -v gdb >/dev/null || need gdb
 fi

@@ -129,8 +129,25 @@ static void work_end(ecc_work *w)
     svsm_secure_zero(w, sizeof(*w));
 }
 
+#ifdef SVSM_CRYPTO_BREAK_CT_LEAK
+/*
+ * Control of the constant-time check (BREAK=ct-leak, never in the real
+ * module): branches on the private scalar's lowest bit, the kind of leak
+ * `make ct` must catch in every service that imports a private key.
+ */
+static __attribute__((noinline)) void ct_leak_control(const uint8_t *priv, size_t len)
+{
+    if (priv[len - 1] & 1)
+        __asm__ volatile("" ::: "memory");
+}
+#define CT_LEAK_CONTROL(priv, len) ct_leak_control((priv), (len))
+#else
+#define CT_LEAK_CONTROL(priv, len) ((void)0)
+#endif
+
 static int import_private(ecc_work *w, const curve_desc *c, const uint8_t *priv)
 {
+    CT_LEAK_CONTROL(priv, c->len);
     if (!in_range(priv, c->n, c->len, 0))
         return SVSM_CRYPTO_ERR_KEY;
     if (wc_ecc_import_private_key_ex(priv, (word32)c->len, NULL, 0, &w->key, c->wc_curve) != 0)

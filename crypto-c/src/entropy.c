@@ -30,39 +30,66 @@ size_t entropy_samples_for(size_t bits)
     return (bits + ENTROPY_BITS_PER_SAMPLE - 1) / ENTROPY_BITS_PER_SAMPLE;
 }
 
-static int health_feed(uint8_t s)
+/* All ones when a == b, else 0: no branch on the samples, which are secret. */
+static uint32_t eq_mask(uint8_t a, uint8_t b)
+{
+    uint32_t diff = (uint32_t)(a ^ b); /* 0 .. 255, 0 iff equal */
+    return (uint32_t)0 - ((diff - 1) >> 31);
+}
+
+/*
+ * Feeds one sample to both tests; returns non-zero once either failed. The
+ * samples are secret (they seed the DRBG), so neither test branches on them:
+ * the comparisons are masks and the counts are updated arithmetically. Only
+ * the window position, a public count of samples, steers the code.
+ */
+static uint32_t health_feed(uint8_t s)
 {
     struct health_state *h = &g_health;
+    uint32_t fail;
 
-    if (h->rct_started && s == h->rct_last) {
-        if (++h->rct_run >= RCT_CUTOFF)
-            return -1;
-    } else {
-        h->rct_last = s;
-        h->rct_run = 1;
-        h->rct_started = 1;
-    }
+    /* Repetition Count Test: run length of the current value. */
+    uint32_t same = eq_mask(s, h->rct_last) & ((uint32_t)0 - h->rct_started);
+    h->rct_run = (same & (h->rct_run + 1)) | (~same & 1);
+    h->rct_last = s;
+    h->rct_started = 1;
+    fail = (uint32_t)(h->rct_run >= RCT_CUTOFF);
 
+    /* Adaptive Proportion Test: matches of the window's first sample. */
     if (h->apt_position == 0) {
         h->apt_first = s;
         h->apt_matches = 1;
         h->apt_position = 1;
     } else {
-        if (s == h->apt_first && ++h->apt_matches >= APT_CUTOFF)
-            return -1;
+        h->apt_matches += eq_mask(s, h->apt_first) & 1;
+        fail |= (uint32_t)(h->apt_matches >= APT_CUTOFF);
         if (++h->apt_position == APT_WINDOW)
             h->apt_position = 0;
+    }
+    return fail;
+}
+
+/*
+ * The one place the tests' outcome is branched on: it is public by design (a
+ * failure puts the module in its error state). The empty asm keeps the
+ * compiler from turning the branch into arithmetic that would carry the
+ * secret-derived value on to the callers.
+ */
+static __attribute__((noinline)) int health_outcome(uint32_t fail)
+{
+    if (fail != 0) {
+        __asm__ volatile("");
+        return -1;
     }
     return 0;
 }
 
 int entropy_health_check(const uint8_t *samples, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (health_feed(samples[i]) != 0)
-            return -1;
-    }
-    return 0;
+    uint32_t fail = 0;
+    for (size_t i = 0; i < n; i++)
+        fail |= health_feed(samples[i]);
+    return health_outcome(fail);
 }
 
 int entropy_get(uint8_t *out, size_t n)

@@ -16,6 +16,8 @@ PIN = os.path.join(HERE, "wolfssl.toml")
 
 pin_text = open(PIN).read()
 header, _, _ = pin_text.partition("[[file]]")
+# The reviewed patches (the [[patch]] tables at the end) are kept as they are.
+patches = pin_text[pin_text.index("\n[[patch]]"):] if "\n[[patch]]" in pin_text else ""
 pkg = dict(re.findall(r'^(\w+) = "([^"]*)"', header, re.M))
 compiled = re.findall(r'^# compile: (\S+)', header, re.M)
 
@@ -49,5 +51,6 @@ with tempfile.TemporaryDirectory() as tmp:
     for rel in sorted(used):
         digest = hashlib.sha256(open(os.path.join(tree, rel), "rb").read()).hexdigest()
         out.append(f'\n[[file]]\npath = "{rel}"\nsha256 = "{digest}"\n')
+    out.append(patches)
     open(PIN, "w").write("".join(out))
     print(f"{len(used)} files pinned")

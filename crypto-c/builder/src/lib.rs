@@ -288,6 +288,7 @@ pub fn build(opts: &Options) -> Result<Built> {
     inputs.push(layout.crypto_c.join("boundary.toml"));
     inputs.push(layout.crypto_c.join("module.ld"));
     inputs.push(layout.root.join("third_party/wolfssl/wolfssl.toml"));
+    inputs.extend(wolf.patches.iter().map(|p| wolf.patch_path(p)));
     Ok(Built {
         dir: out,
         object,

@@ -97,6 +97,8 @@ struct WolfSummary {
     package_sha256: String,
     license: String,
     pinned_files: usize,
+    /// The reviewed patches applied to pinned files (wolfssl.toml).
+    patches: Vec<crate::pin::Patch>,
 }
 
 #[derive(Serialize)]
@@ -220,6 +222,7 @@ impl Manifest {
                 package_sha256: f.wolf.package.checksum.clone(),
                 license: f.wolf.package.license.clone(),
                 pinned_files: f.wolf.files.len(),
+                patches: f.wolf.patches.clone(),
             },
             sources,
             approved_algorithms: f.boundary.algorithms.clone(),

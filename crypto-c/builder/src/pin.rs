@@ -6,6 +6,11 @@
 //! cargo's download cache (fetched with the fetch-only manifest beside the pin
 //! file) into `<output dir>/wolfssl-<version>/`. Only listed files are
 //! extracted, so a source that includes an unlisted header fails to compile.
+//!
+//! Then the reviewed patches (`[[patch]]`, files under
+//! `third_party/wolfssl/patches/`) are applied, each checked three times: the
+//! patch file's SHA-256, an exact match of every hunk's context (no fuzz, no
+//! offset), and the patched file's SHA-256.
 
 use crate::{Layout, Result, bail, sha256_hex};
 use serde::Deserialize;
@@ -18,6 +23,8 @@ pub struct Pin {
     pub package: Package,
     #[serde(rename = "file")]
     pub files: Vec<PinnedFile>,
+    #[serde(default, rename = "patch")]
+    pub patches: Vec<Patch>,
     #[serde(skip)]
     pub pin_path: PathBuf,
 }
@@ -38,6 +45,21 @@ pub struct Package {
 pub struct PinnedFile {
     pub path: String,
     pub sha256: String,
+}
+
+/// A reviewed change to one pinned file, applied after the pinned files are
+/// verified.
+#[derive(Debug, Deserialize, Clone, serde::Serialize)]
+pub struct Patch {
+    /// The unified diff, relative to `third_party/wolfssl/`.
+    pub patch: String,
+    /// SHA-256 of the patch file.
+    pub sha256: String,
+    /// The pinned file it changes.
+    pub target: String,
+    /// SHA-256 of that file once patched.
+    pub patched_sha256: String,
+    pub why: String,
 }
 
 impl PinnedFile {
@@ -115,8 +137,55 @@ impl Pin {
         if let Some(missing) = wanted.keys().next() {
             bail!("pinned file {missing} is not in {}", archive.display());
         }
+        for patch in &self.patches {
+            self.apply(patch, &dest)?;
+        }
         std::fs::write(&stamp, pin_hash)?;
         Ok(dest)
+    }
+
+    /// Where a patch file is (the pin file's directory is its root).
+    pub fn patch_path(&self, patch: &Patch) -> PathBuf {
+        self.pin_path
+            .parent()
+            .expect("the pin file has a directory")
+            .join(&patch.patch)
+    }
+
+    fn apply(&self, patch: &Patch, tree: &Path) -> Result<()> {
+        if !self.files.iter().any(|f| f.path == patch.target) {
+            bail!(
+                "patch {}: {} is not a pinned file",
+                patch.patch,
+                patch.target
+            );
+        }
+        let diff = std::fs::read(self.patch_path(patch))?;
+        let got = sha256_hex(&diff);
+        if got != patch.sha256 {
+            bail!(
+                "patch {}: SHA-256 {got} does not match the pinned {}",
+                patch.patch,
+                patch.sha256
+            );
+        }
+        let diff = String::from_utf8(diff)
+            .map_err(|_| crate::Error(format!("patch {}: not UTF-8", patch.patch)))?;
+        let file = tree.join(&patch.target);
+        let original = std::fs::read_to_string(&file)?;
+        let patched = apply_unified(&original, &diff)
+            .map_err(|e| crate::Error(format!("patch {}: {e}", patch.patch)))?;
+        let got = sha256_hex(patched.as_bytes());
+        if got != patch.patched_sha256 {
+            bail!(
+                "patch {}: the patched {} has SHA-256 {got}, not the pinned {}",
+                patch.patch,
+                patch.target,
+                patch.patched_sha256
+            );
+        }
+        std::fs::write(&file, patched)?;
+        Ok(())
     }
 
     /// Finds the `.crate` in cargo's cache, fetching it if it is not there.
@@ -149,5 +218,102 @@ impl Pin {
             .flatten()
             .map(|d| d.path().join(&file))
             .find(|p| p.is_file())
+    }
+}
+
+/// Applies a unified diff of one file strictly: every hunk must start at the
+/// line its header names (shifted only by the lines earlier hunks added or
+/// removed) and its context and removed lines must match exactly.
+pub fn apply_unified(original: &str, diff: &str) -> std::result::Result<String, String> {
+    let old: Vec<&str> = original.split_inclusive('\n').collect();
+    let mut out: Vec<String> = Vec::with_capacity(old.len());
+    let mut next = 0; // first original line not yet copied
+    let mut lines = diff.split_inclusive('\n').peekable();
+    let mut hunks = 0;
+    while let Some(line) = lines.next() {
+        let Some(header) = line.strip_prefix("@@ -") else {
+            if hunks > 0 && !line.starts_with("\\") {
+                return Err(format!("unexpected line between hunks: {line:?}"));
+            }
+            continue; // the ---/+++ file header
+        };
+        hunks += 1;
+        let start: usize = header
+            .split([',', ' '])
+            .next()
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| format!("bad hunk header {line:?}"))?;
+        let at = start.saturating_sub(1);
+        if at < next || at > old.len() {
+            return Err(format!(
+                "hunk {hunks} starts at line {start}, out of order or past the end"
+            ));
+        }
+        out.extend(old[next..at].iter().map(|l| l.to_string()));
+        next = at;
+        while let Some(body) = lines.peek() {
+            if body.starts_with("@@ ") {
+                break;
+            }
+            let body = lines.next().expect("peeked");
+            let (tag, text) = body.split_at(1);
+            match tag {
+                " " | "-" => {
+                    if old.get(next) != Some(&text) {
+                        return Err(format!("hunk {hunks}: line {} is not {text:?}", next + 1));
+                    }
+                    if tag == " " {
+                        out.push(text.to_string());
+                    }
+                    next += 1;
+                }
+                "+" => out.push(text.to_string()),
+                "\\" => {} // "\ No newline at end of file"
+                _ => return Err(format!("hunk {hunks}: bad line {body:?}")),
+            }
+        }
+    }
+    if hunks == 0 {
+        return Err("no hunk".into());
+    }
+    out.extend(old[next..].iter().map(|l| l.to_string()));
+    Ok(out.concat())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::apply_unified;
+
+    const ORIGINAL: &str = "a\nb\nc\nd\ne\nf\n";
+
+    #[test]
+    fn applies_hunks_in_place() {
+        let diff = "--- a/x\n+++ b/x\n@@ -2,2 +2,3 @@\n b\n-c\n+C\n+C2\n@@ -5,2 +6,1 @@\n e\n-f\n";
+        assert_eq!(
+            apply_unified(ORIGINAL, diff).unwrap(),
+            "a\nb\nC\nC2\nd\ne\n"
+        );
+    }
+
+    #[test]
+    fn refuses_a_context_mismatch() {
+        let diff = "@@ -2,2 +2,2 @@\n b\n-x\n+C\n";
+        assert!(
+            apply_unified(ORIGINAL, diff)
+                .unwrap_err()
+                .contains("line 3")
+        );
+    }
+
+    #[test]
+    fn refuses_a_hunk_at_another_line() {
+        // The same change one line off: no offset search, no fuzz.
+        let diff = "@@ -3,2 +3,2 @@\n b\n-c\n+C\n";
+        assert!(apply_unified(ORIGINAL, diff).is_err());
+    }
+
+    #[test]
+    fn refuses_an_empty_diff() {
+        assert!(apply_unified(ORIGINAL, "--- a/x\n+++ b/x\n").is_err());
     }
 }

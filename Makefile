@@ -15,6 +15,11 @@
 #   make acvp-baseline  rewrite that baseline from a run (commit deliberately)
 #   make bench   benchmarks (not part of make test)
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
+#   make igvm    target/svsm.igvm (IGVM: NATIVE + SEV-SNP) from the kernel ELF,
+#                and target/svsm.igvm.json (file hash, SNP launch digest,
+#                measured pages); see docs/launch.md
+#   make igvm-check  the digest against PyPI sev-snp-measure (venv under
+#                target/), and two builds of the image compared (in make test)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -35,8 +40,15 @@ ACVP_CHECK = $(CARGO) run --release -q -p svsm-acvp -- check $(ACVP_VECTORS)
 # The security-policy generator, on the real (not BREAK) build's manifest.
 POLICY = python3 certification/policy/generate.py target/svsm-crypto/manifest.json
 export SVSM_CRYPTO_BREAK := $(BREAK)
+# The IGVM image, its report, and the tool that builds and measures it.
+IGVM := target/svsm.igvm
+SVSM_IGVM = $(CARGO) run --release -q -p svsm-igvm --
+# PyPI sev-snp-measure, the independent digest implementation make test
+# compares with, in its own virtual environment.
+IGVM_VENV := target/igvm-venv
+SEV_SNP_MEASURE := sev-snp-measure==0.0.13
 
-.PHONY: all deps crypto kernel run gdb test lint host-tests boot-tests acvp acvp-baseline cert cert-check bench clean
+.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline cert cert-check bench clean
 
 all: kernel
 
@@ -62,7 +74,29 @@ gdb: deps
 	@kernel=$$(scripts/build-kernel.sh $(BREAK)); echo "gdb $$kernel -ex 'target remote 127.0.0.1:1234'"; \
 	  GDB=1 scripts/qemu-run.sh "$$kernel" $(CMDLINE)
 
-test: lint host-tests acvp cert-check boot-tests
+igvm: deps
+	@kernel=$$(scripts/build-kernel.sh); \
+	  $(SVSM_IGVM) build --kernel "$$kernel" --out $(IGVM) --json $(IGVM).json
+	@echo "report:         $(IGVM).json"
+
+$(IGVM_VENV)/.installed:
+	python3 -m venv $(IGVM_VENV)
+	$(IGVM_VENV)/bin/pip install -q $(SEV_SNP_MEASURE)
+	@touch $@
+
+igvm-check: igvm $(IGVM_VENV)/.installed
+	@mkdir -p target/igvm-check
+	$(SVSM_IGVM) measure $(IGVM) --json target/igvm-check/report.json --pages target/igvm-check/pages.bin
+	$(IGVM_VENV)/bin/python tools/igvm/sev_snp_measure_check.py target/igvm-check/report.json target/igvm-check/pages.bin
+	$(SVSM_IGVM) measure $(IGVM) --vcpus 4 --json target/igvm-check/report4.json --pages target/igvm-check/pages4.bin
+	$(IGVM_VENV)/bin/python tools/igvm/sev_snp_measure_check.py target/igvm-check/report4.json target/igvm-check/pages4.bin
+	@kernel=$$(scripts/build-kernel.sh); \
+	  $(SVSM_IGVM) build --kernel "$$kernel" --out target/igvm-check/again.igvm --json target/igvm-check/again.json >/dev/null; \
+	  cmp $(IGVM) target/igvm-check/again.igvm; \
+	  python3 -c 'import json,sys; a,b=(json.load(open(p))["sev_snp"]["launch_digest"] for p in sys.argv[1:]); sys.exit(a!=b)' $(IGVM).json target/igvm-check/again.json
+	@echo "igvm-check: sev-snp-measure agrees (1 and 4 vCPUs); a second build is byte-identical"
+
+test: lint host-tests acvp cert-check igvm-check boot-tests
 	@echo "make test: all suites passed"
 
 lint: deps

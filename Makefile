@@ -19,7 +19,8 @@
 #                and target/svsm.igvm.json (file hash, SNP launch digest,
 #                measured pages); see docs/launch.md
 #   make igvm-check  the digest against PyPI sev-snp-measure (venv under
-#                target/), and two builds of the image compared (in make test)
+#                target/), the image's kernel pages against the ELF, and two
+#                builds of the image compared (part of make test)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -91,10 +92,11 @@ igvm-check: igvm $(IGVM_VENV)/.installed
 	$(SVSM_IGVM) measure $(IGVM) --vcpus 4 --json target/igvm-check/report4.json --pages target/igvm-check/pages4.bin
 	$(IGVM_VENV)/bin/python tools/igvm/sev_snp_measure_check.py target/igvm-check/report4.json target/igvm-check/pages4.bin
 	@kernel=$$(scripts/build-kernel.sh); \
+	  $(SVSM_IGVM) check-kernel $(IGVM) --kernel "$$kernel"; \
 	  $(SVSM_IGVM) build --kernel "$$kernel" --out target/igvm-check/again.igvm --json target/igvm-check/again.json >/dev/null; \
 	  cmp $(IGVM) target/igvm-check/again.igvm; \
 	  python3 -c 'import json,sys; a,b=(json.load(open(p))["sev_snp"]["launch_digest"] for p in sys.argv[1:]); sys.exit(a!=b)' $(IGVM).json target/igvm-check/again.json
-	@echo "igvm-check: sev-snp-measure agrees (1 and 4 vCPUs); a second build is byte-identical"
+	@echo "igvm-check: sev-snp-measure agrees (1 and 4 vCPUs); the kernel pages are the ELF's; a second build is byte-identical"
 
 test: lint host-tests acvp cert-check igvm-check boot-tests
 	@echo "make test: all suites passed"

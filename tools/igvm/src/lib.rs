@@ -58,3 +58,41 @@ pub fn analyse(bytes: &[u8], vcpus: u16) -> Result<Analysis, inspect::InspectErr
         igvm_crate_digest,
     })
 }
+
+/// Checks that every page of `kernel` is in `file`, for every platform, with
+/// the same bytes (page data shorter than a page is zero-filled, as the
+/// loader does). Returns how many pages were compared per platform.
+pub fn kernel_pages_match(
+    file: &igvm::IgvmFile,
+    kernel: &elf::KernelImage,
+) -> Result<usize, String> {
+    for (name, mask) in inspect::platforms(file) {
+        let mut pages = std::collections::BTreeMap::new();
+        for d in file.directives() {
+            if let igvm::IgvmDirectiveHeader::PageData {
+                gpa,
+                compatibility_mask,
+                data,
+                ..
+            } = d
+                && compatibility_mask & mask != 0
+            {
+                pages.insert(*gpa, data.as_slice());
+            }
+        }
+        for (gpa, expected) in &kernel.pages {
+            let data = pages.get(gpa).ok_or(format!(
+                "{name}: kernel page {gpa:#x} is not in the IGVM file"
+            ))?;
+            let same = data.len() <= expected.len()
+                && expected[..data.len()] == **data
+                && expected[data.len()..].iter().all(|b| *b == 0);
+            if !same {
+                return Err(format!(
+                    "{name}: kernel page {gpa:#x} differs from the ELF's"
+                ));
+            }
+        }
+    }
+    Ok(kernel.pages.len())
+}

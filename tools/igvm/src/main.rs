@@ -3,19 +3,21 @@
 //! ```text
 //! svsm-igvm build --kernel ELF --out FILE [--json FILE] [--policy HEX] [--vcpus N]
 //! svsm-igvm measure FILE [--vcpus N] [--json FILE] [--pages FILE]
+//! svsm-igvm check-kernel FILE --kernel ELF
 //! ```
 //!
 //! `build` writes the image and its report and refuses to finish unless our
 //! digest equals the `igvm` crate's. `measure` reads any IGVM file and prints
 //! its SEV-SNP launch digest; `--pages` writes the measured pages' contents
-//! (list order) for the `sev-snp-measure` cross-check. Exit status 0 on
+//! (list order) for the `sev-snp-measure` cross-check. `check-kernel` proves
+//! that the file's kernel pages are the ELF's bytes, for every platform. Exit status 0 on
 //! success, 1 on a bad file or a disagreement, 2 on a usage error.
 
 use std::process::ExitCode;
 
 use svsm_igvm::{Analysis, analyse, elf, hex, image, report};
 
-const USAGE: &str = "usage: svsm-igvm build --kernel ELF --out FILE [--json FILE] [--policy HEX] [--vcpus N]\n       svsm-igvm measure FILE [--vcpus N] [--json FILE] [--pages FILE]";
+const USAGE: &str = "usage: svsm-igvm build --kernel ELF --out FILE [--json FILE] [--policy HEX] [--vcpus N]\n       svsm-igvm measure FILE [--vcpus N] [--json FILE] [--pages FILE]\n       svsm-igvm check-kernel FILE --kernel ELF";
 
 #[derive(Default)]
 struct Args {
@@ -143,6 +145,21 @@ fn measure(args: &Args) -> Result<(), String> {
     publish(&bytes, &analysis, vcpus, args)
 }
 
+fn check_kernel(args: &Args) -> Result<(), String> {
+    let [path] = args.positional.as_slice() else {
+        return Err(USAGE.into());
+    };
+    let kernel = args
+        .kernel
+        .as_deref()
+        .ok_or("check-kernel needs --kernel ELF")?;
+    let image = elf::load(&read(kernel)?).map_err(|e| format!("{kernel}: {e}"))?;
+    let file = svsm_igvm::inspect::parse(&read(path)?).map_err(|e| format!("{path}: {e}"))?;
+    let pages = svsm_igvm::kernel_pages_match(&file, &image)?;
+    println!("{path}: its {pages} kernel pages are {kernel}'s bytes, on every platform");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = argv.split_first() else {
@@ -159,6 +176,7 @@ fn main() -> ExitCode {
     let result = match command.as_str() {
         "build" => build(&args),
         "measure" => measure(&args),
+        "check-kernel" => check_kernel(&args),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -6,7 +6,16 @@
 //! holding a physical address. Under PVH it is `hvm_start_info`; under IGVM it
 //! is [`LAUNCH_INFO_GPA`], a measured page of the image whose first word is
 //! [`LAUNCH_INFO_MAGIC`] (never `hvm_start_info`'s magic), followed by the
-//! addresses of the parameter areas the loader filled.
+//! addresses of the parameter areas the loader filled. [`parse`] reads them
+//! into the same [`StartInfo`] the PVH path produces: memory map (IGVM
+//! memory-map entries, up to the first with no pages), vCPU count, command
+//! line (NUL-terminated within its area). All of it is loader input: bounded,
+//! checked, and refused with a [`StartInfoError`], never a panic.
+
+use igvm_defs::{IGVM_VHS_MEMORY_MAP_ENTRY, MemoryMapEntryType};
+use zerocopy::FromBytes;
+
+use crate::start_info::{Loader, LoaderMemory, MemoryKind, StartInfo, StartInfoError, read_bytes};
 
 /// First word of the launch-info page: "SVIG" little endian.
 pub const LAUNCH_INFO_MAGIC: u32 = u32::from_le_bytes(*b"SVIG");
@@ -94,9 +103,189 @@ impl LaunchInfo {
     }
 }
 
+/// Bytes of one IGVM memory-map entry.
+const MEMORY_MAP_ENTRY_SIZE: usize = size_of::<IGVM_VHS_MEMORY_MAP_ENTRY>();
+/// Entries that fit in the memory-map parameter area.
+const MEMORY_MAP_ENTRIES: usize = PARAMETER_AREA_SIZE as usize / MEMORY_MAP_ENTRY_SIZE;
+/// Bytes of a page, the unit of IGVM memory-map entries.
+const PAGE_SIZE: u64 = 4096;
+
+/// The kernel's memory kind for an IGVM memory-map entry type.
+fn memory_kind(entry_type: MemoryMapEntryType) -> MemoryKind {
+    match entry_type {
+        MemoryMapEntryType::MEMORY | MemoryMapEntryType::VTL2_PROTECTABLE => MemoryKind::Ram,
+        MemoryMapEntryType::PLATFORM_RESERVED => MemoryKind::Reserved,
+        MemoryMapEntryType::PERSISTENT => MemoryKind::Persistent,
+        other => MemoryKind::Unknown(u32::from(other.0)),
+    }
+}
+
+/// Reads an IGVM launch: the launch-info page at `paddr` (whose magic the
+/// caller has seen), then the parameter areas it points to.
+pub fn parse(mem: &dyn LoaderMemory, paddr: u64) -> Result<StartInfo, StartInfoError> {
+    let raw = read_bytes::<{ LaunchInfo::SIZE }>(mem, "IGVM launch info", paddr)?;
+    let info = LaunchInfo::decode(&raw).ok_or(StartInfoError::BadLaunchInfo {
+        version: u32::from_le_bytes([raw[4], raw[5], raw[6], raw[7]]),
+    })?;
+    let vcpus = u32::from_le_bytes(read_bytes::<4>(mem, "IGVM vCPU count", info.vp_count)?);
+    if vcpus == 0 {
+        return Err(StartInfoError::NoVcpus);
+    }
+
+    let mut out = StartInfo::new(Loader::Igvm { vcpus });
+    for i in 0..MEMORY_MAP_ENTRIES {
+        let addr = info
+            .memory_map
+            .saturating_add((i * MEMORY_MAP_ENTRY_SIZE) as u64);
+        let raw = read_bytes::<MEMORY_MAP_ENTRY_SIZE>(mem, "IGVM memory map", addr)?;
+        let entry = IGVM_VHS_MEMORY_MAP_ENTRY::read_from_bytes(&raw).map_err(|_| {
+            StartInfoError::BadAddress {
+                what: "IGVM memory map",
+                addr,
+            }
+        })?;
+        if entry.number_of_pages == 0 {
+            break;
+        }
+        let (start, size) = match (
+            entry.starting_gpa_page_number.checked_mul(PAGE_SIZE),
+            entry.number_of_pages.checked_mul(PAGE_SIZE),
+        ) {
+            (Some(start), Some(size)) => (start, size),
+            _ => {
+                return Err(StartInfoError::RegionOverflow {
+                    addr: entry.starting_gpa_page_number,
+                    size: entry.number_of_pages,
+                });
+            }
+        };
+        out.push_region(start, size, memory_kind(entry.entry_type), (i + 1) as u32)?;
+    }
+    if out.memory_map.iter().next().is_none() {
+        return Err(StartInfoError::EmptyMemoryMap);
+    }
+    out.read_cmdline(mem, info.command_line, PARAMETER_AREA_SIZE as usize)?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Loader memory for tests: the six low pages of the image layout.
+    struct Low(Vec<u8>);
+
+    const BASE: u64 = MEMORY_MAP_GPA;
+
+    impl LoaderMemory for Low {
+        fn read(&self, addr: u64, out: &mut [u8]) -> Option<()> {
+            let start = usize::try_from(addr.checked_sub(BASE)?).ok()?;
+            out.copy_from_slice(self.0.get(start..start.checked_add(out.len())?)?);
+            Some(())
+        }
+    }
+
+    impl Low {
+        fn put(&mut self, addr: u64, data: &[u8]) {
+            let at = (addr - BASE) as usize;
+            self.0[at..at + data.len()].copy_from_slice(data);
+        }
+
+        /// An IGVM launch as a loader leaves it: memory-map entries (first
+        /// page, pages, type), vCPU count, command line.
+        fn launch(entries: &[(u64, u64, u16)], vcpus: u32, cmdline: &[u8]) -> Self {
+            let mut mem = Low(vec![0; 0x6000]);
+            mem.put(LAUNCH_INFO_GPA, &LaunchInfo::IMAGE.encode());
+            for (i, (page, pages, kind)) in entries.iter().enumerate() {
+                let at = MEMORY_MAP_GPA + (i * MEMORY_MAP_ENTRY_SIZE) as u64;
+                mem.put(at, &page.to_le_bytes());
+                mem.put(at + 8, &pages.to_le_bytes());
+                mem.put(at + 16, &kind.to_le_bytes());
+            }
+            mem.put(VP_COUNT_GPA, &vcpus.to_le_bytes());
+            mem.put(COMMAND_LINE_GPA, cmdline);
+            mem
+        }
+    }
+
+    const QEMU_LIKE: [(u64, u64, u16); 2] = [(0, 0x80000, 0), (0xfeffc, 4, 1)];
+
+    fn parse_launch(mem: &Low) -> Result<StartInfo, StartInfoError> {
+        StartInfo::parse(mem, LAUNCH_INFO_GPA)
+    }
+
+    #[test]
+    fn an_igvm_launch_reads_memory_map_vcpus_and_command_line() {
+        let info = parse_launch(&Low::launch(&QEMU_LIKE, 4, b"log=debug\0")).unwrap();
+        assert_eq!(info.loader, Loader::Igvm { vcpus: 4 });
+        let regions: Vec<_> = info
+            .memory_map
+            .iter()
+            .map(|r| (r.start, r.size, r.kind))
+            .collect();
+        assert_eq!(
+            regions,
+            [
+                (0, 0x8000_0000, MemoryKind::Ram),
+                (0xfeff_c000, 0x4000, MemoryKind::Reserved)
+            ]
+        );
+        assert_eq!(info.cmdline(), b"log=debug");
+        assert_eq!(info.rsdp, None);
+    }
+
+    #[test]
+    fn hostile_igvm_parameters_are_refused() {
+        let err = |mem: &Low| parse_launch(mem).err();
+        assert_eq!(
+            err(&Low::launch(&QEMU_LIKE, 0, b"\0")),
+            Some(StartInfoError::NoVcpus)
+        );
+        assert_eq!(
+            err(&Low::launch(&[], 1, b"\0")),
+            Some(StartInfoError::EmptyMemoryMap)
+        );
+        let full = [(0, 1, 0); MEMORY_MAP_ENTRIES];
+        assert!(parse_launch(&Low::launch(&full[..32], 1, b"\0")).is_ok());
+        assert_eq!(
+            err(&Low::launch(&full, 1, b"\0")),
+            Some(StartInfoError::TooManyRegions(33))
+        );
+        assert!(matches!(
+            err(&Low::launch(&[(u64::MAX / 2, 1, 0)], 1, b"\0")),
+            Some(StartInfoError::RegionOverflow { .. })
+        ));
+        assert!(matches!(
+            err(&Low::launch(&[(u64::MAX / 4096, 2, 0)], 1, b"\0")),
+            Some(StartInfoError::RegionOverflow { .. })
+        ));
+        // A command line filling its area with no terminator.
+        let unterminated = [b'x'; PARAMETER_AREA_SIZE as usize];
+        assert_eq!(
+            err(&Low::launch(&QEMU_LIKE, 1, &unterminated)),
+            Some(StartInfoError::CmdlineTooLong)
+        );
+        let mut newer = Low::launch(&QEMU_LIKE, 1, b"\0");
+        newer.put(LAUNCH_INFO_GPA + 4, &2u32.to_le_bytes());
+        assert_eq!(
+            err(&newer),
+            Some(StartInfoError::BadLaunchInfo { version: 2 })
+        );
+        // Parameter areas the reader cannot reach.
+        let mut away = Low::launch(&QEMU_LIKE, 1, b"\0");
+        let elsewhere = LaunchInfo {
+            vp_count: 0x9000_0000,
+            ..LaunchInfo::IMAGE
+        };
+        away.put(LAUNCH_INFO_GPA, &elsewhere.encode());
+        assert!(matches!(
+            err(&away),
+            Some(StartInfoError::BadAddress {
+                addr: 0x9000_0000,
+                ..
+            })
+        ));
+    }
 
     #[test]
     fn launch_info_round_trips_and_refuses_other_magic() {

@@ -80,7 +80,7 @@ igvm: deps
 	  $(SVSM_IGVM) build --kernel "$$kernel" --out $(IGVM) --json $(IGVM).json
 	@echo "report:         $(IGVM).json"
 
-$(IGVM_VENV)/.installed:
+$(IGVM_VENV)/.installed: | deps
 	python3 -m venv $(IGVM_VENV)
 	$(IGVM_VENV)/bin/pip install -q $(SEV_SNP_MEASURE)
 	@touch $@

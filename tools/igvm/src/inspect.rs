@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use igvm::{IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader};
-use igvm_defs::{IGVM_FIXED_HEADER, IGVM_MAGIC_VALUE, IgvmPageDataType, IgvmPlatformType};
+use igvm_defs::{
+    IGVM_FIXED_HEADER, IGVM_MAGIC_VALUE, IgvmPageDataFlags, IgvmPageDataType, IgvmPlatformType,
+};
 use zerocopy::{FromBytes, IntoBytes};
 
 use crate::PAGE_SIZE;
@@ -128,7 +130,7 @@ pub fn parse(bytes: &[u8]) -> Result<IgvmFile, InspectError> {
         InspectError::Invalid(text)
     })?;
     for (name, mask) in platforms(&file) {
-        check_platform(&file, &name, mask)?;
+        loaded_pages(&file, &name, mask)?;
     }
     Ok(file)
 }
@@ -162,16 +164,45 @@ fn applies(d: &IgvmDirectiveHeader, mask: u32) -> bool {
 /// Sizes of the parameter areas declared so far, by index.
 type Areas = HashMap<u32, u64>;
 
-fn check_platform(file: &IgvmFile, name: &str, mask: u32) -> Result<(), InspectError> {
+/// A page one platform's directives load, in file order.
+enum Loaded<'a> {
+    Data {
+        gpa: u64,
+        flags: IgvmPageDataFlags,
+        data_type: IgvmPageDataType,
+        data: &'a [u8],
+    },
+    /// A page of an inserted parameter area.
+    Parameter { gpa: u64 },
+    Vmsa {
+        gpa: u64,
+        vp_index: u16,
+        bytes: &'a [u8],
+    },
+}
+
+/// Walks the directives of the platform `name` (compatibility `mask`),
+/// checking them: no page loaded twice (VMSAs, one per vCPU at one GPA,
+/// aside), page data at most a page, every parameter inside its area.
+fn loaded_pages<'a>(
+    file: &'a IgvmFile,
+    name: &str,
+    mask: u32,
+) -> Result<Vec<Loaded<'a>>, InspectError> {
     let mut areas = Areas::new();
-    let mut loaded = BTreeMap::new();
-    let mut load = |gpa: u64| match loaded.insert(gpa, ()) {
+    let mut seen = BTreeMap::new();
+    let mut out = Vec::new();
+    let mut load = |gpa: u64, page: Loaded<'a>| match seen.insert(gpa, ()) {
         Some(()) => Err(InspectError::OverlappingPages {
             platform: name.into(),
             gpa,
         }),
-        None => Ok(()),
+        None => {
+            out.push(page);
+            Ok(())
+        }
     };
+    let mut vmsas = Vec::new();
     for d in file.directives().iter().filter(|d| applies(d, mask)) {
         match d {
             IgvmDirectiveHeader::ParameterArea {
@@ -181,20 +212,42 @@ fn check_platform(file: &IgvmFile, name: &str, mask: u32) -> Result<(), InspectE
             } => {
                 areas.insert(*parameter_area_index, *number_of_bytes);
             }
-            IgvmDirectiveHeader::PageData { gpa, data, .. } => {
+            IgvmDirectiveHeader::PageData {
+                gpa,
+                flags,
+                data_type,
+                data,
+                ..
+            } => {
                 if data.len() > PAGE_SIZE as usize {
                     return Err(InspectError::PageTooLarge {
                         gpa: *gpa,
                         len: data.len(),
                     });
                 }
-                load(*gpa)?;
+                let page = Loaded::Data {
+                    gpa: *gpa,
+                    flags: *flags,
+                    data_type: *data_type,
+                    data,
+                };
+                load(*gpa, page)?;
             }
             IgvmDirectiveHeader::ParameterInsert(insert) => {
                 for gpa in insert_pages(&areas, insert.parameter_area_index, insert.gpa)? {
-                    load(gpa)?;
+                    load(gpa, Loaded::Parameter { gpa })?;
                 }
             }
+            IgvmDirectiveHeader::SnpVpContext {
+                gpa,
+                vp_index,
+                vmsa,
+                ..
+            } => vmsas.push(Loaded::Vmsa {
+                gpa: *gpa,
+                vp_index: *vp_index,
+                bytes: vmsa.as_bytes(),
+            }),
             other => {
                 if let Some((what, usage)) = parameter_usage(other) {
                     let size = areas.get(&usage.parameter_area_index).copied().unwrap_or(0);
@@ -210,7 +263,8 @@ fn check_platform(file: &IgvmFile, name: &str, mask: u32) -> Result<(), InspectE
             }
         }
     }
-    Ok(())
+    out.extend(vmsas);
+    Ok(out)
 }
 
 /// The pages of parameter area `area` inserted at `gpa`.
@@ -282,67 +336,48 @@ pub fn snp_launch(file: &IgvmFile, vcpus: u16) -> Result<SnpLaunch, InspectError
         })
         .ok_or(InspectError::NoGuestPolicy)?;
 
-    let mut areas = Areas::new();
     let mut pages = Vec::new();
     let mut vmsas = BTreeMap::new();
-    for d in file.directives().iter().filter(|d| applies(d, mask)) {
-        match d {
-            IgvmDirectiveHeader::ParameterArea {
-                number_of_bytes,
-                parameter_area_index,
-                ..
-            } => {
-                areas.insert(*parameter_area_index, *number_of_bytes);
-            }
-            IgvmDirectiveHeader::PageData {
+    for page in loaded_pages(file, "SEV_SNP", mask)? {
+        match page {
+            Loaded::Data {
                 gpa,
                 flags,
                 data_type,
                 data,
-                ..
             } => {
                 if flags.shared() {
                     continue;
                 }
-                if data.len() > PAGE_SIZE as usize {
-                    return Err(InspectError::PageTooLarge {
-                        gpa: *gpa,
-                        len: data.len(),
-                    });
-                }
-                pages.push(match *data_type {
+                pages.push(match data_type {
                     IgvmPageDataType::SECRETS => {
-                        MeasuredPage::without_contents(*gpa, PageType::Secrets)
+                        MeasuredPage::without_contents(gpa, PageType::Secrets)
                     }
                     IgvmPageDataType::CPUID_DATA | IgvmPageDataType::CPUID_XF => {
-                        MeasuredPage::without_contents(*gpa, PageType::Cpuid)
+                        MeasuredPage::without_contents(gpa, PageType::Cpuid)
                     }
                     _ if flags.unmeasured() => {
-                        MeasuredPage::without_contents(*gpa, PageType::Unmeasured)
+                        MeasuredPage::without_contents(gpa, PageType::Unmeasured)
                     }
-                    _ => MeasuredPage::with_contents(*gpa, PageType::Normal, data),
+                    _ => MeasuredPage::with_contents(gpa, PageType::Normal, data),
                 });
             }
-            IgvmDirectiveHeader::ParameterInsert(insert) => {
-                for gpa in insert_pages(&areas, insert.parameter_area_index, insert.gpa)? {
-                    pages.push(MeasuredPage::without_contents(gpa, PageType::Unmeasured));
-                }
+            Loaded::Parameter { gpa } => {
+                pages.push(MeasuredPage::without_contents(gpa, PageType::Unmeasured));
             }
-            IgvmDirectiveHeader::SnpVpContext {
+            Loaded::Vmsa {
                 gpa,
                 vp_index,
-                vmsa,
-                ..
+                bytes,
             } => {
-                vmsas.insert(*vp_index, (*gpa, vmsa.as_bytes().to_vec()));
+                vmsas.insert(vp_index, (gpa, bytes));
             }
-            _ => {}
         }
     }
-    let boot = vmsas.get(&0).ok_or(InspectError::NoVmsa)?.clone();
+    let boot = *vmsas.get(&0).ok_or(InspectError::NoVmsa)?;
     for vp in 0..vcpus {
-        let (gpa, bytes) = vmsas.get(&vp).unwrap_or(&boot);
-        pages.push(MeasuredPage::with_contents(*gpa, PageType::Vmsa, bytes));
+        let (gpa, bytes) = vmsas.get(&vp).copied().unwrap_or(boot);
+        pages.push(MeasuredPage::with_contents(gpa, PageType::Vmsa, bytes));
     }
     Ok(SnpLaunch {
         compatibility_mask: mask,

@@ -232,8 +232,12 @@ fn wrong_magic_is_named() {
     expect_error(&bytes, "wrong magic 0x4d564758");
 }
 
-/// A serialized SEV-SNP-only file with these directives.
-fn snp_file(directives: Vec<IgvmDirectiveHeader>) -> Vec<u8> {
+/// A serialized one-platform file (compatibility mask 1).
+fn one_platform_file(
+    platform_type: IgvmPlatformType,
+    initialization: Vec<IgvmInitializationHeader>,
+    directives: Vec<IgvmDirectiveHeader>,
+) -> Vec<u8> {
     let file = IgvmFile::new(
         IgvmRevision::V2 {
             arch: Arch::X64,
@@ -243,21 +247,28 @@ fn snp_file(directives: Vec<IgvmDirectiveHeader>) -> Vec<u8> {
             IGVM_VHS_SUPPORTED_PLATFORM {
                 compatibility_mask: 1,
                 highest_vtl: 0,
-                platform_type: IgvmPlatformType::SEV_SNP,
+                platform_type,
+                // Version 1 for every platform type.
                 platform_version: IGVM_SEV_SNP_PLATFORM_VERSION,
                 shared_gpa_boundary: 0,
             },
         )],
-        vec![IgvmInitializationHeader::GuestPolicy {
-            policy: 0x30000,
-            compatibility_mask: 1,
-        }],
+        initialization,
         directives,
     )
     .unwrap();
     let mut out = Vec::new();
     file.serialize(&mut out).unwrap();
     out
+}
+
+/// A serialized SEV-SNP-only file with these directives.
+fn snp_file(directives: Vec<IgvmDirectiveHeader>) -> Vec<u8> {
+    let policy = IgvmInitializationHeader::GuestPolicy {
+        policy: 0x30000,
+        compatibility_mask: 1,
+    };
+    one_platform_file(IgvmPlatformType::SEV_SNP, vec![policy], directives)
 }
 
 fn page(gpa: u64, data: Vec<u8>) -> IgvmDirectiveHeader {
@@ -320,26 +331,11 @@ fn a_file_without_a_vmsa_or_snp_platform_cannot_be_measured() {
         &snp_file(vec![page(0x5000, vec![1; 16])]),
         "no SEV-SNP VMSA",
     );
-    let mut native = Vec::new();
-    let file = IgvmFile::new(
-        IgvmRevision::V2 {
-            arch: Arch::X64,
-            page_size: 4096,
-        },
-        vec![IgvmPlatformHeader::SupportedPlatform(
-            IGVM_VHS_SUPPORTED_PLATFORM {
-                compatibility_mask: 1,
-                highest_vtl: 0,
-                platform_type: IgvmPlatformType::NATIVE,
-                platform_version: igvm_defs::IGVM_NATIVE_PLATFORM_VERSION,
-                shared_gpa_boundary: 0,
-            },
-        )],
+    let native = one_platform_file(
+        IgvmPlatformType::NATIVE,
         vec![],
         vec![page(0x5000, vec![1; 16])],
-    )
-    .unwrap();
-    file.serialize(&mut native).unwrap();
+    );
     expect_error(&native, "no SEV-SNP platform");
 }
 

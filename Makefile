@@ -15,9 +15,10 @@
 #   make acvp-baseline  rewrite that baseline from a run (commit deliberately)
 #   make bench   benchmarks (not part of make test)
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
-#   make igvm    target/svsm.igvm (IGVM: NATIVE + SEV-SNP) from the kernel ELF,
-#                and target/svsm.igvm.json (file hash, SNP launch digest,
-#                measured pages); see docs/launch.md
+#   make igvm [IGVM_VCPUS=N] [IGVM_POLICY=0x30000]
+#                target/svsm.igvm (IGVM: NATIVE + SEV-SNP) from the kernel ELF,
+#                and target/svsm.igvm.json (file hash, SNP launch digest for
+#                that many vCPUs, measured pages); see docs/launch.md
 #   make igvm-check  the digest against PyPI sev-snp-measure (venv under
 #                target/), the image's kernel pages against the ELF, and two
 #                builds of the image compared (part of make test)
@@ -43,6 +44,8 @@ POLICY = python3 certification/policy/generate.py target/svsm-crypto/manifest.js
 export SVSM_CRYPTO_BREAK := $(BREAK)
 # The IGVM image, its report, and the tool that builds and measures it.
 IGVM := target/svsm.igvm
+IGVM_VCPUS ?= 1
+IGVM_POLICY ?= 0x30000
 SVSM_IGVM = $(CARGO) run --release -q -p svsm-igvm --
 # PyPI sev-snp-measure, the independent digest implementation make test
 # compares with, in its own virtual environment.
@@ -77,7 +80,8 @@ gdb: deps
 
 igvm: deps
 	@kernel=$$(scripts/build-kernel.sh); \
-	  $(SVSM_IGVM) build --kernel "$$kernel" --out $(IGVM) --json $(IGVM).json
+	  $(SVSM_IGVM) build --kernel "$$kernel" --out $(IGVM) --json $(IGVM).json \
+	    --vcpus $(IGVM_VCPUS) --policy $(IGVM_POLICY)
 	@echo "report:         $(IGVM).json"
 
 $(IGVM_VENV)/.installed: | deps
@@ -93,7 +97,8 @@ igvm-check: igvm $(IGVM_VENV)/.installed
 	$(IGVM_VENV)/bin/python tools/igvm/sev_snp_measure_check.py target/igvm-check/report4.json target/igvm-check/pages4.bin
 	@kernel=$$(scripts/build-kernel.sh); \
 	  $(SVSM_IGVM) check-kernel $(IGVM) --kernel "$$kernel"; \
-	  $(SVSM_IGVM) build --kernel "$$kernel" --out target/igvm-check/again.igvm --json target/igvm-check/again.json >/dev/null; \
+	  $(SVSM_IGVM) build --kernel "$$kernel" --out target/igvm-check/again.igvm --json target/igvm-check/again.json \
+	    --vcpus $(IGVM_VCPUS) --policy $(IGVM_POLICY) >/dev/null; \
 	  cmp $(IGVM) target/igvm-check/again.igvm; \
 	  python3 -c 'import json,sys; a,b=(json.load(open(p))["sev_snp"]["launch_digest"] for p in sys.argv[1:]); sys.exit(a!=b)' $(IGVM).json target/igvm-check/again.json
 	@echo "igvm-check: sev-snp-measure agrees (1 and 4 vCPUs); the kernel pages are the ELF's; a second build is byte-identical"

@@ -12,11 +12,18 @@ use igvm_defs::{
 use svsm_igvm::inspect::{self, InspectError};
 use svsm_igvm::{analyse, elf, image, kernel_pages_match, snp};
 
-/// A 64-bit ELF with two PT_LOAD segments: 6 KiB of code-like bytes at
-/// 1 MiB, and 16 bytes of data followed by 12 KiB of `.bss` at 1 MiB + 8 KiB.
+/// Two PT_LOAD segments (address, file size, memory size): 6 KiB of
+/// code-like bytes at 1 MiB, and 16 bytes of data followed by 12 KiB of
+/// `.bss` at 1 MiB + 8 KiB.
+const SEGMENTS: [(u64, u64, u64); 2] = [(0x10_0000, 0x1800, 0x1800), (0x10_2000, 0x10, 0x3000)];
+
+/// A 64-bit ELF whose segments hold bytes derived from `seed`.
 fn kernel_elf(seed: u8) -> Vec<u8> {
-    const SEGMENTS: [(u64, u64, u64); 2] = [(0x10_0000, 0x1800, 0x1800), (0x10_2000, 0x10, 0x3000)];
-    let headers = 64 + 56 * SEGMENTS.len();
+    elf_with(&SEGMENTS, seed)
+}
+
+fn elf_with(segments: &[(u64, u64, u64)], seed: u8) -> Vec<u8> {
+    let headers = 64 + 56 * segments.len();
     let mut out = vec![0u8; 64];
     out[0..4].copy_from_slice(b"\x7fELF");
     out[4] = 2; // 64-bit
@@ -29,10 +36,10 @@ fn kernel_elf(seed: u8) -> Vec<u8> {
     out[32..40].copy_from_slice(&64u64.to_le_bytes()); // phoff
     out[52..54].copy_from_slice(&64u16.to_le_bytes()); // ehsize
     out[54..56].copy_from_slice(&56u16.to_le_bytes()); // phentsize
-    out[56..58].copy_from_slice(&(SEGMENTS.len() as u16).to_le_bytes());
+    out[56..58].copy_from_slice(&(segments.len() as u16).to_le_bytes());
     let mut offset = headers.next_multiple_of(0x1000) as u64;
     let mut data = Vec::new();
-    for (addr, filesz, memsz) in SEGMENTS {
+    for &(addr, filesz, memsz) in segments {
         let mut ph = [0u8; 56];
         ph[0..4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
         ph[4..8].copy_from_slice(&5u32.to_le_bytes());
@@ -181,6 +188,17 @@ fn our_digest_equals_the_igvm_crates_and_follows_the_kernel_bytes() {
         3
     );
     assert_eq!(kinds.last(), Some(&snp::PageType::Vmsa));
+
+    // The guest policy travels in the file, not in the digest.
+    let kernel = elf::load(&kernel_elf(1)).unwrap();
+    let mut debug_policy = Vec::new();
+    image::build(&kernel, image::DEFAULT_POLICY | 1 << 19)
+        .unwrap()
+        .serialize(&mut debug_policy)
+        .unwrap();
+    let with_debug = analyse(&debug_policy, 1).unwrap();
+    assert_eq!(with_debug.launch.policy, 0xb_0000);
+    assert_eq!(with_debug.digest, a.digest);
 
     let (_, other) = built(2);
     assert_ne!(analyse(&other, 1).unwrap().digest, a.digest);

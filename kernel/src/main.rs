@@ -6,7 +6,8 @@
 //! matters and is explained at each step.
 //!
 //! Map of the crate:
-//! * [`boot`]: PVH entry (ELF note, 32-bit trampoline), reading the start info
+//! * [`boot`]: PVH entry (ELF note, 32-bit trampoline; an IGVM launch enters
+//!   there too), reading the start info or the IGVM parameter areas
 //! * [`cpu`]: descriptor tables, exceptions, CPUID, extended state, TSC, entropy
 //! * [`mm`]: image layout, frame allocator, page tables, heap, stacks
 //! * [`console`]: COM1 and the `log` backend

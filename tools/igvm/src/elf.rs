@@ -126,3 +126,57 @@ pub fn load(bytes: &[u8]) -> Result<KernelImage, ElfError> {
         pages,
     })
 }
+
+/// One segment of an ELF written by [`write_exec`].
+pub struct Segment<'a> {
+    /// `p_type` (1 `PT_LOAD`, 4 `PT_NOTE`).
+    pub kind: u32,
+    /// `p_flags` (4 R, 2 W, 1 X).
+    pub flags: u32,
+    /// Virtual and physical address.
+    pub addr: u64,
+    /// The file bytes.
+    pub data: &'a [u8],
+    /// Bytes in memory (at least `data.len()` for a valid segment).
+    pub memsz: u64,
+}
+
+/// A minimal static x86-64 ELF executable: header, program headers, and
+/// each segment's bytes at its own page-aligned file offset. Used for the
+/// test loader's shim ([`crate::load`]) and for test kernels.
+pub fn write_exec(entry: u64, segments: &[Segment]) -> Vec<u8> {
+    let mut out = vec![0u8; 64];
+    out[0..4].copy_from_slice(b"\x7fELF");
+    out[4] = 2; // 64-bit
+    out[5] = 1; // little endian
+    out[6] = 1; // version
+    out[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    out[18..20].copy_from_slice(&62u16.to_le_bytes()); // x86-64
+    out[20..24].copy_from_slice(&1u32.to_le_bytes());
+    out[24..32].copy_from_slice(&entry.to_le_bytes());
+    out[32..40].copy_from_slice(&64u64.to_le_bytes()); // phoff
+    out[52..54].copy_from_slice(&64u16.to_le_bytes()); // ehsize
+    out[54..56].copy_from_slice(&56u16.to_le_bytes()); // phentsize
+    out[56..58].copy_from_slice(&(segments.len() as u16).to_le_bytes());
+    let mut offset = (64 + 56 * segments.len() as u64).next_multiple_of(PAGE_SIZE);
+    let mut offsets = Vec::new();
+    for s in segments {
+        let mut ph = [0u8; 56];
+        ph[0..4].copy_from_slice(&s.kind.to_le_bytes());
+        ph[4..8].copy_from_slice(&s.flags.to_le_bytes());
+        ph[8..16].copy_from_slice(&offset.to_le_bytes());
+        ph[16..24].copy_from_slice(&s.addr.to_le_bytes());
+        ph[24..32].copy_from_slice(&s.addr.to_le_bytes());
+        ph[32..40].copy_from_slice(&(s.data.len() as u64).to_le_bytes());
+        ph[40..48].copy_from_slice(&s.memsz.to_le_bytes());
+        ph[48..56].copy_from_slice(&4u64.to_le_bytes());
+        out.extend_from_slice(&ph);
+        offsets.push(offset);
+        offset += (s.data.len() as u64).next_multiple_of(PAGE_SIZE);
+    }
+    for (s, at) in segments.iter().zip(offsets) {
+        out.resize(at as usize, 0);
+        out.extend_from_slice(s.data);
+    }
+    out
+}

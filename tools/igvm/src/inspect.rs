@@ -145,6 +145,15 @@ pub fn platforms(file: &IgvmFile) -> Vec<(String, u32)> {
         .collect()
 }
 
+/// The compatibility mask of the file's `platform`, if it has one.
+pub fn platform_mask(file: &IgvmFile, platform: IgvmPlatformType) -> Option<u32> {
+    file.platforms()
+        .iter()
+        .find_map(|IgvmPlatformHeader::SupportedPlatform(p)| {
+            (p.platform_type == platform).then_some(p.compatibility_mask)
+        })
+}
+
 pub fn platform_name(platform: IgvmPlatformType) -> String {
     match platform {
         IgvmPlatformType::NATIVE => "NATIVE".into(),
@@ -317,13 +326,7 @@ pub struct SnpLaunch {
 /// and CPUID pages by type), then one VMSA per vCPU. A vCPU without its own
 /// context in the file is measured with the boot vCPU's VMSA.
 pub fn snp_launch(file: &IgvmFile, vcpus: u16) -> Result<SnpLaunch, InspectError> {
-    let mask = file
-        .platforms()
-        .iter()
-        .find_map(|IgvmPlatformHeader::SupportedPlatform(p)| {
-            (p.platform_type == IgvmPlatformType::SEV_SNP).then_some(p.compatibility_mask)
-        })
-        .ok_or(InspectError::NoSnpPlatform)?;
+    let mask = platform_mask(file, IgvmPlatformType::SEV_SNP).ok_or(InspectError::NoSnpPlatform)?;
     let policy = file
         .initializations()
         .iter()

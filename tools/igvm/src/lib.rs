@@ -16,6 +16,7 @@
 pub mod elf;
 pub mod image;
 pub mod inspect;
+pub mod load;
 pub mod report;
 pub mod snp;
 

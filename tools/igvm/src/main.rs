@@ -4,20 +4,24 @@
 //! svsm-igvm build --kernel ELF --out FILE [--json FILE] [--policy HEX] [--vcpus N]
 //! svsm-igvm measure FILE [--vcpus N] [--json FILE] [--pages FILE]
 //! svsm-igvm check-kernel FILE --kernel ELF
+//! svsm-igvm load FILE --out DIR [--memory-mib N] [--cmdline TEXT]
 //! ```
 //!
 //! `build` writes the image and its report and refuses to finish unless our
 //! digest equals the `igvm` crate's. `measure` reads any IGVM file and prints
 //! its SEV-SNP launch digest; `--pages` writes the measured pages' contents
 //! (list order) for the `sev-snp-measure` cross-check. `check-kernel` proves
-//! that the file's kernel pages are the ELF's bytes, for every platform. Exit status 0 on
+//! that the file's kernel pages are the ELF's bytes, for every platform. `load`
+//! is a test loader for stock QEMU (NATIVE only, [`svsm_igvm::load`]): it
+//! writes the file's pages with filled parameter areas as raw runs, a shim
+//! ELF entering the VP context, and `DIR/qemu-args` for `scripts/qemu-run.sh`. Exit status 0 on
 //! success, 1 on a bad file or a disagreement, 2 on a usage error.
 
 use std::process::ExitCode;
 
 use svsm_igvm::{Analysis, analyse, elf, hex, image, report};
 
-const USAGE: &str = "usage: svsm-igvm build --kernel ELF --out FILE [--json FILE] [--policy HEX] [--vcpus N]\n       svsm-igvm measure FILE [--vcpus N] [--json FILE] [--pages FILE]\n       svsm-igvm check-kernel FILE --kernel ELF";
+const USAGE: &str = "usage: svsm-igvm build --kernel ELF --out FILE [--json FILE] [--policy HEX] [--vcpus N]\n       svsm-igvm measure FILE [--vcpus N] [--json FILE] [--pages FILE]\n       svsm-igvm check-kernel FILE --kernel ELF\n       svsm-igvm load FILE --out DIR [--memory-mib N] [--cmdline TEXT]";
 
 #[derive(Default)]
 struct Args {
@@ -28,6 +32,8 @@ struct Args {
     pages: Option<String>,
     policy: Option<u64>,
     vcpus: Option<u16>,
+    memory_mib: Option<u64>,
+    cmdline: Option<String>,
 }
 
 fn parse_args(args: &[String]) -> Result<Args, String> {
@@ -45,6 +51,16 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
                 let digits = v.trim_start_matches("0x");
                 out.policy = Some(
                     u64::from_str_radix(digits, 16).map_err(|_| format!("bad --policy '{v}'"))?,
+                );
+            }
+            "--cmdline" => out.cmdline = Some(value()?),
+            "--memory-mib" => {
+                let v = value()?;
+                out.memory_mib = Some(
+                    v.parse()
+                        .ok()
+                        .filter(|n| (16..=3072).contains(n))
+                        .ok_or(format!("bad --memory-mib '{v}' (16..3072)"))?,
                 );
             }
             "--vcpus" => {
@@ -160,6 +176,34 @@ fn check_kernel(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+fn load(args: &Args) -> Result<(), String> {
+    let [path] = args.positional.as_slice() else {
+        return Err(USAGE.into());
+    };
+    let dir = args.out.as_deref().ok_or("load needs --out DIR")?;
+    let memory = args.memory_mib.unwrap_or(256) << 20;
+    let loaded =
+        svsm_igvm::load::native(&read(path)?, memory, args.cmdline.as_deref().unwrap_or(""))
+            .map_err(|e| format!("{path}: {e}"))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;
+    let mut qemu_args = String::new();
+    for (gpa, run) in &loaded.runs {
+        let file = format!("{dir}/run-{gpa:#x}.bin");
+        write(&file, run)?;
+        qemu_args.push_str(&format!(
+            "-device loader,file={file},addr={gpa:#x},force-raw=on\n"
+        ));
+    }
+    write(&format!("{dir}/shim.elf"), &loaded.shim)?;
+    write(&format!("{dir}/qemu-args"), qemu_args.as_bytes())?;
+    println!(
+        "{path}: {} runs of pages and {dir}/shim.elf (at {:#x}) for QEMU; arguments in {dir}/qemu-args",
+        loaded.runs.len(),
+        svsm_igvm::load::SHIM_ADDRESS
+    );
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some((command, rest)) = argv.split_first() else {
@@ -177,6 +221,7 @@ fn main() -> ExitCode {
         "build" => build(&args),
         "measure" => measure(&args),
         "check-kernel" => check_kernel(&args),
+        "load" => load(&args),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -23,41 +23,26 @@ fn kernel_elf(seed: u8) -> Vec<u8> {
 }
 
 fn elf_with(segments: &[(u64, u64, u64)], seed: u8) -> Vec<u8> {
-    let headers = 64 + 56 * segments.len();
-    let mut out = vec![0u8; 64];
-    out[0..4].copy_from_slice(b"\x7fELF");
-    out[4] = 2; // 64-bit
-    out[5] = 1; // little endian
-    out[6] = 1; // version
-    out[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
-    out[18..20].copy_from_slice(&62u16.to_le_bytes()); // x86-64
-    out[20..24].copy_from_slice(&1u32.to_le_bytes());
-    out[24..32].copy_from_slice(&0x10_0000u64.to_le_bytes()); // entry
-    out[32..40].copy_from_slice(&64u64.to_le_bytes()); // phoff
-    out[52..54].copy_from_slice(&64u16.to_le_bytes()); // ehsize
-    out[54..56].copy_from_slice(&56u16.to_le_bytes()); // phentsize
-    out[56..58].copy_from_slice(&(segments.len() as u16).to_le_bytes());
-    let mut offset = headers.next_multiple_of(0x1000) as u64;
-    let mut data = Vec::new();
-    for &(addr, filesz, memsz) in segments {
-        let mut ph = [0u8; 56];
-        ph[0..4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
-        ph[4..8].copy_from_slice(&5u32.to_le_bytes());
-        ph[8..16].copy_from_slice(&offset.to_le_bytes());
-        ph[16..24].copy_from_slice(&addr.to_le_bytes());
-        ph[24..32].copy_from_slice(&addr.to_le_bytes());
-        ph[32..40].copy_from_slice(&filesz.to_le_bytes());
-        ph[40..48].copy_from_slice(&memsz.to_le_bytes());
-        ph[48..56].copy_from_slice(&0x1000u64.to_le_bytes());
-        out.extend_from_slice(&ph);
-        data.push((offset, filesz));
-        offset += filesz.next_multiple_of(0x1000);
-    }
-    for (at, len) in data {
-        out.resize(at as usize, 0);
-        out.extend((0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) | 1));
-    }
-    out
+    let data: Vec<Vec<u8>> = segments
+        .iter()
+        .map(|&(_, filesz, _)| {
+            (0..filesz)
+                .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) | 1)
+                .collect()
+        })
+        .collect();
+    let specs: Vec<elf::Segment> = segments
+        .iter()
+        .zip(&data)
+        .map(|(&(addr, _, memsz), data)| elf::Segment {
+            kind: 1, // PT_LOAD
+            flags: 5,
+            addr,
+            data,
+            memsz,
+        })
+        .collect();
+    elf::write_exec(0x10_0000, &specs)
 }
 
 fn built(seed: u8) -> (elf::KernelImage, Vec<u8>) {
@@ -397,4 +382,73 @@ fn the_cli_names_the_problem_and_exits_1() {
     let digest = svsm_igvm::hex(&analyse(&bytes, 1).unwrap().digest);
     assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("launch digest:  {digest}")));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_test_loader_lays_out_native_pages_parameters_and_a_shim() {
+    use object::read::elf::{ElfFile64, FileHeader};
+    use svsm_boot_params::igvm as layout;
+    use svsm_igvm::load;
+
+    let (kernel, bytes) = built(6);
+    let loaded = load::native(&bytes, 64 << 20, "log=debug").unwrap();
+    let byte_at = |gpa: u64| {
+        let (start, run) = loaded.runs.range(..=gpa).next_back().unwrap();
+        run[(gpa - start) as usize]
+    };
+    let slice_at = |gpa: u64, len: usize| {
+        (0..len as u64)
+            .map(|i| byte_at(gpa + i))
+            .collect::<Vec<u8>>()
+    };
+    // The file's own pages: launch info and kernel.
+    assert_eq!(
+        slice_at(layout::LAUNCH_INFO_GPA, layout::LaunchInfo::SIZE),
+        layout::LaunchInfo::IMAGE.encode()
+    );
+    for (gpa, page) in &kernel.pages {
+        assert_eq!(&slice_at(*gpa, 4096), page);
+    }
+    // The parameter areas, filled as a loader would.
+    assert_eq!(slice_at(layout::COMMAND_LINE_GPA, 10), b"log=debug\0");
+    assert_eq!(slice_at(layout::VP_COUNT_GPA, 4), 1u32.to_le_bytes());
+    let map = slice_at(layout::MEMORY_MAP_GPA, 72);
+    assert_eq!(&map[24..32], &0x100u64.to_le_bytes()); // second entry from 1 MiB
+    assert_eq!(
+        &map[32..40],
+        &(((64u64 << 20) - 0x10_0000) >> 12).to_le_bytes()
+    );
+    assert!(map[48..].iter().all(|b| *b == 0), "terminating entry");
+    // No SEV-SNP-only page (CPUID, secrets) in a NATIVE launch.
+    assert!(
+        loaded
+            .runs
+            .range(layout::CPUID_PAGE_GPA..0x10_0000)
+            .next()
+            .is_none()
+    );
+
+    // The shim: PVH-bootable, `mov $launch_info, %ebx; mov $entry, %eax; jmp *%eax`.
+    let elf = ElfFile64::<object::Endianness>::parse(loaded.shim.as_slice()).unwrap();
+    assert_eq!(elf.elf_header().e_entry(elf.endian()), load::SHIM_ADDRESS);
+    let code = &loaded.shim[0x1000..0x100c];
+    let mut expected = vec![0xbb];
+    expected.extend((layout::LAUNCH_INFO_GPA as u32).to_le_bytes());
+    expected.push(0xb8);
+    expected.extend((kernel.entry as u32).to_le_bytes());
+    expected.extend([0xff, 0xe0]);
+    assert_eq!(code, expected);
+    let note = &loaded.shim[0x2000..0x2014];
+    assert_eq!(&note[12..16], b"Xen\0");
+    assert_eq!(&note[16..20], &(load::SHIM_ADDRESS as u32).to_le_bytes());
+
+    assert!(matches!(
+        load::native(&bytes, 1 << 20, ""),
+        Err(load::LoadError::TooSmall { .. })
+    ));
+    let snp_only = snp_file(vec![page(0x5000, vec![1; 16])]);
+    assert_eq!(
+        load::native(&snp_only, 64 << 20, "").unwrap_err(),
+        load::LoadError::NoNativePlatform
+    );
 }

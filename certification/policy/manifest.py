@@ -66,21 +66,20 @@ def load_manifest(path: Path) -> dict:
 
 
 def check_coverage_fields(m: dict, path: Path) -> None:
-    """`writable_data` and `integrity.covers` are optional; when present they
-    must be what the integrity section renders."""
+    """`writable_data` and `integrity.covers`: what the integrity section
+    renders, so the policy states exactly which bytes are covered."""
     writable = m.get("writable_data")
-    if writable is not None:
-        ok = isinstance(writable, list) and all(
-            isinstance(w, dict) and isinstance(w.get("symbol"), str)
-            and isinstance(w.get("size"), int) and not isinstance(w.get("size"), bool)
-            and isinstance(w.get("why"), str) for w in writable)
-        if not ok:
-            raise PolicyError(f"manifest {path}: writable_data must be a list of "
-                              "{\"symbol\": str, \"size\": int, \"why\": str}")
+    ok = isinstance(writable, list) and all(
+        isinstance(w, dict) and isinstance(w.get("symbol"), str)
+        and isinstance(w.get("unit"), str)
+        and isinstance(w.get("size"), int) and not isinstance(w.get("size"), bool)
+        and isinstance(w.get("why"), str) for w in writable)
+    if not ok:
+        raise PolicyError(f"manifest {path}: writable_data must be a list of "
+                          "{\"symbol\": str, \"unit\": str, \"size\": int, \"why\": str}")
     covers = m["integrity"].get("covers")
-    if covers is not None and not (isinstance(covers, list)
-                                   and all(isinstance(c, str) for c in covers)):
-        raise PolicyError(f"manifest {path}: integrity.covers must be a list of strings")
+    if not (isinstance(covers, list) and covers and all(isinstance(c, str) for c in covers)):
+        raise PolicyError(f"manifest {path}: integrity.covers must be a non-empty list of strings")
 
 
 # ---- The API, as the builder read it from the header -----------------------------

@@ -33,26 +33,18 @@ def integrity(m: dict, kat: str | None, w: Write) -> None:
         ["On failure", "error state; `svsm_crypto_init` returns `SVSM_CRYPTO_ERR_SELF_TEST`"],
     ]))
     w("")
-    covers = integ.get("covers")
-    if covers:
-        w(f"**Coverage.** The HMAC covers: {'; '.join(covers)} ({hashed:,} bytes).")
-    else:
-        w(f"**Coverage.** The HMAC covers the module's code and read-only data only ({hashed:,} "
-          f"bytes); the writable data and bss ({m['object']['data_bss_bytes']:,} bytes) are not "
-          "covered.")
-    writable = m.get("writable_data")
-    if writable is not None:
-        w("")
-        if writable:
-            total = sum(x["size"] for x in writable)
-            w(f"**Writable data.** Outside the hashed range the object holds these writable "
-              f"symbols ({total:,} bytes), as the manifest lists them, each with the reason it "
-              "must be writable:")
-            w("")
-            w(table(["Symbol", "Bytes", "Why writable"],
-                    [[code(x["symbol"]), f"{x['size']:,}", x["why"]] for x in writable], "lrl"))
-        else:
-            w("**Writable data.** The manifest lists no writable symbol.")
+    w(f"**Coverage.** The HMAC covers: {'; '.join(integ['covers'])} ({hashed:,} bytes).")
+    writable = m["writable_data"]
+    w("")
+    total = sum(x["size"] for x in writable)
+    w(f"**Writable data.** Everything else in the object is zero padding or one of these "
+      f"writable objects ({total:,} bytes), as the manifest lists them, each with the file "
+      "defining it and the reason it must be writable; the builder refuses an object that "
+      "is not listed:")
+    w("")
+    w(table(["Symbol", "Defined in", "Bytes", "Why writable"],
+            [[code(x["symbol"]), code(x["unit"]), f"{x['size']:,}", x["why"]] for x in writable],
+            "llrl"))
     w("")
     w(HAND_INTEGRITY_NOTES)
     w("")

@@ -47,44 +47,41 @@ def integrity(m, kat):
 
 
 class IntegritySection(unittest.TestCase):
-    def test_without_coverage_fields_says_code_and_read_only_data_only(self):
-        text = "\n".join(integrity(MANIFEST, None))
-        self.assertIn("covers the module's code and read-only data only (4,096 bytes)", text)
-        self.assertIn("8,192 bytes) are not covered", text)
-        self.assertNotIn("Writable data", text)
-        self.assertIn("24 bits, fixed and public: `6b6579` (ASCII `key`)", text)
-
     def test_renders_what_the_manifest_says_is_covered_and_writable(self):
         m = copy.deepcopy(MANIFEST)
         m["integrity"]["covers"] = ["code", "read-only data", "the integrity key"]
         m["writable_data"] = [
-            {"symbol": "svsm_integrity_expected", "size": 32, "why": "set after the link"},
-            {"symbol": "module_state", "size": 4096, "why": "the state machine"},
+            {"symbol": "svsm_integrity_expected", "unit": "integrity.c", "size": 32,
+             "why": "set after the link"},
+            {"symbol": "module_state", "unit": "module.c", "size": 4096,
+             "why": "the state machine"},
         ]
         text = "\n".join(integrity(m, "hmac-sha256-kat"))
         self.assertIn("The HMAC covers: code; read-only data; the integrity key (4,096 bytes).", text)
-        self.assertIn("writable symbols (4,128 bytes)", text)
-        self.assertIn("| `svsm_integrity_expected` | 32 | set after the link |", text)
-        self.assertIn("| `module_state` | 4,096 | the state machine |", text)
+        self.assertIn("writable objects (4,128 bytes)", text)
+        self.assertIn("| `svsm_integrity_expected` | `integrity.c` | 32 | set after the link |", text)
+        self.assertIn("| `module_state` | `module.c` | 4,096 | the state machine |", text)
         self.assertIn("its KAT `hmac-sha256-kat` runs before this test", text)
-
-    def test_an_empty_writable_list_is_said(self):
-        m = copy.deepcopy(MANIFEST)
-        m["writable_data"] = []
-        self.assertIn("The manifest lists no writable symbol.", "\n".join(integrity(m, None)))
+        self.assertIn("24 bits, fixed and public: `6b6579` (ASCII `key`)", text)
 
 
 class ManifestFields(unittest.TestCase):
-    def test_malformed_coverage_fields_are_refused(self):
-        for bad in ([{"symbol": "x", "size": "32", "why": "y"}], [{"symbol": "x", "size": 1}], {}):
+    def test_missing_or_malformed_coverage_fields_are_refused(self):
+        m = copy.deepcopy(MANIFEST)
+        with self.assertRaises(PolicyError):
+            check_coverage_fields(m, Path("manifest.json"))
+        good = {"symbol": "x", "unit": "u.c", "size": 32, "why": "y"}
+        for bad in ([dict(good, size="32")], [dict(good, unit=None)], [{"symbol": "x", "size": 1}], {}):
             m = copy.deepcopy(MANIFEST)
             m["writable_data"] = bad
             with self.assertRaises(PolicyError):
                 check_coverage_fields(m, Path("manifest.json"))
-        m = copy.deepcopy(MANIFEST)
-        m["integrity"]["covers"] = "code"
-        with self.assertRaises(PolicyError):
-            check_coverage_fields(m, Path("manifest.json"))
+        for covers in ("code", []):
+            m = copy.deepcopy(MANIFEST)
+            m["writable_data"] = [good]
+            m["integrity"]["covers"] = covers
+            with self.assertRaises(PolicyError):
+                check_coverage_fields(m, Path("manifest.json"))
 
     def test_api_facts_come_from_the_manifest(self):
         api = api_from_manifest(MANIFEST)

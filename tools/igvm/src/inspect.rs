@@ -46,6 +46,11 @@ pub enum InspectError {
         area: u32,
         gpa: u64,
     },
+    /// An area larger than [`MAX_PARAMETER_AREA`].
+    AreaTooLarge {
+        area: u32,
+        size: u64,
+    },
     /// Page data larger than one 4 KiB page (2 MiB pages are not measured here).
     PageTooLarge {
         gpa: u64,
@@ -80,6 +85,10 @@ impl fmt::Display for InspectError {
             } => write!(
                 f,
                 "parameter beyond its area: {what} at byte offset {offset:#x} of parameter area {area}, which has {size:#x} bytes"
+            ),
+            Self::AreaTooLarge { area, size } => write!(
+                f,
+                "parameter area {area} declares {size:#x} bytes, more than {MAX_PARAMETER_AREA:#x}"
             ),
             Self::AreaWraps { area, gpa } => {
                 write!(
@@ -170,6 +179,10 @@ fn applies(d: &IgvmDirectiveHeader, mask: u32) -> bool {
     d.compatibility_mask().is_none_or(|m| m & mask != 0)
 }
 
+/// Largest parameter area accepted (a loader fills it from nothing in the
+/// file, so a hostile size would only cost memory and time).
+pub const MAX_PARAMETER_AREA: u64 = 16 << 20;
+
 /// Sizes of the parameter areas declared so far, by index.
 type Areas = HashMap<u32, u64>;
 
@@ -219,6 +232,12 @@ fn loaded_pages<'a>(
                 parameter_area_index,
                 ..
             } => {
+                if *number_of_bytes > MAX_PARAMETER_AREA {
+                    return Err(InspectError::AreaTooLarge {
+                        area: *parameter_area_index,
+                        size: *number_of_bytes,
+                    });
+                }
                 areas.insert(*parameter_area_index, *number_of_bytes);
             }
             IgvmDirectiveHeader::PageData {

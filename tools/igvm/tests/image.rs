@@ -329,6 +329,24 @@ fn a_parameter_beyond_its_area_is_named() {
 }
 
 #[test]
+fn a_huge_parameter_area_is_refused_not_walked() {
+    let bytes = snp_file(vec![
+        IgvmDirectiveHeader::ParameterArea {
+            number_of_bytes: 1 << 50,
+            parameter_area_index: 0,
+            initial_data: vec![],
+        },
+        IgvmDirectiveHeader::ParameterInsert(igvm_defs::IGVM_VHS_PARAMETER_INSERT {
+            gpa: 0x4000,
+            compatibility_mask: 1,
+            parameter_area_index: 0,
+        }),
+        page(0x5000, vec![1; 16]),
+    ]);
+    expect_error(&bytes, "parameter area 0 declares 0x4000000000000 bytes");
+}
+
+#[test]
 fn a_file_without_a_vmsa_or_snp_platform_cannot_be_measured() {
     expect_error(
         &snp_file(vec![page(0x5000, vec![1; 16])]),

@@ -284,17 +284,11 @@ fn page(gpa: u64, data: Vec<u8>) -> IgvmDirectiveHeader {
     }
 }
 
-#[test]
-fn overlapping_pages_are_named() {
-    let bytes = snp_file(vec![page(0x5000, vec![1; 16]), page(0x5000, vec![2; 16])]);
-    assert!(matches!(
-        expect_error(&bytes, "overlapping pages: SEV_SNP loads GPA 0x5000 twice"),
-        InspectError::OverlappingPages { gpa: 0x5000, .. }
-    ));
-    // A parameter area inserted over a loaded page overlaps too.
-    let bytes = snp_file(vec![
+/// Parameter area 0 of `size` bytes inserted at 0x4000, then a page at 0x5000.
+fn area_inserted_with_a_page(size: u64) -> Vec<IgvmDirectiveHeader> {
+    vec![
         IgvmDirectiveHeader::ParameterArea {
-            number_of_bytes: 0x2000,
+            number_of_bytes: size,
             parameter_area_index: 0,
             initial_data: vec![],
         },
@@ -304,7 +298,18 @@ fn overlapping_pages_are_named() {
             parameter_area_index: 0,
         }),
         page(0x5000, vec![1; 16]),
-    ]);
+    ]
+}
+
+#[test]
+fn overlapping_pages_are_named() {
+    let bytes = snp_file(vec![page(0x5000, vec![1; 16]), page(0x5000, vec![2; 16])]);
+    assert!(matches!(
+        expect_error(&bytes, "overlapping pages: SEV_SNP loads GPA 0x5000 twice"),
+        InspectError::OverlappingPages { gpa: 0x5000, .. }
+    ));
+    // A parameter area inserted over a loaded page overlaps too.
+    let bytes = snp_file(area_inserted_with_a_page(0x2000));
     expect_error(&bytes, "loads GPA 0x5000 twice");
 }
 
@@ -330,19 +335,7 @@ fn a_parameter_beyond_its_area_is_named() {
 
 #[test]
 fn a_huge_parameter_area_is_refused_not_walked() {
-    let bytes = snp_file(vec![
-        IgvmDirectiveHeader::ParameterArea {
-            number_of_bytes: 1 << 50,
-            parameter_area_index: 0,
-            initial_data: vec![],
-        },
-        IgvmDirectiveHeader::ParameterInsert(igvm_defs::IGVM_VHS_PARAMETER_INSERT {
-            gpa: 0x4000,
-            compatibility_mask: 1,
-            parameter_area_index: 0,
-        }),
-        page(0x5000, vec![1; 16]),
-    ]);
+    let bytes = snp_file(area_inserted_with_a_page(1 << 50));
     expect_error(&bytes, "parameter area 0 declares 0x4000000000000 bytes");
 }
 

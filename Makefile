@@ -17,6 +17,13 @@
 #                memcheck with secrets undefined, and its leaky control
 #   make bench   benchmarks (not part of make test)
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
+#   make igvm [IGVM_VCPUS=N] [IGVM_POLICY=0x30000]
+#                target/svsm.igvm (IGVM: NATIVE + SEV-SNP) from the kernel ELF,
+#                and target/svsm.igvm.json (file hash, SNP launch digest for
+#                that many vCPUs, measured pages); see docs/launch.md
+#   make igvm-check  the digest against PyPI sev-snp-measure (venv under
+#                target/), the image's kernel pages against the ELF, and two
+#                builds of the image compared (part of make test)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
@@ -37,8 +44,17 @@ ACVP_CHECK = $(CARGO) run --release -q -p svsm-acvp -- check $(ACVP_VECTORS)
 # The security-policy generator, on the real (not BREAK) build's manifest.
 POLICY = python3 certification/policy/generate.py target/svsm-crypto/manifest.json
 export SVSM_CRYPTO_BREAK := $(BREAK)
+# The IGVM image, its report, and the tool that builds and measures it.
+IGVM := target/svsm.igvm
+IGVM_VCPUS ?= 1
+IGVM_POLICY ?= 0x30000
+SVSM_IGVM = $(CARGO) run --release -q -p svsm-igvm --
+# PyPI sev-snp-measure, the independent digest implementation make test
+# compares with, in its own virtual environment.
+IGVM_VENV := target/igvm-venv
+SEV_SNP_MEASURE := sev-snp-measure==0.0.13
 
-.PHONY: all deps crypto kernel run gdb test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench clean
+.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench clean
 
 all: kernel
 
@@ -64,7 +80,32 @@ gdb: deps
 	@kernel=$$(scripts/build-kernel.sh $(BREAK)); echo "gdb $$kernel -ex 'target remote 127.0.0.1:1234'"; \
 	  GDB=1 scripts/qemu-run.sh "$$kernel" $(CMDLINE)
 
-test: lint host-tests acvp ct cert-check boot-tests
+igvm: deps
+	@kernel=$$(scripts/build-kernel.sh); \
+	  $(SVSM_IGVM) build --kernel "$$kernel" --out $(IGVM) --json $(IGVM).json \
+	    --vcpus $(IGVM_VCPUS) --policy $(IGVM_POLICY)
+	@echo "report:         $(IGVM).json"
+
+$(IGVM_VENV)/.installed: | deps
+	python3 -m venv $(IGVM_VENV)
+	$(IGVM_VENV)/bin/pip install -q $(SEV_SNP_MEASURE)
+	@touch $@
+
+igvm-check: igvm $(IGVM_VENV)/.installed
+	@mkdir -p target/igvm-check
+	$(SVSM_IGVM) measure $(IGVM) --json target/igvm-check/report.json --pages target/igvm-check/pages.bin
+	$(IGVM_VENV)/bin/python tools/igvm/sev_snp_measure_check.py target/igvm-check/report.json target/igvm-check/pages.bin
+	$(SVSM_IGVM) measure $(IGVM) --vcpus 4 --json target/igvm-check/report4.json --pages target/igvm-check/pages4.bin
+	$(IGVM_VENV)/bin/python tools/igvm/sev_snp_measure_check.py target/igvm-check/report4.json target/igvm-check/pages4.bin
+	@kernel=$$(scripts/build-kernel.sh); \
+	  $(SVSM_IGVM) check-kernel $(IGVM) --kernel "$$kernel"; \
+	  $(SVSM_IGVM) build --kernel "$$kernel" --out target/igvm-check/again.igvm --json target/igvm-check/again.json \
+	    --vcpus $(IGVM_VCPUS) --policy $(IGVM_POLICY) >/dev/null; \
+	  cmp $(IGVM) target/igvm-check/again.igvm; \
+	  python3 -c 'import json,sys; a,b=(json.load(open(p))["sev_snp"]["launch_digest"] for p in sys.argv[1:]); sys.exit(a!=b)' $(IGVM).json target/igvm-check/again.json
+	@echo "igvm-check: sev-snp-measure agrees (1 and 4 vCPUs); the kernel pages are the ELF's; a second build is byte-identical"
+
+test: lint host-tests acvp ct cert-check igvm-check boot-tests
 	@echo "make test: all suites passed"
 
 lint: deps

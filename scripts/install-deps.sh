@@ -9,6 +9,7 @@
 #   qemu-system-data  qboot.rom, the firmware that boots the PVH kernel silently
 #   gcc, binutils     compile and `ld -r` the crypto object; nm/objdump check it
 #   python3           the security-policy generator and the boot-test checks
+#   python3-venv      make igvm-check installs PyPI sev-snp-measure into a venv
 #   libclang-dev      bindgen (ffi/) reads svsm_crypto.h through libclang
 #   libssl-dev,       the benchmarks (a workspace member, so built by the
 #   pkg-config        tests too) compare with the system's OpenSSL
@@ -28,6 +29,7 @@ command -v qemu-system-x86_64 >/dev/null || need qemu-system-x86
 command -v gcc >/dev/null || need gcc
 command -v ld >/dev/null && command -v objdump >/dev/null || need binutils
 command -v python3 >/dev/null || need python3
+python3 -c 'import ensurepip, venv' 2>/dev/null || need python3-venv
 ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/dev/null 2>&1 \
     || need libclang-dev
 command -v pkg-config >/dev/null || need pkg-config

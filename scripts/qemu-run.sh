@@ -14,6 +14,8 @@
 #   LOG      console log file (default target/qemu/console.log)
 #   TIMEOUT  seconds before QEMU is killed (default 120)
 #   QEMU     QEMU binary (default qemu-system-x86_64)
+#   QEMU_EXTRA  more QEMU arguments, whitespace-separated (the IGVM boot
+#            test passes the -device loader lines of `svsm-igvm load`)
 #
 # The kernel ends QEMU through isa-debug-exit (port 0xf4): writing v makes QEMU
 # exit with (v << 1) | 1. Kernel outcomes (kernel/src/exit.rs) and what this
@@ -70,6 +72,9 @@ args=(
     -nographic -serial stdio -monitor none -no-reboot
     -device isa-debug-exit,iobase=0xf4,iosize=0x04
 )
+# QEMU_EXTRA is split on whitespace on purpose (no quoting inside it).
+# shellcheck disable=SC2206
+args+=(${QEMU_EXTRA:-})
 timeout_cmd=(timeout --kill-after=5 "${TIMEOUT:-120}")
 if [ "${GDB:-0}" = 1 ]; then
     # Loopback only: the stub gives full control of the VM to whoever connects.

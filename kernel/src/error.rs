@@ -24,7 +24,10 @@ pub enum KernelError {
 impl fmt::Display for KernelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::StartInfo(e) => write!(f, "PVH start info: {e}"),
+            Self::StartInfo(e) => write!(
+                f,
+                "boot parameters (PVH start info or IGVM launch info): {e}"
+            ),
             Self::Layout(e) => write!(f, "{e}"),
             Self::Frames(e) => write!(f, "frame allocator: {e}"),
             Self::Paging(e) => write!(f, "page tables: {e}"),

@@ -6,7 +6,8 @@
 //! matters and is explained at each step.
 //!
 //! Map of the crate:
-//! * [`boot`]: PVH entry (ELF note, 32-bit trampoline), reading the start info
+//! * [`boot`]: PVH entry (ELF note, 32-bit trampoline; an IGVM launch enters
+//!   there too), reading the start info or the IGVM parameter areas
 //! * [`cpu`]: descriptor tables, exceptions, CPUID, extended state, TSC, entropy
 //! * [`mm`]: image layout, frame allocator, page tables, heap, stacks
 //! * [`console`]: COM1 and the `log` backend
@@ -74,11 +75,12 @@ use mm::stack::{self, BOOT_STACK_SIZE};
 use mm::{ByteSize, heap};
 use svsm_abi::harness::Flags as HarnessFlags;
 use svsm_boot_params::cmdline::{Options, TestHook};
-use svsm_boot_params::start_info::{MemoryKind, StartInfo};
+use svsm_boot_params::start_info::{Loader, MemoryKind, StartInfo};
 use task::harness::HarnessOutcome;
 
 /// Called by the trampoline ([`boot::pvh`]) in long mode, on the boot stack,
-/// with the physical address of `hvm_start_info`.
+/// with the physical address the loader put in `%ebx`: `hvm_start_info` under
+/// PVH, the launch-info page under IGVM (`svsm_boot_params::igvm`).
 extern "C" fn kernel_main(start_info_paddr: u64) -> ! {
     match boot(start_info_paddr) {
         Ok(outcome) => exit::exit(outcome),
@@ -188,7 +190,13 @@ fn banner(start_info: &StartInfo, tsc: Option<(u64, tsc::FrequencySource)>) {
     }
     info!("command line: '{}'", printable(start_info.cmdline()));
     let map = &start_info.memory_map;
-    info!("memory map (hvm_start_info v{}):", start_info.version);
+    match start_info.loader {
+        Loader::Pvh { version } => info!("memory map (hvm_start_info v{version}):"),
+        Loader::Igvm { vcpus } => {
+            info!("launched from IGVM: {vcpus} vCPU(s)");
+            info!("memory map (IGVM parameter area):");
+        }
+    }
     for region in map.iter() {
         info!(
             "  {:#014x}-{:#014x} {:<10} {}",

@@ -9,4 +9,5 @@
 #![cfg_attr(not(test), no_std)]
 
 pub mod cmdline;
+pub mod igvm;
 pub mod start_info;

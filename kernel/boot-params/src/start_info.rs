@@ -52,6 +52,14 @@ pub enum StartInfoError {
         size: u64,
     },
     CmdlineTooLong,
+    /// The IGVM launch-info page has our magic but another layout version.
+    BadLaunchInfo {
+        version: u32,
+    },
+    /// The IGVM loader deposited a vCPU count of 0.
+    NoVcpus,
+    /// The IGVM loader deposited an empty memory map.
+    EmptyMemoryMap,
 }
 
 impl fmt::Display for StartInfoError {
@@ -60,7 +68,15 @@ impl fmt::Display for StartInfoError {
             Self::BadAddress { what, addr } => {
                 write!(f, "{what} address {addr:#x} is null or not readable")
             }
-            Self::BadMagic(m) => write!(f, "bad hvm_start_info magic {m:#x}"),
+            Self::BadMagic(m) => write!(
+                f,
+                "magic {m:#x} is neither hvm_start_info's nor the IGVM launch-info page's"
+            ),
+            Self::BadLaunchInfo { version } => {
+                write!(f, "IGVM launch-info page version {version} is not ours")
+            }
+            Self::NoVcpus => write!(f, "the IGVM vCPU count is 0"),
+            Self::EmptyMemoryMap => write!(f, "the IGVM memory map is empty"),
             Self::NoMemoryMap { version } => {
                 write!(f, "hvm_start_info version {version} carries no memory map")
             }
@@ -76,7 +92,7 @@ impl fmt::Display for StartInfoError {
 }
 
 /// Reads `N` bytes at `addr`; a null address is refused like an unreadable one.
-fn read_bytes<const N: usize>(
+pub(crate) fn read_bytes<const N: usize>(
     mem: &dyn LoaderMemory,
     what: &'static str,
     addr: u64,
@@ -186,8 +202,17 @@ impl MemoryMap {
     }
 }
 
+/// Who launched the kernel, and what only that loader tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Loader {
+    /// PVH: `hvm_start_info` of this version.
+    Pvh { version: u32 },
+    /// IGVM: the parameter areas of [`crate::igvm`], with this vCPU count.
+    Igvm { vcpus: u32 },
+}
+
 pub struct StartInfo {
-    pub version: u32,
+    pub loader: Loader,
     pub memory_map: MemoryMap,
     cmdline: [u8; MAX_CMDLINE],
     cmdline_len: usize,
@@ -199,12 +224,86 @@ impl StartInfo {
     pub fn cmdline(&self) -> &[u8] {
         &self.cmdline[..self.cmdline_len]
     }
+
+    /// An empty record for `loader`, filled in by the parsers.
+    pub(crate) fn new(loader: Loader) -> Self {
+        Self {
+            loader,
+            memory_map: MemoryMap {
+                regions: [MemoryRegion {
+                    start: 0,
+                    size: 0,
+                    kind: MemoryKind::Reserved,
+                }; MAX_MEMORY_REGIONS],
+                len: 0,
+            },
+            cmdline: [0; MAX_CMDLINE],
+            cmdline_len: 0,
+            rsdp: None,
+        }
+    }
+
+    /// Appends a region to the memory map, checking it does not wrap and
+    /// that the map has room.
+    pub(crate) fn push_region(
+        &mut self,
+        start: u64,
+        size: u64,
+        kind: MemoryKind,
+        count: u32,
+    ) -> Result<(), StartInfoError> {
+        if start.checked_add(size).is_none() {
+            return Err(StartInfoError::RegionOverflow { addr: start, size });
+        }
+        let map = &mut self.memory_map;
+        let slot = map
+            .regions
+            .get_mut(map.len)
+            .ok_or(StartInfoError::TooManyRegions(count))?;
+        *slot = MemoryRegion { start, size, kind };
+        map.len += 1;
+        Ok(())
+    }
+
+    /// Copies the NUL-terminated command line at `paddr`, reading at most
+    /// `limit` bytes (its terminator included).
+    pub(crate) fn read_cmdline(
+        &mut self,
+        mem: &dyn LoaderMemory,
+        paddr: u64,
+        limit: usize,
+    ) -> Result<(), StartInfoError> {
+        let mut len = 0;
+        loop {
+            if len >= limit {
+                return Err(StartInfoError::CmdlineTooLong);
+            }
+            let addr = paddr.saturating_add(len as u64);
+            let [byte] = read_bytes::<1>(mem, "command line", addr)?;
+            if byte == 0 {
+                break;
+            }
+            *self
+                .cmdline
+                .get_mut(len)
+                .ok_or(StartInfoError::CmdlineTooLong)? = byte;
+            len += 1;
+        }
+        self.cmdline_len = len;
+        Ok(())
+    }
 }
 
 impl StartInfo {
-    /// Validates the block at physical address `paddr` (the PVH `%ebx`) and
-    /// copies what it describes out of `mem`.
+    /// Validates what the loader handed over at physical address `paddr`
+    /// (the entry `%ebx`) and copies it out of `mem`: an `hvm_start_info`
+    /// under PVH, the launch-info page under IGVM ([`crate::igvm`]), told
+    /// apart by their magic.
     pub fn parse(mem: &dyn LoaderMemory, paddr: u64) -> Result<Self, StartInfoError> {
+        let magic = u32::from_le_bytes(read_bytes::<4>(mem, "hvm_start_info", paddr)?);
+        if magic == crate::igvm::LAUNCH_INFO_MAGIC {
+            return crate::igvm::parse(mem, paddr);
+        }
         let raw = read_bytes::<START_INFO_SIZE>(mem, "hvm_start_info", paddr)?;
         let raw = Fields(&raw);
         let (magic, version) = (raw.u32(0), raw.u32(4));
@@ -216,56 +315,21 @@ impl StartInfo {
         if version < 1 || memmap_paddr == 0 {
             return Err(StartInfoError::NoMemoryMap { version });
         }
-        let count = memmap_entries as usize;
-        if count > MAX_MEMORY_REGIONS {
+        if memmap_entries as usize > MAX_MEMORY_REGIONS {
             return Err(StartInfoError::TooManyRegions(memmap_entries));
         }
 
-        let mut memory_map = MemoryMap {
-            regions: [MemoryRegion {
-                start: 0,
-                size: 0,
-                kind: MemoryKind::Reserved,
-            }; MAX_MEMORY_REGIONS],
-            len: count,
-        };
-        for (i, slot) in memory_map.regions[..count].iter_mut().enumerate() {
+        let mut info = StartInfo::new(Loader::Pvh { version });
+        info.rsdp = (rsdp_paddr != 0).then_some(rsdp_paddr);
+        for i in 0..memmap_entries as usize {
             let addr = memmap_paddr.saturating_add((i * MEMMAP_ENTRY_SIZE) as u64);
             let entry = read_bytes::<MEMMAP_ENTRY_SIZE>(mem, "memory map", addr)?;
             let entry = Fields(&entry);
-            let (start, size) = (entry.u64(0), entry.u64(8));
-            if start.checked_add(size).is_none() {
-                return Err(StartInfoError::RegionOverflow { addr: start, size });
-            }
-            *slot = MemoryRegion {
-                start,
-                size,
-                kind: MemoryKind::from_raw(entry.u32(16)),
-            };
+            let kind = MemoryKind::from_raw(entry.u32(16));
+            info.push_region(entry.u64(0), entry.u64(8), kind, memmap_entries)?;
         }
-
-        let mut info = StartInfo {
-            version,
-            memory_map,
-            cmdline: [0; MAX_CMDLINE],
-            cmdline_len: 0,
-            rsdp: (rsdp_paddr != 0).then_some(rsdp_paddr),
-        };
         if cmdline_paddr != 0 {
-            let mut len = 0;
-            loop {
-                let addr = cmdline_paddr.saturating_add(len as u64);
-                let [byte] = read_bytes::<1>(mem, "command line", addr)?;
-                if byte == 0 {
-                    break;
-                }
-                *info
-                    .cmdline
-                    .get_mut(len)
-                    .ok_or(StartInfoError::CmdlineTooLong)? = byte;
-                len += 1;
-            }
-            info.cmdline_len = len;
+            info.read_cmdline(mem, cmdline_paddr, usize::MAX)?;
         }
         Ok(info)
     }
@@ -340,7 +404,7 @@ mod tests {
     #[test]
     fn a_well_formed_block_is_copied() {
         let info = StartInfo::parse(&loader(&QEMU_MAP, Some(b"log=debug")), INFO).unwrap();
-        assert_eq!(info.version, 1);
+        assert_eq!(info.loader, Loader::Pvh { version: 1 });
         assert_eq!(info.cmdline(), b"log=debug");
         assert_eq!(info.rsdp, Some(0xf_0000));
         let kinds: Vec<_> = info.memory_map.iter().map(|r| r.kind).collect();

@@ -4,7 +4,9 @@
 //! `XEN_ELFNOTE_PHYS32_ENTRY` note: name "Xen", type 18, a 4-byte physical entry
 //! address. Entry happens in 32-bit protected mode with paging off, flat
 //! segments, and `%ebx` holding the physical address of `hvm_start_info`. No
-//! stack is provided.
+//! stack is provided. An IGVM launch enters here too, in the same state (the
+//! image's VP context), with `%ebx` at the IGVM launch-info page; the
+//! trampoline passes either address on unchanged.
 //!
 //! The trampoline does the least that lets Rust run:
 //! 1. reads the TSC first into [`crate::cpu::tsc::BOOT_TSC`], so boot time

@@ -22,44 +22,55 @@ fn cell(row: &Row, s: &Stats) -> String {
     }
 }
 
+/// Peer ratios of a row, in [`IMPLS`] order after the module (`None`: the
+/// peer or the module lacks the operation).
+fn ratios(row: &Row) -> Vec<Option<f64>> {
+    (1..IMPLS.len())
+        .map(|i| match (row.stats.first(), row.stats.get(i)) {
+            (Some(Some(m)), Some(Some(p))) => Some(ratio(m, p)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The ratio to the fastest peer of the row (the smallest peer ratio).
+fn versus_fastest(row: &Row) -> Option<f64> {
+    ratios(row).into_iter().flatten().min_by(f64::total_cmp)
+}
+
 pub fn host_table(rows: &[Row]) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "| {:<56} | {:>20} | {:>20} | {:>20} | {:>8} | {:>8} |\n",
-        "operation", "module", "OpenSSL", "RustCrypto", "mod/OSSL", "mod/RC"
-    ));
-    out.push_str(&format!(
-        "|{}|{}:|{}:|{}:|{}:|{}:|\n",
-        "-".repeat(58),
-        "-".repeat(21),
-        "-".repeat(21),
-        "-".repeat(21),
-        "-".repeat(9),
-        "-".repeat(9)
-    ));
+    let short = ["OSSL", "RC", "AWS-LC", "ring"];
+    let mut header = format!("| {:<56} |", "operation");
+    let mut rule = format!("|{}|", "-".repeat(58));
+    for name in IMPLS {
+        header.push_str(&format!(" {name:>20} |"));
+        rule.push_str(&format!("{}:|", "-".repeat(21)));
+    }
+    for name in short.iter().chain(&["fastest"]) {
+        header.push_str(&format!(" {:>12} |", format!("mod/{name}")));
+        rule.push_str(&format!("{}:|", "-".repeat(13)));
+    }
+    let mut out = format!("{header}\n{rule}\n");
     for row in rows {
-        let cells: Vec<String> = (0..3)
-            .map(|i| row.stats.get(i).map_or("-".into(), |s| cell(row, s)))
-            .collect();
-        let ratios: Vec<String> = (1..3)
-            .map(|i| match (row.stats.first(), row.stats.get(i)) {
-                (Some(m), Some(p)) => format!("{:.2}", ratio(m, p)),
-                _ => "-".into(),
-            })
-            .collect();
-        let slower_than_both = row.stats.len() == 3
-            && ratios
-                .iter()
-                .all(|r| r.parse::<f64>().is_ok_and(|v| v < 1.0));
-        let name = if slower_than_both {
+        let fastest = versus_fastest(row);
+        let name = if fastest.is_some_and(|v| v < 1.0) {
             format!("{} (*)", row.name)
         } else {
             row.name.clone()
         };
-        out.push_str(&format!(
-            "| {:<56} | {:>20} | {:>20} | {:>20} | {:>8} | {:>8} |\n",
-            name, cells[0], cells[1], cells[2], ratios[0], ratios[1]
-        ));
+        out.push_str(&format!("| {name:<56} |"));
+        for i in 0..IMPLS.len() {
+            let c = match row.stats.get(i) {
+                Some(Some(s)) => cell(row, s),
+                _ => "-".into(),
+            };
+            out.push_str(&format!(" {c:>20} |"));
+        }
+        for r in ratios(row).into_iter().chain([fastest]) {
+            let c = r.map_or("-".into(), |v| format!("{v:.2}"));
+            out.push_str(&format!(" {c:>12} |"));
+        }
+        out.push('\n');
     }
     out
 }
@@ -219,21 +230,26 @@ pub fn host_json(rows: &[Row]) -> Value {
         .map(|row| {
             let mut results = serde_json::Map::new();
             for (name, s) in IMPLS.iter().zip(&row.stats) {
+                let Some(s) = s else { continue };
                 let mut v = stats_json(s);
                 if let Some(n) = row.bytes {
                     v["throughput_mb_per_s"] = json!(n as f64 / s.median * 1e3);
                 }
                 results.insert((*name).to_string(), v);
             }
-            let (m, o, r) = (row.stats.first(), row.stats.get(1), row.stats.get(2));
+            let ratios: serde_json::Map<String, Value> = IMPLS[1..]
+                .iter()
+                .zip(ratios(row))
+                .map(|(name, r)| ((*name).to_string(), json!(r)))
+                .collect();
             json!({
                 "group": row.group,
                 "operation": row.name,
                 "bytes": row.bytes,
                 "note": row.note,
                 "results": results,
-                "ratio_module_over_openssl": m.zip(o).map(|(m, o)| ratio(m, o)),
-                "ratio_module_over_rustcrypto": m.zip(r).map(|(m, r)| ratio(m, r)),
+                "ratio_module_over": ratios,
+                "ratio_module_over_fastest_peer": versus_fastest(row),
             })
         })
         .collect();

@@ -1,0 +1,235 @@
+//! The two FIPS-lineage peers: AWS-LC (through `aws-lc-rs`) and BoringSSL
+//! (through `ring`). ring's API is the one aws-lc-rs copies, so the calls
+//! both offer are written once ([`peer!`]); what differs (ECDSA: AWS-LC signs
+//! a digest, ring only a message; ECDH with a static key: AWS-LC only) is
+//! written beside.
+//!
+//! Keys are set up once, from the module's key bytes (`Peers::new`); the
+//! timing loops then call one operation at a time, as for the other peers.
+
+/// The calls aws-lc-rs and ring spell alike, for one of the two crates.
+macro_rules! peer {
+    ($name:ident, $krate:ident) => {
+        pub mod $name {
+            use $krate::rand::SecureRandom;
+            use $krate::{aead, digest, hkdf, hmac};
+
+            /// HKDF output length (both crates take it as a `KeyType`).
+            struct Len(usize);
+
+            impl hkdf::KeyType for Len {
+                fn len(&self) -> usize {
+                    self.0
+                }
+            }
+
+            pub fn aead_key(key: &[u8; 32]) -> aead::LessSafeKey {
+                aead::LessSafeKey::new(
+                    aead::UnboundKey::new(&aead::AES_256_GCM, key).expect("AES-256 key"),
+                )
+            }
+
+            /// In place, like RustCrypto: the plaintext is first copied into
+            /// the output buffer.
+            pub fn seal(
+                key: &aead::LessSafeKey,
+                iv: &[u8; 12],
+                aad: &[u8],
+                pt: &[u8],
+                ct: &mut [u8],
+            ) -> [u8; 16] {
+                ct.copy_from_slice(pt);
+                let tag = key
+                    .seal_in_place_separate_tag(
+                        aead::Nonce::assume_unique_for_key(*iv),
+                        aead::Aad::from(aad),
+                        ct,
+                    )
+                    .expect("GCM seal");
+                let mut out = [0u8; 16];
+                out.copy_from_slice(tag.as_ref());
+                out
+            }
+
+            pub fn hash(alg: svsm_crypto::HashAlg, msg: &[u8]) -> Vec<u8> {
+                let alg = match alg {
+                    svsm_crypto::HashAlg::Sha256 => &digest::SHA256,
+                    svsm_crypto::HashAlg::Sha384 => &digest::SHA384,
+                    svsm_crypto::HashAlg::Sha512 => &digest::SHA512,
+                };
+                digest::digest(alg, msg).as_ref().to_vec()
+            }
+
+            /// HMAC-SHA-384 with the key set up in the call (the module
+            /// takes the key with each call too).
+            pub fn hmac_sha384(key: &[u8], msg: &[u8]) -> Vec<u8> {
+                hmac::sign(&hmac::Key::new(hmac::HMAC_SHA384, key), msg)
+                    .as_ref()
+                    .to_vec()
+            }
+
+            pub fn hkdf_sha384(ikm: &[u8], salt: &[u8], info: &[u8], okm: &mut [u8]) -> bool {
+                let info = [info];
+                hkdf::Salt::new(hkdf::HKDF_SHA384, salt)
+                    .extract(ikm)
+                    .expand(&info, Len(okm.len()))
+                    .and_then(|o| o.fill(okm))
+                    .is_ok()
+            }
+
+            pub fn random(rng: &$krate::rand::SystemRandom, out: &mut [u8]) {
+                rng.fill(out).expect("random bytes");
+            }
+        }
+    };
+}
+
+peer!(awslc, aws_lc_rs);
+peer!(ring, ring);
+
+/// A P-384 key in each FIPS-lineage peer's form, from the module's bytes
+/// (`d`, and the SEC 1 uncompressed point `04 || x || y`).
+pub struct PeerKey {
+    pub(super) sec1: Vec<u8>,
+    pub(super) awslc_ecdsa: aws_lc_rs::signature::EcdsaKeyPair,
+    pub(super) awslc_ecdh: aws_lc_rs::agreement::PrivateKey,
+    pub(super) ring_ecdsa: ::ring::signature::EcdsaKeyPair,
+}
+
+impl PeerKey {
+    pub fn new(d: &[u8], sec1: Vec<u8>) -> Result<Self, String> {
+        let alg_awslc = &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED_SIGNING;
+        let alg_ring = &::ring::signature::ECDSA_P384_SHA384_FIXED_SIGNING;
+        Ok(PeerKey {
+            awslc_ecdsa: aws_lc_rs::signature::EcdsaKeyPair::from_private_key_and_public_key(
+                alg_awslc, d, &sec1,
+            )
+            .map_err(|e| format!("AWS-LC rejects the module's key pair: {e}"))?,
+            awslc_ecdh: aws_lc_rs::agreement::PrivateKey::from_private_key(
+                &aws_lc_rs::agreement::ECDH_P384,
+                d,
+            )
+            .map_err(|e| format!("AWS-LC rejects the module's ECDH key: {e}"))?,
+            ring_ecdsa: ::ring::signature::EcdsaKeyPair::from_private_key_and_public_key(
+                alg_ring,
+                d,
+                &sec1,
+                &::ring::rand::SystemRandom::new(),
+            )
+            .map_err(|e| format!("ring rejects the module's key pair: {e}"))?,
+            sec1,
+        })
+    }
+}
+
+/// AWS-LC: AES-GCM open from one buffer into another (as the module does).
+pub fn awslc_open(
+    key: &aws_lc_rs::aead::LessSafeKey,
+    iv: &[u8; 12],
+    aad: &[u8],
+    ct: &[u8],
+    tag: &[u8; 16],
+    pt: &mut [u8],
+) -> bool {
+    key.open_separate_gather(
+        aws_lc_rs::aead::Nonce::assume_unique_for_key(*iv),
+        aws_lc_rs::aead::Aad::from(aad),
+        ct,
+        tag,
+        pt,
+    )
+    .is_ok()
+}
+
+/// ring: AES-GCM open in place (the ciphertext is first copied into the
+/// output buffer).
+pub fn ring_open(
+    key: &::ring::aead::LessSafeKey,
+    iv: &[u8; 12],
+    aad: &[u8],
+    ct: &[u8],
+    tag: &[u8; 16],
+    pt: &mut [u8],
+) -> bool {
+    pt.copy_from_slice(ct);
+    key.open_in_place_separate_tag(
+        ::ring::aead::Nonce::assume_unique_for_key(*iv),
+        ::ring::aead::Aad::from(aad),
+        ::ring::aead::Tag::from(*tag),
+        pt,
+        0..,
+    )
+    .is_ok()
+}
+
+/// ring: ECDSA P-384 over SHA-384 of `msg` (it has no prehash API),
+/// fixed-length r || s.
+pub fn ring_sign(key: &::ring::signature::EcdsaKeyPair, msg: &[u8]) -> Vec<u8> {
+    key.sign(&::ring::rand::SystemRandom::new(), msg)
+        .expect("ECDSA sign")
+        .as_ref()
+        .to_vec()
+}
+
+/// ring: parses (and checks) the uncompressed point on each call.
+pub fn ring_verify(public: &[u8], msg: &[u8], sig: &[u8]) -> bool {
+    ::ring::signature::UnparsedPublicKey::new(&::ring::signature::ECDSA_P384_SHA384_FIXED, public)
+        .verify(msg, sig)
+        .is_ok()
+}
+
+/// AWS-LC only: ECDSA P-384 over a SHA-384 digest (ring signs messages).
+pub fn awslc_sign_digest(key: &aws_lc_rs::signature::EcdsaKeyPair, digest: &[u8]) -> Vec<u8> {
+    let d = aws_lc_rs::digest::Digest::import_less_safe(digest, &aws_lc_rs::digest::SHA384)
+        .expect("SHA-384 digest");
+    key.sign_digest(&d).expect("ECDSA sign").as_ref().to_vec()
+}
+
+pub fn awslc_verify_digest(public: &[u8], digest: &[u8], sig: &[u8]) -> bool {
+    let Ok(d) = aws_lc_rs::digest::Digest::import_less_safe(digest, &aws_lc_rs::digest::SHA384)
+    else {
+        return false;
+    };
+    aws_lc_rs::signature::UnparsedPublicKey::new(
+        &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED,
+        public,
+    )
+    .verify_digest(&d, sig)
+    .is_ok()
+}
+
+/// AWS-LC only: ECDH with a static private key (ring's are ephemeral);
+/// the peer's point is parsed and checked on each call.
+pub fn awslc_ecdh(own: &aws_lc_rs::agreement::PrivateKey, peer_sec1: &[u8]) -> Vec<u8> {
+    let peer =
+        aws_lc_rs::agreement::UnparsedPublicKey::new(&aws_lc_rs::agreement::ECDH_P384, peer_sec1);
+    aws_lc_rs::agreement::agree(own, peer, (), |z| Ok(z.to_vec())).unwrap_or_default()
+}
+
+/// AWS-LC's d*G for its copy of the key: x || y.
+pub fn awslc_public(own: &aws_lc_rs::agreement::PrivateKey) -> Vec<u8> {
+    own.compute_public_key()
+        .map(|q| q.as_ref().get(1..).unwrap_or_default().to_vec())
+        .unwrap_or_default()
+}
+
+/// AWS-LC: a P-384 key pair.
+pub fn awslc_keygen() {
+    std::hint::black_box(
+        aws_lc_rs::signature::EcdsaKeyPair::generate(
+            &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+        )
+        .expect("AWS-LC keygen"),
+    );
+}
+
+/// ring: a P-384 key pair, which ring returns only as a PKCS#8 document.
+pub fn ring_keygen() {
+    std::hint::black_box(
+        ::ring::signature::EcdsaKeyPair::generate_pkcs8(
+            &::ring::signature::ECDSA_P384_SHA384_FIXED_SIGNING,
+            &::ring::rand::SystemRandom::new(),
+        )
+        .expect("ring keygen"),
+    );
+}

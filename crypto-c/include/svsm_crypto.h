@@ -215,9 +215,14 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_gcm_seal(svsm_crypto_aes_gcm_
                                             const uint8_t *plaintext, size_t len,
                                             uint8_t *ciphertext, uint8_t *tag, size_t tag_len);
 /*
- * Seal with a 96-bit IV the module generates from its DRBG (SP 800-38D
- * 8.2.2); approved. At most 2^32 such seals per key (SVSM_CRYPTO_ERR_LIMIT).
+ * Seal with a 96-bit IV the module generates (SP 800-38D 8.2.1, deterministic
+ * construction); approved. iv_out receives the IV: a fixed field of
+ * SVSM_CRYPTO_AES_GCM_IV_FIXED_LEN bytes, drawn from the module's DRBG at the
+ * context's first such seal, then the context's count of such seals
+ * (big-endian, from 0). At most 2^32 such seals per context: the next is
+ * SVSM_CRYPTO_ERR_LIMIT (load the key into a fresh context to continue).
  */
+#define SVSM_CRYPTO_AES_GCM_IV_FIXED_LEN 8
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_gcm_seal_generated_iv(
     svsm_crypto_aes_gcm_ctx *ctx, uint8_t *iv_out, size_t iv_len, const uint8_t *aad,
     size_t aad_len, const uint8_t *plaintext, size_t len, uint8_t *ciphertext, uint8_t *tag,

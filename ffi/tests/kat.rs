@@ -10,7 +10,10 @@ mod common;
 
 use common::hex;
 use svsm_crypto::host::module;
-use svsm_crypto::{Curve, HashAlg, Indicator, PrivateKey, Prk, PublicKey, Signature};
+use svsm_crypto::{
+    AES_GCM_IV_FIXED_LEN, AES_GCM_IV_LEN, Curve, HashAlg, Indicator, PrivateKey, Prk, PublicKey,
+    Signature,
+};
 
 // ---- SHA-2 (FIPS 180-4 examples) -------------------------------------------
 
@@ -649,6 +652,48 @@ fn aes_gcm_generated_iv_is_approved_fresh_and_opens_with_reference() {
             .expect("reference opens the module's output");
         assert_eq!(opened, plaintext);
     }
+}
+
+/// SP 800-38D 8.2.1: one key's generated IVs share its fixed field and count
+/// its seals from 0; another key (even with the same bytes) draws its own
+/// fixed field.
+#[test]
+fn aes_gcm_generated_ivs_are_fixed_field_then_invocation_count() {
+    let module = module();
+    let key = common::random_bytes(32);
+    let fixed_field = |iv: &[u8; AES_GCM_IV_LEN]| iv[..AES_GCM_IV_FIXED_LEN].to_vec();
+    let mut gcm = module.aes_gcm_key(&key).unwrap();
+    let mut first = None;
+    for count in 0u32..5 {
+        let (mut ct, mut tag) = ([0u8; 4], [0u8; 16]);
+        let iv = gcm
+            .seal(b"", b"data", &mut ct, &mut tag)
+            .unwrap()
+            .into_value();
+        assert_eq!(
+            iv[AES_GCM_IV_FIXED_LEN..],
+            count.to_be_bytes(),
+            "invocation field"
+        );
+        let fixed = first.get_or_insert_with(|| fixed_field(&iv));
+        assert_eq!(&fixed_field(&iv), fixed, "fixed field changed");
+        assert_eq!(
+            svsm_oracle::gcm_open(&key, &iv, b"", &ct, &tag).as_deref(),
+            Some(&b"data"[..])
+        );
+    }
+    let mut other = module.aes_gcm_key(&key).unwrap();
+    let (mut ct, mut tag) = ([0u8; 4], [0u8; 16]);
+    let iv = other
+        .seal(b"", b"data", &mut ct, &mut tag)
+        .unwrap()
+        .into_value();
+    assert_eq!(iv[AES_GCM_IV_FIXED_LEN..], [0; 4]);
+    assert_ne!(
+        Some(fixed_field(&iv)),
+        first,
+        "second context reused the fixed field"
+    );
 }
 
 // ---- Hash_DRBG SHA-256 (CAVP drbgvectors, no reseed / reseed, PR false) ----

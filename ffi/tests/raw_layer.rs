@@ -192,6 +192,92 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         svsm_crypto_aes_gcm_cleanse(gcm);
         svsm_crypto_aes_gcm_cleanse(null_mut());
 
+        // Generated IVs (SP 800-38D 8.2.1): the invocation field is 32 bits.
+        // A context whose count stands at 2^32 - 1 (written into its bytes:
+        // aead.c pins the count's offset, 8, with a _Static_assert) seals
+        // once more, under invocation field ffffffff, then refuses.
+        let mut limited = gcm_ctx();
+        assert_eq!(
+            svsm_crypto_aes_gcm_init(&mut limited, key.as_ptr(), 32),
+            SVSM_CRYPTO_OK
+        );
+        limited.opaque[8..16].copy_from_slice(&u64::from(u32::MAX).to_ne_bytes());
+        let limited: *mut svsm_crypto_aes_gcm_ctx = &mut limited;
+        let seal_limited = |iv_out, ct, tag| {
+            svsm_crypto_aes_gcm_seal_generated_iv(
+                limited,
+                iv_out,
+                12,
+                null(),
+                0,
+                pt,
+                32,
+                ct,
+                tag,
+                16,
+            )
+        };
+        let (mut last_iv, mut ct, mut tag) = ([0u8; 12], [0u8; 32], [0u8; 16]);
+        assert_eq!(
+            seal_limited(last_iv.as_mut_ptr(), ct.as_mut_ptr(), tag.as_mut_ptr()),
+            SVSM_CRYPTO_OK
+        );
+        assert_eq!(last_iv[8..], [0xff; 4], "last invocation field");
+        for attempt in ["first", "second"] {
+            fails_zeroed(
+                &format!("seal_generated_iv past 2^32 invocations ({attempt} attempt)"),
+                SVSM_CRYPTO_ERR_LIMIT,
+                [12, 32, 16],
+                |[iv_out, ct, tag]| seal_limited(iv_out, ct, tag),
+            );
+        }
+        // The limit is the context's, not the module's: caller-IV seals on it
+        // and generated-IV seals on a fresh context still work.
+        assert_eq!(
+            svsm_crypto_aes_gcm_seal(
+                limited,
+                iv.as_ptr(),
+                12,
+                null(),
+                0,
+                pt,
+                32,
+                ct.as_mut_ptr(),
+                tag.as_mut_ptr(),
+                16
+            ),
+            SVSM_CRYPTO_OK_NON_APPROVED
+        );
+        svsm_crypto_aes_gcm_cleanse(limited);
+        let mut fresh = gcm_ctx();
+        assert_eq!(
+            svsm_crypto_aes_gcm_init(&mut fresh, key.as_ptr(), 32),
+            SVSM_CRYPTO_OK
+        );
+        let mut fresh_iv = [0u8; 12];
+        assert_eq!(
+            svsm_crypto_aes_gcm_seal_generated_iv(
+                &mut fresh,
+                fresh_iv.as_mut_ptr(),
+                12,
+                null(),
+                0,
+                pt,
+                32,
+                ct.as_mut_ptr(),
+                tag.as_mut_ptr(),
+                16
+            ),
+            SVSM_CRYPTO_OK
+        );
+        assert_eq!(fresh_iv[8..], [0; 4]);
+        assert_ne!(
+            fresh_iv[..8],
+            last_iv[..8],
+            "fresh context, fresh fixed field"
+        );
+        svsm_crypto_aes_gcm_cleanse(&mut fresh);
+
         // DRBG.
         assert_eq!(svsm_crypto_drbg_instantiate(null_mut(), null(), 0), ARG);
         let mut drbg = drbg_ctx();

@@ -1051,3 +1051,55 @@ fn ecdh_agrees_with_reference_on_random_keys() {
         }
     }
 }
+
+/// A loaded public key (validated once) gives the answers of the by-bytes
+/// calls and of the reference: verification of good and bad signatures, and
+/// ECDH, on both curves.
+#[test]
+fn loaded_public_keys_agree_with_by_bytes_calls_and_reference() {
+    let module = module();
+    for curve in [Curve::P256, Curve::P384] {
+        let signer = module.ecc_keygen(curve).unwrap().into_value();
+        let peer = module.ecc_keygen(curve).unwrap().into_value();
+        let loaded = module.ecc_load_public_key(&signer.public).unwrap();
+        assert_eq!(loaded.indicator(), Indicator::Approved);
+        let loaded = loaded.into_value();
+        assert_eq!(loaded.curve(), curve);
+        let digest = common::random_bytes(curve.scalar_len());
+        let signature = module
+            .ecdsa_sign_digest(&signer.private, &digest)
+            .unwrap()
+            .into_value();
+        assert_eq!(
+            loaded.ecdsa_verify_digest(&digest, &signature),
+            Ok(Indicator::Approved)
+        );
+        let mut other = digest.clone();
+        other[0] ^= 1;
+        assert_eq!(
+            loaded.ecdsa_verify_digest(&other, &signature),
+            module.ecdsa_verify_digest(&signer.public, &other, &signature)
+        );
+        assert!(loaded.ecdsa_verify_digest(&other, &signature).is_err());
+
+        let z = loaded.ecdh(&peer.private).unwrap().into_value();
+        let by_bytes = module
+            .ecdh(&peer.private, &signer.public)
+            .unwrap()
+            .into_value();
+        assert_eq!(z.as_bytes(), by_bytes.as_bytes());
+        let oracle_curve = match curve {
+            Curve::P256 => svsm_oracle::Curve::P256,
+            Curve::P384 => svsm_oracle::Curve::P384,
+        };
+        assert_eq!(
+            svsm_oracle::ecdh(
+                oracle_curve,
+                peer.private.as_bytes(),
+                signer.public.as_bytes()
+            )
+            .as_deref(),
+            Some(z.as_bytes())
+        );
+    }
+}

@@ -278,6 +278,59 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         );
         svsm_crypto_aes_gcm_cleanse(&mut fresh);
 
+        // Loaded public keys: NULL or never-loaded handles are ERR_ARG; a
+        // handle whose stored point was changed after loading (caller
+        // memory; ecc_keys.c pins the point's offset, 8) fails the partial
+        // validation every use re-runs: ERR_KEY, the shared secret zeroed.
+        let gx = hex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
+        let gy = hex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+        let g = [gx, gy].concat();
+        let d = [0x11u8; 32];
+        let digest = [0x5au8; 32];
+        let sig = [0x22u8; 64];
+        let mut handle = svsm_crypto_ecc_public_key_ctx {
+            opaque: [0; SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE as usize],
+        };
+        let verify = |h: *const svsm_crypto_ecc_public_key_ctx| {
+            svsm_crypto_ecdsa_verify_digest_loaded(h, digest.as_ptr(), 32, sig.as_ptr(), 64)
+        };
+        let ecdh = |h: *const svsm_crypto_ecc_public_key_ctx, z| {
+            svsm_crypto_ecdh_shared_secret_loaded(h, d.as_ptr(), 32, z, 32)
+        };
+        assert_eq!(verify(null()), ARG);
+        assert_eq!(verify(&handle), ARG, "never loaded");
+        refused("ECDH: never-loaded handle", [32], |[z]| ecdh(&handle, z));
+        assert_eq!(
+            svsm_crypto_ecc_public_key_load(&mut handle, SVSM_CRYPTO_P256, g.as_ptr(), 63),
+            ARG
+        );
+        assert_eq!(
+            svsm_crypto_ecc_public_key_load(&mut handle, SVSM_CRYPTO_P256, g.as_ptr(), 64),
+            SVSM_CRYPTO_OK
+        );
+        assert_eq!(
+            verify(&handle),
+            SVSM_CRYPTO_ERR_AUTH,
+            "loaded G, wrong signature"
+        );
+        let mut z = [0u8; 32];
+        assert_eq!(ecdh(&handle, z.as_mut_ptr()), SVSM_CRYPTO_OK);
+        handle.opaque[8 + 63] ^= 1;
+        assert_eq!(
+            verify(&handle),
+            SVSM_CRYPTO_ERR_KEY,
+            "point changed after load"
+        );
+        fails_zeroed(
+            "ECDH: point changed after load",
+            SVSM_CRYPTO_ERR_KEY,
+            [32],
+            |[z]| ecdh(&handle, z),
+        );
+        svsm_crypto_ecc_public_key_cleanse(&mut handle);
+        assert_eq!(verify(&handle), ARG, "cleansed");
+        svsm_crypto_ecc_public_key_cleanse(null_mut());
+
         // DRBG.
         assert_eq!(svsm_crypto_drbg_instantiate(null_mut(), null(), 0), ARG);
         let mut drbg = drbg_ctx();

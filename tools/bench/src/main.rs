@@ -193,7 +193,7 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     eprintln!(
-        "  agreed: hashes, HMAC, HKDF, AES-GCM (caller IV and module IV), ECDH, ECDSA cross-verification, d*G"
+        "  agreed: hashes, HMAC, HKDF, AES-GCM (caller IV and module IV), ECDH, ECDSA cross-verification (keys as bytes and loaded), d*G"
     );
 
     eprintln!(
@@ -276,7 +276,7 @@ fn main() -> ExitCode {
         },
         "agreement": "passed",
         "methods": {
-            "module": "svsm-crypto.o through the svsm-crypto shim (host feature): AES-GCM seal_with_iv/open on a loaded key; hash; hmac and hkdf one-shot (key per call); ECC with keys passed as bytes on every call; Drbg::generate on an instance",
+            "module": "svsm-crypto.o through the svsm-crypto shim (host feature): AES-GCM seal_with_iv/open on a loaded key; hash; hmac and hkdf one-shot (key per call); ECC with keys passed as bytes on every call, except the rows for a key used repeatedly (Module::ecc_load_public_key once, then LoadedPublicKey::ecdsa_verify_digest / ecdh); Drbg::generate on an instance",
             "openssl": "libcrypto through the openssl crate: EVP_CIPHER_CTX with the key set once, IV reset per call; SHA256()/SHA384()/SHA512() one-shot; HMAC through EVP_DigestSign (Signer) per call with a prepared PKey; HKDF through EVP_PKEY_CTX per call; ECDSA_do_sign/ECDSA_do_verify on a prepared EC_KEY; ECDH through EVP_PKEY_derive (peer set per call); RAND_bytes",
             "aws-lc": "AWS-LC through aws-lc-rs (default features: aws-lc-sys built by its cc builder, non-FIPS build of the same code): aead::LessSafeKey set up once, seal in place (input first copied into the output buffer), open from one buffer into another (open_separate_gather); digest::digest; hmac::sign with hmac::Key::new per call; hkdf Salt/extract/expand per call; EcdsaKeyPair::sign_digest and UnparsedPublicKey::verify_digest (point parsed and checked per call); agreement::agree with a static PrivateKey and the peer's point parsed per call; EcdsaKeyPair::generate; rand::SystemRandom (RAND_bytes, CTR_DRBG AES-256). Its code paths are chosen at run time from CPUID (OPENSSL_ia32cap): see machine.crypto_flags",
             "ring": "BoringSSL-derived ring: the same calls as aws-lc-rs where it has them (open in place after a copy); ECDSA signs and verifies the 1 KiB message whose SHA-384 is the digest (no prehash API), keygen through generate_pkcs8, no static-key ECDH (row left empty), random bytes from SystemRandom (the OS getrandom, not an SP 800-90A DRBG). Code paths chosen at run time from CPUID",

@@ -186,12 +186,26 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
         Err(e) => bad.push(format!("AES-256-GCM module seal (generated IV): {e}")),
     }
 
-    // ECDH both ways.
+    // ECDH both ways, with the peer key as bytes and loaded.
     for (name, own, peer) in [("A,B", &f.a, &f.b), ("B,A", &f.b, &f.a)] {
         let zm = m
             .ecdh(&own.module_private, &peer.module_public)
             .map(|z| z.value().as_bytes().to_vec())
             .unwrap_or_default();
+        let zl = m
+            .ecc_load_public_key(&peer.module_public)
+            .and_then(|k| k.into_value().ecdh(&own.module_private))
+            .map(|z| z.value().as_bytes().to_vec())
+            .unwrap_or_default();
+        let za = peers::awslc_ecdh_peer(&peer.peers.sec1)
+            .map(|k| peers::awslc_ecdh_parsed(&own.peers.awslc_ecdh, &k))
+            .unwrap_or_default();
+        agree(
+            &mut bad,
+            format!("ECDH P-384 ({name}), module loaded key / AWS-LC parsed key"),
+            &zl,
+            &[("module by bytes", &zm), ("AWS-LC parsed", &za)],
+        );
         agree(
             &mut bad,
             format!("ECDH P-384 ({name})"),
@@ -251,9 +265,16 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
             let by_r =
                 oracle::ecdsa_verify(oracle::Curve::P384, f.a.module_public.as_bytes(), d, sig);
             let by_a = peers::awslc_verify_digest(&f.a.peers.sec1, d, sig);
-            if [by_m, by_o, by_r, by_a] != [expect; 4] {
+            let by_loaded = Signature::from_bytes(Curve::P384, sig)
+                .and_then(|s| {
+                    m.ecc_load_public_key(&f.a.module_public)?
+                        .into_value()
+                        .ecdsa_verify_digest(d, &s)
+                })
+                .is_ok();
+            if [by_m, by_o, by_r, by_a, by_loaded] != [expect; 5] {
                 bad.push(format!(
-                    "ECDSA P-384 signature by {signer} over {} digest: verified by module {by_m}, OpenSSL {by_o}, RustCrypto {by_r}, AWS-LC {by_a}",
+                    "ECDSA P-384 signature by {signer} over {} digest: verified by module {by_m}, OpenSSL {by_o}, RustCrypto {by_r}, AWS-LC {by_a}, module loaded key {by_loaded}",
                     if expect { "the signed" } else { "another" }
                 ));
             }

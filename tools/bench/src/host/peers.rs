@@ -185,17 +185,29 @@ pub fn awslc_sign_digest(key: &aws_lc_rs::signature::EcdsaKeyPair, digest: &[u8]
     key.sign_digest(&d).expect("ECDSA sign").as_ref().to_vec()
 }
 
+/// The point parsed and checked on each call.
 pub fn awslc_verify_digest(public: &[u8], digest: &[u8], sig: &[u8]) -> bool {
-    let Ok(d) = aws_lc_rs::digest::Digest::import_less_safe(digest, &aws_lc_rs::digest::SHA384)
-    else {
-        return false;
-    };
-    aws_lc_rs::signature::UnparsedPublicKey::new(
+    awslc_verifier(public).is_ok_and(|key| awslc_verify_digest_parsed(&key, digest, sig))
+}
+
+/// AWS-LC's form of a public key parsed (and checked) once, for repeated
+/// verification.
+pub fn awslc_verifier(
+    public: &[u8],
+) -> Result<aws_lc_rs::signature::ParsedPublicKey, aws_lc_rs::error::KeyRejected> {
+    aws_lc_rs::signature::ParsedPublicKey::new(
         &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED,
         public,
     )
-    .verify_digest(&d, sig)
-    .is_ok()
+}
+
+pub fn awslc_verify_digest_parsed(
+    key: &aws_lc_rs::signature::ParsedPublicKey,
+    digest: &[u8],
+    sig: &[u8],
+) -> bool {
+    aws_lc_rs::digest::Digest::import_less_safe(digest, &aws_lc_rs::digest::SHA384)
+        .is_ok_and(|d| key.verify_digest_sig(&d, sig).is_ok())
 }
 
 /// AWS-LC only: ECDH with a static private key (ring's are ephemeral);
@@ -204,6 +216,24 @@ pub fn awslc_ecdh(own: &aws_lc_rs::agreement::PrivateKey, peer_sec1: &[u8]) -> V
     let peer =
         aws_lc_rs::agreement::UnparsedPublicKey::new(&aws_lc_rs::agreement::ECDH_P384, peer_sec1);
     aws_lc_rs::agreement::agree(own, peer, (), |z| Ok(z.to_vec())).unwrap_or_default()
+}
+
+/// AWS-LC's form of a peer key parsed (and checked) once, for repeated ECDH.
+pub fn awslc_ecdh_peer(
+    peer_sec1: &[u8],
+) -> Result<aws_lc_rs::agreement::ParsedPublicKey, aws_lc_rs::error::KeyRejected> {
+    let peer =
+        aws_lc_rs::agreement::UnparsedPublicKey::new(&aws_lc_rs::agreement::ECDH_P384, peer_sec1);
+    aws_lc_rs::agreement::ParsedPublicKey::try_from(&peer)
+}
+
+/// `agree` consumes its peer key: each call takes a clone of the parsed key
+/// (a reference count and a copy of the 97 encoded bytes).
+pub fn awslc_ecdh_parsed(
+    own: &aws_lc_rs::agreement::PrivateKey,
+    peer: &aws_lc_rs::agreement::ParsedPublicKey,
+) -> Vec<u8> {
+    aws_lc_rs::agreement::agree(own, peer.clone(), (), |z| Ok(z.to_vec())).unwrap_or_default()
 }
 
 /// AWS-LC's d*G for its copy of the key: x || y.

@@ -368,6 +368,57 @@ pub fn bench(f: &Fixture, b: &mut Bench) -> Result<(), Error> {
         ],
     );
 
+    // The same keys used repeatedly: each implementation's prepared form.
+    let loaded_a = m.ecc_load_public_key(&f.a.module_public)?.into_value();
+    let loaded_b = m.ecc_load_public_key(&f.b.module_public)?.into_value();
+    let parsed_a = peers::awslc_verifier(q).expect("AWS-LC parses the key");
+    let parsed_b = peers::awslc_ecdh_peer(&f.b.peers.sec1).expect("AWS-LC parses the key");
+    b.row(
+        "ECC P-384",
+        "ECDSA P-384 verify, public key used repeatedly".into(),
+        None,
+        "module: loaded key (validated in full once); OpenSSL, RustCrypto: prepared keys as above; AWS-LC: ParsedPublicKey; ring has no parsed form",
+        vec![
+            op(|| {
+                let _ = black_box(loaded_a.ecdsa_verify_digest(digest, &sig_m))
+                    .expect("module verify");
+            }),
+            op(|| {
+                assert!(black_box(sig_o.verify(digest, &f.a.ossl_public)).expect("verify"));
+            }),
+            op(|| {
+                black_box(rc_verifier.verify_prehash(digest, &sig_r)).expect("RustCrypto verify");
+            }),
+            op(|| {
+                assert!(black_box(peers::awslc_verify_digest_parsed(
+                    &parsed_a, digest, &sig_a
+                )))
+            }),
+            None,
+        ],
+    );
+    b.row(
+        "ECC P-384",
+        "ECDH P-384, peer key used repeatedly".into(),
+        None,
+        "module: loaded peer key (validated in full once); AWS-LC: ParsedPublicKey (cloned per call); ring has no static-key ECDH",
+        vec![
+            op(|| {
+                let _ = black_box(loaded_b.ecdh(&f.a.module_private)).expect("module ECDH");
+            }),
+            op(|| {
+                black_box(ecdh_ossl(&f.a.ossl_pkey_private, &f.b.ossl_pkey_public));
+            }),
+            op(|| {
+                black_box(ecdh_rc(&f.a.rc_secret, &f.b.rc_public));
+            }),
+            op(|| {
+                black_box(peers::awslc_ecdh_parsed(&f.a.peers.awslc_ecdh, &parsed_b));
+            }),
+            None,
+        ],
+    );
+
     for n in [32usize, 4096] {
         let mut drbg = m.drbg(b"svsm-bench")?.into_value();
         let mut chacha = ChaCha20Rng::from_seed(array(9));

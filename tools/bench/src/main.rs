@@ -227,6 +227,7 @@ fn main() -> ExitCode {
     };
 
     let load_after = loadavg();
+    let self_tests = report::self_test_times(module);
     let (object_path, object_sha) = object_on_disk();
     let cpu = machine();
     println!(
@@ -244,6 +245,8 @@ fn main() -> ExitCode {
          mod/fastest is the smallest of them; (*) module slower than the fastest peer.\n"
     );
     print!("{}", report::host_table(&bench.rows));
+    println!();
+    print!("{}", report::self_test_table(&self_tests));
     if !boots.is_empty() {
         println!();
         print!("{}", report::qemu_table(&boots));
@@ -284,6 +287,7 @@ fn main() -> ExitCode {
         },
         "host": report::host_json(&bench.rows),
         "host_seconds": host_secs,
+        "host_self_tests": report::self_test_json(&self_tests),
         "qemu": if boots.is_empty() { serde_json::Value::Null } else { report::qemu_json(&boots) },
         "host_table_markdown": report::host_table(&bench.rows),
         "qemu_table_markdown": if boots.is_empty() { None } else { Some(report::qemu_table(&boots)) },

@@ -75,6 +75,81 @@ pub fn host_table(rows: &[Row]) -> String {
     out
 }
 
+/// Target for the power-on self-tests on the host (issue 13).
+pub const SELF_TEST_TARGET_US: f64 = 1500.0;
+
+/// The power-on self-tests of this process's module, as it recorded them
+/// (host timestamps in ns): each test's time, and the total from the first
+/// start to the last end.
+pub struct SelfTestTimes {
+    pub tests: Vec<(svsm_crypto::SelfTestResult, f64)>,
+    pub total_us: f64,
+}
+
+pub fn self_test_times(module: &svsm_crypto::Module) -> SelfTestTimes {
+    let tests: Vec<_> = module
+        .self_tests()
+        .map(|t| {
+            let us = t.end_ticks.saturating_sub(t.start_ticks) as f64 / 1e3;
+            (t, us)
+        })
+        .collect();
+    let first = tests.iter().map(|(t, _)| t.start_ticks).min().unwrap_or(0);
+    let last = tests.iter().map(|(t, _)| t.end_ticks).max().unwrap_or(0);
+    SelfTestTimes {
+        total_us: last.saturating_sub(first) as f64 / 1e3,
+        tests,
+    }
+}
+
+pub fn self_test_table(times: &SelfTestTimes) -> String {
+    let mut out = format!(
+        "Power-on self-tests on this host (one run, at this process's start; target total <= {SELF_TEST_TARGET_US:.0} µs)\n\n"
+    );
+    out.push_str(&format!(
+        "| {:<31} | {:>7} | {:>10} |\n",
+        "self-test", "outcome", "µs"
+    ));
+    out.push_str(&format!(
+        "|{}|{}|{}:|\n",
+        "-".repeat(30),
+        "-".repeat(9),
+        "-".repeat(11)
+    ));
+    for (t, us) in &times.tests {
+        out.push_str(&format!(
+            "| {:<31} | {:>7} | {:>10.1} |\n",
+            t.id.key(),
+            format!("{:?}", t.outcome),
+            us
+        ));
+    }
+    out.push_str(&format!(
+        "| {:<31} | {:>7} | {:>10.1} |\n",
+        "total (first start to last end)",
+        if times.total_us <= SELF_TEST_TARGET_US {
+            "met"
+        } else {
+            "missed"
+        },
+        times.total_us
+    ));
+    out
+}
+
+pub fn self_test_json(times: &SelfTestTimes) -> Value {
+    json!({
+        "clock": "host Instant, ns since the module's first timestamp request",
+        "target_total_us": SELF_TEST_TARGET_US,
+        "total_us": times.total_us,
+        "tests": times.tests.iter().map(|(t, us)| json!({
+            "key": t.id.key(),
+            "outcome": format!("{:?}", t.outcome),
+            "us": us,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// Median, min and max of a set of values.
 fn summary(values: &[f64]) -> (f64, f64, f64) {
     let mut v = values.to_vec();
@@ -289,4 +364,27 @@ pub fn qemu_json(boots: &[Boot]) -> Value {
             "per_boot_median_cycles": boots.iter().map(|b| b.round_trip_cycles).collect::<Vec<_>>(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_test_times_cover_every_test_and_bound_the_total() {
+        let module = svsm_crypto::host::module();
+        let times = self_test_times(module);
+        assert_eq!(times.tests.len(), module.self_tests().count());
+        assert!(!times.tests.is_empty());
+        for (t, us) in &times.tests {
+            assert_eq!(t.outcome, svsm_crypto::Outcome::Passed, "{}", t.id.key());
+            assert!(*us <= times.total_us, "{} outside the total", t.id.key());
+        }
+        let table = self_test_table(&times);
+        assert!(table.contains("integrity"), "{table}");
+        assert_eq!(
+            self_test_json(&times)["tests"].as_array().map(Vec::len),
+            Some(times.tests.len())
+        );
+    }
 }

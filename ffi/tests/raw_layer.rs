@@ -158,9 +158,9 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         refused("seal: NULL ciphertext", [16], |[tag]| {
             seal(iv.as_ptr(), pt, null_mut(), tag)
         });
-        let seal_generated_iv = |iv_out, iv_len, ct, tag| {
+        let seal_generated = |ctx: *mut svsm_crypto_aes_gcm_ctx, iv_out, iv_len, ct, tag| {
             svsm_crypto_aes_gcm_seal_generated_iv(
-                gcm,
+                ctx,
                 iv_out,
                 iv_len,
                 null(),
@@ -172,6 +172,8 @@ fn null_pointers_and_short_buffers_are_err_arg() {
                 16,
             )
         };
+        let seal_generated_iv =
+            |iv_out, iv_len, ct, tag| seal_generated(gcm, iv_out, iv_len, ct, tag);
         refused("seal_generated_iv: NULL IV", [32, 16], |[ct, tag]| {
             seal_generated_iv(null_mut(), 12, ct, tag)
         });
@@ -203,20 +205,7 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         );
         limited.opaque[8..16].copy_from_slice(&u64::from(u32::MAX).to_ne_bytes());
         let limited: *mut svsm_crypto_aes_gcm_ctx = &mut limited;
-        let seal_limited = |iv_out, ct, tag| {
-            svsm_crypto_aes_gcm_seal_generated_iv(
-                limited,
-                iv_out,
-                12,
-                null(),
-                0,
-                pt,
-                32,
-                ct,
-                tag,
-                16,
-            )
-        };
+        let seal_limited = |iv_out, ct, tag| seal_generated(limited, iv_out, 12, ct, tag);
         let (mut last_iv, mut ct, mut tag) = ([0u8; 12], [0u8; 32], [0u8; 16]);
         assert_eq!(
             seal_limited(last_iv.as_mut_ptr(), ct.as_mut_ptr(), tag.as_mut_ptr()),
@@ -256,17 +245,12 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         );
         let mut fresh_iv = [0u8; 12];
         assert_eq!(
-            svsm_crypto_aes_gcm_seal_generated_iv(
+            seal_generated(
                 &mut fresh,
                 fresh_iv.as_mut_ptr(),
                 12,
-                null(),
-                0,
-                pt,
-                32,
                 ct.as_mut_ptr(),
-                tag.as_mut_ptr(),
-                16
+                tag.as_mut_ptr()
             ),
             SVSM_CRYPTO_OK
         );

@@ -112,7 +112,7 @@ pub fn self_test_table(times: &SelfTestTimes) -> String {
     ));
     out.push_str(&format!(
         "|{}|{}|{}:|\n",
-        "-".repeat(30),
+        "-".repeat(33),
         "-".repeat(9),
         "-".repeat(11)
     ));

@@ -488,7 +488,9 @@ pub fn bench(f: &Fixture, b: &mut Bench) -> Result<(), Error> {
             ("P-384 full public-key validation", None),
             ("ECDSA P-384 sign (as above)", None),
             ("ECDSA P-384 verify (as above)", None),
+            ("ECDSA P-384 verify, loaded key (as above)", None),
             ("ECDH P-384 (as above)", None),
+            ("ECDH P-384, loaded peer key (as above)", None),
         ],
         vec![
             Box::new(|| {
@@ -507,8 +509,15 @@ pub fn bench(f: &Fixture, b: &mut Bench) -> Result<(), Error> {
                     .expect("module verify");
             }),
             Box::new(|| {
+                let _ =
+                    black_box(loaded_a.ecdsa_verify_digest(digest, &sig_m)).expect("module verify");
+            }),
+            Box::new(|| {
                 let _ = black_box(m.ecdh(&f.a.module_private, &f.b.module_public))
                     .expect("module ECDH");
+            }),
+            Box::new(|| {
+                let _ = black_box(loaded_b.ecdh(&f.a.module_private)).expect("module ECDH");
             }),
         ],
     );

@@ -113,7 +113,8 @@ cert-check: crypto
 	$(POLICY) -o target/cert-check/security-policy.md
 	$(POLICY) -o target/cert-check/security-policy.md --check
 
-# Host throughput (module vs OpenSSL vs RustCrypto, interleaved) and QEMU boot
+# Host throughput (module vs OpenSSL, RustCrypto, AWS-LC, ring; interleaved),
+# the host's power-on self-test times, and QEMU boot
 # figures; JSON in target/bench/, the latest table in docs/performance.md.
 bench: deps
 	scripts/build-kernel.sh >/dev/null

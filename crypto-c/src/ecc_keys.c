@@ -283,6 +283,12 @@ int ecdsa_verify_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
     return verify_op(curve_lookup(curve), import_public, pub, digest, digest_len, sig);
 }
 
+int ecdsa_verify_loaded_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
+                           size_t digest_len, const uint8_t *sig)
+{
+    return verify_op(curve_lookup(curve), import_public_loaded, pub, digest, digest_len, sig);
+}
+
 static int shared_secret_op(const curve_desc *c, import_public_fn import, const uint8_t *priv,
                             const uint8_t *peer_pub, uint8_t *z)
 {
@@ -318,6 +324,11 @@ static int shared_secret_op(const curve_desc *c, import_public_fn import, const 
 int ecdh_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
 {
     return shared_secret_op(curve_lookup(curve), import_public, priv, peer_pub, z);
+}
+
+int ecdh_loaded_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
+{
+    return shared_secret_op(curve_lookup(curve), import_public_loaded, priv, peer_pub, z);
 }
 
 /* ---- Loaded public keys -------------------------------------------------- */

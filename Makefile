@@ -14,6 +14,7 @@
 #                by certification/acvp/baseline.json
 #   make acvp-baseline  rewrite that baseline from a run (commit deliberately)
 #   make bench   benchmarks (not part of make test)
+#   make stack-usage  peak stack per service of the crypto object
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
 
 SHELL := /bin/bash
@@ -36,7 +37,7 @@ ACVP_CHECK = $(CARGO) run --release -q -p svsm-acvp -- check $(ACVP_VECTORS)
 POLICY = python3 certification/policy/generate.py target/svsm-crypto/manifest.json
 export SVSM_CRYPTO_BREAK := $(BREAK)
 
-.PHONY: all deps crypto kernel run gdb test lint host-tests boot-tests acvp acvp-baseline cert cert-check bench clean
+.PHONY: all deps crypto kernel run gdb test lint host-tests boot-tests acvp acvp-baseline cert cert-check bench stack-usage clean
 
 all: kernel
 
@@ -119,6 +120,12 @@ cert-check: crypto
 bench: deps
 	scripts/build-kernel.sh >/dev/null
 	$(CARGO) run --release -q -p svsm-bench -- --kernel $(KERNEL_ELF)
+
+# Peak stack per exported service of the crypto object, from GCC call-graph
+# info (scripts/stack-usage.py; ">=" where the path has an indirect call or
+# assembly). Not part of make test.
+stack-usage: crypto
+	python3 scripts/stack-usage.py 2>/dev/null
 
 clean:
 	$(CARGO) clean

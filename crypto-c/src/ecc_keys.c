@@ -183,9 +183,17 @@ static int import_public_loaded(ecc_key *into, const curve_desc *c, const uint8_
     return 0;
 }
 
-/* How a public key given as bytes is brought in: validated in full, or
- * from a loaded handle. */
-typedef int (*import_public_fn)(ecc_key *into, const curve_desc *c, const uint8_t *pub);
+/* Where a public key given as bytes comes from: the caller (validated in
+ * full) or a loaded handle (validated in full at load). A flag, not a
+ * function pointer, so the call graph (scripts/stack-usage.py) is complete. */
+typedef enum { KEY_FROM_CALLER, KEY_FROM_HANDLE } key_source;
+
+static int import_public_from(key_source from, ecc_key *into, const curve_desc *c,
+                              const uint8_t *pub)
+{
+    return from == KEY_FROM_HANDLE ? import_public_loaded(into, c, pub)
+                                   : import_public(into, c, pub);
+}
 
 static int export_public(ecc_key *key, const curve_desc *c, uint8_t *pub)
 {
@@ -263,13 +271,13 @@ int ecdsa_sign_op(uint32_t curve, const uint8_t *priv, const uint8_t *digest,
     return ret;
 }
 
-static int verify_op(const curve_desc *c, import_public_fn import, const uint8_t *pub,
+static int verify_op(const curve_desc *c, key_source from, const uint8_t *pub,
                      const uint8_t *digest, size_t digest_len, const uint8_t *sig)
 {
     ecc_work w;
     int ret = c ? work_begin(&w) : SVSM_CRYPTO_ERR_ARG;
     if (ret == 0)
-        ret = import(&w.peer, c, pub);
+        ret = import_public_from(from, &w.peer, c, pub);
     if (ret == 0)
         ret = verify_with(&w.peer, &w, c, digest, digest_len, sig);
     if (c)
@@ -280,16 +288,16 @@ static int verify_op(const curve_desc *c, import_public_fn import, const uint8_t
 int ecdsa_verify_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
                     size_t digest_len, const uint8_t *sig)
 {
-    return verify_op(curve_lookup(curve), import_public, pub, digest, digest_len, sig);
+    return verify_op(curve_lookup(curve), KEY_FROM_CALLER, pub, digest, digest_len, sig);
 }
 
 int ecdsa_verify_loaded_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
                            size_t digest_len, const uint8_t *sig)
 {
-    return verify_op(curve_lookup(curve), import_public_loaded, pub, digest, digest_len, sig);
+    return verify_op(curve_lookup(curve), KEY_FROM_HANDLE, pub, digest, digest_len, sig);
 }
 
-static int shared_secret_op(const curve_desc *c, import_public_fn import, const uint8_t *priv,
+static int shared_secret_op(const curve_desc *c, key_source from, const uint8_t *priv,
                             const uint8_t *peer_pub, uint8_t *z)
 {
     ecc_work w;
@@ -298,7 +306,7 @@ static int shared_secret_op(const curve_desc *c, import_public_fn import, const 
     if (ret == 0)
         ret = import_private(&w, c, priv);
     if (ret == 0)
-        ret = import(&w.peer, c, peer_pub);
+        ret = import_public_from(from, &w.peer, c, peer_pub);
     if (ret == 0) {
         int wret = wc_ecc_shared_secret(&w.key, &w.peer, z, &z_len);
         /*
@@ -323,12 +331,12 @@ static int shared_secret_op(const curve_desc *c, import_public_fn import, const 
 
 int ecdh_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
 {
-    return shared_secret_op(curve_lookup(curve), import_public, priv, peer_pub, z);
+    return shared_secret_op(curve_lookup(curve), KEY_FROM_CALLER, priv, peer_pub, z);
 }
 
 int ecdh_loaded_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
 {
-    return shared_secret_op(curve_lookup(curve), import_public_loaded, priv, peer_pub, z);
+    return shared_secret_op(curve_lookup(curve), KEY_FROM_HANDLE, priv, peer_pub, z);
 }
 
 /* ---- Loaded public keys -------------------------------------------------- */
@@ -557,7 +565,7 @@ svsm_crypto_status svsm_crypto_ecdsa_verify_digest_loaded(
         signature_len != 2 * c->len)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
     SERVICE_RESULT(
-        verify_op(c, import_public_loaded, pubkey_q(ctx), digest, digest_len, signature));
+        verify_op(c, KEY_FROM_HANDLE, pubkey_q(ctx), digest, digest_len, signature));
 }
 
 svsm_crypto_status svsm_crypto_ecdh_shared_secret_loaded(
@@ -570,7 +578,7 @@ svsm_crypto_status svsm_crypto_ecdh_shared_secret_loaded(
     if (c == NULL || private_key == NULL || private_len != c->len || shared_secret == NULL ||
         shared_secret_len != c->len)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
-    SERVICE_RESULT(shared_secret_op(c, import_public_loaded, private_key, pubkey_q(peer),
+    SERVICE_RESULT(shared_secret_op(c, KEY_FROM_HANDLE, private_key, pubkey_q(peer),
                                     shared_secret));
 }
 

@@ -102,16 +102,17 @@ pub fn seal_rc(c: &Aes256Gcm, iv: &[u8; 12], aad: &[u8], pt: &[u8], ct: &mut [u8
     tag.into()
 }
 
-pub fn open_rc(
-    c: &Aes256Gcm,
-    iv: &[u8; 12],
-    aad: &[u8],
-    ct: &[u8],
-    tag: &[u8; 16],
-    pt: &mut [u8],
-) -> bool {
-    pt.copy_from_slice(ct);
-    c.decrypt_in_place_detached(&Nonce::from(*iv), aad, pt, &Tag::from(*tag))
+/// A sealed AES-GCM message, as the peers' open adapters take it.
+pub struct Sealed<'a> {
+    pub iv: &'a [u8; 12],
+    pub aad: &'a [u8],
+    pub ct: &'a [u8],
+    pub tag: &'a [u8; 16],
+}
+
+pub fn open_rc(c: &Aes256Gcm, m: &Sealed<'_>, pt: &mut [u8]) -> bool {
+    pt.copy_from_slice(m.ct);
+    c.decrypt_in_place_detached(&Nonce::from(*m.iv), m.aad, pt, &Tag::from(*m.tag))
         .is_ok()
 }
 

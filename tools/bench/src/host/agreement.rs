@@ -148,17 +148,18 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
             mkey.open(&f.iv, &f.aad, &ct_o, &tag_o, &mut out).is_ok() && out == pt,
             open_ossl(&mut oopen, &f.iv, &f.aad, &ct_r, &tag_r, &mut out) && out == pt,
             oracle::gcm_open(&f.aes_key, &f.iv, &f.aad, &ct_m, &tag_m).as_deref() == Some(pt),
-            peers::awslc_open(&akey, &f.iv, &f.aad, &ct_m, &tag_m, &mut out) && out == pt,
-            peers::ring_open(&rkey, &f.iv, &f.aad, &ct_a, &tag_a, &mut out) && out == pt,
+            peers::awslc_open(&akey, &f.sealed(&ct_m, &tag_m), &mut out) && out == pt,
+            peers::ring_open(&rkey, &f.sealed(&ct_a, &tag_a), &mut out) && out == pt,
         ];
         let mut forged = tag_m;
         forged[0] ^= 1;
+        let forgery = f.sealed(&ct_m, &forged);
         let rejected = [
             mkey.open(&f.iv, &f.aad, &ct_m, &forged, &mut out) == Err(Error::Auth),
             !open_ossl(&mut oopen, &f.iv, &f.aad, &ct_m, &forged, &mut out),
             oracle::gcm_open(&f.aes_key, &f.iv, &f.aad, &ct_m, &forged).is_none(),
-            !peers::awslc_open(&akey, &f.iv, &f.aad, &ct_m, &forged, &mut out),
-            !peers::ring_open(&rkey, &f.iv, &f.aad, &ct_m, &forged, &mut out),
+            !peers::awslc_open(&akey, &forgery, &mut out),
+            !peers::ring_open(&rkey, &forgery, &mut out),
         ];
         if opened.contains(&false) || rejected.contains(&false) {
             bad.push(format!(
@@ -176,7 +177,16 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
             let mut out = vec![0u8; pt.len()];
             let o = open_ossl(&mut oopen, &iv, &f.aad, &ct, &tag, &mut out) && out == pt;
             let r = oracle::gcm_open(&f.aes_key, &iv, &f.aad, &ct, &tag).as_deref() == Some(pt);
-            let a = peers::awslc_open(&akey, &iv, &f.aad, &ct, &tag, &mut out) && out == pt;
+            let a = peers::awslc_open(
+                &akey,
+                &Sealed {
+                    iv: &iv,
+                    aad: &f.aad,
+                    ct: &ct,
+                    tag: &tag,
+                },
+                &mut out,
+            ) && out == pt;
             if !(o && r && a) {
                 bad.push(format!(
                     "AES-256-GCM module-generated IV: OpenSSL opens {o}, RustCrypto opens {r}, AWS-LC opens {a}"

@@ -84,6 +84,8 @@ macro_rules! peer {
     };
 }
 
+use super::adapters::Sealed;
+
 peer!(awslc, aws_lc_rs);
 peer!(ring, ring);
 
@@ -123,19 +125,12 @@ impl PeerKey {
 }
 
 /// AWS-LC: AES-GCM open from one buffer into another (as the module does).
-pub fn awslc_open(
-    key: &aws_lc_rs::aead::LessSafeKey,
-    iv: &[u8; 12],
-    aad: &[u8],
-    ct: &[u8],
-    tag: &[u8; 16],
-    pt: &mut [u8],
-) -> bool {
+pub fn awslc_open(key: &aws_lc_rs::aead::LessSafeKey, m: &Sealed<'_>, pt: &mut [u8]) -> bool {
     key.open_separate_gather(
-        aws_lc_rs::aead::Nonce::assume_unique_for_key(*iv),
-        aws_lc_rs::aead::Aad::from(aad),
-        ct,
-        tag,
+        aws_lc_rs::aead::Nonce::assume_unique_for_key(*m.iv),
+        aws_lc_rs::aead::Aad::from(m.aad),
+        m.ct,
+        m.tag,
         pt,
     )
     .is_ok()
@@ -143,19 +138,12 @@ pub fn awslc_open(
 
 /// ring: AES-GCM open in place (the ciphertext is first copied into the
 /// output buffer).
-pub fn ring_open(
-    key: &::ring::aead::LessSafeKey,
-    iv: &[u8; 12],
-    aad: &[u8],
-    ct: &[u8],
-    tag: &[u8; 16],
-    pt: &mut [u8],
-) -> bool {
-    pt.copy_from_slice(ct);
+pub fn ring_open(key: &::ring::aead::LessSafeKey, m: &Sealed<'_>, pt: &mut [u8]) -> bool {
+    pt.copy_from_slice(m.ct);
     key.open_in_place_separate_tag(
-        ::ring::aead::Nonce::assume_unique_for_key(*iv),
-        ::ring::aead::Aad::from(aad),
-        ::ring::aead::Tag::from(*tag),
+        ::ring::aead::Nonce::assume_unique_for_key(*m.iv),
+        ::ring::aead::Aad::from(m.aad),
+        ::ring::aead::Tag::from(*m.tag),
         pt,
         0..,
     )

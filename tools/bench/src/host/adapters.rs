@@ -116,14 +116,15 @@ pub fn open_rc(c: &Aes256Gcm, m: &Sealed<'_>, pt: &mut [u8]) -> bool {
         .is_ok()
 }
 
-pub fn sig_ossl_to_bytes(sig: &EcdsaSig) -> Vec<u8> {
-    let mut out = sig.r().to_vec_padded(P384_LEN as i32).expect("r");
-    out.extend(sig.s().to_vec_padded(P384_LEN as i32).expect("s"));
+/// r || s, each `len` bytes (the curve's scalar length).
+pub fn sig_ossl_to_bytes(sig: &EcdsaSig, len: usize) -> Vec<u8> {
+    let mut out = sig.r().to_vec_padded(len as i32).expect("r");
+    out.extend(sig.s().to_vec_padded(len as i32).expect("s"));
     out
 }
 
 pub fn sig_ossl_from_bytes(rs: &[u8]) -> EcdsaSig {
-    let (r, s) = rs.split_at(P384_LEN);
+    let (r, s) = rs.split_at(rs.len() / 2);
     EcdsaSig::from_private_components(
         BigNum::from_slice(r).expect("r"),
         BigNum::from_slice(s).expect("s"),

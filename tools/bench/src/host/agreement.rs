@@ -9,7 +9,7 @@ use svsm_crypto::{AES_GCM_TAG_LEN, Curve, Error, HashAlg, Signature};
 use svsm_oracle as oracle;
 
 use super::adapters::*;
-use super::fixture::{BULK_SIZES, Fixture, filler};
+use super::fixture::{BULK_SIZES, Fixture, P384_LEN, filler};
 use super::peers;
 
 /// Runs every agreement check and returns the disagreements (empty: agreed).
@@ -249,7 +249,7 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
     let sig_m = m
         .ecdsa_sign_digest(&f.a.module_private, digest)
         .map(|s| s.value().as_bytes().to_vec());
-    let sig_o = EcdsaSig::sign(digest, &f.a.ossl_private).map(|s| sig_ossl_to_bytes(&s));
+    let sig_o = EcdsaSig::sign(digest, &f.a.ossl_private).map(|s| sig_ossl_to_bytes(&s, P384_LEN));
     let sig_r = oracle::ecdsa_sign(oracle::Curve::P384, f.a.module_private.as_bytes(), digest);
     let (Ok(sig_m), Ok(sig_o), Some(sig_r)) = (sig_m, sig_o, sig_r) else {
         bad.push("ECDSA P-384: an implementation failed to sign".into());
@@ -321,6 +321,7 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
             .unwrap_or_default();
     let rc_point =
         oracle::ecc_public(oracle::Curve::P384, f.a.module_private.as_bytes()).unwrap_or_default();
+    f.p256.check(&mut bad);
     agree(
         &mut bad,
         "P-384 public key d*G".into(),

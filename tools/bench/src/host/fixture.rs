@@ -3,6 +3,7 @@
 //! into the peers.
 
 use super::adapters::Sealed;
+use super::p256::P256;
 use super::peers::PeerKey;
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::KeyInit;
@@ -40,6 +41,26 @@ pub fn array<const N: usize>(seed: u64) -> [u8; N] {
     out
 }
 
+/// A key pair of the module (`d`, SEC 1 uncompressed point) in OpenSSL's
+/// form, checked by OpenSSL.
+pub(super) fn ossl_key_pair(
+    group: &EcGroup,
+    d: &[u8],
+    sec1: &[u8],
+) -> Result<(EcKey<Private>, EcKey<Public>), String> {
+    let ossl = |e: openssl::error::ErrorStack| format!("OpenSSL import: {e}");
+    let mut bn = BigNumContext::new().map_err(ossl)?;
+    let point = EcPoint::from_bytes(group, sec1, &mut bn).map_err(ossl)?;
+    let public = EcKey::from_public_key(group, &point).map_err(ossl)?;
+    let private =
+        EcKey::from_private_components(group, &*BigNum::from_slice(d).map_err(ossl)?, &point)
+            .map_err(ossl)?;
+    private
+        .check_key()
+        .map_err(|e| format!("OpenSSL rejects the module's key pair: {e}"))?;
+    Ok((private, public))
+}
+
 /// A P-384 key pair in each implementation's own form.
 pub struct EccKey {
     pub(super) module_private: PrivateKey,
@@ -63,16 +84,8 @@ impl EccKey {
         let d = pair.private.as_bytes();
         let mut sec1 = vec![0x04];
         sec1.extend_from_slice(pair.public.as_bytes());
+        let (ossl_private, ossl_public) = ossl_key_pair(group, d, &sec1)?;
         let ossl = |e: openssl::error::ErrorStack| format!("OpenSSL import: {e}");
-        let mut bn = BigNumContext::new().map_err(ossl)?;
-        let point = EcPoint::from_bytes(group, &sec1, &mut bn).map_err(ossl)?;
-        let ossl_public = EcKey::from_public_key(group, &point).map_err(ossl)?;
-        let ossl_private =
-            EcKey::from_private_components(group, &*BigNum::from_slice(d).map_err(ossl)?, &point)
-                .map_err(ossl)?;
-        ossl_private
-            .check_key()
-            .map_err(|e| format!("OpenSSL rejects the module's key pair: {e}"))?;
         let rc_secret =
             p384::SecretKey::from_slice(d).map_err(|e| format!("RustCrypto import: {e}"))?;
         let rc_public = p384::PublicKey::from_sec1_bytes(&sec1)
@@ -110,6 +123,7 @@ pub struct Fixture {
     pub(super) group: EcGroup,
     pub(super) a: EccKey,
     pub(super) b: EccKey,
+    pub(super) p256: P256,
 }
 
 impl Fixture {
@@ -118,6 +132,7 @@ impl Fixture {
         let a = EccKey::new(module, &group)?;
         let b = EccKey::new(module, &group)?;
         let msg = filler(1, *BULK_SIZES.iter().max().unwrap_or(&0));
+        let p256 = P256::new(module, &msg)?;
         Ok(Fixture {
             module,
             aes_key: array(2),
@@ -134,6 +149,7 @@ impl Fixture {
             group,
             a,
             b,
+            p256,
         })
     }
 

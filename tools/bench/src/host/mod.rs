@@ -11,6 +11,7 @@
 mod adapters;
 mod agreement;
 mod fixture;
+mod p256;
 mod peers;
 mod timing;
 

@@ -159,17 +159,32 @@ pub fn ring_sign(key: &::ring::signature::EcdsaKeyPair, msg: &[u8]) -> Vec<u8> {
         .to_vec()
 }
 
-/// ring: parses (and checks) the uncompressed point on each call.
+/// ring: parses (and checks) the uncompressed point on each call; the curve
+/// (and its hash) follows from the point's length.
 pub fn ring_verify(public: &[u8], msg: &[u8], sig: &[u8]) -> bool {
-    ::ring::signature::UnparsedPublicKey::new(&::ring::signature::ECDSA_P384_SHA384_FIXED, public)
+    let alg = if public.len() == 65 {
+        &::ring::signature::ECDSA_P256_SHA256_FIXED
+    } else {
+        &::ring::signature::ECDSA_P384_SHA384_FIXED
+    };
+    ::ring::signature::UnparsedPublicKey::new(alg, public)
         .verify(msg, sig)
         .is_ok()
 }
 
+/// The SHA-2 of a digest's length (32: SHA-256 for P-256, 48: SHA-384).
+fn awslc_digest(digest: &[u8]) -> Option<aws_lc_rs::digest::Digest> {
+    let alg = if digest.len() == 32 {
+        &aws_lc_rs::digest::SHA256
+    } else {
+        &aws_lc_rs::digest::SHA384
+    };
+    aws_lc_rs::digest::Digest::import_less_safe(digest, alg).ok()
+}
+
 /// AWS-LC only: ECDSA P-384 over a SHA-384 digest (ring signs messages).
 pub fn awslc_sign_digest(key: &aws_lc_rs::signature::EcdsaKeyPair, digest: &[u8]) -> Vec<u8> {
-    let d = aws_lc_rs::digest::Digest::import_less_safe(digest, &aws_lc_rs::digest::SHA384)
-        .expect("SHA-384 digest");
+    let d = awslc_digest(digest).expect("SHA-2 digest");
     key.sign_digest(&d).expect("ECDSA sign").as_ref().to_vec()
 }
 
@@ -179,14 +194,16 @@ pub fn awslc_verify_digest(public: &[u8], digest: &[u8], sig: &[u8]) -> bool {
 }
 
 /// AWS-LC's form of a public key parsed (and checked) once, for repeated
-/// verification.
+/// verification; the curve follows from the point's length.
 pub fn awslc_verifier(
     public: &[u8],
 ) -> Result<aws_lc_rs::signature::ParsedPublicKey, aws_lc_rs::error::KeyRejected> {
-    aws_lc_rs::signature::ParsedPublicKey::new(
-        &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED,
-        public,
-    )
+    let alg = if public.len() == 65 {
+        &aws_lc_rs::signature::ECDSA_P256_SHA256_FIXED
+    } else {
+        &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED
+    };
+    aws_lc_rs::signature::ParsedPublicKey::new(alg, public)
 }
 
 pub fn awslc_verify_digest_parsed(
@@ -194,8 +211,7 @@ pub fn awslc_verify_digest_parsed(
     digest: &[u8],
     sig: &[u8],
 ) -> bool {
-    aws_lc_rs::digest::Digest::import_less_safe(digest, &aws_lc_rs::digest::SHA384)
-        .is_ok_and(|d| key.verify_digest_sig(&d, sig).is_ok())
+    awslc_digest(digest).is_some_and(|d| key.verify_digest_sig(&d, sig).is_ok())
 }
 
 /// AWS-LC only: ECDH with a static private key (ring's are ephemeral);

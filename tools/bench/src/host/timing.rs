@@ -46,7 +46,7 @@ impl Bench {
         }
     }
 
-    fn row(
+    pub(super) fn row(
         &mut self,
         group: &'static str,
         name: String,
@@ -99,7 +99,7 @@ impl Bench {
 }
 
 /// One implementation's operation in a row.
-fn op<'a>(f: impl FnMut() + 'a) -> Option<Op<'a>> {
+pub(super) fn op<'a>(f: impl FnMut() + 'a) -> Option<Op<'a>> {
     Some(Box::new(f))
 }
 
@@ -363,6 +363,8 @@ pub fn bench(f: &Fixture, b: &mut Bench) -> Result<(), Error> {
             None,
         ],
     );
+
+    f.p256.bench(b)?;
 
     // The same keys used repeatedly: each implementation's prepared form.
     let loaded_a = m.ecc_load_public_key(&f.a.module_public)?.into_value();

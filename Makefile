@@ -16,6 +16,7 @@
 #   make ct      constant-time check: every secret-key service under valgrind
 #                memcheck with secrets undefined, and its leaky control
 #   make bench   benchmarks (not part of make test)
+#   make stack-usage  peak stack per service of the crypto object
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
 #   make igvm [IGVM_VCPUS=N] [IGVM_POLICY=0x30000]
 #                target/svsm.igvm (IGVM: NATIVE + SEV-SNP) from the kernel ELF,
@@ -54,7 +55,7 @@ SVSM_IGVM = $(CARGO) run --release -q -p svsm-igvm --
 IGVM_VENV := target/igvm-venv
 SEV_SNP_MEASURE := sev-snp-measure==0.0.13
 
-.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench clean
+.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage clean
 
 all: kernel
 
@@ -177,11 +178,18 @@ cert-check: crypto
 	$(POLICY) -o target/cert-check/security-policy.md
 	$(POLICY) -o target/cert-check/security-policy.md --check
 
-# Host throughput (module vs OpenSSL vs RustCrypto, interleaved) and QEMU boot
+# Host throughput (module vs OpenSSL, RustCrypto, AWS-LC, ring; interleaved),
+# the host's power-on self-test times, and QEMU boot
 # figures; JSON in target/bench/, the latest table in docs/performance.md.
 bench: deps
 	scripts/build-kernel.sh >/dev/null
 	$(CARGO) run --release -q -p svsm-bench -- --kernel $(KERNEL_ELF)
+
+# Peak stack per exported service of the crypto object, from GCC call-graph
+# info (scripts/stack-usage.py; ">=" where the path has an indirect call or
+# assembly). Not part of make test.
+stack-usage: crypto
+	python3 scripts/stack-usage.py 2>/dev/null
 
 clean:
 	$(CARGO) clean

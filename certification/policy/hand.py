@@ -143,6 +143,10 @@ HAND_SERVICE_NAMES = {
     "svsm_crypto_ecdsa_sign_digest": "ECDSA signature generation",
     "svsm_crypto_ecdsa_verify_digest": "ECDSA signature verification",
     "svsm_crypto_ecdh_shared_secret": "ECC CDH shared secret computation",
+    "svsm_crypto_ecc_public_key_load": "ECC public-key validation into a handle",
+    "svsm_crypto_ecdsa_verify_digest_loaded": "ECDSA signature verification, loaded public key",
+    "svsm_crypto_ecdh_shared_secret_loaded": "ECC CDH shared secret computation, loaded peer key",
+    "svsm_crypto_ecc_public_key_cleanse": "End a public-key handle",
 }
 
 # When each service that can return SVSM_CRYPTO_OK_NON_APPROVED does so. The

@@ -215,9 +215,14 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_gcm_seal(svsm_crypto_aes_gcm_
                                             const uint8_t *plaintext, size_t len,
                                             uint8_t *ciphertext, uint8_t *tag, size_t tag_len);
 /*
- * Seal with a 96-bit IV the module generates from its DRBG (SP 800-38D
- * 8.2.2); approved. At most 2^32 such seals per key (SVSM_CRYPTO_ERR_LIMIT).
+ * Seal with a 96-bit IV the module generates (SP 800-38D 8.2.1, deterministic
+ * construction); approved. iv_out receives the IV: a fixed field of
+ * SVSM_CRYPTO_AES_GCM_IV_FIXED_LEN bytes, drawn from the module's DRBG at the
+ * context's first such seal, then the context's count of such seals
+ * (big-endian, from 0). At most 2^32 such seals per context: the next is
+ * SVSM_CRYPTO_ERR_LIMIT (load the key into a fresh context to continue).
  */
+#define SVSM_CRYPTO_AES_GCM_IV_FIXED_LEN 8
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_gcm_seal_generated_iv(
     svsm_crypto_aes_gcm_ctx *ctx, uint8_t *iv_out, size_t iv_len, const uint8_t *aad,
     size_t aad_len, const uint8_t *plaintext, size_t len, uint8_t *ciphertext, uint8_t *tag,
@@ -307,6 +312,32 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_ecdh_shared_secret(uint32_t curve
                                                   const uint8_t *peer_public_key,
                                                   size_t peer_public_len, uint8_t *shared_secret,
                                                   size_t shared_secret_len);
+
+/*
+ * A public key used repeatedly: svsm_crypto_ecc_public_key_load runs the full
+ * validation (SP 800-56A rev. 3 5.6.2.3.3) once and keeps the key in ctx
+ * (SVSM_CRYPTO_ERR_KEY, ctx zeroed, when it fails). Verification and ECDH
+ * through the handle then re-check only range and curve membership (partial
+ * validation, 5.6.2.3.4), which on these prime-order curves implies order n:
+ * they skip the n*Q multiplication. A handle holds no secret; cleanse ends it.
+ */
+#define SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE 112
+typedef struct svsm_crypto_ecc_public_key_ctx {
+    _Alignas(16) uint8_t opaque[SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE];
+} svsm_crypto_ecc_public_key_ctx;
+
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_ecc_public_key_load(
+    svsm_crypto_ecc_public_key_ctx *ctx, uint32_t curve, const uint8_t *public_key,
+    size_t public_len);
+/* As svsm_crypto_ecdsa_verify_digest, with the handle's key. */
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_ecdsa_verify_digest_loaded(
+    const svsm_crypto_ecc_public_key_ctx *ctx, const uint8_t *digest, size_t digest_len,
+    const uint8_t *signature, size_t signature_len);
+/* As svsm_crypto_ecdh_shared_secret, with the handle's key as the peer's. */
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_ecdh_shared_secret_loaded(
+    const svsm_crypto_ecc_public_key_ctx *peer, const uint8_t *private_key, size_t private_len,
+    uint8_t *shared_secret, size_t shared_secret_len);
+SVSM_CRYPTO_API void svsm_crypto_ecc_public_key_cleanse(svsm_crypto_ecc_public_key_ctx *ctx);
 
 #ifdef __cplusplus
 }

@@ -4,8 +4,18 @@
  * A caller holds a key context (the expanded key schedule and GHASH key stay
  * inside it, cleansed by svsm_crypto_aes_gcm_cleanse). Encryption is an
  * approved service only when the module generates the IV itself: the module
- * cannot know that a caller's IV is unique. Generated IVs are 96 random bits
- * from the module's DRBG (8.2.2), at most 2^32 per key.
+ * cannot know that a caller's IV is unique.
+ *
+ * Generated IVs follow the deterministic construction of SP 800-38D 8.2.1:
+ * IV = fixed field (64 bits) || invocation field (32 bits, big-endian). The
+ * fixed field is drawn once per context from the module's DRBG, at the
+ * context's first generated-IV seal; the invocation field counts that
+ * context's generated-IV seals from 0. A context therefore never repeats an
+ * IV, and two contexts of one key repeat one only if their 64-bit fixed
+ * fields collide (the header forbids copying a live context). The invocation
+ * field bounds a context to 2^32 generated-IV seals: the next one is refused
+ * with SVSM_CRYPTO_ERR_LIMIT, before any output, and the key must be loaded
+ * into a new context (which draws a new fixed field).
  */
 #include "internal.h"
 
@@ -13,14 +23,22 @@
 
 #define GCM_MAGIC 0x4d434741u /* "AGCM" */
 #define GCM_MAX_IV_LEN 128
-#define GCM_MAX_GENERATED_IVS ((uint64_t)1 << 32)
+#define GCM_IV_FIXED_LEN SVSM_CRYPTO_AES_GCM_IV_FIXED_LEN
+#define GCM_IV_INVOCATION_LEN (SVSM_CRYPTO_AES_GCM_IV_LEN - GCM_IV_FIXED_LEN)
+#define GCM_MAX_GENERATED_IVS ((uint64_t)1 << (8 * GCM_IV_INVOCATION_LEN))
 
 typedef struct gcm_state {
     uint32_t magic;
     uint32_t key_len;
+    /* Generated-IV seals so far: the next invocation field. */
     uint64_t generated_ivs;
+    uint8_t iv_fixed[GCM_IV_FIXED_LEN];
+    uint32_t iv_fixed_drawn;
     Aes aes;
 } gcm_state;
+
+/* ffi/tests/raw_layer.rs sets generated_ivs here to reach the limit. */
+_Static_assert(offsetof(gcm_state, generated_ivs) == 8, "invocation count offset");
 
 _Static_assert(sizeof(gcm_state) <= SVSM_CRYPTO_AES_GCM_CTX_SIZE, "AES-GCM context too small");
 _Static_assert(_Alignof(gcm_state) <= 16, "AES-GCM context alignment");
@@ -170,8 +188,16 @@ svsm_crypto_status svsm_crypto_aes_gcm_seal_generated_iv(
     gcm_state *s = gcm_ctx(ctx);
     if (s->generated_ivs >= GCM_MAX_GENERATED_IVS)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_LIMIT);
-    if (module_random(iv_out, iv_len) != 0)
-        SERVICE_FAIL(SVSM_CRYPTO_ERR_ENTROPY);
+    if (!s->iv_fixed_drawn) {
+        if (module_random(s->iv_fixed, sizeof(s->iv_fixed)) != 0)
+            SERVICE_FAIL(SVSM_CRYPTO_ERR_ENTROPY);
+        s->iv_fixed_drawn = 1;
+    }
+    memcpy(iv_out, s->iv_fixed, GCM_IV_FIXED_LEN);
+    for (size_t i = 0; i < GCM_IV_INVOCATION_LEN; i++)
+        iv_out[GCM_IV_FIXED_LEN + i] =
+            (uint8_t)(s->generated_ivs >> (8 * (GCM_IV_INVOCATION_LEN - 1 - i)));
+    /* Counted before sealing: an IV handed out is never handed out again. */
     s->generated_ivs++;
     if (seal_with(&s->aes, iv_out, iv_len, aad, aad_len, plaintext, len, ciphertext, tag,
                   tag_len) != 0)

@@ -396,3 +396,105 @@ impl Module {
         Ok(Indicated::new(SharedSecret(secret), indicator))
     }
 }
+
+/// A public key validated in full once, when loaded
+/// ([`Module::ecc_load_public_key`]), for repeated verification or ECDH:
+/// each use re-checks only range and curve membership (which on P-256 and
+/// P-384 implies order n), skipping the n·Q multiplication. The module's
+/// handle is ended when the value is dropped.
+///
+/// # Invariants
+///
+/// A value reachable by callers holds a `ctx` loaded by
+/// `svsm_crypto_ecc_public_key_load` with a key of `curve`.
+pub struct LoadedPublicKey<'m> {
+    module: &'m Module,
+    curve: Curve,
+    ctx: bindings::svsm_crypto_ecc_public_key_ctx,
+}
+
+impl Module {
+    /// Validates `key` in full (SP 800-56A rev. 3 5.6.2.3.3) and keeps it in
+    /// a handle; [`Error::Key`] when it is not a valid public key.
+    pub fn ecc_load_public_key(
+        &self,
+        key: &PublicKey,
+    ) -> Result<Indicated<LoadedPublicKey<'_>>, Error> {
+        let mut ctx = bindings::svsm_crypto_ecc_public_key_ctx {
+            opaque: [0; bindings::SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE as usize],
+        };
+        let q = key.as_bytes();
+        let raw = &mut ctx;
+        // SAFETY: `raw` is exclusively borrowed storage of the context's size
+        // and alignment; `q` is valid for reads of its length.
+        let status = self.service(|| unsafe {
+            bindings::svsm_crypto_ecc_public_key_load(raw, key.curve().raw(), q.as_ptr(), q.len())
+        });
+        // INVARIANT: the handle escapes only on success.
+        let loaded = LoadedPublicKey {
+            module: self,
+            curve: key.curve(),
+            ctx,
+        };
+        status.map(|indicator| Indicated::new(loaded, indicator))
+    }
+}
+
+impl LoadedPublicKey<'_> {
+    pub fn curve(&self) -> Curve {
+        self.curve
+    }
+
+    /// As [`Module::ecdsa_verify_digest`], with this key.
+    pub fn ecdsa_verify_digest(
+        &self,
+        digest: &[u8],
+        signature: &Signature,
+    ) -> Result<Indicator, Error> {
+        same_curve(self.curve, signature.curve())?;
+        let sig = signature.as_bytes();
+        let ctx = &self.ctx;
+        // SAFETY: `ctx` is a loaded handle (type invariant); the buffers are
+        // valid for reads of their lengths.
+        self.module.service(|| unsafe {
+            bindings::svsm_crypto_ecdsa_verify_digest_loaded(
+                ctx,
+                digest.as_ptr(),
+                digest.len(),
+                sig.as_ptr(),
+                sig.len(),
+            )
+        })
+    }
+
+    /// As [`Module::ecdh`], with this key as the peer's.
+    pub fn ecdh(&self, key: &PrivateKey) -> Result<Indicated<SharedSecret>, Error> {
+        same_curve(key.curve, self.curve)?;
+        let mut secret = SecretBytes::zeroed(key.curve.scalar_len());
+        let d = key.as_bytes();
+        let z = secret.as_mut_bytes();
+        let ctx = &self.ctx;
+        // SAFETY: `ctx` is a loaded handle (type invariant); `d` is valid for
+        // reads and `z` (a local) for writes of their lengths.
+        let indicator = self.module.service(|| unsafe {
+            bindings::svsm_crypto_ecdh_shared_secret_loaded(
+                ctx,
+                d.as_ptr(),
+                d.len(),
+                z.as_mut_ptr(),
+                z.len(),
+            )
+        })?;
+        Ok(Indicated::new(SharedSecret(secret), indicator))
+    }
+}
+
+impl Drop for LoadedPublicKey<'_> {
+    fn drop(&mut self) {
+        let ctx = &mut self.ctx;
+        // SAFETY: `ctx` belongs to this value; the module's cleanse accepts
+        // any context storage and zeroes it.
+        self.module
+            .call(|| unsafe { bindings::svsm_crypto_ecc_public_key_cleanse(ctx) });
+    }
+}

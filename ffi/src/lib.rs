@@ -37,9 +37,9 @@ mod secret;
 #[cfg(feature = "host")]
 pub mod host;
 
-pub use aes_gcm::{AES_GCM_IV_LEN, AES_GCM_TAG_LEN, AesGcmKey};
+pub use aes_gcm::{AES_GCM_IV_FIXED_LEN, AES_GCM_IV_LEN, AES_GCM_TAG_LEN, AesGcmKey};
 pub use drbg::{DRBG_MAX_INPUT, DRBG_MAX_REQUEST, Drbg};
-pub use ecc::{Curve, KeyPair, PrivateKey, PublicKey, SharedSecret, Signature};
+pub use ecc::{Curve, KeyPair, LoadedPublicKey, PrivateKey, PublicKey, SharedSecret, Signature};
 pub use errors::{Error, Indicated, Indicator};
 pub use hash::{Digest, HashAlg, Hasher, MAX_DIGEST_LEN};
 pub use hkdf::Prk;

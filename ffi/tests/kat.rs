@@ -10,7 +10,10 @@ mod common;
 
 use common::hex;
 use svsm_crypto::host::module;
-use svsm_crypto::{Curve, HashAlg, Indicator, PrivateKey, Prk, PublicKey, Signature};
+use svsm_crypto::{
+    AES_GCM_IV_FIXED_LEN, AES_GCM_IV_LEN, Curve, HashAlg, Indicator, PrivateKey, Prk, PublicKey,
+    Signature,
+};
 
 // ---- SHA-2 (FIPS 180-4 examples) -------------------------------------------
 
@@ -651,6 +654,48 @@ fn aes_gcm_generated_iv_is_approved_fresh_and_opens_with_reference() {
     }
 }
 
+/// SP 800-38D 8.2.1: one key's generated IVs share its fixed field and count
+/// its seals from 0; another key (even with the same bytes) draws its own
+/// fixed field.
+#[test]
+fn aes_gcm_generated_ivs_are_fixed_field_then_invocation_count() {
+    let module = module();
+    let key = common::random_bytes(32);
+    let fixed_field = |iv: &[u8; AES_GCM_IV_LEN]| iv[..AES_GCM_IV_FIXED_LEN].to_vec();
+    let mut gcm = module.aes_gcm_key(&key).unwrap();
+    let mut first = None;
+    for count in 0u32..5 {
+        let (mut ct, mut tag) = ([0u8; 4], [0u8; 16]);
+        let iv = gcm
+            .seal(b"", b"data", &mut ct, &mut tag)
+            .unwrap()
+            .into_value();
+        assert_eq!(
+            iv[AES_GCM_IV_FIXED_LEN..],
+            count.to_be_bytes(),
+            "invocation field"
+        );
+        let fixed = first.get_or_insert_with(|| fixed_field(&iv));
+        assert_eq!(&fixed_field(&iv), fixed, "fixed field changed");
+        assert_eq!(
+            svsm_oracle::gcm_open(&key, &iv, b"", &ct, &tag).as_deref(),
+            Some(&b"data"[..])
+        );
+    }
+    let mut other = module.aes_gcm_key(&key).unwrap();
+    let (mut ct, mut tag) = ([0u8; 4], [0u8; 16]);
+    let iv = other
+        .seal(b"", b"data", &mut ct, &mut tag)
+        .unwrap()
+        .into_value();
+    assert_eq!(iv[AES_GCM_IV_FIXED_LEN..], [0; 4]);
+    assert_ne!(
+        Some(fixed_field(&iv)),
+        first,
+        "second context reused the fixed field"
+    );
+}
+
 // ---- Hash_DRBG SHA-256 (CAVP drbgvectors, no reseed / reseed, PR false) ----
 
 /// CAVP Hash_DRBG [SHA-256], PredictionResistance = False, EntropyInputLen =
@@ -1004,5 +1049,57 @@ fn ecdh_agrees_with_reference_on_random_keys() {
                 z1.as_bytes(),
             );
         }
+    }
+}
+
+/// A loaded public key (validated once) gives the answers of the by-bytes
+/// calls and of the reference: verification of good and bad signatures, and
+/// ECDH, on both curves.
+#[test]
+fn loaded_public_keys_agree_with_by_bytes_calls_and_reference() {
+    let module = module();
+    for curve in [Curve::P256, Curve::P384] {
+        let signer = module.ecc_keygen(curve).unwrap().into_value();
+        let peer = module.ecc_keygen(curve).unwrap().into_value();
+        let loaded = module.ecc_load_public_key(&signer.public).unwrap();
+        assert_eq!(loaded.indicator(), Indicator::Approved);
+        let loaded = loaded.into_value();
+        assert_eq!(loaded.curve(), curve);
+        let digest = common::random_bytes(curve.scalar_len());
+        let signature = module
+            .ecdsa_sign_digest(&signer.private, &digest)
+            .unwrap()
+            .into_value();
+        assert_eq!(
+            loaded.ecdsa_verify_digest(&digest, &signature),
+            Ok(Indicator::Approved)
+        );
+        let mut other = digest.clone();
+        other[0] ^= 1;
+        assert_eq!(
+            loaded.ecdsa_verify_digest(&other, &signature),
+            module.ecdsa_verify_digest(&signer.public, &other, &signature)
+        );
+        assert!(loaded.ecdsa_verify_digest(&other, &signature).is_err());
+
+        let z = loaded.ecdh(&peer.private).unwrap().into_value();
+        let by_bytes = module
+            .ecdh(&peer.private, &signer.public)
+            .unwrap()
+            .into_value();
+        assert_eq!(z.as_bytes(), by_bytes.as_bytes());
+        let oracle_curve = match curve {
+            Curve::P256 => svsm_oracle::Curve::P256,
+            Curve::P384 => svsm_oracle::Curve::P384,
+        };
+        assert_eq!(
+            svsm_oracle::ecdh(
+                oracle_curve,
+                peer.private.as_bytes(),
+                signer.public.as_bytes()
+            )
+            .as_deref(),
+            Some(z.as_bytes())
+        );
     }
 }

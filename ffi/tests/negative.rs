@@ -257,7 +257,26 @@ fn invalid_public_points_are_rejected() {
             Err(Error::Key),
             "verify with {what}"
         );
+        assert_eq!(
+            module.ecc_load_public_key(&point).err(),
+            Some(Error::Key),
+            "loading {what}"
+        );
     }
+    // A loaded P-256 key refuses P-384 inputs before the module is called.
+    let loaded = module.ecc_load_public_key(&valid).unwrap().into_value();
+    let p384_signature = Signature::from_bytes(Curve::P384, &[0x22; 96]).unwrap();
+    let p384_private = PrivateKey::from_bytes(Curve::P384, &[0x11; 48]).unwrap();
+    assert_eq!(
+        loaded.ecdsa_verify_digest(&digest, &p384_signature),
+        Err(Error::Arg)
+    );
+    assert_eq!(loaded.ecdh(&p384_private).err(), Some(Error::Arg));
+    assert_eq!(
+        loaded.ecdsa_verify_digest(&digest, &signature),
+        Err(Error::Auth),
+        "a wrong signature under a loaded key"
+    );
 }
 
 #[test]

@@ -158,9 +158,9 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         refused("seal: NULL ciphertext", [16], |[tag]| {
             seal(iv.as_ptr(), pt, null_mut(), tag)
         });
-        let seal_generated_iv = |iv_out, iv_len, ct, tag| {
+        let seal_generated = |ctx: *mut svsm_crypto_aes_gcm_ctx, iv_out, iv_len, ct, tag| {
             svsm_crypto_aes_gcm_seal_generated_iv(
-                gcm,
+                ctx,
                 iv_out,
                 iv_len,
                 null(),
@@ -172,6 +172,8 @@ fn null_pointers_and_short_buffers_are_err_arg() {
                 16,
             )
         };
+        let seal_generated_iv =
+            |iv_out, iv_len, ct, tag| seal_generated(gcm, iv_out, iv_len, ct, tag);
         refused("seal_generated_iv: NULL IV", [32, 16], |[ct, tag]| {
             seal_generated_iv(null_mut(), 12, ct, tag)
         });
@@ -191,6 +193,127 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         });
         svsm_crypto_aes_gcm_cleanse(gcm);
         svsm_crypto_aes_gcm_cleanse(null_mut());
+
+        // Generated IVs (SP 800-38D 8.2.1): the invocation field is 32 bits.
+        // A context whose count stands at 2^32 - 1 (written into its bytes:
+        // aead.c pins the count's offset, 8, with a _Static_assert) seals
+        // once more, under invocation field ffffffff, then refuses.
+        let mut limited = gcm_ctx();
+        assert_eq!(
+            svsm_crypto_aes_gcm_init(&mut limited, key.as_ptr(), 32),
+            SVSM_CRYPTO_OK
+        );
+        limited.opaque[8..16].copy_from_slice(&u64::from(u32::MAX).to_ne_bytes());
+        let limited: *mut svsm_crypto_aes_gcm_ctx = &mut limited;
+        let seal_limited = |iv_out, ct, tag| seal_generated(limited, iv_out, 12, ct, tag);
+        let (mut last_iv, mut ct, mut tag) = ([0u8; 12], [0u8; 32], [0u8; 16]);
+        assert_eq!(
+            seal_limited(last_iv.as_mut_ptr(), ct.as_mut_ptr(), tag.as_mut_ptr()),
+            SVSM_CRYPTO_OK
+        );
+        assert_eq!(last_iv[8..], [0xff; 4], "last invocation field");
+        for attempt in ["first", "second"] {
+            fails_zeroed(
+                &format!("seal_generated_iv past 2^32 invocations ({attempt} attempt)"),
+                SVSM_CRYPTO_ERR_LIMIT,
+                [12, 32, 16],
+                |[iv_out, ct, tag]| seal_limited(iv_out, ct, tag),
+            );
+        }
+        // The limit is the context's, not the module's: caller-IV seals on it
+        // and generated-IV seals on a fresh context still work.
+        assert_eq!(
+            svsm_crypto_aes_gcm_seal(
+                limited,
+                iv.as_ptr(),
+                12,
+                null(),
+                0,
+                pt,
+                32,
+                ct.as_mut_ptr(),
+                tag.as_mut_ptr(),
+                16
+            ),
+            SVSM_CRYPTO_OK_NON_APPROVED
+        );
+        svsm_crypto_aes_gcm_cleanse(limited);
+        let mut fresh = gcm_ctx();
+        assert_eq!(
+            svsm_crypto_aes_gcm_init(&mut fresh, key.as_ptr(), 32),
+            SVSM_CRYPTO_OK
+        );
+        let mut fresh_iv = [0u8; 12];
+        assert_eq!(
+            seal_generated(
+                &mut fresh,
+                fresh_iv.as_mut_ptr(),
+                12,
+                ct.as_mut_ptr(),
+                tag.as_mut_ptr()
+            ),
+            SVSM_CRYPTO_OK
+        );
+        assert_eq!(fresh_iv[8..], [0; 4]);
+        assert_ne!(
+            fresh_iv[..8],
+            last_iv[..8],
+            "fresh context, fresh fixed field"
+        );
+        svsm_crypto_aes_gcm_cleanse(&mut fresh);
+
+        // Loaded public keys: NULL or never-loaded handles are ERR_ARG; a
+        // handle whose stored point was changed after loading (caller
+        // memory; ecc_keys.c pins the point's offset, 8) fails the partial
+        // validation every use re-runs: ERR_KEY, the shared secret zeroed.
+        let gx = hex("6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296");
+        let gy = hex("4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5");
+        let g = [gx, gy].concat();
+        let d = [0x11u8; 32];
+        let digest = [0x5au8; 32];
+        let sig = [0x22u8; 64];
+        let mut handle = svsm_crypto_ecc_public_key_ctx {
+            opaque: [0; SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE as usize],
+        };
+        let verify = |h: *const svsm_crypto_ecc_public_key_ctx| {
+            svsm_crypto_ecdsa_verify_digest_loaded(h, digest.as_ptr(), 32, sig.as_ptr(), 64)
+        };
+        let ecdh = |h: *const svsm_crypto_ecc_public_key_ctx, z| {
+            svsm_crypto_ecdh_shared_secret_loaded(h, d.as_ptr(), 32, z, 32)
+        };
+        assert_eq!(verify(null()), ARG);
+        assert_eq!(verify(&handle), ARG, "never loaded");
+        refused("ECDH: never-loaded handle", [32], |[z]| ecdh(&handle, z));
+        assert_eq!(
+            svsm_crypto_ecc_public_key_load(&mut handle, SVSM_CRYPTO_P256, g.as_ptr(), 63),
+            ARG
+        );
+        assert_eq!(
+            svsm_crypto_ecc_public_key_load(&mut handle, SVSM_CRYPTO_P256, g.as_ptr(), 64),
+            SVSM_CRYPTO_OK
+        );
+        assert_eq!(
+            verify(&handle),
+            SVSM_CRYPTO_ERR_AUTH,
+            "loaded G, wrong signature"
+        );
+        let mut z = [0u8; 32];
+        assert_eq!(ecdh(&handle, z.as_mut_ptr()), SVSM_CRYPTO_OK);
+        handle.opaque[8 + 63] ^= 1;
+        assert_eq!(
+            verify(&handle),
+            SVSM_CRYPTO_ERR_KEY,
+            "point changed after load"
+        );
+        fails_zeroed(
+            "ECDH: point changed after load",
+            SVSM_CRYPTO_ERR_KEY,
+            [32],
+            |[z]| ecdh(&handle, z),
+        );
+        svsm_crypto_ecc_public_key_cleanse(&mut handle);
+        assert_eq!(verify(&handle), ARG, "cleansed");
+        svsm_crypto_ecc_public_key_cleanse(null_mut());
 
         // DRBG.
         assert_eq!(svsm_crypto_drbg_instantiate(null_mut(), null(), 0), ARG);

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-const CRATES: [&str; 9] = [
+const CRATES: [&str; 12] = [
     "openssl",
     "openssl-sys",
     "sha2",
@@ -14,6 +14,9 @@ const CRATES: [&str; 9] = [
     "p384",
     "rand_chacha",
     "ecdsa",
+    "aws-lc-rs",
+    "aws-lc-sys",
+    "ring",
 ];
 
 fn find_lock(start: &Path) -> Option<PathBuf> {

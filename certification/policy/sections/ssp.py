@@ -36,9 +36,12 @@ def render(inp: Inputs, w: Write) -> None:
       f"assessment (ESV) of RDSEED/RDRAND on the target platform that justifies this claim.*")
     w("")
     w(f"**AES-GCM IVs.** Approved encryption uses a {f['SVSM_CRYPTO_AES_GCM_IV_LEN'] * 8}-bit IV "
-      f"the module generates from its DRBG (SP 800-38D 8.2.2), at most "
-      f"{pow2(f['GCM_MAX_GENERATED_IVS'])} per key, after which the service fails with "
-      f"`SVSM_CRYPTO_ERR_LIMIT`.")
+      f"the module constructs deterministically (SP 800-38D 8.2.1): a "
+      f"{f['GCM_IV_FIXED_LEN'] * 8}-bit fixed field drawn from its DRBG once per key context, "
+      f"then a {f['GCM_IV_INVOCATION_LEN'] * 8}-bit invocation field counting that context's "
+      f"generated-IV encryptions from 0. At most {pow2(f['GCM_MAX_GENERATED_IVS'])} per key "
+      f"context, after which the service fails with `SVSM_CRYPTO_ERR_LIMIT` and the key must be "
+      f"loaded into a new context (a new fixed field).")
     w("")
     enter_error = inp.src.functions["module_enter_error"].body
     zeroizers = [n for n in re.findall(r"\b(\w+)\s*\(", enter_error) if n in inp.src.functions]

@@ -15,6 +15,10 @@ pub const HMAC_MIN_MAC_BITS: u64 = 32;
 pub const GCM_KEY_BITS: &[u64] = &[128, 256];
 pub const GCM_TAG_BITS: &[u64] = &[32, 64, 96, 104, 112, 120, 128];
 pub const GCM_IV_BITS: u64 = 96;
+/// How the module builds the IVs it generates: SP 800-38D 8.2.1 (fixed
+/// field, then invocation count), so ACVP internal-IV sets for 8.2.2 (random
+/// IVs) are not claimed.
+pub const GCM_IV_GEN_MODE: &str = "8.2.1";
 pub const GCM_MAX_PAYLOAD_BITS: u64 = 65536;
 pub const GCM_MAX_AAD_BITS: u64 = 65536;
 
@@ -114,7 +118,7 @@ pub fn registration() -> Value {
         "tagLen": GCM_TAG_BITS,
         "ivLen": [GCM_IV_BITS],
         "ivGen": "internal",
-        "ivGenMode": "8.2.2",
+        "ivGenMode": GCM_IV_GEN_MODE,
         "payloadLen": payload,
         "aadLen": aad,
     }));

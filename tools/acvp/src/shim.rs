@@ -212,16 +212,42 @@ impl CryptoModule for SvsmModule {
     ) -> ModResult<()> {
         let q = public_key(c, public)?;
         let sig = sc::Signature::from_bytes(curve(c), signature).map_err(|_| ModuleError::Auth)?;
-        self.m
-            .ecdsa_verify_digest(&q, digest, &sig)
-            .map(|_| ())
-            .map_err(err)
+        let by_bytes = self.m.ecdsa_verify_digest(&q, digest, &sig).map(|_| ());
+        let loaded = self
+            .m
+            .ecc_load_public_key(&q)
+            .and_then(|k| k.into_value().ecdsa_verify_digest(digest, &sig))
+            .map(|_| ());
+        same_answer("ECDSA verify", by_bytes, loaded)
     }
 
     fn ecdh(&self, c: Curve, private: &[u8], peer_public: &[u8]) -> ModResult<Vec<u8>> {
         let d = private_key(c, private)?;
         let q = public_key(c, peer_public)?;
-        let z = self.m.ecdh(&d, &q).map_err(err)?.into_value();
-        Ok(z.as_bytes().to_vec())
+        let z = |r: Result<sc::Indicated<sc::SharedSecret>, sc::Error>| {
+            r.map(|z| z.into_value().as_bytes().to_vec())
+        };
+        let by_bytes = z(self.m.ecdh(&d, &q));
+        let loaded = z(self
+            .m
+            .ecc_load_public_key(&q)
+            .and_then(|k| k.into_value().ecdh(&d)));
+        same_answer("ECDH", by_bytes, loaded)
     }
+}
+
+/// Verification and ECDH run twice, with the key passed as bytes (validated
+/// in full by the call) and through a loaded handle (validated in full once,
+/// partially on use): the two paths must give the same answer.
+fn same_answer<T: PartialEq + core::fmt::Debug>(
+    what: &str,
+    by_bytes: Result<T, sc::Error>,
+    loaded: Result<T, sc::Error>,
+) -> ModResult<T> {
+    if by_bytes != loaded {
+        return Err(ModuleError::Other(format!(
+            "{what}: key as bytes gives {by_bytes:?}, loaded key gives {loaded:?}"
+        )));
+    }
+    by_bytes.map_err(err)
 }

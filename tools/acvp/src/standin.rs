@@ -75,8 +75,10 @@ impl CryptoModule for RustCryptoModule {
         pt: &[u8],
         tag_len: usize,
     ) -> ModResult<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+        // SP 800-38D 8.2.1 as the module does it: a random fixed field, then
+        // the invocation count of a freshly loaded key (0).
         let mut iv = vec![0u8; 12];
-        OsRng.fill_bytes(&mut iv);
+        OsRng.fill_bytes(&mut iv[..8]);
         let (ct, tag) = self.gcm_seal(key, &iv, aad, pt, tag_len)?;
         Ok((iv, ct, tag))
     }

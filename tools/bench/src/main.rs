@@ -1,5 +1,5 @@
-//! `make bench`: the SVSM crypto module against OpenSSL and RustCrypto on
-//! this host, and the kernel's boot costs under QEMU (TCG).
+//! `make bench`: the SVSM crypto module against OpenSSL, RustCrypto, AWS-LC
+//! (aws-lc-rs) and BoringSSL (ring) on this host, and the kernel's boot costs under QEMU (TCG).
 //!
 //! Usage: svsm-bench [--kernel ELF] [--boots N] [--no-qemu] [--quick]
 //!                   [--samples N] [--sample-ms N] [--out DIR] [-v]
@@ -7,7 +7,7 @@
 //!
 //! `--corrupt-check` flips a bit of one module output during the agreement
 //! check, to show that a disagreement stops the run (exit 1).
-//! Order of work: the three implementations must agree on the same inputs
+//! Order of work: the implementations must agree on the same inputs
 //! (else exit 1, nothing reported); then the host rows are timed; then the
 //! kernel is booted; then the tables are printed and the JSON written to
 //! target/bench/ (bench-<unix time>.json and latest.json).
@@ -180,7 +180,7 @@ fn main() -> ExitCode {
         }
     };
 
-    eprintln!("svsm-bench: checking that module, OpenSSL and RustCrypto agree");
+    eprintln!("svsm-bench: checking that module, OpenSSL, RustCrypto, AWS-LC and ring agree");
     let disagreements = host::check(&fixture, args.corrupt);
     if !disagreements.is_empty() {
         for d in &disagreements {
@@ -193,7 +193,7 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     eprintln!(
-        "  agreed: hashes, HMAC, HKDF, AES-GCM (caller IV and module IV), ECDH, ECDSA cross-verification, d*G"
+        "  agreed: hashes, HMAC, HKDF, AES-GCM (caller IV and module IV), ECDH, ECDSA cross-verification (P-384 keys as bytes and loaded, P-256), d*G"
     );
 
     eprintln!(
@@ -227,6 +227,7 @@ fn main() -> ExitCode {
     };
 
     let load_after = loadavg();
+    let self_tests = report::self_test_times(module);
     let (object_path, object_sha) = object_on_disk();
     let cpu = machine();
     println!(
@@ -240,9 +241,12 @@ fn main() -> ExitCode {
     println!("Load average before/after: {load_before} / {load_after}");
     println!(
         "Cells: median per operation (throughput for sized rows) ± half the interquartile range; \
-         ratios are peer time / module time (above 1: module faster); (*) module slower than both.\n"
+         ratios are peer time / module time (above 1: module faster); \
+         mod/fastest is the smallest of them; (*) module slower than the fastest peer.\n"
     );
     print!("{}", report::host_table(&bench.rows));
+    println!();
+    print!("{}", report::self_test_table(&self_tests));
     if !boots.is_empty() {
         println!();
         print!("{}", report::qemu_table(&boots));
@@ -271,16 +275,19 @@ fn main() -> ExitCode {
         "plan": {
             "sample_ms": args.plan.sample.as_secs_f64() * 1e3,
             "samples": args.plan.samples,
-            "order": "interleaved: repetition r runs one sample of each implementation, starting at index r mod 3",
+            "order": "interleaved: repetition r runs one sample of each implementation, starting at index r mod (implementations in the row)",
         },
         "agreement": "passed",
         "methods": {
-            "module": "svsm-crypto.o through the svsm-crypto shim (host feature): AES-GCM seal_with_iv/open on a loaded key; hash; hmac and hkdf one-shot (key per call); ECC with keys passed as bytes on every call; Drbg::generate on an instance",
+            "module": "svsm-crypto.o through the svsm-crypto shim (host feature): AES-GCM seal_with_iv/open on a loaded key; hash; hmac and hkdf one-shot (key per call); ECC with keys passed as bytes on every call, except the rows for a key used repeatedly (Module::ecc_load_public_key once, then LoadedPublicKey::ecdsa_verify_digest / ecdh); Drbg::generate on an instance",
             "openssl": "libcrypto through the openssl crate: EVP_CIPHER_CTX with the key set once, IV reset per call; SHA256()/SHA384()/SHA512() one-shot; HMAC through EVP_DigestSign (Signer) per call with a prepared PKey; HKDF through EVP_PKEY_CTX per call; ECDSA_do_sign/ECDSA_do_verify on a prepared EC_KEY; ECDH through EVP_PKEY_derive (peer set per call); RAND_bytes",
+            "aws-lc": "AWS-LC through aws-lc-rs (default features: aws-lc-sys built by its cc builder, non-FIPS build of the same code): aead::LessSafeKey set up once, seal in place (input first copied into the output buffer), open from one buffer into another (open_separate_gather); digest::digest; hmac::sign with hmac::Key::new per call; hkdf Salt/extract/expand per call; EcdsaKeyPair::sign_digest and UnparsedPublicKey::verify_digest (point parsed and checked per call); agreement::agree with a static PrivateKey and the peer's point parsed per call; EcdsaKeyPair::generate; rand::SystemRandom (RAND_bytes, CTR_DRBG AES-256). Its code paths are chosen at run time from CPUID (OPENSSL_ia32cap): see machine.crypto_flags",
+            "ring": "BoringSSL-derived ring: the same calls as aws-lc-rs where it has them (open in place after a copy); ECDSA signs and verifies the 1 KiB message whose SHA-384 is the digest (no prehash API), keygen through generate_pkcs8, no static-key ECDH (row left empty), random bytes from SystemRandom (the OS getrandom, not an SP 800-90A DRBG). Code paths chosen at run time from CPUID",
             "rustcrypto": "aes-gcm (in place: the input is first copied into the output buffer), sha2, hmac, hkdf one-shot through svsm-oracle (the same calls its agreement answers come from), p384 (RFC 6979 signing on a prepared SigningKey, prehash verify on a prepared VerifyingKey, ecdh::diffie_hellman), rand_chacha ChaCha20Rng for random bytes (not an SP 800-90A DRBG)",
         },
         "host": report::host_json(&bench.rows),
         "host_seconds": host_secs,
+        "host_self_tests": report::self_test_json(&self_tests),
         "qemu": if boots.is_empty() { serde_json::Value::Null } else { report::qemu_json(&boots) },
         "host_table_markdown": report::host_table(&bench.rows),
         "qemu_table_markdown": if boots.is_empty() { None } else { Some(report::qemu_table(&boots)) },

@@ -22,46 +22,132 @@ fn cell(row: &Row, s: &Stats) -> String {
     }
 }
 
+/// Peer ratios of a row, in [`IMPLS`] order after the module (`None`: the
+/// peer or the module lacks the operation).
+fn ratios(row: &Row) -> Vec<Option<f64>> {
+    (1..IMPLS.len())
+        .map(|i| match (row.stats.first(), row.stats.get(i)) {
+            (Some(Some(m)), Some(Some(p))) => Some(ratio(m, p)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The ratio to the fastest peer of the row (the smallest peer ratio).
+fn versus_fastest(row: &Row) -> Option<f64> {
+    ratios(row).into_iter().flatten().min_by(f64::total_cmp)
+}
+
 pub fn host_table(rows: &[Row]) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "| {:<56} | {:>20} | {:>20} | {:>20} | {:>8} | {:>8} |\n",
-        "operation", "module", "OpenSSL", "RustCrypto", "mod/OSSL", "mod/RC"
-    ));
-    out.push_str(&format!(
-        "|{}|{}:|{}:|{}:|{}:|{}:|\n",
-        "-".repeat(58),
-        "-".repeat(21),
-        "-".repeat(21),
-        "-".repeat(21),
-        "-".repeat(9),
-        "-".repeat(9)
-    ));
+    let short = ["OSSL", "RC", "AWS-LC", "ring"];
+    let mut header = format!("| {:<56} |", "operation");
+    let mut rule = format!("|{}|", "-".repeat(58));
+    for name in IMPLS {
+        header.push_str(&format!(" {name:>20} |"));
+        rule.push_str(&format!("{}:|", "-".repeat(21)));
+    }
+    for name in short.iter().chain(&["fastest"]) {
+        header.push_str(&format!(" {:>12} |", format!("mod/{name}")));
+        rule.push_str(&format!("{}:|", "-".repeat(13)));
+    }
+    let mut out = format!("{header}\n{rule}\n");
     for row in rows {
-        let cells: Vec<String> = (0..3)
-            .map(|i| row.stats.get(i).map_or("-".into(), |s| cell(row, s)))
-            .collect();
-        let ratios: Vec<String> = (1..3)
-            .map(|i| match (row.stats.first(), row.stats.get(i)) {
-                (Some(m), Some(p)) => format!("{:.2}", ratio(m, p)),
-                _ => "-".into(),
-            })
-            .collect();
-        let slower_than_both = row.stats.len() == 3
-            && ratios
-                .iter()
-                .all(|r| r.parse::<f64>().is_ok_and(|v| v < 1.0));
-        let name = if slower_than_both {
+        let fastest = versus_fastest(row);
+        let name = if fastest.is_some_and(|v| v < 1.0) {
             format!("{} (*)", row.name)
         } else {
             row.name.clone()
         };
-        out.push_str(&format!(
-            "| {:<56} | {:>20} | {:>20} | {:>20} | {:>8} | {:>8} |\n",
-            name, cells[0], cells[1], cells[2], ratios[0], ratios[1]
-        ));
+        out.push_str(&format!("| {name:<56} |"));
+        for i in 0..IMPLS.len() {
+            let c = match row.stats.get(i) {
+                Some(Some(s)) => cell(row, s),
+                _ => "-".into(),
+            };
+            out.push_str(&format!(" {c:>20} |"));
+        }
+        for r in ratios(row).into_iter().chain([fastest]) {
+            let c = r.map_or("-".into(), |v| format!("{v:.2}"));
+            out.push_str(&format!(" {c:>12} |"));
+        }
+        out.push('\n');
     }
     out
+}
+
+/// Target for the power-on self-tests on the host (issue 13).
+pub const SELF_TEST_TARGET_US: f64 = 1500.0;
+
+/// The power-on self-tests of this process's module, as it recorded them
+/// (host timestamps in ns): each test's time, and the total from the first
+/// start to the last end.
+pub struct SelfTestTimes {
+    pub tests: Vec<(svsm_crypto::SelfTestResult, f64)>,
+    pub total_us: f64,
+}
+
+pub fn self_test_times(module: &svsm_crypto::Module) -> SelfTestTimes {
+    let tests: Vec<_> = module
+        .self_tests()
+        .map(|t| {
+            let us = t.end_ticks.saturating_sub(t.start_ticks) as f64 / 1e3;
+            (t, us)
+        })
+        .collect();
+    let first = tests.iter().map(|(t, _)| t.start_ticks).min().unwrap_or(0);
+    let last = tests.iter().map(|(t, _)| t.end_ticks).max().unwrap_or(0);
+    SelfTestTimes {
+        total_us: last.saturating_sub(first) as f64 / 1e3,
+        tests,
+    }
+}
+
+pub fn self_test_table(times: &SelfTestTimes) -> String {
+    let mut out = format!(
+        "Power-on self-tests on this host (one run, at this process's start; target total <= {SELF_TEST_TARGET_US:.0} µs)\n\n"
+    );
+    out.push_str(&format!(
+        "| {:<31} | {:>7} | {:>10} |\n",
+        "self-test", "outcome", "µs"
+    ));
+    out.push_str(&format!(
+        "|{}|{}|{}:|\n",
+        "-".repeat(33),
+        "-".repeat(9),
+        "-".repeat(11)
+    ));
+    for (t, us) in &times.tests {
+        out.push_str(&format!(
+            "| {:<31} | {:>7} | {:>10.1} |\n",
+            t.id.key(),
+            format!("{:?}", t.outcome),
+            us
+        ));
+    }
+    out.push_str(&format!(
+        "| {:<31} | {:>7} | {:>10.1} |\n",
+        "total (first start to last end)",
+        if times.total_us <= SELF_TEST_TARGET_US {
+            "met"
+        } else {
+            "missed"
+        },
+        times.total_us
+    ));
+    out
+}
+
+pub fn self_test_json(times: &SelfTestTimes) -> Value {
+    json!({
+        "clock": "host Instant, ns since the module's first timestamp request",
+        "target_total_us": SELF_TEST_TARGET_US,
+        "total_us": times.total_us,
+        "tests": times.tests.iter().map(|(t, us)| json!({
+            "key": t.id.key(),
+            "outcome": format!("{:?}", t.outcome),
+            "us": us,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// Median, min and max of a set of values.
@@ -219,21 +305,26 @@ pub fn host_json(rows: &[Row]) -> Value {
         .map(|row| {
             let mut results = serde_json::Map::new();
             for (name, s) in IMPLS.iter().zip(&row.stats) {
+                let Some(s) = s else { continue };
                 let mut v = stats_json(s);
                 if let Some(n) = row.bytes {
                     v["throughput_mb_per_s"] = json!(n as f64 / s.median * 1e3);
                 }
                 results.insert((*name).to_string(), v);
             }
-            let (m, o, r) = (row.stats.first(), row.stats.get(1), row.stats.get(2));
+            let ratios: serde_json::Map<String, Value> = IMPLS[1..]
+                .iter()
+                .zip(ratios(row))
+                .map(|(name, r)| ((*name).to_string(), json!(r)))
+                .collect();
             json!({
                 "group": row.group,
                 "operation": row.name,
                 "bytes": row.bytes,
                 "note": row.note,
                 "results": results,
-                "ratio_module_over_openssl": m.zip(o).map(|(m, o)| ratio(m, o)),
-                "ratio_module_over_rustcrypto": m.zip(r).map(|(m, r)| ratio(m, r)),
+                "ratio_module_over": ratios,
+                "ratio_module_over_fastest_peer": versus_fastest(row),
             })
         })
         .collect();
@@ -273,4 +364,27 @@ pub fn qemu_json(boots: &[Boot]) -> Value {
             "per_boot_median_cycles": boots.iter().map(|b| b.round_trip_cycles).collect::<Vec<_>>(),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn self_test_times_cover_every_test_and_bound_the_total() {
+        let module = svsm_crypto::host::module();
+        let times = self_test_times(module);
+        assert_eq!(times.tests.len(), module.self_tests().count());
+        assert!(!times.tests.is_empty());
+        for (t, us) in &times.tests {
+            assert_eq!(t.outcome, svsm_crypto::Outcome::Passed, "{}", t.id.key());
+            assert!(*us <= times.total_us, "{} outside the total", t.id.key());
+        }
+        let table = self_test_table(&times);
+        assert!(table.contains("integrity"), "{table}");
+        assert_eq!(
+            self_test_json(&times)["tests"].as_array().map(Vec::len),
+            Some(times.tests.len())
+        );
+    }
 }

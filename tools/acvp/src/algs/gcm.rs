@@ -2,7 +2,8 @@
 
 use super::{answer_tests, claimed_str, claimed_value, module_failed, test_type};
 use crate::capabilities::{
-    GCM_IV_BITS, GCM_KEY_BITS, GCM_MAX_AAD_BITS, GCM_MAX_PAYLOAD_BITS, GCM_TAG_BITS,
+    GCM_IV_BITS, GCM_IV_GEN_MODE, GCM_KEY_BITS, GCM_MAX_AAD_BITS, GCM_MAX_PAYLOAD_BITS,
+    GCM_TAG_BITS,
 };
 use crate::generate::{Case, Generated, Seeded, SetBuilder};
 use crate::json::{Obj, Result, hex};
@@ -31,8 +32,10 @@ pub fn group(
     let internal = match (iv_gen, direction) {
         ("external", _) => false,
         ("internal", "encrypt") => {
+            // The module builds IVs deterministically (SP 800-38D 8.2.1);
+            // sets for random IVs (8.2.2) are not claimed.
             let mode = g.opt_str("ivGenMode")?.unwrap_or("8.2.2");
-            claim!(if claimed_str("ivGenMode", mode, &["8.2.2"]));
+            claim!(if claimed_str("ivGenMode", mode, &[GCM_IV_GEN_MODE]));
             true
         }
         ("internal", _) => false,
@@ -83,7 +86,7 @@ pub fn group(
 }
 
 /// Encrypt: ciphertext and tag as the oracle's AES-GCM gives them (internal
-/// IVs: 96 bits, never repeated); decrypt: testPassed and the plaintext as
+/// IVs: 96 bits, never repeated, invocation field 0 for a fresh key); decrypt: testPassed and the plaintext as
 /// the oracle decides.
 pub fn check(c: &Answered<'_>, st: &mut CheckState<'_>) -> Verdict {
     let (g, t, a) = (c.group, c.test, c.answer);
@@ -100,6 +103,14 @@ pub fn check(c: &Answered<'_>, st: &mut CheckState<'_>) -> Verdict {
             }
             if !st.seen_ivs.insert(iv.clone()) {
                 return Err(format!("module IV {} repeated", hex(&iv)));
+            }
+            // 8.2.1: fixed field || invocation field; each test loads its key
+            // into a fresh context, whose first invocation field is 0.
+            if str_field(g, "ivGenMode")? == GCM_IV_GEN_MODE && iv[8..] != [0; 4] {
+                return Err(format!(
+                    "module IV {}: invocation field of a fresh key is not 0",
+                    hex(&iv)
+                ));
             }
             iv
         } else {
@@ -186,7 +197,7 @@ pub fn generate() -> Generated {
                 b.group(props("decrypt"), dec);
             }
         }
-        // Internal IV (SP 800-38D 8.2.2): random IVs, checked by `check`.
+        // Internal IV (SP 800-38D 8.2.1): deterministic IVs, checked by `check`.
         let cases = (0..6)
             .map(|i| {
                 let key = rng.bytes((key_bits / 8) as usize);
@@ -196,7 +207,7 @@ pub fn generate() -> Generated {
         for (i, c) in cases.into_iter().enumerate() {
             b.group(
                 json!({ "testType": "AFT", "direction": "encrypt", "keyLen": key_bits,
-                        "ivLen": GCM_IV_BITS, "ivGen": "internal", "ivGenMode": "8.2.2",
+                        "ivLen": GCM_IV_BITS, "ivGen": "internal", "ivGenMode": GCM_IV_GEN_MODE,
                         "payloadLen": i * 7 * 8, "aadLen": 128, "tagLen": 128 }),
                 vec![c],
             );

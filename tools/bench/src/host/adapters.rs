@@ -102,27 +102,29 @@ pub fn seal_rc(c: &Aes256Gcm, iv: &[u8; 12], aad: &[u8], pt: &[u8], ct: &mut [u8
     tag.into()
 }
 
-pub fn open_rc(
-    c: &Aes256Gcm,
-    iv: &[u8; 12],
-    aad: &[u8],
-    ct: &[u8],
-    tag: &[u8; 16],
-    pt: &mut [u8],
-) -> bool {
-    pt.copy_from_slice(ct);
-    c.decrypt_in_place_detached(&Nonce::from(*iv), aad, pt, &Tag::from(*tag))
+/// A sealed AES-GCM message, as the peers' open adapters take it.
+pub struct Sealed<'a> {
+    pub iv: &'a [u8; 12],
+    pub aad: &'a [u8],
+    pub ct: &'a [u8],
+    pub tag: &'a [u8; 16],
+}
+
+pub fn open_rc(c: &Aes256Gcm, m: &Sealed<'_>, pt: &mut [u8]) -> bool {
+    pt.copy_from_slice(m.ct);
+    c.decrypt_in_place_detached(&Nonce::from(*m.iv), m.aad, pt, &Tag::from(*m.tag))
         .is_ok()
 }
 
-pub fn sig_ossl_to_bytes(sig: &EcdsaSig) -> Vec<u8> {
-    let mut out = sig.r().to_vec_padded(P384_LEN as i32).expect("r");
-    out.extend(sig.s().to_vec_padded(P384_LEN as i32).expect("s"));
+/// r || s, each `len` bytes (the curve's scalar length).
+pub fn sig_ossl_to_bytes(sig: &EcdsaSig, len: usize) -> Vec<u8> {
+    let mut out = sig.r().to_vec_padded(len as i32).expect("r");
+    out.extend(sig.s().to_vec_padded(len as i32).expect("s"));
     out
 }
 
 pub fn sig_ossl_from_bytes(rs: &[u8]) -> EcdsaSig {
-    let (r, s) = rs.split_at(P384_LEN);
+    let (r, s) = rs.split_at(rs.len() / 2);
     EcdsaSig::from_private_components(
         BigNum::from_slice(r).expect("r"),
         BigNum::from_slice(s).expect("s"),

@@ -1,5 +1,6 @@
-//! The agreement check: the module, OpenSSL and RustCrypto (through the test
-//! oracle, `svsm-oracle`) give the same answers on the fixture's inputs.
+//! The agreement check: the module, OpenSSL, RustCrypto (through the test
+//! oracle, `svsm-oracle`), AWS-LC and ring give the same answers on the
+//! fixture's inputs, wherever the peer offers the operation.
 
 use openssl::bn::BigNumContext;
 use openssl::ecdsa::EcdsaSig;
@@ -8,7 +9,8 @@ use svsm_crypto::{AES_GCM_TAG_LEN, Curve, Error, HashAlg, Signature};
 use svsm_oracle as oracle;
 
 use super::adapters::*;
-use super::fixture::{BULK_SIZES, Fixture, filler};
+use super::fixture::{BULK_SIZES, Fixture, P384_LEN, filler};
+use super::peers;
 
 /// Runs every agreement check and returns the disagreements (empty: agreed).
 /// `corrupt` flips one bit of the module's first SHA-256 output, to exercise
@@ -16,13 +18,17 @@ use super::fixture::{BULK_SIZES, Fixture, filler};
 pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
     let mut bad = Vec::new();
     let m = f.module;
-    let agree = |bad: &mut Vec<String>, what: String, module: &[u8], ossl: &[u8], rc: &[u8]| {
-        if module.is_empty() || module != ossl || module != rc {
+    // The module's answer must be non-empty and equal to every peer's.
+    let agree = |bad: &mut Vec<String>, what: String, module: &[u8], peers: &[(&str, &[u8])]| {
+        if module.is_empty() || peers.iter().any(|(_, p)| module != *p) {
+            let answers: Vec<String> = peers
+                .iter()
+                .map(|(name, p)| format!("{name} {}", hex(p)))
+                .collect();
             bad.push(format!(
-                "{what}: module {} / OpenSSL {} / RustCrypto {}",
+                "{what}: module {} / {}",
                 hex(module),
-                hex(ossl),
-                hex(rc)
+                answers.join(" / ")
             ));
         }
     };
@@ -44,8 +50,12 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
                 &mut bad,
                 format!("{alg:?} of {n} B"),
                 &module,
-                &hash_ossl(alg, msg),
-                &oracle::hash(reference, msg),
+                &[
+                    ("OpenSSL", &hash_ossl(alg, msg)),
+                    ("RustCrypto", &oracle::hash(reference, msg)),
+                    ("AWS-LC", &peers::awslc::hash(alg, msg)),
+                    ("ring", &peers::ring::hash(alg, msg)),
+                ],
             );
         }
     }
@@ -59,27 +69,40 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
                 &mut bad,
                 format!("HMAC-SHA-384 key {key_len} B, msg {n} B"),
                 &hmac_module(m, &key, msg),
-                &hmac_ossl(&pkey, msg),
-                &oracle::hmac(oracle::HashAlg::Sha384, &key, msg),
+                &[
+                    ("OpenSSL", &hmac_ossl(&pkey, msg)),
+                    (
+                        "RustCrypto",
+                        &oracle::hmac(oracle::HashAlg::Sha384, &key, msg),
+                    ),
+                    ("AWS-LC", &peers::awslc::hmac_sha384(&key, msg)),
+                    ("ring", &peers::ring::hmac_sha384(&key, msg)),
+                ],
             );
         }
     }
 
     for okm_len in [32usize, 48, 100] {
-        let (mut a, mut b) = (vec![0; okm_len], vec![0; okm_len]);
+        let mut okm = vec![vec![0; okm_len]; 4];
         let c = oracle::hkdf(oracle::HashAlg::Sha384, &f.ikm, &f.salt, &f.info, okm_len)
             .unwrap_or_default();
-        let ok = hkdf_module(m, &f.ikm, &f.salt, &f.info, &mut a)
-            && hkdf_ossl(&f.ikm, &f.salt, &f.info, &mut b);
+        let ok = hkdf_module(m, &f.ikm, &f.salt, &f.info, &mut okm[0])
+            && hkdf_ossl(&f.ikm, &f.salt, &f.info, &mut okm[1])
+            && peers::awslc::hkdf_sha384(&f.ikm, &f.salt, &f.info, &mut okm[2])
+            && peers::ring::hkdf_sha384(&f.ikm, &f.salt, &f.info, &mut okm[3]);
         if !ok {
-            a.clear();
+            okm[0].clear();
         }
         agree(
             &mut bad,
             format!("HKDF-SHA-384 OKM {okm_len} B"),
-            &a,
-            &b,
-            &c,
+            &okm[0],
+            &[
+                ("OpenSSL", &okm[1]),
+                ("RustCrypto", &c),
+                ("AWS-LC", &okm[2]),
+                ("ring", &okm[3]),
+            ],
         );
     }
 
@@ -92,6 +115,7 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
     };
     let mut oseal = f.aes_ossl(true);
     let mut oopen = f.aes_ossl(false);
+    let (akey, rkey) = (f.aes_awslc(), f.aes_ring());
     for &n in sizes.iter().filter(|&&n| n > 0) {
         let pt = &f.msg[..n];
         let mut ct_m = vec![0u8; n];
@@ -100,6 +124,9 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
         let mut ct_o = vec![0u8; n];
         let tag_o = seal_ossl(&mut oseal, &f.iv, &f.aad, pt, &mut ct_o);
         let (ct_r, tag_r) = oracle::gcm_seal(&f.aes_key, &f.iv, &f.aad, pt).unwrap_or_default();
+        let (mut ct_a, mut ct_b) = (vec![0u8; n], vec![0u8; n]);
+        let tag_a = peers::awslc::seal(&akey, &f.iv, &f.aad, pt, &mut ct_a);
+        let tag_b = peers::ring::seal(&rkey, &f.iv, &f.aad, pt, &mut ct_b);
         if sealed.is_err() {
             ct_m.clear();
         }
@@ -108,8 +135,12 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
             &mut bad,
             format!("AES-256-GCM seal {n} B (ciphertext || tag)"),
             &join(&ct_m, &tag_m),
-            &join(&ct_o, &tag_o),
-            &join(&ct_r, &tag_r),
+            &[
+                ("OpenSSL", &join(&ct_o, &tag_o)),
+                ("RustCrypto", &join(&ct_r, &tag_r)),
+                ("AWS-LC", &join(&ct_a, &tag_a)),
+                ("ring", &join(&ct_b, &tag_b)),
+            ],
         );
         // Each opens the others' output, and all reject a forged tag.
         let mut out = vec![0u8; n];
@@ -117,17 +148,22 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
             mkey.open(&f.iv, &f.aad, &ct_o, &tag_o, &mut out).is_ok() && out == pt,
             open_ossl(&mut oopen, &f.iv, &f.aad, &ct_r, &tag_r, &mut out) && out == pt,
             oracle::gcm_open(&f.aes_key, &f.iv, &f.aad, &ct_m, &tag_m).as_deref() == Some(pt),
+            peers::awslc_open(&akey, &f.sealed(&ct_m, &tag_m), &mut out) && out == pt,
+            peers::ring_open(&rkey, &f.sealed(&ct_a, &tag_a), &mut out) && out == pt,
         ];
         let mut forged = tag_m;
         forged[0] ^= 1;
+        let forgery = f.sealed(&ct_m, &forged);
         let rejected = [
             mkey.open(&f.iv, &f.aad, &ct_m, &forged, &mut out) == Err(Error::Auth),
             !open_ossl(&mut oopen, &f.iv, &f.aad, &ct_m, &forged, &mut out),
             oracle::gcm_open(&f.aes_key, &f.iv, &f.aad, &ct_m, &forged).is_none(),
+            !peers::awslc_open(&akey, &forgery, &mut out),
+            !peers::ring_open(&rkey, &forgery, &mut out),
         ];
         if opened.contains(&false) || rejected.contains(&false) {
             bad.push(format!(
-                "AES-256-GCM open {n} B: opened peers' output {opened:?}, rejected forgery {rejected:?} (module, OpenSSL, RustCrypto)"
+                "AES-256-GCM open {n} B: opened peers' output {opened:?}, rejected forgery {rejected:?} (module, OpenSSL, RustCrypto, AWS-LC, ring)"
             ));
         }
     }
@@ -141,52 +177,93 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
             let mut out = vec![0u8; pt.len()];
             let o = open_ossl(&mut oopen, &iv, &f.aad, &ct, &tag, &mut out) && out == pt;
             let r = oracle::gcm_open(&f.aes_key, &iv, &f.aad, &ct, &tag).as_deref() == Some(pt);
-            if !(o && r) {
+            let a = peers::awslc_open(
+                &akey,
+                &Sealed {
+                    iv: &iv,
+                    aad: &f.aad,
+                    ct: &ct,
+                    tag: &tag,
+                },
+                &mut out,
+            ) && out == pt;
+            if !(o && r && a) {
                 bad.push(format!(
-                    "AES-256-GCM module-generated IV: OpenSSL opens {o}, RustCrypto opens {r}"
+                    "AES-256-GCM module-generated IV: OpenSSL opens {o}, RustCrypto opens {r}, AWS-LC opens {a}"
                 ));
             }
         }
         Err(e) => bad.push(format!("AES-256-GCM module seal (generated IV): {e}")),
     }
 
-    // ECDH both ways.
+    // ECDH both ways, with the peer key as bytes and loaded.
     for (name, own, peer) in [("A,B", &f.a, &f.b), ("B,A", &f.b, &f.a)] {
         let zm = m
             .ecdh(&own.module_private, &peer.module_public)
             .map(|z| z.value().as_bytes().to_vec())
             .unwrap_or_default();
+        let zl = m
+            .ecc_load_public_key(&peer.module_public)
+            .and_then(|k| k.into_value().ecdh(&own.module_private))
+            .map(|z| z.value().as_bytes().to_vec())
+            .unwrap_or_default();
+        let za = peers::awslc_ecdh_peer(&peer.peers.sec1)
+            .map(|k| peers::awslc_ecdh_parsed(&own.peers.awslc_ecdh, &k))
+            .unwrap_or_default();
+        agree(
+            &mut bad,
+            format!("ECDH P-384 ({name}), module loaded key / AWS-LC parsed key"),
+            &zl,
+            &[("module by bytes", &zm), ("AWS-LC parsed", &za)],
+        );
         agree(
             &mut bad,
             format!("ECDH P-384 ({name})"),
             &zm,
-            &ecdh_ossl(&own.ossl_pkey_private, &peer.ossl_pkey_public),
-            &oracle::ecdh(
-                oracle::Curve::P384,
-                own.module_private.as_bytes(),
-                peer.module_public.as_bytes(),
-            )
-            .unwrap_or_default(),
+            &[
+                (
+                    "OpenSSL",
+                    &ecdh_ossl(&own.ossl_pkey_private, &peer.ossl_pkey_public),
+                ),
+                (
+                    "RustCrypto",
+                    &oracle::ecdh(
+                        oracle::Curve::P384,
+                        own.module_private.as_bytes(),
+                        peer.module_public.as_bytes(),
+                    )
+                    .unwrap_or_default(),
+                ),
+                (
+                    "AWS-LC",
+                    &peers::awslc_ecdh(&own.peers.awslc_ecdh, &peer.peers.sec1),
+                ),
+            ],
         );
     }
 
-    // ECDSA: each signs; each verifies all three; all reject another digest.
+    // ECDSA: each signs; each verifies all; all reject another digest.
     let digest = &f.digest;
     let mut other = *digest;
     other[0] ^= 1;
     let sig_m = m
         .ecdsa_sign_digest(&f.a.module_private, digest)
         .map(|s| s.value().as_bytes().to_vec());
-    let sig_o = EcdsaSig::sign(digest, &f.a.ossl_private).map(|s| sig_ossl_to_bytes(&s));
+    let sig_o = EcdsaSig::sign(digest, &f.a.ossl_private).map(|s| sig_ossl_to_bytes(&s, P384_LEN));
     let sig_r = oracle::ecdsa_sign(oracle::Curve::P384, f.a.module_private.as_bytes(), digest);
     let (Ok(sig_m), Ok(sig_o), Some(sig_r)) = (sig_m, sig_o, sig_r) else {
         bad.push("ECDSA P-384: an implementation failed to sign".into());
         return bad;
     };
+    // ring signs the message whose SHA-384 is `digest`.
+    let sig_a = peers::awslc_sign_digest(&f.a.peers.awslc_ecdsa, digest);
+    let sig_b = peers::ring_sign(&f.a.peers.ring_ecdsa, &f.msg[..1024]);
     for (signer, sig) in [
         ("module", &sig_m),
         ("OpenSSL", &sig_o),
         ("RustCrypto", &sig_r),
+        ("AWS-LC", &sig_a),
+        ("ring", &sig_b),
     ] {
         for (d, expect) in [(digest.as_slice(), true), (other.as_slice(), false)] {
             let by_m = Signature::from_bytes(Curve::P384, sig)
@@ -197,12 +274,32 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
                 .unwrap_or(false);
             let by_r =
                 oracle::ecdsa_verify(oracle::Curve::P384, f.a.module_public.as_bytes(), d, sig);
-            if [by_m, by_o, by_r] != [expect; 3] {
+            let by_a = peers::awslc_verify_digest(&f.a.peers.sec1, d, sig);
+            let by_loaded = Signature::from_bytes(Curve::P384, sig)
+                .and_then(|s| {
+                    m.ecc_load_public_key(&f.a.module_public)?
+                        .into_value()
+                        .ecdsa_verify_digest(d, &s)
+                })
+                .is_ok();
+            if [by_m, by_o, by_r, by_a, by_loaded] != [expect; 5] {
                 bad.push(format!(
-                    "ECDSA P-384 signature by {signer} over {} digest: verified by module {by_m}, OpenSSL {by_o}, RustCrypto {by_r}",
+                    "ECDSA P-384 signature by {signer} over {} digest: verified by module {by_m}, OpenSSL {by_o}, RustCrypto {by_r}, AWS-LC {by_a}, module loaded key {by_loaded}",
                     if expect { "the signed" } else { "another" }
                 ));
             }
+        }
+        // ring verifies over the message; a message one bit off must fail.
+        let mut other_msg = f.msg[..1024].to_vec();
+        other_msg[0] ^= 1;
+        let by_ring = [
+            peers::ring_verify(&f.a.peers.sec1, &f.msg[..1024], sig),
+            peers::ring_verify(&f.a.peers.sec1, &other_msg, sig),
+        ];
+        if by_ring != [true, false] {
+            bad.push(format!(
+                "ECDSA P-384 signature by {signer}: ring verifies the signed message / another: {by_ring:?}"
+            ));
         }
     }
 
@@ -224,12 +321,16 @@ pub fn check(f: &Fixture, corrupt: bool) -> Vec<String> {
             .unwrap_or_default();
     let rc_point =
         oracle::ecc_public(oracle::Curve::P384, f.a.module_private.as_bytes()).unwrap_or_default();
+    f.p256.check(&mut bad);
     agree(
         &mut bad,
         "P-384 public key d*G".into(),
         &derived,
-        &expected,
-        &rc_point,
+        &[
+            ("OpenSSL", &expected),
+            ("RustCrypto", &rc_point),
+            ("AWS-LC", &peers::awslc_public(&f.a.peers.awslc_ecdh)),
+        ],
     );
     bad
 }

@@ -252,6 +252,16 @@ static void check_ecc(uint32_t curve, size_t len, const char *name)
            SVSM_CRYPTO_OK);
     snprintf(service, sizeof(service), "%s-ecdh", name);
     report(service);
+
+    /* The same agreement through a loaded (validated once) peer key. */
+    svsm_crypto_ecc_public_key_ctx peer;
+    expect(name, "public_key_load", svsm_crypto_ecc_public_key_load(&peer, curve, peer_pub, 2 * len),
+           SVSM_CRYPTO_OK);
+    expect(name, "ecdh loaded", svsm_crypto_ecdh_shared_secret_loaded(&peer, priv, len, z, len),
+           SVSM_CRYPTO_OK);
+    svsm_crypto_ecc_public_key_cleanse(&peer);
+    snprintf(service, sizeof(service), "%s-ecdh-loaded", name);
+    report(service);
 }
 
 /* XCR0 of the CPU we run on (valgrind's), read here, outside the module. */

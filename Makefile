@@ -14,6 +14,8 @@
 #                by certification/acvp/baseline.json
 #   make acvp-baseline  rewrite that baseline from a run (commit deliberately)
 #   make bench   benchmarks (not part of make test)
+#   make fuzz    every fuzz target for FUZZ_SECONDS each (default 300); make
+#                test runs each for FUZZ_SHORT_RUNS inputs (fuzz-short)
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
 
 SHELL := /bin/bash
@@ -36,7 +38,7 @@ ACVP_CHECK = $(CARGO) run --release -q -p svsm-acvp -- check $(ACVP_VECTORS)
 POLICY = python3 certification/policy/generate.py target/svsm-crypto/manifest.json
 export SVSM_CRYPTO_BREAK := $(BREAK)
 
-.PHONY: all deps crypto kernel run gdb test lint host-tests boot-tests acvp acvp-baseline cert cert-check bench clean
+.PHONY: all deps crypto kernel run gdb test lint host-tests boot-tests acvp acvp-baseline cert cert-check bench fuzz fuzz-short clean
 
 all: kernel
 
@@ -62,7 +64,7 @@ gdb: deps
 	@kernel=$$(scripts/build-kernel.sh $(BREAK)); echo "gdb $$kernel -ex 'target remote 127.0.0.1:1234'"; \
 	  GDB=1 scripts/qemu-run.sh "$$kernel" $(CMDLINE)
 
-test: lint host-tests acvp cert-check boot-tests
+test: lint host-tests acvp cert-check fuzz-short boot-tests
 	@echo "make test: all suites passed"
 
 lint: deps
@@ -118,6 +120,17 @@ cert-check: crypto
 bench: deps
 	scripts/build-kernel.sh >/dev/null
 	$(CARGO) run --release -q -p svsm-bench -- --kernel $(KERNEL_ELF)
+
+# Coverage-guided fuzzing (scripts/fuzz.sh, tools/fuzz/README.md): each
+# target for FUZZ_SECONDS; the short runs in make test take a fixed number of
+# inputs per target instead. Findings land in target/fuzz/artifacts/.
+FUZZ_SECONDS ?= 300
+FUZZ_SHORT_RUNS ?= 5000
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+fuzz-short: deps
+	FUZZ_RUNS=$(FUZZ_SHORT_RUNS) scripts/fuzz.sh
 
 clean:
 	$(CARGO) clean

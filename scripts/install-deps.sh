@@ -12,6 +12,9 @@
 #   libclang-dev      bindgen (ffi/) reads svsm_crypto.h through libclang
 #   libssl-dev,       the benchmarks (a workspace member, so built by the
 #   pkg-config        tests too) compare with the system's OpenSSL
+#   clang-14,         the fuzz targets (make fuzz, make test's short runs):
+#   libclang-rt-14-dev  clang's -fsanitize=fuzzer,address,undefined and the
+#                     libFuzzer runtime the Rust targets link
 #   gdb               only with the `gdb` argument
 # and through rustup: the x86_64-unknown-none target (the kernel), rustfmt and
 # clippy (make lint).
@@ -30,6 +33,9 @@ ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/de
     || need libclang-dev
 command -v pkg-config >/dev/null || need pkg-config
 { command -v pkg-config >/dev/null && pkg-config --exists openssl; } || need libssl-dev
+command -v clang-14 >/dev/null || need clang-14
+ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
+    || need libclang-rt-14-dev
 if [ "${1:-}" = gdb ]; then
     command -v gdb >/dev/null || need gdb
 fi

@@ -24,8 +24,11 @@ use std::path::{Path, PathBuf};
 macro_rules! libfuzzer_target {
     ($target:path) => {
         /// Called by libFuzzer once per input.
+        ///
+        /// # Safety
+        /// `data` points to `len` readable bytes (or `len` is 0).
         #[unsafe(no_mangle)]
-        pub extern "C" fn LLVMFuzzerTestOneInput(data: *const u8, len: usize) -> i32 {
+        pub unsafe extern "C" fn LLVMFuzzerTestOneInput(data: *const u8, len: usize) -> i32 {
             let input: &[u8] = if len == 0 {
                 &[]
             } else {

@@ -25,7 +25,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=target/fuzz
 mkdir -p "$out"
-all_targets=(protocol acvp-json)
+all_targets=(module-api protocol acvp-json)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
@@ -58,9 +58,13 @@ build_rust() {
 # The C target: the module's sources as a fuzzing variant (never the
 # certified object), then the harness and OpenSSL around it.
 build_c() {
-    CC="$clang" cargo run --release -q -p svsm-crypto-builder --bin svsm-crypto-fuzz-variant -- "$out/module-api"
+    # (stdout: the cc crate's build-script lines and the archive's path)
+    CC="$clang" cargo run --release -q -p svsm-crypto-builder --bin svsm-crypto-fuzz-variant \
+        -- "$out/module-api" >/dev/null
+    # OpenSSL's EC_KEY/ECDSA_SIG calls are deprecated in 3.0, not gone.
     "$clang" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-        -I crypto-c/include tools/fuzz/c/module_api.c "$out/module-api/libsvsm_crypto_fuzz.a" \
+        -Wall -Wextra -Werror -Wno-deprecated-declarations -I crypto-c/include \
+        tools/fuzz/c/module_api.c "$out/module-api/libsvsm_crypto_fuzz.a" \
         $(pkg-config --cflags --libs libcrypto) -o "$out/module-api/fuzz-module-api"
 }
 
@@ -99,11 +103,15 @@ for t in "${targets[@]}"; do
     artifacts="$out/artifacts/$t"
     mkdir -p "$corpus" "$artifacts"
     log="$out/$t.log"
+    # Every earlier finding is replayed first by every run (for the Rust
+    # targets `cargo test -p svsm-fuzz` replays them too).
+    regressions=""
+    [ ! -d "tools/fuzz/regressions/$t" ] || regressions="tools/fuzz/regressions/$t"
     echo "fuzz: $t ($what)"
     status=0
     # -rss_limit_mb / -timeout: a slow or memory-hungry input is a finding.
     "$(binary "$t")" "${limit[@]}" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-        -max_len=4096 -artifact_prefix="$artifacts/" "$corpus" "tools/fuzz/corpus/$t" \
+        -max_len=4096 -artifact_prefix="$artifacts/" "$corpus" "tools/fuzz/corpus/$t" $regressions \
         >"$log" 2>&1 || status=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)

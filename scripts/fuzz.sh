@@ -115,6 +115,9 @@ for t in "${targets[@]}"; do
         >"$log" 2>&1 || status=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
+    # libFuzzer's cov: edges reached, of the instrumented ones (counters).
+    edges=$(sed -n 's/.*Loaded 1 modules *(\([0-9]*\) inline 8-bit counters.*/\1/p' "$log" | head -1)
+    [ -z "$cov" ] || cov="$cov (of ${edges:-?} instrumented edges)"
     crashes=$(find "$artifacts" -type f | wc -l)
     line="$t: ${execs:-?} executions, ${cov:-cov: ?}, corpus $(find "$corpus" -type f | wc -l) files, crashes: $crashes"
     echo "  $line"

@@ -312,7 +312,7 @@ impl Plan {
 
     /// Appends `flags` to the flags of every unit of the given kinds, after
     /// the module's own (so they win). Only for variants that are not the
-    /// module (crate::fuzz); the object cache keys on the flags.
+    /// module (the fuzzing variant); the object cache keys on the flags.
     pub fn append_flags(&mut self, kinds: &[UnitKind], flags: &[&str]) {
         for kind in kinds {
             self.trailing_flags

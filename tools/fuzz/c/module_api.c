@@ -487,7 +487,7 @@ static void fuzz_ecc(input *in)
     size_t sig_len = in_u8(in) < 0xf0 ? want : in_len(in) % 200;
     uint8_t *priv = in_bytes(in, priv_len), *digest = in_bytes(in, digest_len);
     uint8_t *peer = in_point(in, g, c, pub_len), *sig_in = in_bytes(in, sig_len);
-    uint8_t *pub = out_buf(pub_len), *sig = out_buf(sig_len), *z = out_buf(c.scalar);
+    uint8_t *pub = out_buf(pub_len), *sig = out_buf(sig_len);
     int shapes = g != NULL && priv_len == c.scalar && pub_len == want;
 
     /* Public-key validation: exactly OpenSSL's on-curve check. */
@@ -606,7 +606,6 @@ static void fuzz_ecc(input *in)
     free(sig_in);
     free(pub);
     free(sig);
-    free(z);
     free(zz);
 }
 

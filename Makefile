@@ -17,6 +17,8 @@
 #                memcheck with secrets undefined, and its leaky control
 #   make bench   benchmarks (not part of make test)
 #   make stack-usage  peak stack per service of the crypto object
+#   make fuzz    every fuzz target for FUZZ_SECONDS each (default 300); make
+#                test runs each for FUZZ_SHORT_RUNS inputs (fuzz-short)
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
 #   make igvm [IGVM_VCPUS=N] [IGVM_POLICY=0x30000]
 #                target/svsm.igvm (IGVM: NATIVE + SEV-SNP) from the kernel ELF,
@@ -55,7 +57,7 @@ SVSM_IGVM = $(CARGO) run --release -q -p svsm-igvm --
 IGVM_VENV := target/igvm-venv
 SEV_SNP_MEASURE := sev-snp-measure==0.0.13
 
-.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage clean
+.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short clean
 
 all: kernel
 
@@ -106,7 +108,7 @@ igvm-check: igvm $(IGVM_VENV)/.installed
 	  python3 -c 'import json,sys; a,b=(json.load(open(p))["sev_snp"]["launch_digest"] for p in sys.argv[1:]); sys.exit(a!=b)' $(IGVM).json target/igvm-check/again.json
 	@echo "igvm-check: sev-snp-measure agrees (1 and 4 vCPUs); the kernel pages are the ELF's; a second build is byte-identical"
 
-test: lint host-tests acvp ct cert-check igvm-check boot-tests
+test: lint host-tests acvp ct cert-check igvm-check fuzz-short boot-tests
 	@echo "make test: all suites passed"
 
 lint: deps
@@ -190,6 +192,16 @@ bench: deps
 # assembly). Not part of make test.
 stack-usage: crypto
 	python3 scripts/stack-usage.py 2>/dev/null
+# Coverage-guided fuzzing (scripts/fuzz.sh, tools/fuzz/README.md): each
+# target for FUZZ_SECONDS; the short runs in make test take a fixed number of
+# inputs per target instead. Findings land in target/fuzz/artifacts/.
+FUZZ_SECONDS ?= 300
+FUZZ_SHORT_RUNS ?= 5000
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+fuzz-short: deps
+	FUZZ_RUNS=$(FUZZ_SHORT_RUNS) scripts/fuzz.sh
 
 clean:
 	$(CARGO) clean

@@ -15,6 +15,9 @@
 #   pkg-config        tests too) compare with the system's OpenSSL
 #   valgrind          make ct: memcheck runs the constant-time check (the
 #                     package also ships valgrind/memcheck.h, its client requests)
+#   clang-14,         the fuzz targets (make fuzz, make test's short runs):
+#   libclang-rt-14-dev  clang's -fsanitize=fuzzer,address,undefined and the
+#                     libFuzzer runtime the Rust targets link
 #   gdb               only with the `gdb` argument
 # and through rustup: the x86_64-unknown-none target (the kernel), rustfmt and
 # clippy (make lint).
@@ -35,6 +38,9 @@ ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang*.so* >/de
 command -v pkg-config >/dev/null || need pkg-config
 { command -v pkg-config >/dev/null && pkg-config --exists openssl; } || need libssl-dev
 { command -v valgrind >/dev/null && [ -f /usr/include/valgrind/memcheck.h ]; } || need valgrind
+command -v clang-14 >/dev/null || need clang-14
+ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
+    || need libclang-rt-14-dev
 if [ "${1:-}" = gdb ]; then
     command -v gdb >/dev/null || need gdb
 fi

@@ -297,7 +297,11 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_ecc_public_key_validate(uint32_t 
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_ecc_public_key_derive(uint32_t curve, const uint8_t *private_key,
                                                      size_t private_len, uint8_t *public_key,
                                                      size_t public_len);
-/* signature = r || s, 2 * scalar length. digest_len from 1 to 64. */
+/*
+ * signature = r || s, 2 * scalar length. digest_len from 1 to 64. An
+ * all-zero digest is never signed (SVSM_CRYPTO_ERR_ARG) nor verified
+ * (SVSM_CRYPTO_ERR_AUTH), as in wolfCrypt.
+ */
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_ecdsa_sign_digest(uint32_t curve, const uint8_t *private_key,
                                                  size_t private_len, const uint8_t *digest,
                                                  size_t digest_len, uint8_t *signature,

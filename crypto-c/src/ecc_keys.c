@@ -393,6 +393,17 @@ static int digest_len_ok(const uint8_t *digest, size_t digest_len)
     return digest != NULL && digest_len >= 1 && digest_len <= SVSM_CRYPTO_MAX_DIGEST_LEN;
 }
 
+/* Whether a (public) digest is all zero: wolfCrypt neither signs nor
+ * verifies one, so the sign service refuses it as an argument (ERR_ARG)
+ * instead of failing inside (the verify service answers ERR_AUTH). */
+static int digest_is_zero(const uint8_t *digest, size_t digest_len)
+{
+    uint8_t any = 0;
+    for (size_t i = 0; i < digest_len; i++)
+        any |= digest[i];
+    return any == 0;
+}
+
 /* Maps an op result to a service status. */
 #define SERVICE_RESULT(ret)                                                      \
     do {                                                                         \
@@ -517,8 +528,8 @@ svsm_crypto_status svsm_crypto_ecdsa_sign_digest(uint32_t curve, const uint8_t *
     SERVICE_OUTPUTS(OUT(signature, signature_len));
     SERVICE_ENTER();
     if (c == NULL || private_key == NULL || private_len != c->len ||
-        !digest_len_ok(digest, digest_len) || signature == NULL ||
-        signature_len != 2 * c->len)
+        !digest_len_ok(digest, digest_len) || digest_is_zero(digest, digest_len) ||
+        signature == NULL || signature_len != 2 * c->len)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
     SERVICE_RESULT(ecdsa_sign_op(curve, private_key, digest, digest_len, NULL, signature));
 }

@@ -391,3 +391,31 @@ fn mixed_curves_and_bad_encodings_are_refused() {
         Some(Error::Arg)
     );
 }
+
+/// Found by the module-api fuzz target: an all-zero digest made signing
+/// fail with ERR_INTERNAL (wolfCrypt refuses it). It is an argument the
+/// module refuses, and no signature verifies over it.
+#[test]
+fn all_zero_digests_are_refused_not_internal_errors() {
+    let module = module();
+    for curve in [Curve::P256, Curve::P384] {
+        let pair = module.ecc_keygen(curve).unwrap().into_value();
+        for len in [1, 32, 48, 64] {
+            assert_eq!(
+                module
+                    .ecdsa_sign_digest(&pair.private, &vec![0u8; len])
+                    .err(),
+                Some(Error::Arg),
+                "{curve:?}, {len}-byte zero digest"
+            );
+        }
+        let sig = module
+            .ecdsa_sign_digest(&pair.private, &[1u8; 32])
+            .unwrap()
+            .into_value();
+        assert_eq!(
+            module.ecdsa_verify_digest(&pair.public, &[0u8; 32], &sig),
+            Err(Error::Auth)
+        );
+    }
+}

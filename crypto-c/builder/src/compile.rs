@@ -149,6 +149,11 @@ pub enum CompiledBreak<'a> {
 pub struct Plan {
     pub units: Vec<Unit>,
     pub base_flags: Vec<String>,
+    /// Flags after each unit's own, by unit kind (a fuzzing variant's
+    /// sanitizers; none for the module).
+    trailing_flags: Vec<(UnitKind, String)>,
+    /// Flags left out (ones the variant's compiler does not know).
+    dropped_flags: Vec<String>,
     toolchain: Toolchain,
     cache_dir: PathBuf,
     headers_hash: String,
@@ -295,12 +300,31 @@ impl Plan {
         Ok(Plan {
             units,
             base_flags,
+            trailing_flags: Vec::new(),
+            dropped_flags: Vec::new(),
             toolchain: toolchain.clone(),
             cache_dir: layout.base_out.join("obj-cache"),
             headers_hash,
             header_inputs,
             wolf_dir: wolf_dir.to_path_buf(),
         })
+    }
+
+    /// Appends `flags` to the flags of every unit of the given kinds, after
+    /// the module's own (so they win). Only for variants that are not the
+    /// module (the fuzzing variant); the object cache keys on the flags.
+    pub fn append_flags(&mut self, kinds: &[UnitKind], flags: &[&str]) {
+        for kind in kinds {
+            self.trailing_flags
+                .extend(flags.iter().map(|f| (*kind, f.to_string())));
+        }
+    }
+
+    /// Leaves `flags` out of every unit's flags; same use as
+    /// [`Plan::append_flags`].
+    pub fn drop_flags(&mut self, flags: &[&str]) {
+        self.dropped_flags
+            .extend(flags.iter().map(|f| f.to_string()));
     }
 
     pub fn flags_for(&self, unit: &Unit) -> Vec<String> {
@@ -323,6 +347,13 @@ impl Plan {
         };
         f.extend(extra.iter().map(|s| s.to_string()));
         f.extend(unit.extra_defines.iter().map(|d| format!("-D{d}")));
+        f.extend(
+            self.trailing_flags
+                .iter()
+                .filter(|(kind, _)| *kind == unit.kind)
+                .map(|(_, flag)| flag.clone()),
+        );
+        f.retain(|flag| !self.dropped_flags.contains(flag));
         f
     }
 

@@ -14,6 +14,9 @@
 //!    HMAC-SHA-256 of the hashed range and store it in the object;
 //! 5. [`manifest`]: describe the result for tools and the certification lab.
 //!
+//! [`fuzz`] compiles the same sources again, with sanitizers, into an archive
+//! for the fuzz target of the C API: never the module, never sealed.
+//!
 //! A BREAK build (`Options::break_test`) produces a variant in which exactly one
 //! self-test fails, in its own directory, marked broken in its manifest: a
 //! power-on self-test (the module then never becomes operational; the ids
@@ -24,6 +27,7 @@
 pub mod boundary;
 pub mod compile;
 pub mod elf;
+pub mod fuzz;
 pub mod header;
 pub mod insn;
 pub mod link;

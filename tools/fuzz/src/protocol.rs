@@ -19,7 +19,6 @@
 //! through the protocol crate's types, so a wrong layout there is caught.
 
 use std::cell::RefCell;
-use std::sync::OnceLock;
 
 use svsm_protocol::memory::{GuestMemory, MemoryError};
 use svsm_protocol::platform::Platform;
@@ -140,9 +139,14 @@ fn register(input: &mut Input<'_>) -> u64 {
     }
 }
 
+/// The crypto a run switches on or off. One per thread, made once (its key
+/// generation is slow): each input sets its switches, so two threads sharing
+/// one (cargo test runs tests in parallel) would flip each other's.
 fn crypto() -> &'static SwitchableCrypto {
-    static CRYPTO: OnceLock<SwitchableCrypto> = OnceLock::new();
-    CRYPTO.get_or_init(SwitchableCrypto::new)
+    thread_local! {
+        static CRYPTO: &'static SwitchableCrypto = Box::leak(Box::new(SwitchableCrypto::new()));
+    }
+    CRYPTO.with(|c| *c)
 }
 
 pub fn one_input(data: &[u8]) {

@@ -1,7 +1,8 @@
 # SVSM: a Rust SVSM kernel whose cryptography is one certifiable C object.
 #
 #   make run     build the crypto object and the kernel, boot it under QEMU
-#   make test    everything CI checks: lint, host tests, ACVP, boot tests
+#   make test    everything CI checks: lint, host tests, ACVP, constant time,
+#                policy, IGVM cross-checks, short fuzz runs, boot tests
 #
 # Both install what they need first (scripts/install-deps.sh). Other targets:
 #   make crypto [BREAK=<id>]   only the object + manifest (ids: manifest

@@ -217,7 +217,8 @@ extern "C" fn gate_entry(frame: &mut GateFrame) {
     // does not touch until the task leaves ring 3; one CPU, interrupts off,
     // so this is the only reference. Null would mean a gate raised from ring
     // 0, which nothing does; it is ignored.
-    if let Some(task) = unsafe { running.as_mut() } {
+    let task = unsafe { running.as_mut() };
+    if let Some(task) = task {
         task.gate(frame);
     }
 }

@@ -15,6 +15,7 @@ pub fn tpm_with_seeds() -> HostTpm {
         Seeds {
             endorsement: Zeroizing::new([0x11; 48]),
             owner: Zeroizing::new([0x22; 48]),
+            platform: Zeroizing::new([0x33; 48]),
         },
     )
 }

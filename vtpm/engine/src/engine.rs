@@ -132,7 +132,8 @@ impl Response {
 
 pub(crate) fn crypto_rc(e: CryptoError) -> Rc {
     match e {
-        CryptoError::Failed | CryptoError::Unsupported => Rc::FAILURE,
+        CryptoError::Failed => Rc::FAILURE,
+        CryptoError::Unsupported => Rc::NO_RESULT,
         CryptoError::Arg => Rc::VALUE,
         CryptoError::Key => Rc::KEY,
         CryptoError::Verify => Rc::SIGNATURE,

@@ -84,7 +84,9 @@ enum svsm_crypto_state {
     X(ECDSA_P384_KAT, "ecdsa-p384-kat", "ECDSA P-384 SHA-384 sign and verify KAT")  \
     X(ECDH_P256_KAT, "ecdh-p256-kat", "ECC CDH P-256 shared secret KAT")            \
     X(ECDH_P384_KAT, "ecdh-p384-kat", "ECC CDH P-384 shared secret KAT")            \
-    X(ENTROPY_STARTUP, "entropy-startup", "SP 800-90B start-up health tests (RCT, APT)")
+    X(ENTROPY_STARTUP, "entropy-startup", "SP 800-90B start-up health tests (RCT, APT)") \
+    X(AES_ECB_256_KAT, "aes-ecb-256-kat", "AES-256 ECB encrypt and decrypt KAT")       \
+    X(AES_CFB128_128_KAT, "aes-cfb128-128-kat", "AES-128 CFB128 encrypt and decrypt KAT")
 
 #define SVSM_CRYPTO_SELF_TEST_ENUM_(name, id, text) SVSM_CRYPTO_TEST_##name,
 enum svsm_crypto_self_test_id {
@@ -234,6 +236,36 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_gcm_open(svsm_crypto_aes_gcm_
                                             const uint8_t *tag, size_t tag_len,
                                             uint8_t *plaintext);
 SVSM_CRYPTO_API void svsm_crypto_aes_gcm_cleanse(svsm_crypto_aes_gcm_ctx *ctx);
+
+/* ---- AES block cipher: ECB and CFB128 (SP 800-38A), 128- and 256-bit keys */
+
+/*
+ * svsm_crypto_aes_init expands the key (both directions) into ctx; the other
+ * calls only read ctx, so one context may serve any number of calls. in and
+ * out are the same buffer or disjoint. ECB takes a non-zero multiple of
+ * SVSM_CRYPTO_AES_BLOCK_LEN bytes, CFB128 any non-zero length; both at most
+ * 4 GiB - 1. CFB128 takes a full-block IV and keeps no state between calls.
+ */
+#define SVSM_CRYPTO_AES_BLOCK_LEN 16
+#define SVSM_CRYPTO_AES_CTX_SIZE 2560
+
+typedef struct svsm_crypto_aes_ctx {
+    _Alignas(16) uint8_t opaque[SVSM_CRYPTO_AES_CTX_SIZE];
+} svsm_crypto_aes_ctx;
+
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_init(svsm_crypto_aes_ctx *ctx, const uint8_t *key,
+                                        size_t key_len);
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_ecb_encrypt(const svsm_crypto_aes_ctx *ctx,
+                                               const uint8_t *in, uint8_t *out, size_t len);
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_ecb_decrypt(const svsm_crypto_aes_ctx *ctx,
+                                               const uint8_t *in, uint8_t *out, size_t len);
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_cfb128_encrypt(const svsm_crypto_aes_ctx *ctx,
+                                                  const uint8_t *iv, size_t iv_len,
+                                                  const uint8_t *in, uint8_t *out, size_t len);
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_cfb128_decrypt(const svsm_crypto_aes_ctx *ctx,
+                                                  const uint8_t *iv, size_t iv_len,
+                                                  const uint8_t *in, uint8_t *out, size_t len);
+SVSM_CRYPTO_API void svsm_crypto_aes_cleanse(svsm_crypto_aes_ctx *ctx);
 
 /* ---- Hash_DRBG with SHA-256 (SP 800-90A rev. 1) ------------------------- */
 

@@ -30,6 +30,12 @@ fn gcm_ctx() -> svsm_crypto_aes_gcm_ctx {
     }
 }
 
+fn aes_ctx() -> svsm_crypto_aes_ctx {
+    svsm_crypto_aes_ctx {
+        opaque: [0; SVSM_CRYPTO_AES_CTX_SIZE as usize],
+    }
+}
+
 fn drbg_ctx() -> svsm_crypto_drbg_ctx {
     svsm_crypto_drbg_ctx {
         opaque: [0; SVSM_CRYPTO_DRBG_CTX_SIZE as usize],
@@ -193,6 +199,61 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         });
         svsm_crypto_aes_gcm_cleanse(gcm);
         svsm_crypto_aes_gcm_cleanse(null_mut());
+
+        // AES-ECB and CFB128: NULL context, key, data or IV; a context never
+        // initialized; a partial overlap of input and output.
+        let mut aes = aes_ctx();
+        assert_eq!(svsm_crypto_aes_init(null_mut(), key.as_ptr(), 16), ARG);
+        assert_eq!(svsm_crypto_aes_init(&mut aes, null(), 16), ARG);
+        assert_eq!(svsm_crypto_aes_init(&mut aes, key.as_ptr(), 24), ARG);
+        let never_loaded = aes_ctx();
+        refused("ecb: context never loaded", [32], |[out]| {
+            svsm_crypto_aes_ecb_encrypt(&never_loaded, msg.as_ptr(), out, 32)
+        });
+        assert_eq!(
+            svsm_crypto_aes_init(&mut aes, key.as_ptr(), 16),
+            SVSM_CRYPTO_OK
+        );
+        let aes: *mut svsm_crypto_aes_ctx = &mut aes;
+        let data = [3u8; 48];
+        refused("ecb: NULL context", [32], |[out]| {
+            svsm_crypto_aes_ecb_encrypt(null(), data.as_ptr(), out, 32)
+        });
+        refused("ecb: NULL input", [32], |[out]| {
+            svsm_crypto_aes_ecb_decrypt(aes, null(), out, 32)
+        });
+        refused("ecb: NULL output", [], |[]| {
+            svsm_crypto_aes_ecb_encrypt(aes, data.as_ptr(), null_mut(), 32)
+        });
+        let cfb = |iv, iv_len, input, out, len| {
+            svsm_crypto_aes_cfb128_encrypt(aes, iv, iv_len, input, out, len)
+        };
+        refused("cfb128: NULL IV", [20], |[out]| {
+            cfb(null(), 16, data.as_ptr(), out, 20)
+        });
+        refused("cfb128: short IV", [20], |[out]| {
+            cfb(key.as_ptr(), 15, data.as_ptr(), out, 20)
+        });
+        refused("cfb128: NULL input", [20], |[out]| {
+            cfb(key.as_ptr(), 16, null(), out, 20)
+        });
+        refused("cfb128: NULL output", [], |[]| {
+            cfb(key.as_ptr(), 16, data.as_ptr(), null_mut(), 20)
+        });
+        let mut overlap = poisoned(48);
+        let base = overlap.as_mut_ptr();
+        assert_eq!(
+            svsm_crypto_aes_cfb128_decrypt(aes, key.as_ptr(), 16, base, base.add(1), 32),
+            ARG,
+            "cfb128: partial overlap"
+        );
+        assert_eq!(
+            svsm_crypto_aes_ecb_encrypt(aes, base.add(16), base, 32),
+            ARG,
+            "ecb: partial overlap"
+        );
+        svsm_crypto_aes_cleanse(aes);
+        svsm_crypto_aes_cleanse(null_mut());
 
         // Generated IVs (SP 800-38D 8.2.1): the invocation field is 32 bits.
         // A context whose count stands at 2^32 - 1 (written into its bytes:

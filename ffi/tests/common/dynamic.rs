@@ -280,6 +280,28 @@ pub unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
         });
         lib.svsm_crypto_aes_gcm_cleanse(&mut gcm);
 
+        let mut aes = svsm_crypto_aes_ctx {
+            opaque: [0xAA; SVSM_CRYPTO_AES_CTX_SIZE as usize],
+        };
+        ctx_fail(
+            "aes_init",
+            lib.svsm_crypto_aes_init(&mut aes, key.as_ptr(), 16),
+        );
+        ctx_zeroed("aes_init", &aes.opaque);
+        fails_zeroed(&named("aes_ecb_encrypt"), STATE, [32], |[out]| {
+            lib.svsm_crypto_aes_ecb_encrypt(&aes, msg.as_ptr(), out, 32)
+        });
+        fails_zeroed(&named("aes_ecb_decrypt"), STATE, [32], |[out]| {
+            lib.svsm_crypto_aes_ecb_decrypt(&aes, msg.as_ptr(), out, 32)
+        });
+        fails_zeroed(&named("aes_cfb128_encrypt"), STATE, [20], |[out]| {
+            lib.svsm_crypto_aes_cfb128_encrypt(&aes, key.as_ptr(), 16, msg.as_ptr(), out, 20)
+        });
+        fails_zeroed(&named("aes_cfb128_decrypt"), STATE, [20], |[out]| {
+            lib.svsm_crypto_aes_cfb128_decrypt(&aes, key.as_ptr(), 16, msg.as_ptr(), out, 20)
+        });
+        lib.svsm_crypto_aes_cleanse(&mut aes);
+
         let mut drbg = svsm_crypto_drbg_ctx {
             opaque: [0xAA; SVSM_CRYPTO_DRBG_CTX_SIZE as usize],
         };

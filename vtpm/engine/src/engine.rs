@@ -100,8 +100,6 @@ pub struct Tpm<C: TpmCrypto> {
     pub(crate) objects: Vec<(u32, Slot<C::HashState>)>,
     pub(crate) sessions: Vec<Session>,
     pub(crate) saved: crate::context::SavedContexts,
-    /// Next transient handle / session handle to hand out (low 24 bits).
-    pub(crate) next_handle: u32,
     /// TPMS_CLOCK_INFO.clock: commands executed since manufacture (the
     /// engine has no time source of its own).
     pub(crate) clock: u64,
@@ -193,7 +191,6 @@ impl<C: TpmCrypto> Tpm<C> {
             objects: Vec::new(),
             sessions: Vec::new(),
             saved: Default::default(),
-            next_handle: 0,
             clock: 0,
         }
     }
@@ -395,17 +392,16 @@ impl<C: TpmCrypto> Tpm<C> {
         Ok(h)
     }
 
-    /// A handle of type `ht` not used by any loaded or saved entity.
-    pub(crate) fn fresh_handle(&mut self, ht: u8) -> u32 {
-        loop {
-            self.next_handle = (self.next_handle + 1) & 0x00FF_FFFF;
-            let h = (u32::from(ht) << 24) | self.next_handle;
-            let used = self.objects.iter().any(|(x, _)| *x == h)
-                || self.sessions.iter().any(|s| s.handle == h);
-            if !used {
-                return h;
-            }
-        }
+    /// The lowest handle of type `ht` no loaded object or live session
+    /// uses (as the reference TPM numbers its slots).
+    pub(crate) fn fresh_handle(&self, ht: u8) -> u32 {
+        let base = u32::from(ht) << 24;
+        (base..)
+            .find(|h| {
+                !self.objects.iter().any(|(x, _)| x == h)
+                    && !self.sessions.iter().any(|s| s.handle == *h)
+            })
+            .unwrap_or(base)
     }
 
     /// Removes a loaded object; its secrets are wiped as it drops.

@@ -133,13 +133,21 @@ impl<'m> TpmCrypto for ModuleCrypto<'m> {
 
     fn aes_cfb(
         &self,
-        _encrypt: bool,
-        _key: &[u8],
-        _iv: &[u8; 16],
-        _data: &mut [u8],
+        encrypt: bool,
+        key: &[u8],
+        iv: &[u8; 16],
+        data: &mut [u8],
     ) -> Result<(), CryptoError> {
-        // The module's AES-CFB128 arrives with branch tpm-module.
-        Err(CryptoError::Unsupported)
+        if data.is_empty() {
+            return Ok(());
+        }
+        let key = self.module.aes_key(key).map_err(map_err)?;
+        let result = if encrypt {
+            key.cfb128_encrypt(iv, data)
+        } else {
+            key.cfb128_decrypt(iv, data)
+        };
+        result.map(|_| ()).map_err(map_err)
     }
 
     fn random(&self, out: &mut [u8]) -> Result<(), CryptoError> {

@@ -58,3 +58,109 @@ pub fn rc(response: &[u8]) -> u32 {
 pub fn body(response: &[u8]) -> &[u8] {
     &response[10..]
 }
+
+pub const ST_NO: u16 = 0x8001;
+pub const ST_SESS: u16 = 0x8002;
+pub const RH_OWNER: u32 = 0x4000_0001;
+pub const RH_NULL: u32 = 0x4000_0007;
+pub const RS_PW: u32 = 0x4000_0009;
+pub const RH_LOCKOUT: u32 = 0x4000_000A;
+pub const RH_ENDORSEMENT: u32 = 0x4000_000B;
+pub const RH_PLATFORM: u32 = 0x4000_000C;
+
+/// Big-endian byte builder.
+#[derive(Default, Clone)]
+pub struct B(pub Vec<u8>);
+
+impl B {
+    pub fn new() -> Self {
+        B(Vec::new())
+    }
+    pub fn u8(mut self, v: u8) -> Self {
+        self.0.push(v);
+        self
+    }
+    pub fn u16(mut self, v: u16) -> Self {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+    pub fn u32(mut self, v: u32) -> Self {
+        self.0.extend_from_slice(&v.to_be_bytes());
+        self
+    }
+    pub fn bytes(mut self, v: &[u8]) -> Self {
+        self.0.extend_from_slice(v);
+        self
+    }
+    pub fn b2(self, v: &[u8]) -> Self {
+        self.u16(v.len() as u16).bytes(v)
+    }
+}
+
+/// An authorization area with one password session.
+pub fn pw(password: &[u8]) -> Vec<u8> {
+    let s = B::new().u32(RS_PW).b2(&[]).u8(1).b2(password).0;
+    B::new().u32(s.len() as u32).bytes(&s).0
+}
+
+/// A command with handles, a password authorization and parameters.
+pub fn with_pw(code: u32, handles: &[u32], password: &[u8], params: &[u8]) -> Vec<u8> {
+    let mut body = B::new();
+    for h in handles {
+        body = body.u32(*h);
+    }
+    let body = body.bytes(&pw(password)).bytes(params);
+    command(ST_SESS, code, &body.0)
+}
+
+/// The parameter area of a response that carries sessions (after the
+/// response handle, if `handle`).
+pub fn session_params(response: &[u8], handle: bool) -> &[u8] {
+    let mut at = 10 + if handle { 4 } else { 0 };
+    let size = u32::from_be_bytes(response[at..at + 4].try_into().unwrap()) as usize;
+    at += 4;
+    &response[at..at + size]
+}
+
+/// An unrestricted ECDSA signing key template (TPMT_PUBLIC).
+pub fn ecdsa_template(curve: u16, name_alg: u16) -> Vec<u8> {
+    B::new()
+        .u16(0x0023)
+        .u16(name_alg)
+        .u32(0x0004_0072)
+        .b2(&[])
+        .u16(0x0010)
+        .u16(0x0018)
+        .u16(name_alg)
+        .u16(curve)
+        .u16(0x0010)
+        .b2(&[])
+        .b2(&[])
+        .0
+}
+
+/// The tpm2-tools default ECC primary: a restricted decryption (storage)
+/// key with AES-128-CFB.
+pub fn storage_template() -> Vec<u8> {
+    B::new()
+        .u16(0x0023)
+        .u16(0x000B)
+        .u32(0x0003_0472)
+        .b2(&[])
+        .u16(0x0006)
+        .u16(128)
+        .u16(0x0043)
+        .u16(0x0010)
+        .u16(0x0003)
+        .u16(0x0010)
+        .b2(&[])
+        .b2(&[])
+        .0
+}
+
+/// CreatePrimary parameters: empty sensitive (with `auth`), the template,
+/// no outside info, no creation PCRs.
+pub fn create_primary_params(template: &[u8], auth: &[u8]) -> Vec<u8> {
+    let sensitive = B::new().b2(auth).b2(&[]).0;
+    B::new().b2(&sensitive).b2(template).b2(&[]).u32(0).0
+}

@@ -77,14 +77,16 @@ typedef struct hash_info {
     size_t digest_len;
 } hash_info;
 int hash_lookup(uint32_t alg, hash_info *out);
+/* The indicator of a service keyed by key_len bytes (an HMAC key, a KDF key
+ * or Z): under 112 bits (SP 800-131A) the use is not approved. */
+svsm_crypto_status key_len_indicator(size_t key_len);
 int hash_op(uint32_t alg, const uint8_t *msg, size_t len, uint8_t *digest);
 int hmac_op(uint32_t alg, const uint8_t *key, size_t key_len, const uint8_t *msg,
             size_t msg_len, uint8_t *mac /* digest_len bytes */);
-/* HMAC over the concatenation of parts. */
-typedef struct byte_span {
-    const uint8_t *ptr;
-    size_t len;
-} byte_span;
+/* HMAC, or a hash, over the concatenation of parts. */
+typedef svsm_crypto_bytes byte_span;
+int hash_parts_op(uint32_t alg, const byte_span *parts, size_t n_parts,
+                  uint8_t *digest /* digest_len bytes */);
 int hmac_parts_op(uint32_t alg, const uint8_t *key, size_t key_len, const byte_span *parts,
                   size_t n_parts, uint8_t *mac /* digest_len bytes */);
 int hkdf_op(uint32_t alg, const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
@@ -107,6 +109,13 @@ int aes_ecb_op(const struct Aes *aes, int encrypt, const uint8_t *in, uint8_t *o
 /* One CFB128 pass from iv over len bytes, on a copy of the encryption schedule. */
 int aes_cfb128_op(const struct Aes *enc, int encrypt, const uint8_t *iv, const uint8_t *in,
                   uint8_t *out, size_t len);
+
+/* ---- kdf.c ---------------------------------------------------------------- */
+/* The two KDFs on checked arguments (the self-tests call them directly). */
+int kdf_counter_hmac_op(uint32_t alg, const uint8_t *key, size_t key_len,
+                        const byte_span *fixed, size_t n_fixed, uint8_t *out, size_t out_len);
+int kdf_one_step_op(uint32_t alg, const uint8_t *z, size_t z_len, const byte_span *fixed,
+                    size_t n_fixed, uint8_t *out, size_t out_len);
 
 /* ---- entropy.c ------------------------------------------------------------ */
 #define ENTROPY_STARTUP_SAMPLES 1024 /* SP 800-90B 4.3 */

@@ -318,6 +318,20 @@ static const uint8_t kat_aes128_cfb_ct[46] = {
     0x79, 0x63, 0x25, 0xaa, 0x4f, 0x67, 0x66, 0x9b, 0x05, 0xbf, 0x47, 0x75,
     0x39, 0xfa, 0xac, 0x6b, 0x2d, 0x71, 0x19, 0x5b, 0x10, 0x62,
 };
+/* SP 800-108 counter KDF, HMAC-SHA-256: key kat_hmac_key, FixedData kat_msg. */
+static const uint8_t kat_kdf_counter_sha256[40] = {
+    0x43, 0x49, 0xed, 0xd6, 0x98, 0xdd, 0xd3, 0xcc, 0x37, 0xec, 0xac, 0x7d,
+    0xc0, 0x37, 0x88, 0xc2, 0x5c, 0x41, 0xcf, 0xa8, 0x9a, 0xe2, 0x6d, 0x38,
+    0x6b, 0x5c, 0xdf, 0xf0, 0xe1, 0x35, 0xde, 0x5f, 0xca, 0xbf, 0x4e, 0x84,
+    0x14, 0x7d, 0xa1, 0xf8,
+};
+/* SP 800-56C one-step KDF, SHA-256: Z kat_hmac_key, FixedInfo kat_msg. */
+static const uint8_t kat_kdf_one_step_sha256[40] = {
+    0x60, 0x4d, 0x94, 0xe6, 0x9d, 0x5d, 0x88, 0x2b, 0xe2, 0xfa, 0x80, 0x07,
+    0xc0, 0xbd, 0x60, 0x3b, 0x7c, 0xff, 0xf2, 0xcb, 0xa1, 0x4b, 0xed, 0xfc,
+    0xf1, 0x4b, 0x2f, 0xcc, 0x2a, 0xa1, 0x2a, 0xe6, 0x7b, 0x6c, 0x47, 0x04,
+    0x6e, 0x77, 0x9e, 0xbc,
+};
 static const uint8_t kat_drbg_output[128] = {
     0x04, 0xee, 0xc6, 0x3b, 0xb2, 0x31, 0xdf, 0x2c, 0x63, 0x0a, 0x1a, 0xfb,
     0xe7, 0x24, 0x94, 0x9d, 0x00, 0x5a, 0x58, 0x78, 0x51, 0xe1, 0xaa, 0x79,
@@ -341,9 +355,9 @@ static const uint8_t kat_drbg_output[128] = {
 typedef struct kat_vector {
     uint32_t alg;          /* hash algorithm, or curve for ECC */
     uint32_t hash;         /* ECDSA: the digest's algorithm */
-    const uint8_t *input;  /* what a BREAK build corrupts: message, IKM, ECDH key */
+    const uint8_t *input;  /* what a BREAK build corrupts: message, IKM, ECDH key, KDF fixed data */
     size_t input_len;
-    const uint8_t *key;    /* AES key; ECDSA private key */
+    const uint8_t *key;    /* AES key; KDF key or Z; ECDSA private key */
     size_t key_len;
     const uint8_t *peer;   /* ECDSA public key; ECDH peer public key */
     size_t peer_len;
@@ -519,6 +533,41 @@ static int aes_cfb128_kat(uint32_t id, const kat_vector *v)
     return ok ? 0 : -1;
 }
 
+/* ---- KDFs: SP 800-108 counter mode (HMAC), SP 800-56C one-step (hash) ----- */
+
+/*
+ * Derive want_len bytes (more than one block, a partial last one) from the
+ * key and the fixed data (the input, in two pieces to cover the spans), and
+ * compare.
+ */
+static int kdf_kat(uint32_t id, const kat_vector *v, int counter_mode)
+{
+    uint8_t scratch[KAT_SCRATCH], out[64];
+    const uint8_t *fixed = kat_input(id, v->input, v->input_len, scratch);
+    hash_info h;
+    if (hash_lookup(v->alg, &h) != 0 || v->want_len <= h.digest_len ||
+        v->want_len % h.digest_len == 0 || v->want_len > sizeof(out) || v->input_len < 2 ||
+        v->key_len == 0)
+        return -1;
+    const byte_span parts[2] = { { fixed, 1 }, { fixed + 1, v->input_len - 1 } };
+    int ret = counter_mode
+                  ? kdf_counter_hmac_op(v->alg, v->key, v->key_len, parts, 2, out, v->want_len)
+                  : kdf_one_step_op(v->alg, v->key, v->key_len, parts, 2, out, v->want_len);
+    ret = ret == 0 ? expect(out, v->want, v->want_len) : -1;
+    svsm_secure_zero(out, sizeof(out));
+    return ret;
+}
+
+static int kdf_counter_kat(uint32_t id, const kat_vector *v)
+{
+    return kdf_kat(id, v, 1);
+}
+
+static int kdf_one_step_kat(uint32_t id, const kat_vector *v)
+{
+    return kdf_kat(id, v, 0);
+}
+
 /* ---- Hash_DRBG ---------------------------------------------------------- */
 
 static int drbg_kat(uint32_t id, const kat_vector *v)
@@ -624,7 +673,8 @@ static int entropy_startup_test(uint32_t id, const kat_vector *v)
     X(kat_p256_sig) X(kat_p384_msg) X(kat_p384_d) X(kat_p384_q) X(kat_p384_k)            \
     X(kat_p384_sig) X(kat_p256_cdh_d) X(kat_p256_cdh_peer) X(kat_p256_cdh_z)             \
     X(kat_p384_cdh_d) X(kat_p384_cdh_peer) X(kat_p384_cdh_z) X(kat_drbg_output)          \
-    X(kat_aes_cfb_iv) X(kat_aes256_ecb_ct) X(kat_aes128_cfb_ct)
+    X(kat_aes_cfb_iv) X(kat_aes256_ecb_ct) X(kat_aes128_cfb_ct) X(kat_kdf_counter_sha256)   \
+    X(kat_kdf_one_step_sha256) X(kat_hmac_key)
 
 #define KAT_BUF_ENUM_(name) BUF_##name,
 enum kat_buf_id { BUF_NONE, KAT_BUFFERS(KAT_BUF_ENUM_) };
@@ -649,7 +699,8 @@ static const uint8_t *kat_buffer(uint8_t which, size_t *len)
     X(KAT_INTEGRITY, integrity_test) X(KAT_GCM, gcm_kat) X(KAT_GCM_16K, gcm_16k_kat)     \
     X(KAT_DRBG, drbg_kat) X(KAT_ECDSA, ecdsa_kat) X(KAT_ECDH, ecdh_kat)                  \
     X(KAT_ENTROPY, entropy_startup_test) X(KAT_AES_ECB, aes_ecb_kat)                     \
-    X(KAT_AES_CFB128, aes_cfb128_kat)
+    X(KAT_AES_CFB128, aes_cfb128_kat) X(KAT_KDF_COUNTER, kdf_counter_kat)                  \
+    X(KAT_KDF_ONE_STEP, kdf_one_step_kat)
 
 #define KAT_KIND_ENUM_(kind, runner) kind,
 enum kat_kind { KAT_NONE, KAT_RUNNERS(KAT_KIND_ENUM_) };
@@ -717,6 +768,14 @@ static const struct self_test {
                                               .key = BUF(kat_gcm_key128),
                                               .extra = BUF(kat_aes_cfb_iv),
                                               .want = BUF(kat_aes128_cfb_ct) },
+    [SVSM_CRYPTO_TEST_KDF_COUNTER_SHA256_KAT] = { KAT_KDF_COUNTER, .alg = SHA256,
+                                                       .input = BUF(kat_msg),
+                                                       .key = BUF(kat_hmac_key),
+                                                       .want = BUF(kat_kdf_counter_sha256) },
+    [SVSM_CRYPTO_TEST_KDF_ONE_STEP_SHA256_KAT] = { KAT_KDF_ONE_STEP, .alg = SHA256,
+                                                   .input = BUF(kat_msg),
+                                                   .key = BUF(kat_hmac_key),
+                                                   .want = BUF(kat_kdf_one_step_sha256) },
 };
 
 static int run_self_test(uint32_t id, const struct self_test *t)

@@ -32,6 +32,7 @@ mod errors;
 mod hash;
 mod hkdf;
 mod hmac;
+mod kdf;
 mod module;
 mod secret;
 
@@ -46,6 +47,7 @@ pub use errors::{Error, Indicated, Indicator};
 pub use hash::{Digest, HashAlg, Hasher, MAX_DIGEST_LEN};
 pub use hkdf::Prk;
 pub use hmac::HMAC_MIN_TAG_LEN;
+pub use kdf::KDF_MAX_PARTS;
 pub use module::{
     AlreadyInitialized, EntropyUnavailable, Environment, Module, ModuleState, Outcome, SelfTestId,
     SelfTestResult, init, initialized,

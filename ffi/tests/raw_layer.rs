@@ -255,6 +255,66 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         svsm_crypto_aes_cleanse(aes);
         svsm_crypto_aes_cleanse(null_mut());
 
+        // KDFs: NULL pieces with a count or a length, too many pieces, NULL
+        // or empty output, an unknown hash.
+        let piece = |ptr: *const u8, len| svsm_crypto_bytes { ptr, len };
+        let good = [piece(msg.as_ptr(), 3)];
+        let null_piece = [piece(null(), 3)];
+        let many = [piece(msg.as_ptr(), 1); SVSM_CRYPTO_KDF_MAX_PARTS as usize + 1];
+        type Kdf = unsafe extern "C" fn(
+            u32,
+            *const u8,
+            usize,
+            *const svsm_crypto_bytes,
+            usize,
+            *mut u8,
+            usize,
+        ) -> i32;
+        let kdfs: [(&str, Kdf); 2] = [
+            ("kdf_counter_hmac", svsm_crypto_kdf_counter_hmac),
+            ("kdf_one_step", svsm_crypto_kdf_one_step),
+        ];
+        for (name, kdf) in kdfs {
+            let call = |alg, secret: *const u8, parts: *const svsm_crypto_bytes, n, out, len| {
+                kdf(alg, secret, 32, parts, n, out, len)
+            };
+            let k = key.as_ptr();
+            refused(&format!("{name}: NULL pieces"), [40], |[out]| {
+                call(SVSM_CRYPTO_SHA256, k, null(), 1, out, 40)
+            });
+            refused(&format!("{name}: NULL piece"), [40], |[out]| {
+                call(SVSM_CRYPTO_SHA256, k, null_piece.as_ptr(), 1, out, 40)
+            });
+            refused(&format!("{name}: too many pieces"), [40], |[out]| {
+                call(SVSM_CRYPTO_SHA256, k, many.as_ptr(), many.len(), out, 40)
+            });
+            refused(&format!("{name}: NULL key"), [40], |[out]| {
+                call(SVSM_CRYPTO_SHA256, null(), good.as_ptr(), 1, out, 40)
+            });
+            refused(&format!("{name}: unknown hash"), [40], |[out]| {
+                call(99, k, good.as_ptr(), 1, out, 40)
+            });
+            refused(&format!("{name}: NULL output"), [], |[]| {
+                call(SVSM_CRYPTO_SHA256, k, good.as_ptr(), 1, null_mut(), 40)
+            });
+            refused(&format!("{name}: empty output"), [], |[]| {
+                call(
+                    SVSM_CRYPTO_SHA256,
+                    k,
+                    good.as_ptr(),
+                    1,
+                    poisoned(1).as_mut_ptr(),
+                    0,
+                )
+            });
+            let mut one = poisoned(1);
+            assert_eq!(
+                call(SVSM_CRYPTO_SHA256, k, null(), 0, one.as_mut_ptr(), 1),
+                SVSM_CRYPTO_OK,
+                "{name}: no fixed data at all"
+            );
+        }
+
         // Generated IVs (SP 800-38D 8.2.1): the invocation field is 32 bits.
         // A context whose count stands at 2^32 - 1 (written into its bytes:
         // aead.c pins the count's offset, 8, with a _Static_assert) seals

@@ -1,13 +1,17 @@
-//! The services the TPM engine needs: AES-ECB and AES-CFB128. Answers are
+//! The services the TPM engine needs: AES-ECB, AES-CFB128, the SP 800-108
+//! counter KDF (TPM KDFa) and the SP 800-56C one-step KDF (KDFe). Answers are
 //! compared with published vectors and with the oracle (RustCrypto); every
 //! call's indicator is checked, and the lengths and keys the services
 //! cannot take are refused with zeroed outputs.
 
 mod common;
 
+use common::oracle_hash;
 use common::{hex, is_zero, random_bytes};
 use svsm_crypto::host::module;
-use svsm_crypto::{AES_BLOCK_LEN, Error, Indicator};
+use svsm_crypto::{AES_BLOCK_LEN, Error, HashAlg, Indicator, KDF_MAX_PARTS};
+
+const HASHES: [HashAlg; 3] = [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512];
 
 fn iv_of(bytes: &[u8]) -> [u8; AES_BLOCK_LEN] {
     bytes.try_into().expect("16-byte IV")
@@ -168,4 +172,179 @@ fn aes_bad_keys_and_lengths_are_refused_with_zeroed_data() {
     let iv = [0u8; 16];
     assert_eq!(aes.cfb128_encrypt(&iv, &mut []), Err(Error::Arg));
     assert_eq!(aes.cfb128_decrypt(&iv, &mut []), Err(Error::Arg));
+}
+
+#[test]
+fn kdf_counter_hmac_matches_reference_for_every_hash_length_and_split() {
+    let module = module();
+    for alg in HASHES {
+        for (key_len, fixed_len, out_len) in [
+            (32, 0, 1),
+            (14, 60, 16),
+            (48, 60, alg.digest_len()),
+            (64, 1, alg.digest_len() + 1),
+            (100, 200, 3 * alg.digest_len() - 5),
+            (32, 33, 512),
+        ] {
+            let key = random_bytes(key_len);
+            let fixed = random_bytes(fixed_len);
+            let want = svsm_oracle::kdf_counter_hmac(oracle_hash(alg), &key, &fixed, out_len);
+            let mut out = vec![0u8; out_len];
+            assert_eq!(
+                module.kdf_counter_hmac(alg, &key, &[&fixed], &mut out),
+                Ok(Indicator::Approved)
+            );
+            assert_eq!(
+                out, want,
+                "{alg:?} key {key_len} fixed {fixed_len} out {out_len}"
+            );
+            // The same fixed data in pieces, empty ones included.
+            let (a, b) = fixed.split_at(fixed_len / 3);
+            let mut pieces = vec![0u8; out_len];
+            module
+                .kdf_counter_hmac(alg, &key, &[a, &[], b, &[]], &mut pieces)
+                .unwrap()
+                .is_approved()
+                .then_some(())
+                .expect("approved");
+            assert_eq!(pieces, want);
+        }
+    }
+}
+
+#[test]
+fn kdfa_is_the_counter_kdf_over_the_tpm_fixed_data() {
+    let module = module();
+    let key = random_bytes(32);
+    let (nonce_u, nonce_v) = (random_bytes(32), random_bytes(16));
+    for alg in [HashAlg::Sha256, HashAlg::Sha384] {
+        for out_len in [16usize, 32, 48, 70] {
+            let mut fixed = b"CFB".to_vec();
+            fixed.push(0);
+            fixed.extend_from_slice(&nonce_u);
+            fixed.extend_from_slice(&nonce_v);
+            fixed.extend_from_slice(&(8 * out_len as u32).to_be_bytes());
+            let want = svsm_oracle::kdf_counter_hmac(oracle_hash(alg), &key, &fixed, out_len);
+            let mut out = vec![0u8; out_len];
+            assert_eq!(
+                module.kdfa(alg, &key, b"CFB", &nonce_u, &nonce_v, &mut out),
+                Ok(Indicator::Approved)
+            );
+            assert_eq!(out, want, "{alg:?} {out_len}");
+        }
+    }
+}
+
+#[test]
+fn kdf_one_step_and_kdfe_match_reference() {
+    let module = module();
+    for alg in HASHES {
+        for (z_len, fixed_len, out_len) in [
+            (32, 0, 1),
+            (14, 20, alg.digest_len()),
+            (48, 100, alg.digest_len() + 1),
+            (66, 7, 4 * alg.digest_len() - 3),
+        ] {
+            let z = random_bytes(z_len);
+            let fixed = random_bytes(fixed_len);
+            let want = svsm_oracle::kdf_one_step(oracle_hash(alg), &z, &fixed, out_len).unwrap();
+            let mut out = vec![0u8; out_len];
+            assert_eq!(
+                module.kdf_one_step(alg, &z, &[&fixed], &mut out),
+                Ok(Indicator::Approved)
+            );
+            assert_eq!(
+                out, want,
+                "{alg:?} z {z_len} fixed {fixed_len} out {out_len}"
+            );
+        }
+    }
+    // KDFe: FixedInfo = Label || 0x00 || PartyUInfo || PartyVInfo.
+    let z = random_bytes(32);
+    let (u, v) = (random_bytes(32), random_bytes(32));
+    let mut fixed = b"SECRET".to_vec();
+    fixed.push(0);
+    fixed.extend_from_slice(&u);
+    fixed.extend_from_slice(&v);
+    let want = svsm_oracle::kdf_one_step(svsm_oracle::HashAlg::Sha256, &z, &fixed, 32).unwrap();
+    let mut out = [0u8; 32];
+    assert_eq!(
+        module.kdfe(HashAlg::Sha256, &z, b"SECRET", &u, &v, &mut out),
+        Ok(Indicator::Approved)
+    );
+    assert_eq!(out.to_vec(), want);
+}
+
+#[test]
+fn kdf_keys_below_112_bits_are_non_approved() {
+    let module = module();
+    let mut out = [0u8; 32];
+    for (len, indicator) in [
+        (0usize, Indicator::NonApproved),
+        (13, Indicator::NonApproved),
+        (14, Indicator::Approved),
+    ] {
+        let key = vec![3u8; len];
+        assert_eq!(
+            module.kdf_counter_hmac(HashAlg::Sha256, &key, &[b"fixed"], &mut out),
+            Ok(indicator),
+            "counter, {len}-byte key"
+        );
+        // A TPM session key may be empty (an unbound, unsalted session with
+        // an empty authValue): derived, but not an approved use.
+        assert_eq!(
+            module.kdfa(HashAlg::Sha256, &key, b"ATH", &[1; 16], &[2; 16], &mut out),
+            Ok(indicator),
+            "KDFa, {len}-byte key"
+        );
+        if len > 0 {
+            assert_eq!(
+                module.kdf_one_step(HashAlg::Sha256, &key, &[b"fixed"], &mut out),
+                Ok(indicator),
+                "one-step, {len}-byte Z"
+            );
+        }
+    }
+}
+
+#[test]
+fn kdf_bad_arguments_are_refused_with_zeroed_output() {
+    let module = module();
+    let key = [7u8; 32];
+    assert_eq!(
+        module.kdf_counter_hmac(HashAlg::Sha256, &key, &[], &mut []),
+        Err(Error::Arg)
+    );
+    assert_eq!(
+        module.kdf_one_step(HashAlg::Sha256, &key, &[], &mut []),
+        Err(Error::Arg)
+    );
+    let mut out = vec![0xAA; 40];
+    assert_eq!(
+        module.kdf_one_step(HashAlg::Sha384, &[], &[b"x"], &mut out),
+        Err(Error::Arg),
+        "empty Z"
+    );
+    assert!(is_zero(&out));
+    let too_many = [&b"p"[..]; KDF_MAX_PARTS + 1];
+    let mut out = vec![0xAA; 40];
+    assert_eq!(
+        module.kdf_counter_hmac(HashAlg::Sha256, &key, &too_many, &mut out),
+        Err(Error::Arg)
+    );
+    assert!(is_zero(&out));
+    let mut out = vec![0xAA; 40];
+    assert_eq!(
+        module.kdf_one_step(HashAlg::Sha256, &key, &too_many, &mut out),
+        Err(Error::Arg)
+    );
+    assert!(is_zero(&out));
+    // KDFa's fixed data is label, 0x00, two contexts and [L]_32: five pieces.
+    let max = [&b"p"[..]; KDF_MAX_PARTS];
+    let mut out = vec![0u8; 40];
+    assert!(
+        module
+            .kdf_counter_hmac(HashAlg::Sha256, &key, &max, &mut out)
+            .is_ok()
+    );
 }

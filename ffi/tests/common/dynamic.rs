@@ -302,6 +302,33 @@ pub unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
         });
         lib.svsm_crypto_aes_cleanse(&mut aes);
 
+        let fixed = [svsm_crypto_bytes {
+            ptr: msg.as_ptr(),
+            len: 10,
+        }];
+        fails_zeroed(&named("kdf_counter_hmac"), STATE, [40], |[out]| {
+            lib.svsm_crypto_kdf_counter_hmac(
+                SVSM_CRYPTO_SHA256,
+                key.as_ptr(),
+                32,
+                fixed.as_ptr(),
+                1,
+                out,
+                40,
+            )
+        });
+        fails_zeroed(&named("kdf_one_step"), STATE, [40], |[out]| {
+            lib.svsm_crypto_kdf_one_step(
+                SVSM_CRYPTO_SHA256,
+                key.as_ptr(),
+                32,
+                fixed.as_ptr(),
+                1,
+                out,
+                40,
+            )
+        });
+
         let mut drbg = svsm_crypto_drbg_ctx {
             opaque: [0xAA; SVSM_CRYPTO_DRBG_CTX_SIZE as usize],
         };

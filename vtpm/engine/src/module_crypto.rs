@@ -105,30 +105,32 @@ impl<'m> TpmCrypto for ModuleCrypto<'m> {
 
     fn kdfa(
         &self,
-        _alg: TpmHash,
-        _key: &[u8],
-        _label: &[u8],
-        _context_u: &[u8],
-        _context_v: &[u8],
+        alg: TpmHash,
+        key: &[u8],
+        label: &[u8],
+        context_u: &[u8],
+        context_v: &[u8],
         out: &mut [u8],
     ) -> Result<(), CryptoError> {
-        // The module's SP 800-108 counter KDF arrives with branch tpm-module.
-        out.fill(0);
-        Err(CryptoError::Unsupported)
+        self.module
+            .kdfa(hash_alg(alg), key, label, context_u, context_v, out)
+            .map(|_| ())
+            .map_err(map_err)
     }
 
     fn kdfe(
         &self,
-        _alg: TpmHash,
-        _z: &[u8],
-        _label: &[u8],
-        _party_u: &[u8],
-        _party_v: &[u8],
+        alg: TpmHash,
+        z: &[u8],
+        label: &[u8],
+        party_u: &[u8],
+        party_v: &[u8],
         out: &mut [u8],
     ) -> Result<(), CryptoError> {
-        // The module's SP 800-56C one-step KDF arrives with branch tpm-module.
-        out.fill(0);
-        Err(CryptoError::Unsupported)
+        self.module
+            .kdfe(hash_alg(alg), z, label, party_u, party_v, out)
+            .map(|_| ())
+            .map_err(map_err)
     }
 
     fn aes_cfb(

@@ -10,6 +10,8 @@ use aes::cipher::{AsyncStreamCipher, KeyIvInit};
 
 struct Session {
     handle: u32,
+    /// The caller's nonce for the next command.
+    caller: Vec<u8>,
     nonce_tpm: Vec<u8>,
     key: Vec<u8>,
 }
@@ -33,6 +35,7 @@ fn start(tpm: &mut HostTpm, bind: u32, bind_auth: &[u8], aes: bool, caller: &[u8
     };
     Session {
         handle,
+        caller: caller.to_vec(),
         nonce_tpm,
         key,
     }
@@ -47,9 +50,9 @@ fn hmac_command(
     names: &[&[u8]],
     auth: &[u8],
     attrs: u8,
-    caller: &[u8],
     params: &[u8],
 ) -> Vec<u8> {
+    let caller = s.caller.as_slice();
     let mut cp = code.to_be_bytes().to_vec();
     for n in names {
         cp.extend_from_slice(n);
@@ -102,16 +105,7 @@ fn unbound_hmac_session_authorizes_pcr_extend() {
     let mut s = start(&mut tpm, RH_NULL, &[], false, &caller);
     assert_eq!(s.handle, 0x0200_0000);
     let params = B::new().u32(1).u16(0x0B).bytes(&[9; 32]).0;
-    let c = hmac_command(
-        &s,
-        0x182,
-        &[5],
-        &[&5u32.to_be_bytes()],
-        &[],
-        1,
-        &caller,
-        &params,
-    );
+    let c = hmac_command(&s, 0x182, &[5], &[&5u32.to_be_bytes()], &[], 1, &params);
     let r = tpm.execute(&c);
     let (_, nonce) = check_response(&s, 0x182, &r, &[], &caller, 1);
     assert_eq!(
@@ -119,30 +113,13 @@ fn unbound_hmac_session_authorizes_pcr_extend() {
         vec![sha256(&[&[0; 32], &[9; 32]])]
     );
     // The old nonceTPM no longer works.
-    let c = hmac_command(
-        &s,
-        0x182,
-        &[5],
-        &[&5u32.to_be_bytes()],
-        &[],
-        1,
-        &caller,
-        &params,
-    );
+    let c = hmac_command(&s, 0x182, &[5], &[&5u32.to_be_bytes()], &[], 1, &params);
     assert_eq!(rc(&tpm.execute(&c)), 0x9A2, "TPM_RC_BAD_AUTH + S1");
     // A bad HMAC did not end the session; the rolled nonce does work.
     s.nonce_tpm = nonce;
     let caller2 = [8u8; 16];
-    let c = hmac_command(
-        &s,
-        0x182,
-        &[5],
-        &[&5u32.to_be_bytes()],
-        &[],
-        0,
-        &caller2,
-        &params,
-    );
+    s.caller = caller2.to_vec();
+    let c = hmac_command(&s, 0x182, &[5], &[&5u32.to_be_bytes()], &[], 0, &params);
     let r = tpm.execute(&c);
     check_response(&s, 0x182, &r, &[], &caller2, 0);
     // continueSession was clear: the session is gone.
@@ -173,16 +150,7 @@ fn owner_auth_through_password_and_hmac_sessions() {
     let s = start(&mut tpm, RH_NULL, &[], false, &caller);
     let params = create_primary_params(&template, &[]);
     let name = RH_OWNER.to_be_bytes();
-    let c = hmac_command(
-        &s,
-        0x131,
-        &[RH_OWNER],
-        &[&name],
-        b"owner",
-        1,
-        &caller,
-        &params,
-    );
+    let c = hmac_command(&s, 0x131, &[RH_OWNER], &[&name], b"owner", 1, &params);
     let r = tpm.execute(&c);
     assert_eq!(rc(&r), 0);
     // The response has a handle before the parameters: check the HMAC by hand.
@@ -227,7 +195,6 @@ fn bound_session_encrypts_the_first_parameter() {
         &[&12u32.to_be_bytes()],
         &[],
         attrs,
-        &caller,
         &params,
     );
     let r = tpm.execute(&c);
@@ -250,7 +217,6 @@ fn bound_session_encrypts_the_first_parameter() {
         &[&12u32.to_be_bytes()],
         &[],
         attrs,
-        &caller,
         &params,
     );
     assert_eq!(rc(&tpm.execute(&c)), 0x996);
@@ -303,7 +269,6 @@ fn encrypted_response_decrypts_with_the_new_nonce() {
         &[&name, &name],
         b"nvpw",
         attrs,
-        &caller,
         &params,
     );
     let r = tpm.execute(&c);

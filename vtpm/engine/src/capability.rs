@@ -138,7 +138,10 @@ impl<C: TpmCrypto> Tpm<C> {
             (0x204, (LIMITS.sessions as u32).saturating_sub(active)),
             (0x205, active),
             (0x206, (LIMITS.sessions as u32).saturating_sub(active)),
-            (0x207, (LIMITS.objects - self.objects.len()) as u32),
+            (
+                0x207,
+                LIMITS.objects.saturating_sub(self.objects.len()) as u32
+            ),
             (0x208, 0),
             (0x209, 0),
             (0x20A, 0),

@@ -58,7 +58,7 @@ pub const LIMITS: Limits = Limits {
     nv_indices: 16,
     nv_bytes: 8192,
     nv_index_max: 1024,
-    saved_objects: 8,
+    saved_objects: 32,
     input_buffer: 1024,
 };
 

@@ -155,7 +155,13 @@ impl<'m> TpmCrypto for ModuleCrypto<'m> {
     fn random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
         let mut drbg = self.drbg.borrow_mut();
         for chunk in out.chunks_mut(DRBG_MAX_REQUEST) {
-            if let Err(e) = drbg.generate(chunk, &[]) {
+            // A DRBG at its reseed interval reseeds from the module's
+            // entropy source and tries once more.
+            let result = match drbg.generate(chunk, &[]) {
+                Err(Error::Limit) => drbg.reseed(&[]).and_then(|_| drbg.generate(chunk, &[])),
+                other => other,
+            };
+            if let Err(e) = result {
                 out.fill(0);
                 return Err(map_err(e));
             }

@@ -379,3 +379,63 @@ fn policy_sessions_satisfy_no_policy() {
         "TPM_RC_POLICY_FAIL + S1"
     );
 }
+
+#[test]
+fn salted_session_with_an_ecc_storage_key() {
+    let mut tpm = started();
+    let (key, public, _) = create_primary(&mut tpm, RH_NULL, &[], &storage_template(), &[]);
+    let (qs_x, qs_y) = ecc_point(&public);
+    // The caller's ephemeral key (fixed here) and Z = x(e * Qs).
+    let e = p256::SecretKey::from_slice(&[0x42; 32]).unwrap();
+    let qe = e.public_key().to_sec1_bytes();
+    let (qe_x, qe_y) = (&qe[1..33], &qe[33..]);
+    let mut qs = vec![4u8];
+    qs.extend_from_slice(&qs_x);
+    qs.extend_from_slice(&qs_y);
+    let qs = p256::PublicKey::from_sec1_bytes(&qs).unwrap();
+    let z = p256::ecdh::diffie_hellman(e.to_nonzero_scalar(), qs.as_affine());
+    // salt = KDFe(SHA-256, Z, "SECRET", Qe.x, Qs.x, 256).
+    let salt = sha256(&[
+        &1u32.to_be_bytes(),
+        z.raw_secret_bytes(),
+        b"SECRET\0",
+        qe_x,
+        &qs_x,
+    ]);
+    let point = B::new().b2(qe_x).b2(qe_y).0;
+    let caller = [6u8; 32];
+    let params = B::new()
+        .u32(key)
+        .u32(RH_NULL)
+        .b2(&caller)
+        .b2(&point)
+        .u8(0)
+        .u16(0x10)
+        .u16(0x0B)
+        .0;
+    let r = ok(&mut tpm, &command(ST_NO, 0x176, &params));
+    let handle = u32::from_be_bytes(r[10..14].try_into().unwrap());
+    let nonce_tpm = R(&r[14..]).b2().to_vec();
+    let s = Session {
+        handle,
+        caller: caller.to_vec(),
+        key: kdfa_sha256(&salt, b"ATH", &nonce_tpm, &caller, 32),
+        nonce_tpm,
+    };
+    let params = B::new().u32(1).u16(0x0B).bytes(&[1; 32]).0;
+    let c = hmac_command(&s, 0x182, &[9], &[&9u32.to_be_bytes()], &[], 1, &params);
+    let r = tpm.execute(&c);
+    check_response(&s, 0x182, &r, &[], &caller, 1);
+    // A point not on the curve: TPM_RC_ECC_POINT + P2.
+    let bad = B::new().b2(&[1; 32]).b2(&[2; 32]).0;
+    let params = B::new()
+        .u32(key)
+        .u32(RH_NULL)
+        .b2(&caller)
+        .b2(&bad)
+        .u8(0)
+        .u16(0x10)
+        .u16(0x0B)
+        .0;
+    assert_eq!(rc(&tpm.execute(&command(ST_NO, 0x176, &params))), 0x2E7);
+}

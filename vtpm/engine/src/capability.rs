@@ -58,6 +58,17 @@ const PT_PCR_NO_INCREMENT: u32 = 0x11;
 const SPEC_FAMILY: u32 = 0x322E_3000;
 const SPEC_REVISION: u32 = 159;
 
+/// Writes a counted list of at most `max` of `items`; whether more remain
+/// (moreData).
+fn page<T>(w: &mut Writer, items: &[T], max: usize, mut put: impl FnMut(&mut Writer, &T)) -> bool {
+    let n = items.len().min(max);
+    w.u32(n as u32);
+    for item in &items[..n] {
+        put(w, item);
+    }
+    items.len() > n
+}
+
 /// The four-character vendor strings.
 fn chars(s: &[u8; 4]) -> u32 {
     u32::from_be_bytes(*s)
@@ -203,12 +214,9 @@ impl<C: TpmCrypto> Tpm<C> {
                     .iter()
                     .filter(|(a, _)| u32::from(*a) >= property)
                     .collect();
-                let n = items.len().min(max);
-                body.u32(n as u32);
-                for (alg, attrs) in &items[..n] {
-                    body.u16(*alg).u32(*attrs);
-                }
-                items.len() > n
+                page(&mut body, &items, max, |w, (alg, attrs)| {
+                    w.u16(*alg).u32(*attrs);
+                })
             }
             CAP_HANDLES => {
                 let ht = handle_type(property);
@@ -229,28 +237,22 @@ impl<C: TpmCrypto> Tpm<C> {
                     .into_iter()
                     .filter(|h| (*h & 0x00FF_FFFF) >= (property & 0x00FF_FFFF))
                     .collect();
-                let n = items.len().min(max);
-                body.u32(n as u32);
-                for h in &items[..n] {
-                    body.u32(*h);
-                }
-                items.len() > n
+                page(&mut body, &items, max, |w, h| {
+                    w.u32(*h);
+                })
             }
             CAP_COMMANDS => {
                 let items: Vec<_> = COMMANDS
                     .iter()
                     .filter(|c| c.cc >= (property & 0xFFFF))
                     .collect();
-                let n = items.len().min(max);
-                body.u32(n as u32);
-                for c in &items[..n] {
+                page(&mut body, &items, max, |w, c| {
                     let attrs = c.cc
                         | u32::from(writes_nv(c.cc)) << 22
                         | u32::from(c.handles) << 25
                         | u32::from(c.response_handle) << 28;
-                    body.u32(attrs);
-                }
-                items.len() > n
+                    w.u32(attrs);
+                })
             }
             CAP_PP_COMMANDS | CAP_AUDIT_COMMANDS => {
                 body.u32(0);
@@ -271,12 +273,9 @@ impl<C: TpmCrypto> Tpm<C> {
                     .into_iter()
                     .filter(|(t, _)| *t >= property)
                     .collect();
-                let n = items.len().min(max);
-                body.u32(n as u32);
-                for (tag, value) in &items[..n] {
-                    body.u32(*tag).u32(*value);
-                }
-                items.len() > n
+                page(&mut body, &items, max, |w, (tag, value)| {
+                    w.u32(*tag).u32(*value);
+                })
             }
             CAP_PCR_PROPERTIES => {
                 let bitmap = |pcrs: &mut dyn Iterator<Item = usize>| {
@@ -293,24 +292,18 @@ impl<C: TpmCrypto> Tpm<C> {
                     (PT_PCR_NO_INCREMENT, bitmap(&mut RESETTABLE.into_iter())),
                 ];
                 let items: Vec<_> = items.iter().filter(|(t, _)| *t >= property).collect();
-                let n = items.len().min(max);
-                body.u32(n as u32);
-                for (tag, b) in &items[..n] {
-                    body.u32(*tag).u8(PCR_SELECT_MIN as u8).bytes(b);
-                }
-                items.len() > n
+                page(&mut body, &items, max, |w, (tag, b)| {
+                    w.u32(*tag).u8(PCR_SELECT_MIN as u8).bytes(b);
+                })
             }
             CAP_ECC_CURVES => {
                 let items: Vec<u16> = [ECC_NIST_P256, ECC_NIST_P384]
                     .into_iter()
                     .filter(|c| u32::from(*c) >= property)
                     .collect();
-                let n = items.len().min(max);
-                body.u32(n as u32);
-                for c in &items[..n] {
-                    body.u16(*c);
-                }
-                items.len() > n
+                page(&mut body, &items, max, |w, c| {
+                    w.u16(*c);
+                })
             }
             _ => return Err(Rc::VALUE.param(1)),
         };

@@ -7,6 +7,18 @@ use common::*;
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
 
+/// Sign parameters: a digest, a scheme (0x10 = the key's) and the NULL
+/// hash-check ticket.
+fn sign_params(digest: &[u8], scheme: &[u8]) -> Vec<u8> {
+    B::new()
+        .b2(digest)
+        .bytes(scheme)
+        .u16(0x8024)
+        .u32(RH_NULL)
+        .b2(&[])
+        .0
+}
+
 fn flush(tpm: &mut HostTpm, h: u32) {
     ok(tpm, &command(ST_NO, 0x165, &B::new().u32(h).0));
 }
@@ -79,13 +91,7 @@ fn p384_primary_in_the_endorsement_hierarchy() {
     assert_eq!(&name[..2], &[0, 0x0C]);
     // Sign a SHA-384 digest; RustCrypto verifies it.
     let digest = sha384(&[b"p384"]);
-    let params = B::new()
-        .b2(&digest)
-        .u16(0x10)
-        .u16(0x8024)
-        .u32(RH_NULL)
-        .b2(&[])
-        .0;
+    let params = sign_params(&digest, &[0, 0x10]);
     let r = ok(&mut tpm, &with_pw(0x15D, &[h], &[], &params));
     let (hash, rs) = ecdsa_signature(&mut R(session_params(&r, false)));
     assert_eq!(hash, 0x0C);
@@ -102,14 +108,7 @@ fn storage_key_template_of_tpm2_tools() {
     let mut p = R(body(&r));
     assert_eq!(p.b2(), public.as_slice());
     // A storage key cannot sign: TPM_RC_KEY + H1.
-    let params = B::new()
-        .b2(&[0; 32])
-        .u16(0x18)
-        .u16(0x0B)
-        .u16(0x8024)
-        .u32(RH_NULL)
-        .b2(&[])
-        .0;
+    let params = sign_params(&[0; 32], &[0, 0x18, 0, 0x0B]);
     assert_eq!(rc(&tpm.execute(&with_pw(0x15D, &[h], &[], &params))), 0x19C);
 }
 
@@ -173,13 +172,7 @@ fn sign_verify_and_tickets() {
     let (h, public, _) = create_primary(&mut tpm, RH_OWNER, &[], &ecdsa_template(3, 0x0B), b"key");
     let (x, y) = ecc_point(&public);
     let digest = sha256(&[b"message"]);
-    let params = B::new()
-        .b2(&digest)
-        .u16(0x10)
-        .u16(0x8024)
-        .u32(RH_NULL)
-        .b2(&[])
-        .0;
+    let params = sign_params(&digest, &[0, 0x10]);
     // Wrong key password: TPM_RC_AUTH_FAIL + S1 (a DA-protected key).
     assert_eq!(
         rc(&tpm.execute(&with_pw(0x15D, &[h], b"nope", &params))),
@@ -217,14 +210,7 @@ fn sign_verify_and_tickets() {
     );
     assert_eq!(rc(&tpm.execute(&c)), 0x2DB);
     // Scheme mismatch (key says SHA-256, caller asks SHA-384): TPM_RC_SCHEME + P2.
-    let params = B::new()
-        .b2(&digest)
-        .u16(0x18)
-        .u16(0x0C)
-        .u16(0x8024)
-        .u32(RH_NULL)
-        .b2(&[])
-        .0;
+    let params = sign_params(&digest, &[0, 0x18, 0, 0x0C]);
     assert_eq!(
         rc(&tpm.execute(&with_pw(0x15D, &[h], b"key", &params))),
         0x2D2
@@ -258,13 +244,7 @@ fn restricted_key_signs_only_with_a_hash_ticket() {
     let sig = p256::ecdsa::Signature::from_slice(&rs).unwrap();
     p256_key(&x, &y).verify_prehash(&digest, &sig).unwrap();
     // The NULL ticket: TPM_RC_TICKET + P3.
-    let params = B::new()
-        .b2(&digest)
-        .u16(0x10)
-        .u16(0x8024)
-        .u32(RH_NULL)
-        .b2(&[])
-        .0;
+    let params = sign_params(&digest, &[0, 0x10]);
     assert_eq!(rc(&tpm.execute(&with_pw(0x15D, &[h], &[], &params))), 0x3E0);
 }
 

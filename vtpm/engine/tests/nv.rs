@@ -21,6 +21,12 @@ fn define(tpm: &mut HostTpm, index: u32, attrs: u32, size: u16) -> Vec<u8> {
     ))
 }
 
+/// NV_Write of `data` at `offset`, authorized by the index's password.
+fn write(tpm: &mut HostTpm, data: &[u8], offset: u16) -> u32 {
+    let params = B::new().b2(data).u16(offset).0;
+    rc(&tpm.execute(&with_pw(0x137, &[INDEX, INDEX], b"pw", &params)))
+}
+
 #[test]
 fn define_write_read_undefine() {
     let mut tpm = started();
@@ -44,15 +50,7 @@ fn define_write_read_undefine() {
     name.extend_from_slice(&sha256(&[&nv_public(INDEX, ATTRS, 32)]));
     assert_eq!(p.b2(), name.as_slice());
     // Write with the index's own auth, then read it back as the owner.
-    ok(
-        &mut tpm,
-        &with_pw(
-            0x137,
-            &[INDEX, INDEX],
-            b"pw",
-            &B::new().b2(b"hello").u16(3).0,
-        ),
-    );
+    assert_eq!(write(&mut tpm, b"hello", 3), 0);
     let r = ok(
         &mut tpm,
         &with_pw(0x14E, &[RH_OWNER, INDEX], &[], &read(8, 0)),
@@ -69,8 +67,7 @@ fn define_write_read_undefine() {
     let c = with_pw(0x137, &[INDEX, INDEX], b"no", &B::new().b2(b"x").u16(0).0);
     assert_eq!(rc(&tpm.execute(&c)), 0x98E);
     // Past the end: TPM_RC_NV_RANGE.
-    let c = with_pw(0x137, &[INDEX, INDEX], b"pw", &B::new().b2(b"xy").u16(31).0);
-    assert_eq!(rc(&tpm.execute(&c)), 0x146);
+    assert_eq!(write(&mut tpm, b"xy", 31), 0x146);
     assert_eq!(
         rc(&tpm.execute(&with_pw(0x14E, &[INDEX, INDEX], b"pw", &read(2, 31)))),
         0x146
@@ -117,15 +114,7 @@ fn define_checks_and_limits() {
 fn nv_survives_power_cycles_and_clear_removes_owner_indices() {
     let mut tpm = started();
     assert_eq!(rc(&define(&mut tpm, INDEX, ATTRS, 4)), 0);
-    ok(
-        &mut tpm,
-        &with_pw(
-            0x137,
-            &[INDEX, INDEX],
-            b"pw",
-            &B::new().b2(b"keep").u16(0).0,
-        ),
-    );
+    assert_eq!(write(&mut tpm, b"keep", 0), 0);
     tpm.power_on();
     ok(&mut tpm, &command(ST_NO, 0x144, &[0, 0]));
     let r = ok(

@@ -16,6 +16,19 @@ struct Session {
     key: Vec<u8>,
 }
 
+/// StartAuthSession parameters with tpmKey and bind NULL, SHA-256.
+fn start_params(caller: &[u8], salt: &[u8], kind: u8, symmetric: &[u8]) -> Vec<u8> {
+    B::new()
+        .u32(RH_NULL)
+        .u32(RH_NULL)
+        .b2(caller)
+        .b2(salt)
+        .u8(kind)
+        .bytes(symmetric)
+        .u16(0x0B)
+        .0
+}
+
 /// StartAuthSession(tpmKey NULL, bind, HMAC, symmetric, SHA-256).
 fn start(tpm: &mut HostTpm, bind: u32, bind_auth: &[u8], aes: bool, caller: &[u8]) -> Session {
     let mut params = B::new().u32(RH_NULL).u32(bind).b2(caller).b2(&[]).u8(0);
@@ -291,15 +304,7 @@ fn session_limits_and_start_checks() {
         let s = start(&mut tpm, RH_NULL, &[], false, &[i as u8; 16]);
         assert_eq!(s.handle, 0x0200_0000 + i as u32);
     }
-    let params = B::new()
-        .u32(RH_NULL)
-        .u32(RH_NULL)
-        .b2(&[0; 16])
-        .b2(&[])
-        .u8(0)
-        .u16(0x10)
-        .u16(0x0B)
-        .0;
+    let params = start_params(&[0; 16], &[], 0, &[0, 0x10]);
     assert_eq!(
         rc(&tpm.execute(&command(ST_NO, 0x176, &params))),
         0x905,
@@ -310,38 +315,13 @@ fn session_limits_and_start_checks() {
         &command(ST_NO, 0x165, &B::new().u32(0x0200_0001).0),
     );
     // A nonce under 16 bytes: TPM_RC_SIZE + P1.
-    let short = B::new()
-        .u32(RH_NULL)
-        .u32(RH_NULL)
-        .b2(&[0; 15])
-        .b2(&[])
-        .u8(0)
-        .u16(0x10)
-        .u16(0x0B)
-        .0;
+    let short = start_params(&[0; 15], &[], 0, &[0, 0x10]);
     assert_eq!(rc(&tpm.execute(&command(ST_NO, 0x176, &short))), 0x1D5);
     // XOR obfuscation is not offered: TPM_RC_SYMMETRIC + P4.
-    let xor = B::new()
-        .u32(RH_NULL)
-        .u32(RH_NULL)
-        .b2(&[0; 16])
-        .b2(&[])
-        .u8(0)
-        .u16(0x0A)
-        .u16(0x0B)
-        .u16(0x0B)
-        .0;
+    let xor = start_params(&[0; 16], &[], 0, &[0, 0x0A, 0, 0x0B]);
     assert_eq!(rc(&tpm.execute(&command(ST_NO, 0x176, &xor))), 0x4D6);
     // A salt without a key: TPM_RC_VALUE + P2.
-    let salt = B::new()
-        .u32(RH_NULL)
-        .u32(RH_NULL)
-        .b2(&[0; 16])
-        .b2(&[1])
-        .u8(0)
-        .u16(0x10)
-        .u16(0x0B)
-        .0;
+    let salt = start_params(&[0; 16], &[1], 0, &[0, 0x10]);
     assert_eq!(rc(&tpm.execute(&command(ST_NO, 0x176, &salt))), 0x2C4);
     // Session context save and load keeps the handle.
     let r = ok(
@@ -359,15 +339,7 @@ fn session_limits_and_start_checks() {
 #[test]
 fn policy_sessions_satisfy_no_policy() {
     let mut tpm = started();
-    let params = B::new()
-        .u32(RH_NULL)
-        .u32(RH_NULL)
-        .b2(&[0; 16])
-        .b2(&[])
-        .u8(1)
-        .u16(0x10)
-        .u16(0x0B)
-        .0;
+    let params = start_params(&[0; 16], &[], 1, &[0, 0x10]);
     let r = ok(&mut tpm, &command(ST_NO, 0x176, &params));
     let handle = u32::from_be_bytes(r[10..14].try_into().unwrap());
     assert_eq!(handle >> 24, 0x03);

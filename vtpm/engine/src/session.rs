@@ -120,6 +120,12 @@ impl<C: TpmCrypto> Tpm<C> {
         let mut decrypting = false;
         let mut encrypting = false;
         let mut decrypt_with: Option<(usize, usize)> = None;
+        // (handle, attributes) of the sessions after the first.
+        let other_sessions: Vec<(u32, u8)> = sessions
+            .iter()
+            .skip(1)
+            .map(|a| (a.handle, a.attrs))
+            .collect();
         for (i, auth) in sessions.iter().enumerate() {
             if auth.handle != RS_PW && sessions[..i].iter().any(|a| a.handle == auth.handle) {
                 return Err(Rc::HANDLE.session(i as u32 + 1));
@@ -205,10 +211,23 @@ impl<C: TpmCrypto> Tpm<C> {
                 }
             };
             let key = self.hmac_key(s, auth);
+            // The first session's HMAC also covers the nonceTPM of another
+            // session that decrypts, then of another that encrypts (Part 1,
+            // 19.6.5: nonceTPMdecrypt, nonceTPMencrypt).
+            let (decrypt_nonce, encrypt_nonce) = if i == 0 {
+                (
+                    self.extra_nonce(&other_sessions, SESSION_DECRYPT, None),
+                    self.extra_nonce(&other_sessions, SESSION_ENCRYPT, Some(SESSION_DECRYPT)),
+                )
+            } else {
+                (&[][..], &[][..])
+            };
             let msg = concat(&[
                 &cp,
                 &auth.nonce_caller,
                 &self.sessions[s].nonce_tpm,
+                decrypt_nonce,
+                encrypt_nonce,
                 &[auth.attrs],
             ]);
             let mut expected = Zeroizing::new(alloc::vec![0u8; alg.digest_len()]);
@@ -233,6 +252,16 @@ impl<C: TpmCrypto> Tpm<C> {
             self.cfb(s, &sessions[i], true, params, true)?;
         }
         Ok(())
+    }
+
+    /// The nonceTPM of the first of `others` with attribute `attr` (and
+    /// without `unless`), or nothing.
+    fn extra_nonce(&self, others: &[(u32, u8)], attr: u8, unless: Option<u8>) -> &[u8] {
+        others
+            .iter()
+            .find(|(_, a)| a & attr != 0 && unless.is_none_or(|u| a & u == 0))
+            .and_then(|(h, _)| self.sessions.iter().find(|s| s.handle == *h && !s.saved))
+            .map_or(&[][..], |s| &s.nonce_tpm[..])
     }
 
     /// sessionKey || authValue (the authValue left out when the session is

@@ -411,3 +411,67 @@ fn salted_session_with_an_ecc_storage_key() {
         .0;
     assert_eq!(rc(&tpm.execute(&command(ST_NO, 0x176, &params))), 0x2E7);
 }
+
+#[test]
+fn first_session_hmac_covers_the_decrypt_sessions_nonce() {
+    // As tpm2-tools does: an HMAC session authorizes, a second session
+    // (AES) decrypts. Session 1's HMAC includes session 2's nonceTPM
+    // (nonceTPMdecrypt); session 2 authorizes nothing.
+    let mut tpm = started();
+    let c1 = [0x11u8; 32];
+    let c2 = [0x22u8; 32];
+    let auth = start(&mut tpm, RH_NULL, &[], false, &c1);
+    let enc = start(&mut tpm, RH_NULL, &[], true, &c2);
+    let event = b"two sessions";
+    let material = kdfa_sha256(&[], b"CFB", &c2, &enc.nonce_tpm, 32);
+    let mut data = event.to_vec();
+    cfb_mode::Encryptor::<aes::Aes128>::new_from_slices(&material[..16], &material[16..])
+        .unwrap()
+        .encrypt(&mut data);
+    let params = B::new().b2(&data).0;
+    let cp = sha256(&[&0x13Cu32.to_be_bytes(), &13u32.to_be_bytes(), &params]);
+    let hmac1 = hmac_sha256(&[], &[&cp, &c1, &auth.nonce_tpm, &enc.nonce_tpm, &[1]]);
+    let hmac2 = hmac_sha256(&[], &[&cp, &c2, &enc.nonce_tpm, &[0x21]]);
+    let area = B::new()
+        .u32(auth.handle)
+        .b2(&c1)
+        .u8(1)
+        .b2(&hmac1)
+        .u32(enc.handle)
+        .b2(&c2)
+        .u8(0x21)
+        .b2(&hmac2)
+        .0;
+    let body = B::new()
+        .u32(13)
+        .u32(area.len() as u32)
+        .bytes(&area)
+        .bytes(&params)
+        .0;
+    let r = ok(&mut tpm, &command(ST_SESS, 0x13C, &body));
+    let mut p = R(session_params(&r, false));
+    p.u32();
+    p.u16();
+    assert_eq!(p.take(32), sha256(&[event]).as_slice());
+    // Without nonceTPMdecrypt the first HMAC fails: TPM_RC_BAD_AUTH + S1.
+    let mut sessions = R(&r[r.len() - 2 * (2 + 32 + 1 + 2 + 32)..]);
+    let auth_nonce = sessions.b2().to_vec();
+    let hmac1 = hmac_sha256(&[], &[&cp, &c1, &auth_nonce, &[1]]);
+    let area = B::new()
+        .u32(auth.handle)
+        .b2(&c1)
+        .u8(1)
+        .b2(&hmac1)
+        .u32(enc.handle)
+        .b2(&c2)
+        .u8(0x21)
+        .b2(&[])
+        .0;
+    let body = B::new()
+        .u32(13)
+        .u32(area.len() as u32)
+        .bytes(&area)
+        .bytes(&params)
+        .0;
+    assert_eq!(rc(&tpm.execute(&command(ST_SESS, 0x13C, &body))), 0x9A2);
+}

@@ -8,7 +8,7 @@ use crate::consts::*;
 use crate::crypto::TpmCrypto;
 use crate::engine::{Command, LIMITS, Response, Tpm, hash_alg_id};
 use crate::marshal::Writer;
-use crate::pcr::{BANKS, PCR_COUNT, PCR_SELECT_MIN, RESETTABLE};
+use crate::pcr::{BANKS, PCR_COUNT, PCR_SELECT_MIN, RESETTABLE, SAVED};
 use crate::rc::Rc;
 
 // TPM_CAP
@@ -286,7 +286,7 @@ impl<C: TpmCrypto> Tpm<C> {
                     b
                 };
                 let items = [
-                    (PT_PCR_SAVE, bitmap(&mut (0..16))),
+                    (PT_PCR_SAVE, bitmap(&mut SAVED.clone())),
                     (PT_PCR_EXTEND_L0, bitmap(&mut (0..PCR_COUNT))),
                     (PT_PCR_RESET_L0, bitmap(&mut RESETTABLE.into_iter())),
                     (PT_PCR_NO_INCREMENT, bitmap(&mut RESETTABLE.into_iter())),

@@ -15,6 +15,9 @@ pub const PCR_COUNT: usize = 24;
 pub const PCR_SELECT_MIN: usize = 3;
 /// The banks, in the order GetCapability lists them.
 pub const BANKS: [TpmHash; 2] = [TpmHash::Sha256, TpmHash::Sha384];
+/// PCRs Shutdown(STATE) keeps for Startup(STATE) (TPM_PT_PCR_SAVE, PC
+/// Client: 0-15); the others take their reset values on a resume.
+pub const SAVED: core::ops::Range<usize> = 0..16;
 /// PCRs TPM2_PCR_Reset may reset from locality 0 (PC Client: 16 and 23).
 pub const RESETTABLE: [usize; 2] = [16, 23];
 /// Largest number of digests in one TPML_DIGEST (PCR_Read answers at most
@@ -43,6 +46,18 @@ impl PcrBanks {
             banks.sha256[i] = [0xFF; 32];
             banks.sha384[i] = [0xFF; 48];
         }
+        banks
+    }
+
+    /// The PCRs after a TPM Resume: the saved ones from `saved`, the others
+    /// at their reset values.
+    pub fn resume(saved: &PcrBanks) -> Self {
+        let mut banks = PcrBanks::new();
+        for i in SAVED {
+            banks.sha256[i] = saved.sha256[i];
+            banks.sha384[i] = saved.sha384[i];
+        }
+        banks.update_counter = saved.update_counter;
         banks
     }
 

@@ -16,7 +16,8 @@ const MAX_STIR: usize = 128;
 impl<C: TpmCrypto> Tpm<C> {
     /// TPM2_Startup: CLEAR is a TPM Reset (PCRs to their reset values, a new
     /// null seed) or, after Shutdown(STATE), a TPM Restart; STATE resumes
-    /// the PCRs a Shutdown(STATE) kept, and needs one (TPM_RC_VALUE).
+    /// the saved PCRs (0-15) a Shutdown(STATE) kept, and needs one
+    /// (TPM_RC_VALUE).
     pub(crate) fn startup(&mut self, cmd: &mut Command<'_>) -> Result<Response, Rc> {
         let su = Self::param(cmd, 1, |r| r.u16())?;
         Self::end(cmd)?;
@@ -28,7 +29,7 @@ impl<C: TpmCrypto> Tpm<C> {
         }
         let saved = self.saved_pcrs.take();
         match (su, saved) {
-            (SU_STATE, Some(pcrs)) => self.pcrs = pcrs,
+            (SU_STATE, Some(pcrs)) => self.pcrs = PcrBanks::resume(&pcrs),
             (SU_STATE, None) => return Err(Rc::VALUE.param(1)),
             (_, restart) => {
                 if restart.is_none() {

@@ -119,11 +119,14 @@ fn shutdown_state_keeps_pcrs_for_startup_state() {
     let mut tpm = started();
     let d = B::new().u32(1).u16(0x0B).bytes(&[3; 32]).0;
     ok(&mut tpm, &with_pw(0x182, &[4], &[], &d));
+    ok(&mut tpm, &with_pw(0x182, &[16], &[], &d));
     let value = pcr_read(&mut tpm, 0x0B, &[4]);
     ok(&mut tpm, &command(ST_NO, 0x145, &[0, 1]));
     tpm.power_on();
     ok(&mut tpm, &command(ST_NO, 0x144, &[0, 1]));
     assert_eq!(pcr_read(&mut tpm, 0x0B, &[4]), value);
+    // PCR 16 is not in the saved set: a resume resets it (as swtpm does).
+    assert_eq!(pcr_read(&mut tpm, 0x0B, &[16]), vec![vec![0; 32]]);
     // Without Shutdown(STATE), Startup(STATE) is TPM_RC_VALUE + P1 and
     // Startup(CLEAR) resets the PCRs.
     tpm.power_on();

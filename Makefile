@@ -121,6 +121,7 @@ lint: deps
 	$(CARGO) fmt --manifest-path kernel/harness/Cargo.toml --check
 	$(CARGO) clippy --manifest-path kernel/harness/Cargo.toml --target $(KERNEL_TARGET) -- -D warnings
 	CARGO=$(CARGO) scripts/vtpm-crypto-deps.sh svsm-vtpm
+	$(CARGO) clippy -p svsm-vtpm --target $(KERNEL_TARGET) --no-default-features -- -D warnings
 
 host-tests: deps
 	$(CARGO) test --workspace --exclude svsm-kernel

@@ -10,6 +10,8 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
+use zeroize::Zeroizing;
+
 use crate::consts::*;
 use crate::crypto::TpmCrypto;
 use crate::engine::{Command, LIMITS, Response, Slot, Tpm, crypto_rc, ct_eq};
@@ -29,7 +31,8 @@ enum Saved {
 
 struct Entry {
     sequence: u64,
-    token: [u8; TOKEN_LEN],
+    /// The blob's secret: whoever holds it can load the context.
+    token: Zeroizing<[u8; TOKEN_LEN]>,
     saved: Saved,
 }
 
@@ -68,8 +71,8 @@ impl<C: TpmCrypto> Tpm<C> {
     pub(crate) fn context_save(&mut self, cmd: &mut Command<'_>) -> Result<Response, Rc> {
         Self::end(cmd)?;
         let h = cmd.handles[0];
-        let mut token = [0u8; TOKEN_LEN];
-        self.crypto.random(&mut token).map_err(crypto_rc)?;
+        let mut token = Zeroizing::new([0u8; TOKEN_LEN]);
+        self.crypto.random(&mut token[..]).map_err(crypto_rc)?;
         let (saved, saved_handle, hierarchy) = if handle_type(h) == HT_TRANSIENT {
             let key = match self.slot(h) {
                 Some(Slot::Key(key)) => key.clone(),
@@ -106,16 +109,16 @@ impl<C: TpmCrypto> Tpm<C> {
         };
         self.saved.next_sequence += 1;
         let sequence = self.saved.next_sequence;
+        let mut w = Writer::new();
+        w.u64(sequence)
+            .u32(saved_handle)
+            .u32(hierarchy)
+            .tpm2b(&token[..]);
         self.saved.entries.push(Entry {
             sequence,
             token,
             saved,
         });
-        let mut w = Writer::new();
-        w.u64(sequence)
-            .u32(saved_handle)
-            .u32(hierarchy)
-            .tpm2b(&token);
         Ok(Response::with(w))
     }
 
@@ -130,7 +133,7 @@ impl<C: TpmCrypto> Tpm<C> {
             .saved
             .entries
             .iter()
-            .position(|e| e.sequence == sequence && ct_eq(&e.token, blob))
+            .position(|e| e.sequence == sequence && ct_eq(&e.token[..], blob))
             .ok_or(Rc::INTEGRITY.param(1))?;
         let handle = match &self.saved.entries[i].saved {
             Saved::Object(key) => {

@@ -87,7 +87,8 @@ class Target:
         self.tcti = None
 
     def __enter__(self):
-        self.start()
+        if self.proc is None:
+            self.start()
         return self
 
     def __exit__(self, *exc):

@@ -42,7 +42,9 @@ class ToolResult:
 
     def describe(self):
         err = self.stderr.strip().splitlines()
-        tail = err[-1] if err else ""
+        # The TPM's own answer says more than the tool's last words.
+        tpm = [line for line in err if ") - tpm:" in line]
+        tail = (tpm or err or [""])[-1]
         return f"`{' '.join(self.argv)}` exited {self.returncode}: {tail}"
 
 

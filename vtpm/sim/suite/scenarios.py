@@ -352,6 +352,8 @@ class Run:
 
     def bad_handle(self):
         rc = self.fails("tpm2_readpublic", "-c", "0x80FFFFFF")
+        # A format-one code blaming handle 1 (libtpms: TPM_RC_VALUE + handle 1).
+        check(rc & 0x80 and not rc & 0x40 and (rc >> 8) & 0x7 == 1, f"{rc:#x} does not name handle 1")
         self.fixed["readpublic of an unloaded handle code"] = rc
 
 

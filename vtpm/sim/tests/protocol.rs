@@ -89,13 +89,19 @@ fn signal(s: &mut TcpStream, code: u32) {
     assert_eq!(read_u32(s), 0, "signal {code} not acknowledged");
 }
 
+/// A TPM_SEND_COMMAND frame at locality 0 that claims `length` bytes.
+fn command_frame(length: u32, body: &[u8]) -> Vec<u8> {
+    let mut frame = TPM_SEND_COMMAND.to_be_bytes().to_vec();
+    frame.push(0);
+    frame.extend_from_slice(&length.to_be_bytes());
+    frame.extend_from_slice(body);
+    frame
+}
+
 /// One TPM_SEND_COMMAND; the response bytes, after checking the framing.
 fn send(s: &mut TcpStream, command: &[u8]) -> Vec<u8> {
-    let mut frame = TPM_SEND_COMMAND.to_be_bytes().to_vec();
-    frame.push(0); // locality
-    frame.extend_from_slice(&(command.len() as u32).to_be_bytes());
-    frame.extend_from_slice(command);
-    s.write_all(&frame).unwrap();
+    s.write_all(&command_frame(command.len() as u32, command))
+        .unwrap();
     let len = read_u32(s) as usize;
     let mut response = vec![0u8; len];
     s.read_exact(&mut response).unwrap();
@@ -203,21 +209,14 @@ fn hostile_frames_end_only_their_connection() {
         "closed after an unknown signal"
     );
     let mut c = server.command();
-    let mut frame = TPM_SEND_COMMAND.to_be_bytes().to_vec();
-    frame.push(0);
-    frame.extend_from_slice(&u32::MAX.to_be_bytes());
-    c.write_all(&frame).unwrap();
+    c.write_all(&command_frame(u32::MAX, &[])).unwrap();
     assert_eq!(
         c.read(&mut [0u8; 4]).unwrap(),
         0,
         "closed after a huge length"
     );
     let mut c = server.command();
-    let mut frame = TPM_SEND_COMMAND.to_be_bytes().to_vec();
-    frame.push(0);
-    frame.extend_from_slice(&100u32.to_be_bytes());
-    frame.extend_from_slice(&[1, 2, 3]);
-    c.write_all(&frame).unwrap();
+    c.write_all(&command_frame(100, &[1, 2, 3])).unwrap();
     c.shutdown(Shutdown::Write).unwrap();
     assert_eq!(
         c.read(&mut [0u8; 4]).unwrap(),

@@ -122,6 +122,7 @@ lint: deps
 	$(CARGO) clippy -p svsm-kernel --target $(KERNEL_TARGET) -- -D warnings
 	$(CARGO) fmt --manifest-path kernel/harness/Cargo.toml --check
 	$(CARGO) clippy --manifest-path kernel/harness/Cargo.toml --target $(KERNEL_TARGET) -- -D warnings
+	CARGO=$(CARGO) scripts/vtpm-crypto-deps.sh svsm-vtpm
 
 host-tests: deps
 	$(CARGO) test --workspace --exclude svsm-kernel

@@ -88,6 +88,8 @@ int svsm_mod_rng_block(unsigned char *out, unsigned int len);
 #define WOLFSSL_AES_128
 #define WOLFSSL_AES_256
 #define HAVE_AESGCM
+#define HAVE_AES_ECB                 /* single blocks and ECB (aes_modes.c) */
+#define WOLFSSL_AES_CFB              /* CFB128: TPM parameter encryption */
 #define WOLFSSL_MIN_AUTH_TAG_SZ 4
 #define WOLFSSL_SHA384
 #define WOLFSSL_SHA512

@@ -13,7 +13,10 @@ mod symmetric;
 
 pub use drbg::HashDrbg;
 pub use ecc::{ecc_keygen, ecc_public, ecc_valid, ecdh, ecdsa_sign, ecdsa_verify};
-pub use symmetric::{gcm_open, gcm_seal, hash, hkdf, hkdf_extract, hmac};
+pub use symmetric::{
+    aes_cfb128, aes_ecb, gcm_open, gcm_seal, hash, hkdf, hkdf_extract, hmac, kdf_counter_hmac,
+    kdf_one_step,
+};
 
 /// The SHA-2 functions the module offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -14,7 +14,6 @@ pub const SU_STATE: u16 = 0x0001;
 
 // TPM_ALG_ID
 pub const ALG_AES: u16 = 0x0006;
-pub const ALG_KEYEDHASH: u16 = 0x0008;
 pub const ALG_SHA256: u16 = 0x000B;
 pub const ALG_SHA384: u16 = 0x000C;
 pub const ALG_HMAC: u16 = 0x0005;
@@ -22,7 +21,6 @@ pub const ALG_NULL: u16 = 0x0010;
 pub const ALG_ECDSA: u16 = 0x0018;
 pub const ALG_ECDH: u16 = 0x0019;
 pub const ALG_ECC: u16 = 0x0023;
-pub const ALG_SYMCIPHER: u16 = 0x0025;
 pub const ALG_CFB: u16 = 0x0043;
 pub const ALG_KDF1_SP800_56A: u16 = 0x0020;
 pub const ALG_KDF1_SP800_108: u16 = 0x0022;

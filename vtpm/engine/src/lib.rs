@@ -9,23 +9,30 @@
 //! one that crosses the kernel's crypto gate. Profile, commands and limits:
 //! docs/vtpm.md.
 #![no_std]
-// The skeleton declares constants and helpers its next commands use.
-#![allow(dead_code)]
 
 extern crate alloc;
 
+mod capability;
 mod commands;
 mod consts;
+mod context;
 mod crypto;
 mod engine;
+mod hash;
+mod hierarchy;
 mod marshal;
 #[cfg(feature = "module")]
 mod module_crypto;
+mod nv;
+mod object;
+mod pcr;
 mod rc;
+mod session;
+mod startup;
 
 pub use commands::cc;
 pub use crypto::{CryptoError, TpmCrypto, TpmCurve, TpmHash};
-pub use engine::{LIMITS, Limits, Seeds, Tpm};
+pub use engine::{LIMITS, Limits, SEED_LEN, Seeds, Tpm};
 #[cfg(feature = "module")]
 pub use module_crypto::ModuleCrypto;
 pub use rc::Rc;

@@ -105,47 +105,63 @@ impl<'m> TpmCrypto for ModuleCrypto<'m> {
 
     fn kdfa(
         &self,
-        _alg: TpmHash,
-        _key: &[u8],
-        _label: &[u8],
-        _context_u: &[u8],
-        _context_v: &[u8],
+        alg: TpmHash,
+        key: &[u8],
+        label: &[u8],
+        context_u: &[u8],
+        context_v: &[u8],
         out: &mut [u8],
     ) -> Result<(), CryptoError> {
-        // The module's SP 800-108 counter KDF arrives with branch tpm-module.
-        out.fill(0);
-        Err(CryptoError::Unsupported)
+        self.module
+            .kdfa(hash_alg(alg), key, label, context_u, context_v, out)
+            .map(|_| ())
+            .map_err(map_err)
     }
 
     fn kdfe(
         &self,
-        _alg: TpmHash,
-        _z: &[u8],
-        _label: &[u8],
-        _party_u: &[u8],
-        _party_v: &[u8],
+        alg: TpmHash,
+        z: &[u8],
+        label: &[u8],
+        party_u: &[u8],
+        party_v: &[u8],
         out: &mut [u8],
     ) -> Result<(), CryptoError> {
-        // The module's SP 800-56C one-step KDF arrives with branch tpm-module.
-        out.fill(0);
-        Err(CryptoError::Unsupported)
+        self.module
+            .kdfe(hash_alg(alg), z, label, party_u, party_v, out)
+            .map(|_| ())
+            .map_err(map_err)
     }
 
     fn aes_cfb(
         &self,
-        _encrypt: bool,
-        _key: &[u8],
-        _iv: &[u8; 16],
-        _data: &mut [u8],
+        encrypt: bool,
+        key: &[u8],
+        iv: &[u8; 16],
+        data: &mut [u8],
     ) -> Result<(), CryptoError> {
-        // The module's AES-CFB128 arrives with branch tpm-module.
-        Err(CryptoError::Unsupported)
+        if data.is_empty() {
+            return Ok(());
+        }
+        let key = self.module.aes_key(key).map_err(map_err)?;
+        let result = if encrypt {
+            key.cfb128_encrypt(iv, data)
+        } else {
+            key.cfb128_decrypt(iv, data)
+        };
+        result.map(|_| ()).map_err(map_err)
     }
 
     fn random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
         let mut drbg = self.drbg.borrow_mut();
         for chunk in out.chunks_mut(DRBG_MAX_REQUEST) {
-            if let Err(e) = drbg.generate(chunk, &[]) {
+            // A DRBG at its reseed interval reseeds from the module's
+            // entropy source and tries once more.
+            let result = match drbg.generate(chunk, &[]) {
+                Err(Error::Limit) => drbg.reseed(&[]).and_then(|_| drbg.generate(chunk, &[])),
+                other => other,
+            };
+            if let Err(e) = result {
                 out.fill(0);
                 return Err(map_err(e));
             }

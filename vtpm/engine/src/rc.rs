@@ -62,6 +62,7 @@ impl Rc {
     pub const INSUFFICIENT: Rc = Rc(RC_FMT1 + 0x01A);
     pub const SIGNATURE: Rc = Rc(RC_FMT1 + 0x01B);
     pub const KEY: Rc = Rc(RC_FMT1 + 0x01C);
+    pub const POLICY_FAIL: Rc = Rc(RC_FMT1 + 0x01D);
     pub const INTEGRITY: Rc = Rc(RC_FMT1 + 0x01F);
     pub const TICKET: Rc = Rc(RC_FMT1 + 0x020);
     pub const RESERVED_BITS: Rc = Rc(RC_FMT1 + 0x021);

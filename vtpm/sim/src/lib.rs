@@ -277,8 +277,25 @@ fn unknown(code: u32) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, format!("unknown code {code}"))
 }
 
+/// Acknowledges what arrives at once instead of after the delayed-ACK
+/// timer. libtss2-tcti-mssim writes each command as two segments (code,
+/// locality and length, then the body) without TCP_NODELAY, so its Nagle
+/// holds the body until our ACK of the first: 40 ms per command otherwise.
+/// Linux clears the mode as it sees fit, so this is redone before each read.
+fn ack_at_once(stream: &TcpStream) {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::linux::net::TcpStreamExt;
+        // A failure only costs latency.
+        let _ = stream.set_quickack(true);
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = stream;
+}
+
 /// Reads the next code, or `None` at a clean end of stream.
 fn read_code(stream: &mut TcpStream) -> io::Result<Option<u32>> {
+    ack_at_once(stream);
     let mut word = [0u8; 4];
     let mut filled = 0;
     while filled < 4 {
@@ -311,6 +328,7 @@ fn command_connection(stream: &mut TcpStream, to_device: &mpsc::Sender<Request>)
                     ));
                 }
                 let mut command = vec![0u8; length];
+                ack_at_once(stream);
                 stream.read_exact(&mut command)?;
                 let (reply, response) = mpsc::sync_channel(1);
                 to_device

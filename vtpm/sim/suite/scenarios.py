@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -209,6 +210,20 @@ class Run:
         check(got["sha256"][23] == hashlib.sha256(bytes(32) + d256).digest(), "sha256 bank")
         check(got["sha384"][23] == hashlib.sha384(bytes(48) + d384).digest(), "sha384 bank")
 
+    def pcrevent(self):
+        """PCR_Event: the TPM hashes the data in each bank, then extends."""
+        data = b"an event the TPM hashes itself"
+        self.ok("tpm2_pcrreset", "16")
+        # The digests print as bare hex, which YAML could read as a number.
+        out = self.ok("tpm2_pcrevent", "16", self.write("event", data))
+        printed = dict(re.findall(r"^(\w+): ([0-9a-f]+)$", out, re.M))
+        got = self.pcrs("sha256:16+sha384:16")
+        for bank, size in (("sha256", 32), ("sha384", 48)):
+            event = hashlib.new(bank, data).digest()
+            check(printed.get(bank) == event.hex(), f"{bank} event digest {printed.get(bank)}")
+            want = hashlib.new(bank, bytes(size) + event).digest()
+            check(got[bank][16] == want, f"PCR 16 {bank}: {got[bank][16].hex()} != {want.hex()}")
+
     def pcrreset(self):
         for pcr in (16, 23):
             self.ok("tpm2_pcrextend", f"{pcr}:sha256={'11' * 32}")
@@ -329,6 +344,32 @@ class Run:
         self.ok("tpm2_verifysignature", "-c", self.handle, "-g", "sha256", "-m", msg, "-s", "hs.sig")
         self.ok("tpm2_flushcontext", "session.ctx")
 
+    def salted_session(self):
+        """A session salted with a loaded ECC key (ECDH + KDFe) encrypts the
+        first parameter both ways with AES-128-CFB: what the TPM decrypted is
+        checked through a plain read, what it encrypted through the tool."""
+        index = "0x1500020"
+        data = b"sixteen secrets!"
+        self.primary("o", "ecc256")
+        self.ok("tpm2_startauthsession", "--hmac-session", "-c", self.handle, "-S", "salted.ctx")
+        self.ok("tpm2_nvdefine", index, "-C", "o", "-s", "16", "-a", "ownerread|ownerwrite")
+        try:
+            self.ok("tpm2_nvwrite", "-C", "o", "-S", "salted.ctx", "-i", self.write("secret", data), index)
+            self.ok("tpm2_nvread", "-C", "o", "-s", "16", "-o", "plain.out", index)
+            check(self.read("plain.out") == data, "the TPM decrypted the written data wrongly")
+            self.ok("tpm2_nvread", "-C", "o", "-s", "16", "-S", "salted.ctx", "-o", "enc.out", index)
+            check(self.read("enc.out") == data, "the read data did not decrypt to what was written")
+        finally:
+            self.t.tool("tpm2_nvundefine", index, "-C", "o")
+            self.t.tool("tpm2_flushcontext", "salted.ctx")
+
+    def context_save_load(self):
+        """A saved object context loads again after the object was flushed."""
+        point = self.primary("o", "ecc256")
+        self.ok("tpm2_flushcontext", self.handle)
+        out = self.yaml("tpm2_readpublic", "-c", "primary.ctx")
+        check((str(out["x"]).lower(), str(out["y"]).lower()) == point, "the reloaded key differs")
+
     def changeauth(self):
         self.ok("tpm2_changeauth", "-c", "o", "newownerpass")
         rc = self.fails("tpm2_createprimary", "-C", "o", "-G", "ecc256", "-c", "x.ctx")
@@ -377,6 +418,7 @@ def scenarios():
         ("pcrextend + pcrread sha256", Run.pcrextend, ("sha256",)),
         ("pcrextend + pcrread sha384", Run.pcrextend, ("sha384",)),
         ("pcrextend both banks at once", Run.pcrextend_both_banks, ()),
+        ("pcrevent", Run.pcrevent, ()),
         ("pcrreset 16 and 23", Run.pcrreset, ()),
         ("hash sha256 + sha384 (one shot and sequence)", Run.hash, ()),
         ("createprimary ecc256 owner + endorsement, twice", Run.createprimary, ("ecc256",)),
@@ -388,6 +430,8 @@ def scenarios():
         ("nvdefine/nvwrite/nvread/nvundefine", Run.nv, ()),
         ("flushcontext", Run.flushcontext, ()),
         ("hmac session", Run.hmac_session, ()),
+        ("salted session + parameter encryption", Run.salted_session, ()),
+        ("context save + load", Run.context_save_load, ()),
         ("changeauth owner", Run.changeauth, ()),
         ("bad handle", Run.bad_handle, ()),
         ("clear", Run.clear, ()),

@@ -6,9 +6,12 @@ use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+mod common;
+
+use common::{command_frame, read_u32, send, signal};
 use svsm_vtpm_sim::{
     Device, HANDSHAKE_FLAGS, Listeners, NV_ON, POWER_OFF, POWER_ON, Platform, REMOTE_HANDSHAKE,
-    RESET, SERVER_VERSION, SESSION_END, STOP, TPM_SEND_COMMAND, serve,
+    RESET, SERVER_VERSION, SESSION_END, STOP, serve,
 };
 
 /// Counts `_TPM_Init`s and answers each command with its own bytes reversed,
@@ -76,37 +79,6 @@ impl Server {
         assert_eq!(read_u32(&mut s), 0);
         self.thread.take().unwrap().join().unwrap().unwrap();
     }
-}
-
-fn read_u32(s: &mut TcpStream) -> u32 {
-    let mut w = [0u8; 4];
-    s.read_exact(&mut w).unwrap();
-    u32::from_be_bytes(w)
-}
-
-fn signal(s: &mut TcpStream, code: u32) {
-    s.write_all(&code.to_be_bytes()).unwrap();
-    assert_eq!(read_u32(s), 0, "signal {code} not acknowledged");
-}
-
-/// A TPM_SEND_COMMAND frame at locality 0 that claims `length` bytes.
-fn command_frame(length: u32, body: &[u8]) -> Vec<u8> {
-    let mut frame = TPM_SEND_COMMAND.to_be_bytes().to_vec();
-    frame.push(0);
-    frame.extend_from_slice(&length.to_be_bytes());
-    frame.extend_from_slice(body);
-    frame
-}
-
-/// One TPM_SEND_COMMAND; the response bytes, after checking the framing.
-fn send(s: &mut TcpStream, command: &[u8]) -> Vec<u8> {
-    s.write_all(&command_frame(command.len() as u32, command))
-        .unwrap();
-    let len = read_u32(s) as usize;
-    let mut response = vec![0u8; len];
-    s.read_exact(&mut response).unwrap();
-    assert_eq!(read_u32(s), 0, "the trailing zero word");
-    response
 }
 
 /// The connect sequence of libtss2-tcti-mssim: both ports, POWER_ON, NV_ON.

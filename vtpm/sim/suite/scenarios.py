@@ -37,6 +37,7 @@ TPM_RC_BAD_AUTH = 0x0A2  # a wrong HMAC (tpm2-tools authorise with HMAC sessions
 TPM_RC_SIGNATURE = 0x09B
 TPM_RC_NV_UNINITIALIZED = 0x14A
 TPM_RC_REFERENCE_H0 = 0x910
+TPM_RC_INITIALIZE = 0x100
 
 
 def rc_base(rc):
@@ -370,6 +371,41 @@ class Run:
         out = self.yaml("tpm2_readpublic", "-c", "primary.ctx")
         check((str(out["x"]).lower(), str(out["y"]).lower()) == point, "the reloaded key differs")
 
+    def power_cycle(self):
+        """_TPM_Init between Shutdown and Startup, STATE then CLEAR: what
+        the TPM keeps (PCR 10 across a resume, NV, seeds) and what it must
+        not (PCRs after a restart from CLEAR, loaded objects)."""
+        index = "0x1500021"
+        d = hashlib.sha256(b"before the power cycle").digest()
+        self.ok("tpm2_nvdefine", index, "-C", "o", "-s", "4", "-a", "ownerread|ownerwrite")
+        try:
+            self.ok("tpm2_nvwrite", "-C", "o", "-i", self.write("nv4", b"kept"), index)
+            point = self.primary("o", "ecc256")
+            self.ok("tpm2_pcrextend", f"10:sha256={d.hex()}", f"16:sha256={d.hex()}")
+            before = self.pcrs("sha256:10,16")["sha256"]
+
+            self.ok("tpm2_shutdown")
+            self.t.power_cycle()
+            rc = self.fails("tpm2_getrandom", "8")
+            check(rc == TPM_RC_INITIALIZE, f"a command before Startup: {rc:#x}")
+            self.ok("tpm2_startup")
+            after = self.pcrs("sha256:10,16")["sha256"]
+            check(after[10] == before[10], "Startup(STATE) lost PCR 10")
+            check(self.transients() == [], "objects survived _TPM_Init")
+            self.fixed["pcr 16 after Shutdown(STATE) and Startup(STATE)"] = after[16].hex()
+
+            self.ok("tpm2_shutdown", "-c")
+            self.t.power_cycle()
+            self.ok("tpm2_startup", "-c")
+            after = self.pcrs("sha256:10+sha384:10")
+            check(after["sha256"][10] == bytes(32) and after["sha384"][10] == bytes(48),
+                  "Startup(CLEAR) kept PCR 10")
+            self.ok("tpm2_nvread", "-C", "o", "-s", "4", "-o", "nv4.out", index)
+            check(self.read("nv4.out") == b"kept", "NV lost across the power cycle")
+            check(self.primary("o", "ecc256") == point, "the owner key changed across the power cycle")
+        finally:
+            self.t.tool("tpm2_nvundefine", index, "-C", "o")
+
     def changeauth(self):
         self.ok("tpm2_changeauth", "-c", "o", "newownerpass")
         rc = self.fails("tpm2_createprimary", "-C", "o", "-G", "ecc256", "-c", "x.ctx")
@@ -432,6 +468,7 @@ def scenarios():
         ("hmac session", Run.hmac_session, ()),
         ("salted session + parameter encryption", Run.salted_session, ()),
         ("context save + load", Run.context_save_load, ()),
+        ("power cycle: Shutdown/Startup STATE, then CLEAR", Run.power_cycle, ()),
         ("changeauth owner", Run.changeauth, ()),
         ("bad handle", Run.bad_handle, ()),
         ("clear", Run.clear, ()),

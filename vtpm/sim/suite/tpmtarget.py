@@ -148,9 +148,19 @@ class SimTarget(Target):
         if not match:
             self.stop()
             raise RuntimeError(f"svsm-vtpm-sim printed no port: {line!r}")
-        port = int(match.group(1))
-        _wait_for_port(port, self.proc, "svsm-vtpm-sim")
-        self.tcti = f"mssim:host=127.0.0.1,port={port}"
+        self.port = int(match.group(1))
+        _wait_for_port(self.port, self.proc, "svsm-vtpm-sim")
+        self.tcti = f"mssim:host=127.0.0.1,port={self.port}"
+
+    def power_cycle(self):
+        """POWER_OFF then POWER_ON on the platform port: _TPM_Init."""
+        with socket.create_connection(("127.0.0.1", self.port + 1), timeout=10) as s:
+            for signal in (2, 1):  # POWER_OFF, POWER_ON
+                s.sendall(signal.to_bytes(4, "big"))
+                ack = s.recv(4)
+                if ack != bytes(4):
+                    raise RuntimeError(f"platform signal {signal} answered {ack!r}")
+            s.sendall((20).to_bytes(4, "big"))  # SESSION_END
 
 
 class SwtpmTarget(Target):
@@ -173,6 +183,12 @@ class SwtpmTarget(Target):
         )
         _wait_for_port(port, self.proc, "swtpm")
         self.tcti = f"swtpm:host=127.0.0.1,port={port}"
+        self.ctrl = f"127.0.0.1:{port + 1}"
+
+    def power_cycle(self):
+        """CMD_INIT on the control channel: _TPM_Init."""
+        subprocess.run(["swtpm_ioctl", "--tcp", self.ctrl, "-i"], check=True,
+                       capture_output=True, timeout=TOOL_TIMEOUT)
 
 
 def make_target(kind, sim_binary):

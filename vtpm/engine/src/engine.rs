@@ -86,6 +86,9 @@ pub struct Tpm<C: TpmCrypto> {
     pub(crate) seeds: Seeds,
     /// The null hierarchy's seed, drawn again at every TPM Reset.
     pub(crate) null_seed: Zeroizing<[u8; SEED_LEN]>,
+    /// Mixed into the owner and endorsement proofs (shProof, ehProof):
+    /// TPM2_Clear draws a new one, voiding their tickets.
+    pub(crate) proof_salt: Zeroizing<[u8; 32]>,
     pub(crate) auth: HierarchyAuth,
     pub(crate) nv: crate::nv::NvStore,
     /// Started (a successful TPM2_Startup since power-on).
@@ -182,6 +185,7 @@ impl<C: TpmCrypto> Tpm<C> {
             crypto,
             seeds,
             null_seed: Zeroizing::new([0; SEED_LEN]),
+            proof_salt: Zeroizing::new([0; 32]),
             auth: HierarchyAuth::default(),
             nv: Default::default(),
             started: false,

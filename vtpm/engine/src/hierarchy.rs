@@ -10,19 +10,19 @@ use crate::nv::NvStore;
 use crate::rc::Rc;
 
 impl<C: TpmCrypto> Tpm<C> {
-    /// TPM2_Clear: new owner and endorsement seeds, owner, endorsement and
-    /// lockout authValues emptied, the owner's NV indices and every object
-    /// of those hierarchies gone (their secrets wiped as they drop).
+    /// TPM2_Clear (Part 3, 24.6): a new storage primary seed, new owner and
+    /// endorsement proofs, owner, endorsement and lockout authValues
+    /// emptied, the owner's NV indices and every object of those
+    /// hierarchies gone (their secrets wiped as they drop). The endorsement
+    /// seed stays: the EK survives Clear.
     pub(crate) fn clear(&mut self, cmd: &mut Command<'_>) -> Result<Response, Rc> {
         Self::end(cmd)?;
         let mut owner = Zeroizing::new([0u8; crate::engine::SEED_LEN]);
-        let mut endorsement = Zeroizing::new([0u8; crate::engine::SEED_LEN]);
+        let mut salt = Zeroizing::new([0u8; 32]);
         self.crypto.random(&mut owner[..]).map_err(crypto_rc)?;
-        self.crypto
-            .random(&mut endorsement[..])
-            .map_err(crypto_rc)?;
+        self.crypto.random(&mut salt[..]).map_err(crypto_rc)?;
         self.seeds.owner = owner;
-        self.seeds.endorsement = endorsement;
+        self.proof_salt = salt;
         let platform = core::mem::take(&mut self.auth.platform);
         self.auth = HierarchyAuth {
             platform,

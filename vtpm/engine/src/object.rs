@@ -212,9 +212,9 @@ impl<C: TpmCrypto> Tpm<C> {
         }
     }
 
-    /// HMAC-SHA-256 of a ticket under the hierarchy's proof value, itself
-    /// KDFa(SHA-256, seed, "PROOF") (Part 1, 14.4: proofs are secret
-    /// values bound to the hierarchy and gone with its seed).
+    /// HMAC-SHA-256 of a ticket under the hierarchy's proof value,
+    /// KDFa(SHA-256, seed, "PROOF", proof salt) (Part 1, 14.4: secret values
+    /// bound to the hierarchy; Clear replaces the owner's and endorsement's).
     pub(crate) fn ticket_hmac(&self, hierarchy: u32, msg: &[u8]) -> Result<Vec<u8>, Rc> {
         let mut proof = Zeroizing::new([0u8; 32]);
         self.crypto
@@ -222,7 +222,7 @@ impl<C: TpmCrypto> Tpm<C> {
                 TpmHash::Sha256,
                 self.seed(hierarchy),
                 b"PROOF",
-                &[],
+                &self.proof_salt[..],
                 &[],
                 &mut proof[..],
             )

@@ -119,6 +119,7 @@ impl<C: TpmCrypto> Tpm<C> {
         let mut cp_hashes: Vec<(TpmHash, Vec<u8>)> = Vec::new();
         let mut decrypting = false;
         let mut encrypting = false;
+        let mut decrypt_with: Option<(usize, usize)> = None;
         for (i, auth) in sessions.iter().enumerate() {
             if auth.handle != RS_PW && sessions[..i].iter().any(|a| a.handle == auth.handle) {
                 return Err(Rc::HANDLE.session(i as u32 + 1));
@@ -223,8 +224,13 @@ impl<C: TpmCrypto> Tpm<C> {
                 return Err(bad_auth(da).session(n));
             }
             if wants_decrypt {
-                self.cfb(s, auth, true, params, true)?;
+                decrypt_with = Some((s, i));
             }
+        }
+        // Decrypt only once every HMAC is checked: cpHash covers the
+        // parameters as sent.
+        if let Some((s, i)) = decrypt_with {
+            self.cfb(s, &sessions[i], true, params, true)?;
         }
         Ok(())
     }

@@ -309,11 +309,17 @@ fn context_save_and_load() {
 }
 
 #[test]
-fn clear_changes_the_owner_seed() {
+fn clear_changes_the_owner_seed_not_the_endorsement_seed() {
     let mut tpm = started();
     let template = ecdsa_template(3, 0x0B);
     let (h, before, _) = create_primary(&mut tpm, RH_OWNER, &[], &template, &[]);
     let (_, platform_before, _) = create_primary(&mut tpm, RH_PLATFORM, &[], &template, &[]);
+    let (ek, ek_before, _) = create_primary(&mut tpm, RH_ENDORSEMENT, &[], &template, &[]);
+    flush(&mut tpm, ek);
+    // A hash-check ticket of the endorsement hierarchy, valid before Clear.
+    let hash = B::new().b2(b"data").u16(0x0B).u32(RH_ENDORSEMENT).0;
+    let r = ok(&mut tpm, &command(ST_NO, 0x17D, &hash));
+    let ticket_before = body(&r).to_vec();
     ok(&mut tpm, &with_pw(0x126, &[RH_PLATFORM], &[], &[]));
     // The owner's objects are gone; the platform's stay.
     assert_eq!(
@@ -323,6 +329,12 @@ fn clear_changes_the_owner_seed() {
     assert_eq!(tpm.resources().0, 1);
     let (_, after, _) = create_primary(&mut tpm, RH_OWNER, &[], &template, &[]);
     assert_ne!(ecc_point(&before), ecc_point(&after));
-    let (_, platform_after, _) = create_primary(&mut tpm, RH_PLATFORM, &[], &template, &[]);
+    let (p, platform_after, _) = create_primary(&mut tpm, RH_PLATFORM, &[], &template, &[]);
     assert_eq!(platform_before, platform_after);
+    flush(&mut tpm, p);
+    // The EK survives Clear (the endorsement seed stays); ehProof changes.
+    let (_, ek_after, _) = create_primary(&mut tpm, RH_ENDORSEMENT, &[], &template, &[]);
+    assert_eq!(ek_before, ek_after);
+    let r = ok(&mut tpm, &command(ST_NO, 0x17D, &hash));
+    assert_ne!(body(&r), ticket_before.as_slice());
 }

@@ -17,6 +17,8 @@
 #   make ct      constant-time check: every secret-key service under valgrind
 #                memcheck with secrets undefined, and its leaky control
 #   make bench   benchmarks (not part of make test)
+#   make vtpm-tests  the tpm2-tools scenario suite against swtpm (the
+#                reference) and svsm-vtpm-sim, compared (part of make test)
 #   make stack-usage  peak stack per service of the crypto object
 #   make fuzz    every fuzz target for FUZZ_SECONDS each (default 300); make
 #                test runs each for FUZZ_SHORT_RUNS inputs (fuzz-short)
@@ -58,7 +60,7 @@ SVSM_IGVM = $(CARGO) run --release -q -p svsm-igvm --
 IGVM_VENV := target/igvm-venv
 SEV_SNP_MEASURE := sev-snp-measure==0.0.13
 
-.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short clean
+.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short clean vtpm-sim vtpm-tests
 
 all: kernel
 
@@ -109,7 +111,7 @@ igvm-check: igvm $(IGVM_VENV)/.installed
 	  python3 -c 'import json,sys; a,b=(json.load(open(p))["sev_snp"]["launch_digest"] for p in sys.argv[1:]); sys.exit(a!=b)' $(IGVM).json target/igvm-check/again.json
 	@echo "igvm-check: sev-snp-measure agrees (1 and 4 vCPUs); the kernel pages are the ELF's; a second build is byte-identical"
 
-test: lint host-tests acvp ct cert-check igvm-check fuzz-short boot-tests
+test: lint host-tests acvp ct cert-check igvm-check fuzz-short boot-tests vtpm-tests
 	@echo "make test: all suites passed"
 
 lint: deps
@@ -186,9 +188,22 @@ cert-check: crypto
 # Host throughput (module vs OpenSSL, RustCrypto, AWS-LC, ring; interleaved),
 # the host's power-on self-test times, and QEMU boot
 # figures; JSON in target/bench/, the latest table in docs/performance.md.
-bench: deps
+bench: deps vtpm-sim
 	scripts/build-kernel.sh >/dev/null
 	$(CARGO) run --release -q -p svsm-bench -- --kernel $(KERNEL_ELF)
+	python3 vtpm/sim/suite/bench.py --sim $(VTPM_SIM) --json target/bench/vtpm.json
+
+# The vTPM engine on the host behind the Microsoft simulator protocol
+# (vtpm/sim), and the tpm2-tools scenario suite (vtpm/sim/suite): every
+# scenario against swtpm, then against svsm-vtpm-sim, then the outputs the
+# TPM 2.0 specification fixes compared; the last line counts passes and
+# failures, every result is in target/vtpm/scenarios.json.
+VTPM_SIM := target/release/svsm-vtpm-sim
+vtpm-sim: deps
+	$(CARGO) build --release -q -p svsm-vtpm-sim
+
+vtpm-tests: vtpm-sim
+	python3 vtpm/sim/suite/scenarios.py --target both --sim $(VTPM_SIM) --json target/vtpm/scenarios.json
 
 # Peak stack per exported service of the crypto object, from GCC call-graph
 # info (scripts/stack-usage.py; ">=" where the path has an indirect call or

@@ -7,6 +7,8 @@
 //! * [`ghcb`]: the GHCB page layout and the call mechanics.
 //! * [`platform`]: [`platform::SnpPlatform`], the protocol crate's
 //!   `Platform` on SNP.
+//! * [`pvalidate`]: PVALIDATE for the guest (RMPADJUST around the
+//!   instruction, 2 MiB with its 4 KiB fallback) and the SVSM's own memory.
 //!
 //! Nothing here executes a privileged instruction: the kernel supplies them,
 //! the host tests (`tools/snp-sim`) simulate them.
@@ -16,6 +18,7 @@ pub mod ghcb;
 pub mod hw;
 pub mod msr_protocol;
 pub mod platform;
+pub mod pvalidate;
 
 pub use hw::SnpHardware;
 pub use platform::SnpPlatform;

@@ -7,6 +7,7 @@ use svsm_protocol::platform::{Capabilities, PageSize, Platform, PlatformKind, Pv
 
 use crate::ghcb::Ghcb;
 use crate::hw::SnpHardware;
+use crate::pvalidate::{self, SvsmMemory};
 
 /// Size of the SNP ATTESTATION_REPORT (SEV-SNP firmware ABI, table
 /// "ATTESTATION_REPORT structure").
@@ -16,6 +17,9 @@ pub const SNP_REPORT_SIZE: usize = 0x4a0;
 pub struct SnpPlatform<H: SnpHardware> {
     hw: H,
     ghcb: Ghcb,
+    /// The SVSM's own memory; until it is set, the memory calls refuse
+    /// everything (fail closed).
+    svsm_memory: Option<SvsmMemory>,
 }
 
 impl<H: SnpHardware> SnpPlatform<H> {
@@ -23,7 +27,16 @@ impl<H: SnpHardware> SnpPlatform<H> {
         Self {
             hw,
             ghcb: Ghcb::new(),
+            svsm_memory: None,
         }
+    }
+
+    /// Names the SVSM's own memory (from the secrets page's SVSM base and
+    /// size), which the guest may never validate, invalidate, or use for a
+    /// VMSA or Calling Area.
+    pub fn with_svsm_memory(mut self, svsm_memory: SvsmMemory) -> Self {
+        self.svsm_memory = Some(svsm_memory);
+        self
     }
 
     /// The hardware underneath (the page-validation policy builds on it).
@@ -54,13 +67,11 @@ impl<H: SnpHardware> Platform for SnpPlatform<H> {
 
     fn pvalidate(
         &self,
-        _gpa: GuestPhysAddr,
-        _size: PageSize,
-        _validate: bool,
+        gpa: GuestPhysAddr,
+        size: PageSize,
+        validate: bool,
     ) -> Result<(), PvalidateFailure> {
-        // The page-validation policy (RMPADJUST around PVALIDATE) is the
-        // snp-memory work; until it lands nothing is validated.
-        Err(PvalidateFailure::Input)
+        pvalidate::pvalidate(&self.hw, self.svsm_memory.as_ref(), gpa, size, validate)
     }
 
     fn create_vcpu(&self, _: GuestPhysAddr, _: GuestPhysAddr, _: u32) -> Result<(), SvsmError> {

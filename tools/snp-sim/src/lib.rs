@@ -5,12 +5,14 @@
 
 pub mod hypervisor;
 pub mod psp;
+pub mod ram;
 pub mod rmp;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use svsm_protocol::GuestPhysAddr;
+use svsm_protocol::memory::MemoryError;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 use svsm_snp::hw::{
     MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, VmplPermissions,
@@ -19,6 +21,7 @@ use svsm_snp::msr_protocol::MSR_GHCB;
 
 use hypervisor::Hypervisor;
 use psp::Psp;
+use ram::SimRam;
 use rmp::Rmp;
 
 /// Where the simulation places the shared pages.
@@ -34,6 +37,8 @@ pub struct Machine {
     pub msrs: BTreeMap<u32, u64>,
     pub hypervisor: Hypervisor,
     pub rmp: Rmp,
+    /// Guest memory as the SVSM reaches it (checked against `rmp`).
+    pub ram: SimRam,
     pub psp: Psp,
     /// Number of VMGEXITs so far.
     pub exits: u64,
@@ -56,6 +61,7 @@ impl SimHardware {
                 msrs: BTreeMap::new(),
                 hypervisor: Hypervisor::default(),
                 rmp: Rmp::default(),
+                ram: SimRam::default(),
                 psp: Psp::new(vmpck0),
                 exits: 0,
             }),
@@ -111,6 +117,11 @@ impl SnpHardware for SimHardware {
         vmsa: bool,
     ) -> Result<(), RmpadjustFailure> {
         self.with(|m| m.rmp.rmpadjust(gpa, size, target_vmpl, perms, vmsa))
+    }
+
+    fn zero_page(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), MemoryError> {
+        let zeros = vec![0u8; size.bytes() as usize];
+        self.with(|m| m.ram.write(&m.rmp, gpa.raw(), &zeros))
     }
 
     fn ghcb(&self) -> &SharedPage {

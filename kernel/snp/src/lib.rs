@@ -12,10 +12,20 @@
 //! the host tests (`tools/snp-sim`) simulate them.
 #![no_std]
 
+extern crate alloc;
+
+pub mod boot;
+pub mod calls;
+pub mod certs;
+pub mod cpuid;
 pub mod ghcb;
+pub mod greq;
+pub mod guest_msg;
 pub mod hw;
 pub mod msr_protocol;
 pub mod platform;
+pub mod secrets;
+pub mod vc;
 
 pub use hw::SnpHardware;
 pub use platform::SnpPlatform;

@@ -123,6 +123,11 @@ impl Default for Ghcb {
 }
 
 impl<H: SnpHardware> GhcbCall<'_, H> {
+    /// Clears the whole page (save area, valid bitmap, shared buffer).
+    pub fn clear(&self) {
+        self.page.clear();
+    }
+
     /// Writes `value` to `field` and marks it valid.
     pub fn set(&self, field: Field, value: u64) -> Result<(), GhcbError> {
         self.page.write_u64(field.offset(), value)?;

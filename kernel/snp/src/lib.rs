@@ -8,17 +8,28 @@
 //! * [`platform`]: [`platform::SnpPlatform`], the protocol crate's
 //!   `Platform` on SNP.
 //! * [`pvalidate`]: PVALIDATE for the guest (RMPADJUST around the
-//!   instruction, 2 MiB with its 4 KiB fallback) and the SVSM's own memory.
+//!   instruction, 2 MiB with its 4 KiB fallback) and the memory the guest
+//!   may never name.
 //!
 //! Nothing here executes a privileged instruction: the kernel supplies them,
 //! the host tests (`tools/snp-sim`) simulate them.
 #![no_std]
 
+extern crate alloc;
+
+pub mod boot;
+pub mod calls;
+pub mod certs;
+pub mod cpuid;
 pub mod ghcb;
+pub mod greq;
+pub mod guest_msg;
 pub mod hw;
 pub mod msr_protocol;
 pub mod platform;
 pub mod pvalidate;
+pub mod secrets;
+pub mod vc;
 
 pub use hw::SnpHardware;
 pub use platform::SnpPlatform;

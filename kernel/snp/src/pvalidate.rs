@@ -1,8 +1,9 @@
 //! PVALIDATE on behalf of the guest, and the memory the guest may never name.
 //!
 //! On SNP the core protocol's PVALIDATE does more than the instruction: the
-//! guest runs at [`GUEST_VMPL`] and can use a page only with the permissions
-//! VMPL0 gives it with RMPADJUST. So:
+//! guest runs at a lower VMPL (the secrets page names it, normally VMPL1)
+//! and can use a page only with the permissions VMPL0 gives it with
+//! RMPADJUST. So:
 //!
 //! * validate: PVALIDATE(1), zero the page (its old contents are whatever
 //!   the frame last held), then grant the guest's VMPL every permission;
@@ -26,9 +27,6 @@ use svsm_protocol::GuestPhysAddr;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 
 use crate::hw::{PvalidateOutcome, RmpadjustFailure, SnpHardware, VmplPermissions};
-
-/// The VMPL the guest (Linux, OVMF) runs at and the SVSM serves.
-pub const GUEST_VMPL: u8 = 1;
 
 /// The SVSM's own memory: guest-physical `[start, end)`, never validated,
 /// invalidated or granted on the guest's behalf.
@@ -60,6 +58,14 @@ impl SvsmMemory {
     }
 }
 
+/// What the memory calls need to know about the guest: the SVSM's own memory
+/// and the VMPL the guest (Linux, OVMF) runs at, both from the secrets page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GuestLayout {
+    pub svsm: SvsmMemory,
+    pub guest_vmpl: u8,
+}
+
 /// RMPADJUST's failure as the core protocol reports it.
 fn rmpadjust_failure(failure: RmpadjustFailure) -> PvalidateFailure {
     match failure {
@@ -71,19 +77,20 @@ fn rmpadjust_failure(failure: RmpadjustFailure) -> PvalidateFailure {
 }
 
 /// Gives the guest's VMPL `perms` on the page (no VMSA bit).
-fn set_guest_access<H: SnpHardware>(
+pub(crate) fn set_guest_access<H: SnpHardware>(
     hw: &H,
+    layout: &GuestLayout,
     gpa: GuestPhysAddr,
     size: PageSize,
     perms: VmplPermissions,
-) -> Result<(), PvalidateFailure> {
-    hw.rmpadjust(gpa, size, GUEST_VMPL, perms, false)
-        .map_err(rmpadjust_failure)
+) -> Result<(), RmpadjustFailure> {
+    hw.rmpadjust(gpa, size, layout.guest_vmpl, perms, false)
 }
 
 /// Validates one page for the guest: PVALIDATE(1), zero, grant.
 fn validate<H: SnpHardware>(
     hw: &H,
+    layout: &GuestLayout,
     gpa: GuestPhysAddr,
     size: PageSize,
 ) -> Result<(), PvalidateFailure> {
@@ -94,7 +101,9 @@ fn validate<H: SnpHardware>(
     let granted = hw
         .zero_page(gpa, size)
         .map_err(|_| PvalidateFailure::Input)
-        .and_then(|()| set_guest_access(hw, gpa, size, VmplPermissions::ALL));
+        .and_then(|()| {
+            set_guest_access(hw, layout, gpa, size, VmplPermissions::ALL).map_err(rmpadjust_failure)
+        });
     if granted.is_err() {
         // Undo: the page goes back to not validated. Should the instruction
         // refuse now, the page stays validated without guest access, which
@@ -107,10 +116,11 @@ fn validate<H: SnpHardware>(
 /// Invalidates one page for the guest: revoke, then PVALIDATE(0).
 fn invalidate<H: SnpHardware>(
     hw: &H,
+    layout: &GuestLayout,
     gpa: GuestPhysAddr,
     size: PageSize,
 ) -> Result<(), PvalidateFailure> {
-    set_guest_access(hw, gpa, size, VmplPermissions::NONE)?;
+    set_guest_access(hw, layout, gpa, size, VmplPermissions::NONE).map_err(rmpadjust_failure)?;
     match hw.pvalidate(gpa, size, false)? {
         PvalidateOutcome::Changed => Ok(()),
         PvalidateOutcome::Unchanged => Err(PvalidateFailure::NoChange),
@@ -119,14 +129,15 @@ fn invalidate<H: SnpHardware>(
 
 fn one_page<H: SnpHardware>(
     hw: &H,
+    layout: &GuestLayout,
     gpa: GuestPhysAddr,
     size: PageSize,
     validate_it: bool,
 ) -> Result<(), PvalidateFailure> {
     if validate_it {
-        validate(hw, gpa, size)
+        validate(hw, layout, gpa, size)
     } else {
-        invalidate(hw, gpa, size)
+        invalidate(hw, layout, gpa, size)
     }
 }
 
@@ -134,19 +145,17 @@ fn one_page<H: SnpHardware>(
 /// comment). `NoChange` means no page changed state.
 pub fn pvalidate<H: SnpHardware>(
     hw: &H,
-    svsm: Option<&SvsmMemory>,
+    layout: &GuestLayout,
     gpa: GuestPhysAddr,
     size: PageSize,
     validate_it: bool,
 ) -> Result<(), PvalidateFailure> {
-    // Until the SVSM knows its own memory it validates nothing.
-    let svsm = svsm.ok_or(PvalidateFailure::Input)?;
-    if svsm.overlaps(gpa, size.bytes()) || !gpa.is_aligned(size.bytes()) {
+    if layout.svsm.overlaps(gpa, size.bytes()) || !gpa.is_aligned(size.bytes()) {
         return Err(PvalidateFailure::Input);
     }
-    match one_page(hw, gpa, size, validate_it) {
+    match one_page(hw, layout, gpa, size, validate_it) {
         Err(PvalidateFailure::SizeMismatch) if size == PageSize::Size2M => {
-            fallback_4k(hw, gpa, validate_it)
+            fallback_4k(hw, layout, gpa, validate_it)
         }
         other => other,
     }
@@ -157,6 +166,7 @@ pub fn pvalidate<H: SnpHardware>(
 /// it done (the guest retries the entry, the done ones answer "no change").
 fn fallback_4k<H: SnpHardware>(
     hw: &H,
+    layout: &GuestLayout,
     gpa: GuestPhysAddr,
     validate_it: bool,
 ) -> Result<(), PvalidateFailure> {
@@ -166,7 +176,7 @@ fn fallback_4k<H: SnpHardware>(
         let page = gpa
             .checked_add(i * PageSize::Size4K.bytes())
             .ok_or(PvalidateFailure::Input)?;
-        match one_page(hw, page, PageSize::Size4K, validate_it) {
+        match one_page(hw, layout, page, PageSize::Size4K, validate_it) {
             Ok(()) => changed = true,
             Err(PvalidateFailure::NoChange) => {}
             Err(failure) => return Err(failure),

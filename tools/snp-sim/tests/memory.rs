@@ -3,27 +3,32 @@
 //! also checks that the SVSM never touched a page it may not use (the RMP
 //! model records such accesses).
 
+mod common;
+
 use svsm_protocol::core_protocol::{self as core_p, entry};
 use svsm_protocol::platform::{PageSize, Platform, PvalidateFailure, native::Native};
 use svsm_protocol::{GuestPhysAddr, Registers, Svsm, code};
 use svsm_snp::SnpPlatform;
 use svsm_snp::hw::VmplPermissions;
-use svsm_snp::pvalidate::{GUEST_VMPL, SvsmMemory};
 use svsm_snp_sim::SimHardware;
 use svsm_snp_sim::ram::SimGuestMemory;
 use svsm_snp_sim::rmp::RmpEntry;
 
-/// Guest RAM, and the SVSM's own memory carved out of it.
-const RAM: (u64, u64) = (0x100_0000, 0x200_0000);
-const SVSM: (u64, u64) = (0x180_0000, 0x1a0_0000);
+/// Guest RAM, and the SVSM's own memory (the secrets page's) inside it.
+const RAM: (u64, u64) = (0x20_0000, 0x300_0000);
+const SVSM: (u64, u64) = (common::SVSM.base, common::SVSM.base + common::SVSM.size);
+/// The VMPL the secrets page gives the guest.
+const GUEST_VMPL: u8 = common::SVSM.guest_vmpl;
 /// The guest's Calling Area and its request page, validated at launch.
-const CAA: u64 = 0x100_0000;
-const LIST: u64 = 0x100_1000;
+const CAA: u64 = common::SVSM.caa;
+const LIST: u64 = 0x21_0000;
 /// Pages the guest asks to (in)validate.
-const PAGE_A: u64 = 0x110_0000;
-const PAGE_B: u64 = 0x110_1000;
+const PAGE_A: u64 = 0x40_0000;
+const PAGE_B: u64 = 0x40_1000;
 /// A 2 MiB page.
-const HUGE: u64 = 0x120_0000;
+const HUGE: u64 = 0x60_0000;
+/// The 2 MiB page just below the SVSM: the guest's.
+const BELOW_SVSM: u64 = SVSM.0 - 0x20_0000;
 
 fn gpa(raw: u64) -> GuestPhysAddr {
     GuestPhysAddr::new(raw)
@@ -35,9 +40,8 @@ struct Machine {
 
 impl Machine {
     fn new() -> Self {
-        let svsm = SvsmMemory::new(gpa(SVSM.0), SVSM.1 - SVSM.0).unwrap();
         let machine = Self {
-            platform: SnpPlatform::new(SimHardware::new([1; 32])).with_svsm_memory(svsm),
+            platform: common::platform(),
         };
         // The launch: the Calling Area and the request page are private,
         // validated and the guest's.
@@ -46,7 +50,13 @@ impl Machine {
                 m.rmp.update(gpa(page), PageSize::Size4K, true).unwrap();
                 m.rmp.pvalidate(gpa(page), PageSize::Size4K, true).unwrap();
                 m.rmp
-                    .rmpadjust(gpa(page), PageSize::Size4K, 1, VmplPermissions::ALL, false)
+                    .rmpadjust(
+                        gpa(page),
+                        PageSize::Size4K,
+                        GUEST_VMPL,
+                        VmplPermissions::ALL,
+                        false,
+                    )
                     .unwrap();
             });
         }
@@ -235,7 +245,7 @@ fn svsm_memory_is_refused_and_never_touched() {
         SVSM.0 | entry::VALIDATE,
         SVSM.0,
         (SVSM.1 - 4096) | entry::VALIDATE,
-        0x160_0000 | entry::PAGE_SIZE_2M | entry::VALIDATE, // ends where the SVSM starts
+        BELOW_SVSM | entry::PAGE_SIZE_2M | entry::VALIDATE, // ends where the SVSM starts
     ] {
         let rax = m.pvalidate(&[bad]);
         if bad & entry::PAGE_SIZE_2M != 0 {
@@ -264,22 +274,6 @@ fn svsm_memory_is_refused_and_never_touched() {
     }
     assert_eq!([m.entry(SVSM.0), m.entry(SVSM.1 - 4096)], before);
     m.assert_no_violations();
-
-    // A platform that has not been told its SVSM memory validates nothing.
-    let unset = SnpPlatform::new(SimHardware::new([1; 32]));
-    unset
-        .hardware()
-        .with(|s| s.rmp.update(gpa(PAGE_A), PageSize::Size4K, true))
-        .unwrap();
-    assert_eq!(
-        unset.pvalidate(gpa(PAGE_A), PageSize::Size4K, true),
-        Err(PvalidateFailure::Input)
-    );
-    assert!(
-        !unset
-            .hardware()
-            .with(|s| s.rmp.entry(gpa(PAGE_A)).validated)
-    );
 }
 
 #[test]
@@ -335,4 +329,25 @@ fn the_protocol_crate_serves_both_platforms_the_same_way() {
     assert!(!m.entry(PAGE_A).validated, "Native does not touch the RMP");
     assert_eq!(m.pvalidate(&[PAGE_A | entry::VALIDATE]), code::SUCCESS);
     assert!(guest_owned(m.entry(PAGE_A)));
+}
+
+#[test]
+fn a_secrets_page_whose_svsm_range_wraps_is_refused() {
+    use svsm_snp::platform::SnpInitError;
+    use svsm_snp::secrets::SvsmArea;
+    let hw = SimHardware::new(common::VMPCK0);
+    svsm_snp::boot::establish_ghcb(&hw).expect("handshake");
+    let area = SvsmArea {
+        base: u64::MAX - 0xfff,
+        size: 0x2000,
+        ..common::SVSM
+    };
+    let mut secrets = svsm_snp_sim::secrets_page(common::VMPCK0, area);
+    let platform = SnpPlatform::new(
+        hw,
+        svsm_crypto::host::module(),
+        &mut secrets,
+        &svsm_snp_sim::cpuid_page(common::LEAVES),
+    );
+    assert_eq!(platform.err(), Some(SnpInitError::SvsmRange));
 }

@@ -191,6 +191,11 @@ pub trait SnpHardware: Sync {
     /// the SVSM has just validated; fails if the SVSM cannot reach it.
     fn zero_page(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), MemoryError>;
 
+    /// Copies guest memory at `gpa` into `out` through the SVSM's own
+    /// (private) mapping. Called only on a page the SVSM knows is validated
+    /// and has taken from the guest (a VMSA being checked).
+    fn read_guest(&self, gpa: GuestPhysAddr, out: &mut [u8]) -> Result<(), MemoryError>;
+
     /// The GHCB page (shared: hypervisor-writable).
     fn ghcb(&self) -> &SharedPage;
 

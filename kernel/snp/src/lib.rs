@@ -10,6 +10,8 @@
 //! * [`pvalidate`]: PVALIDATE for the guest (RMPADJUST around the
 //!   instruction, 2 MiB with its 4 KiB fallback) and the memory the guest
 //!   may never name.
+//! * [`vcpu`]: CREATE_VCPU / DELETE_VCPU (VMSA checks, the VMSA bit, AP
+//!   creation).
 //!
 //! Nothing here executes a privileged instruction: the kernel supplies them,
 //! the host tests (`tools/snp-sim`) simulate them.
@@ -30,6 +32,7 @@ pub mod platform;
 pub mod pvalidate;
 pub mod secrets;
 pub mod vc;
+pub mod vcpu;
 
 pub use hw::SnpHardware;
 pub use platform::SnpPlatform;

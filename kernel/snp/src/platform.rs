@@ -3,8 +3,9 @@
 //! Attestation reports come from the PSP (MSG_REPORT_REQ through the
 //! hypervisor, sealed with VMPCK0 inside the crypto module); the
 //! certificates are what the hypervisor returned with an extended request
-//! at boot. PVALIDATE is [`crate::pvalidate`]'s policy over the secrets
-//! page's SVSM range and guest VMPL.
+//! at boot. PVALIDATE is [`crate::pvalidate`]'s policy, CREATE_VCPU and
+//! DELETE_VCPU [`crate::vcpu`]'s, both over the secrets page's SVSM range
+//! and guest VMPL.
 
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
@@ -27,6 +28,7 @@ use crate::msr_protocol::PageState;
 use crate::pvalidate::{self, GuestLayout, SvsmMemory};
 use crate::secrets::{self, Secrets, SecretsError, SecretsPage};
 use crate::vc::{self, VcError, VcRegisters};
+use crate::vcpu::{VcpuContext, Vcpus};
 
 /// Size of the SNP ATTESTATION_REPORT.
 pub const SNP_REPORT_SIZE: usize = REPORT_SIZE;
@@ -73,6 +75,7 @@ pub struct SnpPlatform<H: SnpHardware> {
     certs: Once<Vec<u8>>,
     /// The SVSM's own memory and the guest's VMPL, from the secrets page.
     layout: GuestLayout,
+    vcpus: Vcpus,
 }
 
 impl<H: SnpHardware> SnpPlatform<H> {
@@ -102,6 +105,7 @@ impl<H: SnpHardware> SnpPlatform<H> {
             cpuid,
             certs: Once::new(),
             layout,
+            vcpus: Vcpus::new(),
         };
         platform
             .share_message_pages()
@@ -137,6 +141,20 @@ impl<H: SnpHardware> SnpPlatform<H> {
     /// The GHCB (every GHCB call goes through it).
     pub fn ghcb(&self) -> &Ghcb {
         &self.ghcb
+    }
+
+    /// The vCPUs the guest created.
+    pub fn vcpus(&self) -> &Vcpus {
+        &self.vcpus
+    }
+
+    fn vcpu_context(&self) -> VcpuContext<'_, H> {
+        VcpuContext {
+            hw: &self.hw,
+            ghcb: &self.ghcb,
+            layout: &self.layout,
+            vcpus: &self.vcpus,
+        }
     }
 
     /// What the secrets page said (VMPCKs excluded).
@@ -239,7 +257,7 @@ impl<H: SnpHardware> Platform for SnpPlatform<H> {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            vcpu_management: false,
+            vcpu_management: true,
         }
     }
 
@@ -252,12 +270,17 @@ impl<H: SnpHardware> Platform for SnpPlatform<H> {
         pvalidate::pvalidate(&self.hw, &self.layout, gpa, size, validate)
     }
 
-    fn create_vcpu(&self, _: GuestPhysAddr, _: GuestPhysAddr, _: u32) -> Result<(), SvsmError> {
-        Err(SvsmError::UnsupportedCall)
+    fn create_vcpu(
+        &self,
+        vmsa: GuestPhysAddr,
+        caa: GuestPhysAddr,
+        apic_id: u32,
+    ) -> Result<(), SvsmError> {
+        self.vcpu_context().create(vmsa, caa, apic_id)
     }
 
-    fn delete_vcpu(&self, _: GuestPhysAddr) -> Result<(), SvsmError> {
-        Err(SvsmError::UnsupportedCall)
+    fn delete_vcpu(&self, vmsa: GuestPhysAddr) -> Result<(), SvsmError> {
+        self.vcpu_context().delete(vmsa)
     }
 
     fn vtom_query(&self) -> u64 {

@@ -125,12 +125,12 @@ impl Hypervisor {
 
     /// Applies one page state operation; false for an unknown operation.
     fn change_state(&self, rmp: &mut Rmp, gpa: GuestPhysAddr, op: u64) -> bool {
+        // RMPUPDATE refuses a frame of a 2 MiB page or an in-use VMSA.
         match op {
-            x if x == PageState::Private as u64 => rmp.set_assigned(gpa, true),
-            x if x == PageState::Shared as u64 => rmp.set_assigned(gpa, false),
-            _ => return false,
+            x if x == PageState::Private as u64 => rmp.set_assigned(gpa, true).is_ok(),
+            x if x == PageState::Shared as u64 => rmp.set_assigned(gpa, false).is_ok(),
+            _ => false,
         }
-        true
     }
 
     /// Answers the GHCB call in `page` (the guest exited with the GHCB GPA

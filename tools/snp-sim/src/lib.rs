@@ -187,6 +187,10 @@ impl SnpHardware for SimHardware {
         self.with(|m| m.ram.write(&m.rmp, gpa.raw(), &zeros))
     }
 
+    fn read_guest(&self, gpa: GuestPhysAddr, out: &mut [u8]) -> Result<(), MemoryError> {
+        self.with(|m| m.ram.read(&m.rmp, gpa.raw(), out))
+    }
+
     fn ghcb(&self) -> &SharedPage {
         &self.ghcb
     }

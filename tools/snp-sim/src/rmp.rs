@@ -159,11 +159,14 @@ impl Rmp {
         Ok(())
     }
 
-    /// Page state change of one 4 KiB frame (the MSR protocol's).
-    pub fn set_assigned(&mut self, gpa: GuestPhysAddr, assigned: bool) {
-        // A frame of a 2 MiB page or an in-use VMSA stays as it is, as the
-        // hypervisor's RMPUPDATE would fail.
-        let _ = self.update(gpa.page_align_down(), PageSize::Size4K, assigned);
+    /// Page state change of one 4 KiB frame (what the simulated hypervisor
+    /// does for each frame of a page-state-change entry).
+    pub fn set_assigned(
+        &mut self,
+        gpa: GuestPhysAddr,
+        assigned: bool,
+    ) -> Result<(), RmpUpdateError> {
+        self.update(gpa.page_align_down(), PageSize::Size4K, assigned)
     }
 
     /// PVALIDATE.

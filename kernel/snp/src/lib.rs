@@ -10,6 +10,8 @@
 //! * [`pvalidate`]: PVALIDATE for the guest (RMPADJUST around the
 //!   instruction, 2 MiB with its 4 KiB fallback) and the memory the guest
 //!   may never name.
+//! * [`page_state`]: the SVSM's pages between private and shared, with
+//!   validation, 2 MiB pages and the rollback of a failed change.
 //! * [`vcpu`]: CREATE_VCPU / DELETE_VCPU (VMSA checks, the VMSA bit, AP
 //!   creation).
 //!
@@ -28,6 +30,7 @@ pub mod greq;
 pub mod guest_msg;
 pub mod hw;
 pub mod msr_protocol;
+pub mod page_state;
 pub mod platform;
 pub mod pvalidate;
 pub mod secrets;

@@ -159,16 +159,6 @@ impl Rmp {
         Ok(())
     }
 
-    /// Page state change of one 4 KiB frame (what the simulated hypervisor
-    /// does for each frame of a page-state-change entry).
-    pub fn set_assigned(
-        &mut self,
-        gpa: GuestPhysAddr,
-        assigned: bool,
-    ) -> Result<(), RmpUpdateError> {
-        self.update(gpa.page_align_down(), PageSize::Size4K, assigned)
-    }
-
     /// PVALIDATE.
     pub fn pvalidate(
         &mut self,

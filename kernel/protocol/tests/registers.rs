@@ -28,29 +28,29 @@ enum Writes {
     All([u64; 3]),
 }
 
-/// Issues the call and checks RAX, the outputs, and that every other
+use Writes::Nothing;
+
+/// One call: its arguments, the result it must answer, what it writes.
+type Case = ([u64; 4], u64, Writes);
+
+/// Issues each call and checks RAX, the outputs, and that every other
 /// register is the one the guest passed.
 #[track_caller]
-fn check(
-    svsm: &mut Svsm<'_>,
-    mem: &FakeMemory,
-    (protocol, id): (u32, u32),
-    args: [u64; 4],
-    want: u64,
-    writes: Writes,
-) {
-    let r: Registers = call(svsm, mem, protocol, id, args);
-    assert_eq!(r.rax, want, "result of {protocol}:{id} {args:x?}");
-    let expected = match writes {
-        Writes::Nothing => [args[0], args[1], args[2]],
-        Writes::Rcx(rcx) => [rcx, args[1], args[2]],
-        Writes::All(out) => out,
-    };
-    assert_eq!(
-        [r.rcx, r.rdx, r.r8, r.r9],
-        [expected[0], expected[1], expected[2], args[3]],
-        "registers after {protocol}:{id} {args:x?}"
-    );
+fn check(svsm: &mut Svsm<'_>, mem: &FakeMemory, (protocol, id): (u32, u32), cases: &[Case]) {
+    for &(args, want, writes) in cases {
+        let r: Registers = call(svsm, mem, protocol, id, args);
+        assert_eq!(r.rax, want, "result of {protocol}:{id} {args:x?}");
+        let expected = match writes {
+            Writes::Nothing => [args[0], args[1], args[2]],
+            Writes::Rcx(rcx) => [rcx, args[1], args[2]],
+            Writes::All(out) => out,
+        };
+        assert_eq!(
+            [r.rcx, r.rdx, r.r8, r.r9],
+            [expected[0], expected[1], expected[2], args[3]],
+            "registers after {protocol}:{id} {args:x?}"
+        );
+    }
 }
 
 #[test]
@@ -64,26 +64,24 @@ fn unknown_protocol_and_call() {
         } else {
             code::UNSUPPORTED_PROTOCOL
         };
-        check(&mut svsm, &mem, target, args, want, Writes::Nothing);
+        check(&mut svsm, &mem, target, &[(args, want, Nothing)]);
     }
+}
+
+/// Arguments with `rcx` and markers in the other registers.
+const fn with_rcx(rcx: u64) -> [u64; 4] {
+    [rcx, M_RDX, M_R8, M_R9]
 }
 
 #[test]
 fn remap_ca() {
     let mem = FakeMemory::new();
     let mut svsm = svsm(&NATIVE, None);
-    let target = (CORE, core_p::REMAP_CA);
-    let ok = [BASE + 0x3000, M_RDX, M_R8, M_R9];
-    check(&mut svsm, &mem, target, ok, code::SUCCESS, Writes::Nothing);
-    let bad = [HOLE, M_RDX, M_R8, M_R9];
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        bad,
-        code::INVALID_ADDRESS,
-        Writes::Nothing,
-    );
+    let cases = [
+        (with_rcx(BASE + 0x3000), code::SUCCESS, Nothing),
+        (with_rcx(HOLE), code::INVALID_ADDRESS, Nothing),
+    ];
+    check(&mut svsm, &mem, (CORE, core_p::REMAP_CA), &cases);
 }
 
 #[test]
@@ -95,28 +93,20 @@ fn pvalidate() {
     let at = BASE + 0x5000;
     mem.put(at, &[1, 0, 0, 0, 0, 0, 0, 0]);
     mem.put_u64(at + 8, (BASE + 0x8000) | entry::VALIDATE);
-    let ok = [at, M_RDX, M_R8, M_R9];
-    check(&mut svsm, &mem, target, ok, code::SUCCESS, Writes::Nothing);
-    // A failing entry: the entry's error, registers untouched.
+    check(
+        &mut svsm,
+        &mem,
+        target,
+        &[(with_rcx(at), code::SUCCESS, Nothing)],
+    );
+    // A failing entry, a misaligned request: errors, registers untouched.
     mem.put(at + 2, &[0, 0]);
     mem.put_u64(at + 8, HOLE | entry::VALIDATE);
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        ok,
-        code::INVALID_ADDRESS,
-        Writes::Nothing,
-    );
-    let misaligned = [at + 4, M_RDX, M_R8, M_R9];
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        misaligned,
-        code::INVALID_ADDRESS,
-        Writes::Nothing,
-    );
+    let cases = [
+        (with_rcx(at), code::INVALID_ADDRESS, Nothing),
+        (with_rcx(at + 4), code::INVALID_ADDRESS, Nothing),
+    ];
+    check(&mut svsm, &mem, target, &cases);
 }
 
 #[test]
@@ -126,25 +116,22 @@ fn create_vcpu() {
     let mut svsm = svsm(&platform, None);
     let target = (CORE, core_p::CREATE_VCPU);
     let ok = [BASE + 0x6000, BASE + 0x7000, 3, M_R9];
-    check(&mut svsm, &mem, target, ok, code::SUCCESS, Writes::Nothing);
-    let bad = [BASE + 0x6000, BASE + 0x7000, 1 << 40, M_R9];
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        bad,
-        code::INVALID_PARAMETER,
-        Writes::Nothing,
-    );
+    let cases = [
+        (ok, code::SUCCESS, Nothing),
+        (
+            [ok[0], ok[1], 1 << 40, M_R9],
+            code::INVALID_PARAMETER,
+            Nothing,
+        ),
+    ];
+    check(&mut svsm, &mem, target, &cases);
     // Native: unsupported, registers untouched.
     let mut native = common::svsm(&NATIVE, None);
     check(
         &mut native,
         &mem,
         target,
-        ok,
-        code::UNSUPPORTED_CALL,
-        Writes::Nothing,
+        &[(ok, code::UNSUPPORTED_CALL, Nothing)],
     );
 }
 
@@ -153,24 +140,19 @@ fn delete_vcpu() {
     let mem = FakeMemory::new();
     let platform = FakePlatform::default();
     let mut svsm = svsm(&platform, None);
+    let vmsa = BASE + 0x6000;
     call(
         &mut svsm,
         &mem,
         CORE,
         core_p::CREATE_VCPU,
-        [BASE + 0x6000, BASE + 0x7000, 3, 0],
+        [vmsa, BASE + 0x7000, 3, 0],
     );
-    let target = (CORE, core_p::DELETE_VCPU);
-    let ok = [BASE + 0x6000, M_RDX, M_R8, M_R9];
-    check(&mut svsm, &mem, target, ok, code::SUCCESS, Writes::Nothing);
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        ok,
-        code::INVALID_PARAMETER,
-        Writes::Nothing,
-    );
+    let cases = [
+        (with_rcx(vmsa), code::SUCCESS, Nothing),
+        (with_rcx(vmsa), code::INVALID_PARAMETER, Nothing),
+    ];
+    check(&mut svsm, &mem, (CORE, core_p::DELETE_VCPU), &cases);
 }
 
 #[test]
@@ -178,15 +160,8 @@ fn deposit_and_withdraw_mem() {
     let mem = FakeMemory::new();
     let mut svsm = svsm(&NATIVE, None);
     for id in [core_p::DEPOSIT_MEM, core_p::WITHDRAW_MEM] {
-        let args = [BASE, M_RDX, M_R8, M_R9];
-        check(
-            &mut svsm,
-            &mem,
-            (CORE, id),
-            args,
-            code::UNSUPPORTED_CALL,
-            Writes::Nothing,
-        );
+        let cases = [(with_rcx(BASE), code::UNSUPPORTED_CALL, Nothing)];
+        check(&mut svsm, &mem, (CORE, id), &cases);
     }
 }
 
@@ -194,53 +169,24 @@ fn deposit_and_withdraw_mem() {
 fn query_protocol() {
     let mem = FakeMemory::new();
     let mut svsm = svsm(&NATIVE, None);
-    let target = (CORE, core_p::QUERY_PROTOCOL);
     // RCX is the only output, whether the protocol is offered or not.
-    let core_v1 = [1, M_RDX, M_R8, M_R9];
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        core_v1,
-        code::SUCCESS,
-        Writes::Rcx((1 << 32) | 1),
-    );
-    let vtpm = [(2 << 32) | 1, M_RDX, M_R8, M_R9];
-    check(&mut svsm, &mem, target, vtpm, code::SUCCESS, Writes::Rcx(0));
+    let cases = [
+        (with_rcx(1), code::SUCCESS, Writes::Rcx((1 << 32) | 1)),
+        (with_rcx((2 << 32) | 1), code::SUCCESS, Writes::Rcx(0)),
+    ];
+    check(&mut svsm, &mem, (CORE, core_p::QUERY_PROTOCOL), &cases);
 }
 
 #[test]
 fn configure_vtom() {
     let mem = FakeMemory::new();
     let mut svsm = svsm(&NATIVE, None);
-    let target = (CORE, core_p::CONFIGURE_VTOM);
-    let query = [1, M_RDX, M_R8, M_R9];
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        query,
-        code::SUCCESS,
-        Writes::Rcx(0),
-    );
-    let bad_query = [3, M_RDX, M_R8, M_R9];
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        bad_query,
-        code::INVALID_PARAMETER,
-        Writes::Nothing,
-    );
-    let set = [1 << 40, M_RDX, M_R8, M_R9];
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        set,
-        code::INVALID_REQUEST,
-        Writes::Nothing,
-    );
+    let cases = [
+        (with_rcx(1), code::SUCCESS, Writes::Rcx(0)),
+        (with_rcx(3), code::INVALID_PARAMETER, Nothing),
+        (with_rcx(1 << 40), code::INVALID_REQUEST, Nothing),
+    ];
+    check(&mut svsm, &mem, (CORE, core_p::CONFIGURE_VTOM), &cases);
 }
 
 const OP: u64 = BASE + 0x1000;
@@ -277,45 +223,26 @@ fn attest_call(id: u32, put_request: impl Fn(&FakeMemory, u32)) {
     let crypto = SwitchableCrypto::new();
     let mut svsm = svsm(&NATIVE, Some(&crypto));
     let target = (ATTEST, id);
-    let args = [OP, M_RDX, M_R8, M_R9];
+    let args = with_rcx(OP);
     put_request(&mem, 1);
     let needed = sizes(&mut svsm, &mem, id);
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        args,
-        code::INVALID_PARAMETER,
-        Writes::All(needed),
-    );
+    let too_small = (args, code::INVALID_PARAMETER, Writes::All(needed));
+    check(&mut svsm, &mem, target, &[too_small]);
     put_request(&mem, 4096);
     check(
         &mut svsm,
         &mem,
         target,
-        args,
-        code::SUCCESS,
-        Writes::All(needed),
+        &[(args, code::SUCCESS, Writes::All(needed))],
     );
-    // A reserved byte set: an error without outputs.
+    // A reserved byte set, an operation outside guest memory: errors
+    // without outputs.
     mem.put(OP + 12, &[1]);
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        args,
-        code::INVALID_PARAMETER,
-        Writes::Nothing,
-    );
-    let hole = [HOLE, M_RDX, M_R8, M_R9];
-    check(
-        &mut svsm,
-        &mem,
-        target,
-        hole,
-        code::INVALID_ADDRESS,
-        Writes::Nothing,
-    );
+    let cases = [
+        (args, code::INVALID_PARAMETER, Nothing),
+        (with_rcx(HOLE), code::INVALID_ADDRESS, Nothing),
+    ];
+    check(&mut svsm, &mem, target, &cases);
     // Not offered: unsupported, registers untouched.
     crypto.set_operational(false);
     put_request(&mem, 4096);
@@ -323,9 +250,7 @@ fn attest_call(id: u32, put_request: impl Fn(&FakeMemory, u32)) {
         &mut svsm,
         &mem,
         target,
-        args,
-        code::UNSUPPORTED_PROTOCOL,
-        Writes::Nothing,
+        &[(args, code::UNSUPPORTED_PROTOCOL, Nothing)],
     );
 }
 

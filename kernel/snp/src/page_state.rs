@@ -28,8 +28,7 @@ use crate::calls::{PSC_MAX_ENTRIES, PscEntry};
 use crate::ghcb::{Ghcb, GhcbError};
 use crate::hw::{PvalidateOutcome, SnpHardware};
 use crate::msr_protocol::PageState;
-
-const PAGES_PER_2M: u64 = PageSize::Size2M.bytes() / PageSize::Size4K.bytes();
+use crate::pvalidate::pages_4k;
 
 /// Why a page state change did not happen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,15 +42,6 @@ pub enum PageStateError {
     /// The hypervisor failed, and failed the rollback: never use the range
     /// again.
     Lost,
-}
-
-/// The 4 KiB pages of the page of `size` at `gpa`.
-fn pages_4k(gpa: GuestPhysAddr, size: PageSize) -> impl Iterator<Item = GuestPhysAddr> {
-    let count = match size {
-        PageSize::Size4K => 1,
-        PageSize::Size2M => PAGES_PER_2M,
-    };
-    (0..count).filter_map(move |i| gpa.checked_add(i * PageSize::Size4K.bytes()))
 }
 
 /// The page state change of the whole page of `size` at `gpa`: one 2 MiB

@@ -25,7 +25,7 @@ use crate::greq::{GuestRequestError, GuestRequester};
 use crate::guest_msg::{self, MsgType, REPORT_RESPONSE_SIZE, REPORT_SIZE};
 use crate::hw::{PAGE_BYTES, SnpHardware};
 use crate::msr_protocol::PageState;
-use crate::pvalidate::{self, GuestLayout, SvsmMemory};
+use crate::pvalidate::{GuestLayout, GuestPages, SvsmMemory};
 use crate::secrets::{self, Secrets, SecretsError, SecretsPage};
 use crate::vc::{self, VcError, VcRegisters};
 use crate::vcpu::{VcpuContext, Vcpus};
@@ -267,7 +267,11 @@ impl<H: SnpHardware> Platform for SnpPlatform<H> {
         size: PageSize,
         validate: bool,
     ) -> Result<(), PvalidateFailure> {
-        pvalidate::pvalidate(&self.hw, &self.layout, gpa, size, validate)
+        GuestPages {
+            hw: &self.hw,
+            layout: &self.layout,
+        }
+        .pvalidate(gpa, size, validate)
     }
 
     fn create_vcpu(

@@ -76,115 +76,114 @@ fn rmpadjust_failure(failure: RmpadjustFailure) -> PvalidateFailure {
     }
 }
 
-/// Gives the guest's VMPL `perms` on the page (no VMSA bit).
-pub(crate) fn set_guest_access<H: SnpHardware>(
-    hw: &H,
-    layout: &GuestLayout,
-    gpa: GuestPhysAddr,
-    size: PageSize,
-    perms: VmplPermissions,
-) -> Result<(), RmpadjustFailure> {
-    hw.rmpadjust(gpa, size, layout.guest_vmpl, perms, false)
+/// The 4 KiB pages of the page of `size` at `gpa` (those whose address
+/// does not overflow).
+pub(crate) fn pages_4k(gpa: GuestPhysAddr, size: PageSize) -> impl Iterator<Item = GuestPhysAddr> {
+    let count = size.bytes() / PageSize::Size4K.bytes();
+    (0..count).filter_map(move |i| gpa.checked_add(i * PageSize::Size4K.bytes()))
 }
 
-/// Validates one page for the guest: PVALIDATE(1), zero, grant.
-fn validate<H: SnpHardware>(
-    hw: &H,
-    layout: &GuestLayout,
-    gpa: GuestPhysAddr,
-    size: PageSize,
-) -> Result<(), PvalidateFailure> {
-    if hw.pvalidate(gpa, size, true)? == PvalidateOutcome::Unchanged {
-        // Already valid: its contents and permissions are the guest's.
-        return Err(PvalidateFailure::NoChange);
-    }
-    let granted = hw
-        .zero_page(gpa, size)
-        .map_err(|_| PvalidateFailure::Input)
-        .and_then(|()| {
-            set_guest_access(hw, layout, gpa, size, VmplPermissions::ALL).map_err(rmpadjust_failure)
-        });
-    if granted.is_err() {
-        // Undo: the page goes back to not validated. Should the instruction
-        // refuse now, the page stays validated without guest access, which
-        // the guest cannot use either way.
-        let _ = hw.pvalidate(gpa, size, false);
-    }
-    granted
+/// The guest's pages on one machine: the PVALIDATE policy and the
+/// permissions of the guest's VMPL.
+pub struct GuestPages<'a, H: SnpHardware> {
+    pub hw: &'a H,
+    pub layout: &'a GuestLayout,
 }
 
-/// Invalidates one page for the guest: revoke, then PVALIDATE(0).
-fn invalidate<H: SnpHardware>(
-    hw: &H,
-    layout: &GuestLayout,
-    gpa: GuestPhysAddr,
-    size: PageSize,
-) -> Result<(), PvalidateFailure> {
-    set_guest_access(hw, layout, gpa, size, VmplPermissions::NONE).map_err(rmpadjust_failure)?;
-    match hw.pvalidate(gpa, size, false)? {
-        PvalidateOutcome::Changed => Ok(()),
-        PvalidateOutcome::Unchanged => Err(PvalidateFailure::NoChange),
+impl<H: SnpHardware> GuestPages<'_, H> {
+    /// Gives the guest's VMPL `perms` on the page (no VMSA bit).
+    pub(crate) fn set_guest_access(
+        &self,
+        gpa: GuestPhysAddr,
+        size: PageSize,
+        perms: VmplPermissions,
+    ) -> Result<(), RmpadjustFailure> {
+        self.hw
+            .rmpadjust(gpa, size, self.layout.guest_vmpl, perms, false)
     }
-}
 
-fn one_page<H: SnpHardware>(
-    hw: &H,
-    layout: &GuestLayout,
-    gpa: GuestPhysAddr,
-    size: PageSize,
-    validate_it: bool,
-) -> Result<(), PvalidateFailure> {
-    if validate_it {
-        validate(hw, layout, gpa, size)
-    } else {
-        invalidate(hw, layout, gpa, size)
-    }
-}
-
-/// The core protocol's PVALIDATE of one entry on SNP (see the module
-/// comment). `NoChange` means no page changed state.
-pub fn pvalidate<H: SnpHardware>(
-    hw: &H,
-    layout: &GuestLayout,
-    gpa: GuestPhysAddr,
-    size: PageSize,
-    validate_it: bool,
-) -> Result<(), PvalidateFailure> {
-    if layout.svsm.overlaps(gpa, size.bytes()) || !gpa.is_aligned(size.bytes()) {
-        return Err(PvalidateFailure::Input);
-    }
-    match one_page(hw, layout, gpa, size, validate_it) {
-        Err(PvalidateFailure::SizeMismatch) if size == PageSize::Size2M => {
-            fallback_4k(hw, layout, gpa, validate_it)
+    /// Validates one page for the guest: PVALIDATE(1), zero, grant.
+    fn validate(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), PvalidateFailure> {
+        if self.hw.pvalidate(gpa, size, true)? == PvalidateOutcome::Unchanged {
+            // Already valid: its contents and permissions are the guest's.
+            return Err(PvalidateFailure::NoChange);
         }
-        other => other,
+        let granted = self
+            .hw
+            .zero_page(gpa, size)
+            .map_err(|_| PvalidateFailure::Input)
+            .and_then(|()| {
+                self.set_guest_access(gpa, size, VmplPermissions::ALL)
+                    .map_err(rmpadjust_failure)
+            });
+        if granted.is_err() {
+            // Undo: the page goes back to not validated. Should the
+            // instruction refuse now, the page stays validated without guest
+            // access, which the guest cannot use either way.
+            let _ = self.hw.pvalidate(gpa, size, false);
+        }
+        granted
     }
-}
 
-/// A 2 MiB entry as its 512 4 KiB pages. Pages already in the requested
-/// state are skipped; the first other failure stops, leaving the pages before
-/// it done (the guest retries the entry, the done ones answer "no change").
-fn fallback_4k<H: SnpHardware>(
-    hw: &H,
-    layout: &GuestLayout,
-    gpa: GuestPhysAddr,
-    validate_it: bool,
-) -> Result<(), PvalidateFailure> {
-    let pages = PageSize::Size2M.bytes() / PageSize::Size4K.bytes();
-    let mut changed = false;
-    for i in 0..pages {
-        let page = gpa
-            .checked_add(i * PageSize::Size4K.bytes())
-            .ok_or(PvalidateFailure::Input)?;
-        match one_page(hw, layout, page, PageSize::Size4K, validate_it) {
-            Ok(()) => changed = true,
-            Err(PvalidateFailure::NoChange) => {}
-            Err(failure) => return Err(failure),
+    /// Invalidates one page for the guest: revoke, then PVALIDATE(0).
+    fn invalidate(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), PvalidateFailure> {
+        self.set_guest_access(gpa, size, VmplPermissions::NONE)
+            .map_err(rmpadjust_failure)?;
+        match self.hw.pvalidate(gpa, size, false)? {
+            PvalidateOutcome::Changed => Ok(()),
+            PvalidateOutcome::Unchanged => Err(PvalidateFailure::NoChange),
         }
     }
-    if changed {
-        Ok(())
-    } else {
-        Err(PvalidateFailure::NoChange)
+
+    fn one_page(
+        &self,
+        gpa: GuestPhysAddr,
+        size: PageSize,
+        validate: bool,
+    ) -> Result<(), PvalidateFailure> {
+        if validate {
+            self.validate(gpa, size)
+        } else {
+            self.invalidate(gpa, size)
+        }
+    }
+
+    /// The core protocol's PVALIDATE of one entry on SNP (see the module
+    /// comment). `NoChange` means no page changed state.
+    pub fn pvalidate(
+        &self,
+        gpa: GuestPhysAddr,
+        size: PageSize,
+        validate: bool,
+    ) -> Result<(), PvalidateFailure> {
+        if self.layout.svsm.overlaps(gpa, size.bytes()) || !gpa.is_aligned(size.bytes()) {
+            return Err(PvalidateFailure::Input);
+        }
+        match self.one_page(gpa, size, validate) {
+            Err(PvalidateFailure::SizeMismatch) if size == PageSize::Size2M => {
+                self.fallback_4k(gpa, validate)
+            }
+            other => other,
+        }
+    }
+
+    /// A 2 MiB entry as its 512 4 KiB pages. Pages already in the requested
+    /// state are skipped; the first other failure stops, leaving the pages
+    /// before it done (the guest retries the entry, the done ones answer "no
+    /// change").
+    fn fallback_4k(&self, gpa: GuestPhysAddr, validate: bool) -> Result<(), PvalidateFailure> {
+        let mut changed = false;
+        for page in pages_4k(gpa, PageSize::Size2M) {
+            match self.one_page(page, PageSize::Size4K, validate) {
+                Ok(()) => changed = true,
+                Err(PvalidateFailure::NoChange) => {}
+                Err(failure) => return Err(failure),
+            }
+        }
+        if changed {
+            Ok(())
+        } else {
+            Err(PvalidateFailure::NoChange)
+        }
     }
 }

@@ -32,7 +32,7 @@ use svsm_protocol::platform::PageSize;
 use crate::calls::ApRequest;
 use crate::ghcb::Ghcb;
 use crate::hw::{PvalidateOutcome, SnpHardware, VmplPermissions};
-use crate::pvalidate::{GuestLayout, set_guest_access};
+use crate::pvalidate::{GuestLayout, GuestPages};
 
 /// Offset of the VMPL byte in a VMSA (the save area's `vmpl`).
 pub const VMSA_VMPL: u64 = 0xca;
@@ -74,16 +74,19 @@ pub struct VcpuContext<'a, H: SnpHardware> {
 }
 
 impl<H: SnpHardware> VcpuContext<'_, H> {
+    /// Sets the guest's permissions on the VMSA page.
+    fn guest_access(&self, vmsa: GuestPhysAddr, perms: VmplPermissions) -> Result<(), SvsmError> {
+        GuestPages {
+            hw: self.hw,
+            layout: self.layout,
+        }
+        .set_guest_access(vmsa, PageSize::Size4K, perms)
+        .map_err(|_| SvsmError::InvalidRequest)
+    }
+
     /// Gives the page back to the guest (every permission, no VMSA bit).
     fn give_back(&self, vmsa: GuestPhysAddr) -> Result<(), SvsmError> {
-        set_guest_access(
-            self.hw,
-            self.layout,
-            vmsa,
-            PageSize::Size4K,
-            VmplPermissions::ALL,
-        )
-        .map_err(|_| SvsmError::InvalidRequest)
+        self.guest_access(vmsa, VmplPermissions::ALL)
     }
 
     /// CREATE_VCPU (see the module comment). `vmsa` and `caa` are page
@@ -107,14 +110,8 @@ impl<H: SnpHardware> VcpuContext<'_, H> {
             return Err(SvsmError::InvalidParameter);
         }
         // A page that is not the guest's private memory fails here.
-        set_guest_access(
-            self.hw,
-            self.layout,
-            vmsa,
-            PageSize::Size4K,
-            VmplPermissions::NONE,
-        )
-        .map_err(|_| SvsmError::InvalidParameter)?;
+        self.guest_access(vmsa, VmplPermissions::NONE)
+            .map_err(|_| SvsmError::InvalidParameter)?;
         match self.hw.pvalidate(vmsa, PageSize::Size4K, true) {
             Ok(PvalidateOutcome::Unchanged) => {}
             Ok(PvalidateOutcome::Changed) => {

@@ -14,7 +14,7 @@ use svsm_protocol::GuestPhysAddr;
 use svsm_protocol::memory::{GuestMemory, MemoryError};
 
 use crate::SimHardware;
-use crate::rmp::Rmp;
+use crate::rmp::{Rmp, RmpEntry};
 
 const FRAME: u64 = 4096;
 
@@ -117,5 +117,18 @@ impl GuestMemory for SimGuestMemory<'_> {
 
     fn copy_to_guest(&self, gpa: GuestPhysAddr, data: &[u8]) -> Result<(), MemoryError> {
         self.hw.with(|m| m.ram.write(&m.rmp, gpa.raw(), data))
+    }
+}
+
+/// What the tests ask of the simulated memory.
+impl SimHardware {
+    /// The RMP entry of the frame holding `gpa`.
+    pub fn rmp_entry(&self, gpa: u64) -> RmpEntry {
+        self.with(|m| m.rmp.entry(GuestPhysAddr::new(gpa)))
+    }
+
+    /// The SVSM's accesses to pages it may not use, so far.
+    pub fn violations(&self) -> Vec<Violation> {
+        self.with(|m| m.ram.violations.clone())
     }
 }

@@ -72,7 +72,7 @@ impl Machine {
     }
 
     fn entry(&self, page: u64) -> RmpEntry {
-        self.sim(|m| m.rmp.entry(gpa(page)))
+        self.platform.hardware().rmp_entry(page)
     }
 
     fn mem(&self) -> SimGuestMemory<'_> {
@@ -119,7 +119,7 @@ impl Machine {
     }
 
     fn assert_no_violations(&self) {
-        assert_eq!(self.sim(|m| m.ram.violations.clone()), []);
+        assert_eq!(self.platform.hardware().violations(), []);
     }
 }
 

@@ -26,7 +26,7 @@ fn sim<R>(p: &SnpPlatform<SimHardware>, f: impl FnOnce(&mut svsm_snp_sim::Machin
 }
 
 fn entry(p: &SnpPlatform<SimHardware>, page: u64) -> RmpEntry {
-    sim(p, |m| m.rmp.entry(gpa(page)))
+    p.hardware().rmp_entry(page)
 }
 
 fn private(p: &SnpPlatform<SimHardware>, page: u64, size: PageSize) -> Result<(), PageStateError> {
@@ -42,7 +42,7 @@ fn is_private_validated(e: RmpEntry) -> bool {
 }
 
 fn assert_no_violations(p: &SnpPlatform<SimHardware>) {
-    assert_eq!(sim(p, |m| m.ram.violations.clone()), []);
+    assert_eq!(p.hardware().violations(), []);
 }
 
 #[test]

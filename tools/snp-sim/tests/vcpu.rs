@@ -62,7 +62,7 @@ impl Guest {
     }
 
     fn entry(&self, page: u64) -> RmpEntry {
-        self.sim(|m| m.rmp.entry(gpa(page)))
+        self.platform.hardware().rmp_entry(page)
     }
 
     fn ap_creations(&self) -> Vec<ApCreation> {
@@ -82,7 +82,7 @@ impl Guest {
     }
 
     fn assert_no_violations(&self) {
-        assert_eq!(self.sim(|m| m.ram.violations.clone()), []);
+        assert_eq!(self.platform.hardware().violations(), []);
     }
 }
 

@@ -40,6 +40,8 @@ pub enum SnpInitError {
     Cpuid(CpuidPageError),
     /// The message pages could not be made shared.
     SharePages(GhcbError),
+    /// A message page's validation could not be rescinded.
+    Rescind(PvalidateFailure),
 }
 
 /// Why fetching the certificates failed.
@@ -92,13 +94,13 @@ impl<H: SnpHardware> SnpPlatform<H> {
             cpuid,
             certs: Once::new(),
         };
-        platform
-            .share_message_pages()
-            .map_err(SnpInitError::SharePages)?;
+        platform.share_message_pages()?;
         Ok(platform)
     }
 
-    fn share_message_pages(&self) -> Result<(), GhcbError> {
+    /// Rescinds the validation of the message pages, then makes them
+    /// shared (private to shared: invalidate first).
+    fn share_message_pages(&self) -> Result<(), SnpInitError> {
         let pages = self.hw.message_pages();
         let shared = |gpa: GuestPhysAddr| PscEntry {
             gpa,
@@ -112,10 +114,17 @@ impl<H: SnpHardware> SnpPlatform<H> {
             let gpa = pages
                 .certs_gpa
                 .checked_add(i * PAGE_BYTES as u64)
-                .ok_or(GhcbError::TooLarge)?;
+                .ok_or(SnpInitError::SharePages(GhcbError::TooLarge))?;
             list.push(shared(gpa));
         }
-        self.ghcb.page_state_change(&self.hw, &list)
+        for entry in &list {
+            self.hw
+                .pvalidate(entry.gpa, PageSize::Size4K, false)
+                .map_err(SnpInitError::Rescind)?;
+        }
+        self.ghcb
+            .page_state_change(&self.hw, &list)
+            .map_err(SnpInitError::SharePages)
     }
 
     /// The hardware underneath (the page-validation policy builds on it).

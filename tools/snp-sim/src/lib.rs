@@ -88,12 +88,23 @@ pub struct SimHardware {
 
 impl SimHardware {
     /// A machine whose PSP holds `vmpck0`.
+    /// The shared pages start as the launch leaves all SVSM memory:
+    /// private and validated.
     pub fn new(vmpck0: [u8; 32]) -> Self {
+        let mut rmp = Rmp::default();
+        let launch_pages = [GHCB_GPA, REQUEST_GPA, RESPONSE_GPA]
+            .into_iter()
+            .chain((0..CERTS_PAGES as u64).map(|i| CERTS_GPA + i * PAGE_BYTES as u64));
+        for gpa in launch_pages {
+            let gpa = GuestPhysAddr::new(gpa);
+            rmp.set_assigned(gpa, true);
+            let _ = rmp.pvalidate(gpa, PageSize::Size4K, true);
+        }
         Self {
             machine: Mutex::new(Machine {
                 msrs: BTreeMap::new(),
                 hypervisor: Hypervisor::default(),
-                rmp: Rmp::default(),
+                rmp,
                 psp: Psp::new(vmpck0),
                 exits: 0,
                 vmpl: 0,

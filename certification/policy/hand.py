@@ -38,7 +38,8 @@ HAND_TESTED_ENVIRONMENTS = [
     ("SVSM kernel, ring 0, QEMU TCG guest (x86_64)", "QEMU TCG CPU model (emulated)",
      "development platform; not a certification platform"),
     ("SVSM kernel, ring 0, AMD SEV-SNP guest at VMPL0", "AMD EPYC with SEV-SNP",
-     "target platform; to be tested by the lab"),
+     "target platform; SNP platform layer tested against a simulated hypervisor and PSP "
+     "only, not yet booted on hardware; to be tested by the lab"),
 ]
 
 HAND_ROLE_MODEL = (
@@ -302,7 +303,19 @@ HAND_ENVIRONMENT_NOTES = (
     "preserves vector register state across a call. CPU features (AES-NI, PCLMULQDQ, AVX, "
     "VAES) are chosen at run time from CPUID, before any self-test runs, so the self-tests "
     "exercise the code paths the services will use. *LAB TO CONFIRM: operational environment "
-    "category (the SVSM kernel is a non-modifiable, single-purpose environment).*"
+    "category (the SVSM kernel is a non-modifiable, single-purpose environment).*\n\n"
+    "SEV-SNP at VMPL0: the kernel checks SEV_STATUS (SNP active; no vTOM, #VC reflection or "
+    "restricted/alternate injection) and that it runs at VMPL0 (RMPADJUST of VMPL1's access "
+    "to one of its own pages), and stops otherwise. On SNP the module holds VMPCK0, read once "
+    "from the secrets page (which is then wiped, VMPCK1..3 with it), as an AES-256-GCM key "
+    "that seals and opens the guest messages to the PSP. The sealing IV is the message "
+    "sequence number (SEV-SNP firmware ABI), so it uses the caller-IV seal, which the module "
+    "labels non-approved (SVSM_CRYPTO_OK_NON_APPROVED); opening is approved. A response that "
+    "fails to authenticate or carries the wrong sequence number destroys the key (the context "
+    "is cleansed). Verified: the whole path against a simulated hypervisor and PSP (RustCrypto "
+    "AES-GCM, a test VCEK), reports checked with the `sev` crate. Not verified: any of it on "
+    "SNP hardware (the instructions, the PSP, the hypervisor's behaviour); the kernel does not "
+    "yet boot as an SNP guest (docs/snp.md)."
 )
 
 HAND_BREAK_NOTES = (

@@ -11,6 +11,7 @@
 use core::sync::atomic::{AtomicU8, Ordering};
 
 use svsm_protocol::GuestPhysAddr;
+use svsm_protocol::memory::MemoryError;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 
 /// Size of a page shared with the hypervisor.
@@ -184,6 +185,16 @@ pub trait SnpHardware: Sync {
         perms: VmplPermissions,
         vmsa: bool,
     ) -> Result<(), RmpadjustFailure>;
+
+    /// Writes zeros over the guest page of `size` at `gpa` through the
+    /// SVSM's own (private) mapping of guest memory. Called only on a page
+    /// the SVSM has just validated; fails if the SVSM cannot reach it.
+    fn zero_page(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), MemoryError>;
+
+    /// Copies guest memory at `gpa` into `out` through the SVSM's own
+    /// (private) mapping. Called only on a page the SVSM knows is validated
+    /// and has taken from the guest (a VMSA being checked).
+    fn read_guest(&self, gpa: GuestPhysAddr, out: &mut [u8]) -> Result<(), MemoryError>;
 
     /// The GHCB page (shared: hypervisor-writable).
     fn ghcb(&self) -> &SharedPage;

@@ -7,6 +7,13 @@
 //! * [`ghcb`]: the GHCB page layout and the call mechanics.
 //! * [`platform`]: [`platform::SnpPlatform`], the protocol crate's
 //!   `Platform` on SNP.
+//! * [`pvalidate`]: PVALIDATE for the guest (RMPADJUST around the
+//!   instruction, 2 MiB with its 4 KiB fallback) and the memory the guest
+//!   may never name.
+//! * [`page_state`]: the SVSM's pages between private and shared, with
+//!   validation, 2 MiB pages and the rollback of a failed change.
+//! * [`vcpu`]: CREATE_VCPU / DELETE_VCPU (VMSA checks, the VMSA bit, AP
+//!   creation).
 //!
 //! Nothing here executes a privileged instruction: the kernel supplies them,
 //! the host tests (`tools/snp-sim`) simulate them.
@@ -23,9 +30,12 @@ pub mod greq;
 pub mod guest_msg;
 pub mod hw;
 pub mod msr_protocol;
+pub mod page_state;
 pub mod platform;
+pub mod pvalidate;
 pub mod secrets;
 pub mod vc;
+pub mod vcpu;
 
 pub use hw::SnpHardware;
 pub use platform::SnpPlatform;

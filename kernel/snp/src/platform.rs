@@ -3,8 +3,9 @@
 //! Attestation reports come from the PSP (MSG_REPORT_REQ through the
 //! hypervisor, sealed with VMPCK0 inside the crypto module); the
 //! certificates are what the hypervisor returned with an extended request
-//! at boot. The memory methods (PVALIDATE policy, vCPU management) belong to
-//! the page-validation work and answer as unsupported until it lands.
+//! at boot. PVALIDATE is [`crate::pvalidate`]'s policy, CREATE_VCPU and
+//! DELETE_VCPU [`crate::vcpu`]'s, both over the secrets page's SVSM range
+//! and guest VMPL.
 
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
@@ -16,16 +17,17 @@ use svsm_protocol::crypto::AttestationCrypto;
 use svsm_protocol::error::SvsmError;
 use svsm_protocol::platform::{Capabilities, PageSize, Platform, PlatformKind, PvalidateFailure};
 
-use crate::calls::PscEntry;
 use crate::certs::{self, CertTableError};
 use crate::cpuid::{CpuidPage, CpuidPageError};
-use crate::ghcb::{Ghcb, GhcbError};
+use crate::ghcb::Ghcb;
 use crate::greq::{GuestRequestError, GuestRequester};
 use crate::guest_msg::{self, MsgType, REPORT_RESPONSE_SIZE, REPORT_SIZE};
 use crate::hw::{PAGE_BYTES, SnpHardware};
-use crate::msr_protocol::PageState;
+use crate::page_state::{self, PageStateError};
+use crate::pvalidate::{self, GuestLayout, SvsmMemory};
 use crate::secrets::{self, Secrets, SecretsError, SecretsPage};
 use crate::vc::{self, VcError, VcRegisters};
+use crate::vcpu::{VcpuContext, Vcpus};
 
 /// Size of the SNP ATTESTATION_REPORT.
 pub const SNP_REPORT_SIZE: usize = REPORT_SIZE;
@@ -38,10 +40,10 @@ const REPORT_DATA: usize = 0x50;
 pub enum SnpInitError {
     Secrets(SecretsError),
     Cpuid(CpuidPageError),
-    /// The message pages could not be made shared.
-    SharePages(GhcbError),
-    /// A message page's validation could not be rescinded.
-    Rescind(PvalidateFailure),
+    /// A message page could not be made shared.
+    SharePages(PageStateError),
+    /// The secrets page's SVSM range (base + size) wraps.
+    SvsmRange,
 }
 
 /// Why fetching the certificates failed.
@@ -70,6 +72,9 @@ pub struct SnpPlatform<H: SnpHardware> {
     secrets: Secrets,
     cpuid: CpuidPage,
     certs: Once<Vec<u8>>,
+    /// The SVSM's own memory and the guest's VMPL, from the secrets page.
+    layout: GuestLayout,
+    vcpus: Vcpus,
 }
 
 impl<H: SnpHardware> SnpPlatform<H> {
@@ -86,6 +91,11 @@ impl<H: SnpHardware> SnpPlatform<H> {
         let (secrets, vmpck0) =
             secrets::take(secrets_page, module).map_err(SnpInitError::Secrets)?;
         let cpuid = CpuidPage::parse(cpuid_page).map_err(SnpInitError::Cpuid)?;
+        let layout = GuestLayout {
+            svsm: SvsmMemory::new(GuestPhysAddr::new(secrets.svsm.base), secrets.svsm.size)
+                .ok_or(SnpInitError::SvsmRange)?,
+            guest_vmpl: secrets.svsm.guest_vmpl,
+        };
         let platform = Self {
             hw,
             ghcb: Ghcb::new(),
@@ -93,38 +103,30 @@ impl<H: SnpHardware> SnpPlatform<H> {
             secrets,
             cpuid,
             certs: Once::new(),
+            layout,
+            vcpus: Vcpus::new(),
         };
         platform.share_message_pages()?;
         Ok(platform)
     }
 
-    /// Rescinds the validation of the message pages, then makes them
-    /// shared (private to shared: invalidate first).
+    /// Makes the message pages shared, in SNP's order (see
+    /// [`page_state::make_shared`]).
     fn share_message_pages(&self) -> Result<(), SnpInitError> {
         let pages = self.hw.message_pages();
-        let shared = |gpa: GuestPhysAddr| PscEntry {
-            gpa,
-            huge: false,
-            state: PageState::Shared,
-        };
-        let mut list = Vec::with_capacity(2 + pages.certs.len());
-        list.push(shared(pages.request_gpa));
-        list.push(shared(pages.response_gpa));
-        for i in 0..pages.certs.len() as u64 {
-            let gpa = pages
-                .certs_gpa
-                .checked_add(i * PAGE_BYTES as u64)
-                .ok_or(SnpInitError::SharePages(GhcbError::TooLarge))?;
-            list.push(shared(gpa));
+        let certs = (0..pages.certs.len() as u64)
+            .map(|i| pages.certs_gpa.checked_add(i * PAGE_BYTES as u64));
+        for gpa in [Some(pages.request_gpa), Some(pages.response_gpa)]
+            .into_iter()
+            .chain(certs)
+        {
+            let gpa = gpa.ok_or(SnpInitError::SharePages(PageStateError::Pvalidate(
+                PvalidateFailure::Input,
+            )))?;
+            page_state::make_shared(&self.hw, &self.ghcb, gpa, PageSize::Size4K)
+                .map_err(SnpInitError::SharePages)?;
         }
-        for entry in &list {
-            self.hw
-                .pvalidate(entry.gpa, PageSize::Size4K, false)
-                .map_err(SnpInitError::Rescind)?;
-        }
-        self.ghcb
-            .page_state_change(&self.hw, &list)
-            .map_err(SnpInitError::SharePages)
+        Ok(())
     }
 
     /// The hardware underneath (the page-validation policy builds on it).
@@ -135,6 +137,20 @@ impl<H: SnpHardware> SnpPlatform<H> {
     /// The GHCB (every GHCB call goes through it).
     pub fn ghcb(&self) -> &Ghcb {
         &self.ghcb
+    }
+
+    /// The vCPUs the guest created.
+    pub fn vcpus(&self) -> &Vcpus {
+        &self.vcpus
+    }
+
+    fn vcpu_context(&self) -> VcpuContext<'_, H> {
+        VcpuContext {
+            hw: &self.hw,
+            ghcb: &self.ghcb,
+            layout: &self.layout,
+            vcpus: &self.vcpus,
+        }
     }
 
     /// What the secrets page said (VMPCKs excluded).
@@ -237,27 +253,30 @@ impl<H: SnpHardware> Platform for SnpPlatform<H> {
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
-            vcpu_management: false,
+            vcpu_management: true,
         }
     }
 
     fn pvalidate(
         &self,
-        _gpa: GuestPhysAddr,
-        _size: PageSize,
-        _validate: bool,
+        gpa: GuestPhysAddr,
+        size: PageSize,
+        validate: bool,
     ) -> Result<(), PvalidateFailure> {
-        // The page-validation policy (RMPADJUST around PVALIDATE) is the
-        // snp-memory work; until it lands nothing is validated.
-        Err(PvalidateFailure::Input)
+        pvalidate::pvalidate(&self.hw, &self.layout, gpa, size, validate)
     }
 
-    fn create_vcpu(&self, _: GuestPhysAddr, _: GuestPhysAddr, _: u32) -> Result<(), SvsmError> {
-        Err(SvsmError::UnsupportedCall)
+    fn create_vcpu(
+        &self,
+        vmsa: GuestPhysAddr,
+        caa: GuestPhysAddr,
+        apic_id: u32,
+    ) -> Result<(), SvsmError> {
+        self.vcpu_context().create(vmsa, caa, apic_id)
     }
 
-    fn delete_vcpu(&self, _: GuestPhysAddr) -> Result<(), SvsmError> {
-        Err(SvsmError::UnsupportedCall)
+    fn delete_vcpu(&self, vmsa: GuestPhysAddr) -> Result<(), SvsmError> {
+        self.vcpu_context().delete(vmsa)
     }
 
     fn vtom_query(&self) -> u64 {

@@ -20,6 +20,7 @@ use core::ops::RangeInclusive;
 use spin::Once;
 
 use svsm_protocol::GuestPhysAddr;
+use svsm_protocol::memory::MemoryError;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 use svsm_snp::SnpPlatform;
 use svsm_snp::boot::{self, BootError, MSR_SEV_STATUS};
@@ -169,6 +170,18 @@ impl SnpHardware for Machine {
             6 => Err(RmpadjustFailure::SizeMismatch),
             other => Err(RmpadjustFailure::Other(other)),
         }
+    }
+
+    /// Refused: the kernel has no encrypted (C-bit) mapping of SNP guest
+    /// memory yet (see the module comment), and a plain mapping would write
+    /// through the shared alias. The page policy fails closed on it.
+    fn zero_page(&self, _gpa: GuestPhysAddr, _size: PageSize) -> Result<(), MemoryError> {
+        Err(MemoryError::NotGranted)
+    }
+
+    /// Refused, as [`Machine::zero_page`].
+    fn read_guest(&self, _gpa: GuestPhysAddr, _out: &mut [u8]) -> Result<(), MemoryError> {
+        Err(MemoryError::NotGranted)
     }
 
     fn ghcb(&self) -> &SharedPage {

@@ -18,6 +18,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use svsm_protocol::GuestPhysAddr;
+use svsm_protocol::memory::MemoryError;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 use svsm_snp::calls::{IoSize, PscEntry};
 use svsm_snp::certs;
@@ -94,6 +95,15 @@ impl SnpHardware for Hostile {
         _: bool,
     ) -> Result<(), RmpadjustFailure> {
         Ok(())
+    }
+
+    // The decoders never reach guest memory; refusing keeps it so.
+    fn zero_page(&self, _: GuestPhysAddr, _: PageSize) -> Result<(), MemoryError> {
+        Err(MemoryError::NotGranted)
+    }
+
+    fn read_guest(&self, _: GuestPhysAddr, _: &mut [u8]) -> Result<(), MemoryError> {
+        Err(MemoryError::NotGranted)
     }
 
     fn ghcb(&self) -> &SharedPage {

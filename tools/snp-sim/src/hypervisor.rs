@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use svsm_protocol::GuestPhysAddr;
+use svsm_protocol::platform::PageSize;
 use svsm_snp::ghcb::{Field, SHARED_BUFFER, VALID_BITMAP, exit};
 use svsm_snp::hw::{MessagePages, PAGE_BYTES, SharedPage};
 use svsm_snp::msr_protocol::{PageState, info};
@@ -27,6 +28,12 @@ pub struct Misbehaviour {
     pub psc_error: Option<u64>,
     /// Writes this cur_entry back instead of the true one.
     pub psc_cursor: Option<u16>,
+    /// Fails every 2 MiB page-state entry, as a hypervisor backing the guest
+    /// with 4 KiB pages may.
+    pub psc_refuse_2m: bool,
+    /// Fails the next this many page state changes (error 1, nothing
+    /// done), then behaves.
+    pub psc_fail_next: u32,
 }
 
 /// An AP creation request as the hypervisor received it.
@@ -110,7 +117,12 @@ impl Hypervisor {
             }
             info::PAGE_STATE_REQUEST => {
                 let gpa = GuestPhysAddr::new(request & 0x000f_ffff_ffff_f000);
-                let error = u64::from(!self.change_state(rmp, gpa, (request >> 52) & 0xf));
+                let error = u64::from(!self.change_state(
+                    rmp,
+                    gpa,
+                    PageSize::Size4K,
+                    (request >> 52) & 0xf,
+                ));
                 (error << 32) | info::PAGE_STATE_RESPONSE
             }
             info::TERMINATE_REQUEST => {
@@ -124,13 +136,14 @@ impl Hypervisor {
     }
 
     /// Applies one page state operation; false for an unknown operation.
-    fn change_state(&self, rmp: &mut Rmp, gpa: GuestPhysAddr, op: u64) -> bool {
+    fn change_state(&self, rmp: &mut Rmp, gpa: GuestPhysAddr, size: PageSize, op: u64) -> bool {
+        // RMPUPDATE refuses a misaligned page, a 4 KiB page inside a 2 MiB
+        // one, or an in-use VMSA.
         match op {
-            x if x == PageState::Private as u64 => rmp.set_assigned(gpa, true),
-            x if x == PageState::Shared as u64 => rmp.set_assigned(gpa, false),
-            _ => return false,
+            x if x == PageState::Private as u64 => rmp.update(gpa, size, true).is_ok(),
+            x if x == PageState::Shared as u64 => rmp.update(gpa, size, false).is_ok(),
+            _ => false,
         }
-        true
     }
 
     /// Answers the GHCB call in `page` (the guest exited with the GHCB GPA
@@ -216,6 +229,10 @@ impl Hypervisor {
         if let Some(error) = self.misbehave.psc_error {
             return error;
         }
+        if self.misbehave.psc_fail_next > 0 {
+            self.misbehave.psc_fail_next -= 1;
+            return 1;
+        }
         // The list must be in the GHCB's shared buffer.
         let scratch = field(page, Field::SwScratch);
         if scratch != ghcb_gpa.raw() + SHARED_BUFFER as u64 {
@@ -232,14 +249,16 @@ impl Hypervisor {
                 .read_u64(SHARED_BUFFER + 8 + usize::from(cur) * 8)
                 .unwrap_or(0);
             let gpa = GuestPhysAddr::new(entry & 0x000f_ffff_ffff_f000);
-            let pages = if entry >> 56 & 1 == 1 { 512 } else { 1 };
-            for i in 0..pages {
-                let Some(gpa) = gpa.checked_add(i * PAGE_BYTES as u64) else {
-                    return 1;
-                };
-                if !self.change_state(rmp, gpa, (entry >> 52) & 0xf) {
+            let size = if entry >> 56 & 1 == 1 {
+                if self.misbehave.psc_refuse_2m {
                     return 1;
                 }
+                PageSize::Size2M
+            } else {
+                PageSize::Size4K
+            };
+            if !self.change_state(rmp, gpa, size, (entry >> 52) & 0xf) {
+                return 1;
             }
             cur += 1;
             done += 1;

@@ -5,12 +5,14 @@
 
 pub mod hypervisor;
 pub mod psp;
+pub mod ram;
 pub mod rmp;
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use svsm_protocol::GuestPhysAddr;
+use svsm_protocol::memory::MemoryError;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 use svsm_snp::hw::PAGE_BYTES;
 use svsm_snp::hw::{
@@ -21,6 +23,7 @@ use svsm_snp::secrets::{SVSM_AREA, SecretsPage, SvsmArea, VMPCK_LEN, VMPCK_OFFSE
 
 use hypervisor::Hypervisor;
 use psp::Psp;
+use ram::SimRam;
 use rmp::Rmp;
 
 /// Where the simulation places the shared pages.
@@ -70,6 +73,8 @@ pub struct Machine {
     pub msrs: BTreeMap<u32, u64>,
     pub hypervisor: Hypervisor,
     pub rmp: Rmp,
+    /// Guest memory as the SVSM reaches it (checked against `rmp`).
+    pub ram: SimRam,
     pub psp: Psp,
     /// Number of VMGEXITs so far.
     pub exits: u64,
@@ -87,8 +92,7 @@ pub struct SimHardware {
 }
 
 impl SimHardware {
-    /// A machine whose PSP holds `vmpck0`.
-    /// The shared pages start as the launch leaves all SVSM memory:
+    /// A machine whose PSP holds `vmpck0`. The shared pages start as the launch leaves all SVSM memory:
     /// private and validated.
     pub fn new(vmpck0: [u8; 32]) -> Self {
         let mut rmp = Rmp::default();
@@ -97,7 +101,7 @@ impl SimHardware {
             .chain((0..CERTS_PAGES as u64).map(|i| CERTS_GPA + i * PAGE_BYTES as u64));
         for gpa in launch_pages {
             let gpa = GuestPhysAddr::new(gpa);
-            rmp.set_assigned(gpa, true);
+            let _ = rmp.update(gpa, PageSize::Size4K, true);
             let _ = rmp.pvalidate(gpa, PageSize::Size4K, true);
         }
         Self {
@@ -105,6 +109,7 @@ impl SimHardware {
                 msrs: BTreeMap::new(),
                 hypervisor: Hypervisor::default(),
                 rmp,
+                ram: SimRam::default(),
                 psp: Psp::new(vmpck0),
                 exits: 0,
                 vmpl: 0,
@@ -185,6 +190,15 @@ impl SnpHardware for SimHardware {
             }
             m.rmp.rmpadjust(gpa, size, target_vmpl, perms, vmsa)
         })
+    }
+
+    fn zero_page(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), MemoryError> {
+        let zeros = vec![0u8; size.bytes() as usize];
+        self.with(|m| m.ram.write(&m.rmp, gpa.raw(), &zeros))
+    }
+
+    fn read_guest(&self, gpa: GuestPhysAddr, out: &mut [u8]) -> Result<(), MemoryError> {
+        self.with(|m| m.ram.read(&m.rmp, gpa.raw(), out))
     }
 
     fn ghcb(&self) -> &SharedPage {

@@ -240,7 +240,18 @@ fn svsm_memory_is_refused_and_never_touched() {
         m.assign(page, PageSize::Size4K);
     }
     let before = [m.entry(SVSM.0), m.entry(SVSM.1 - 4096)];
-    // Through the protocol: the spec's INVALID_ADDRESS, `next` at the entry.
+    // A request or a Calling Area in SVSM memory: INVALID_ADDRESS.
+    let mut svsm = Svsm::new(&m.platform, None, Vec::new());
+    for (call, rcx) in [(core_p::PVALIDATE, SVSM.0), (core_p::REMAP_CA, SVSM.0)] {
+        let mut regs = Registers {
+            rax: u64::from(call),
+            rcx,
+            ..Registers::default()
+        };
+        svsm.handle(&m.mem(), &mut regs);
+        assert_eq!(regs.rax, code::INVALID_ADDRESS, "call {call}");
+    }
+    // An entry in SVSM memory: INVALID_ADDRESS, `next` at the entry.
     for bad in [
         SVSM.0 | entry::VALIDATE,
         SVSM.0,

@@ -38,7 +38,8 @@ HAND_TESTED_ENVIRONMENTS = [
     ("SVSM kernel, ring 0, QEMU TCG guest (x86_64)", "QEMU TCG CPU model (emulated)",
      "development platform; not a certification platform"),
     ("SVSM kernel, ring 0, AMD SEV-SNP guest at VMPL0", "AMD EPYC with SEV-SNP",
-     "target platform; to be tested by the lab"),
+     "target platform; SNP platform layer tested against a simulated hypervisor and PSP "
+     "only, not yet booted on hardware; to be tested by the lab"),
 ]
 
 HAND_ROLE_MODEL = (
@@ -341,6 +342,55 @@ HAND_ENVIRONMENT_NOTES = (
     "exercise the code paths the services will use. *LAB TO CONFIRM: operational environment "
     "category (the SVSM kernel is a non-modifiable, single-purpose environment).*"
 )
+
+# The SEV-SNP environment: the module runs inside the SVSM at VMPL0 of an SNP
+# guest. (what, verified how / not verified) -- the lab reads which of the
+# environment's protections this project has shown and which it only states.
+HAND_SNP_ENVIRONMENT_INTRO = (
+    "On AMD SEV-SNP the SVSM kernel, and the module inside it, runs at VMPL0 of the guest: "
+    "the hypervisor cannot read or write its memory (the RMP and memory encryption), and the "
+    "guest operating system runs at VMPL1 or below, so it reaches the module only through the "
+    "SVSM protocol, never its memory. No SNP hardware was available to this project: the SVSM's "
+    "SNP code runs in the host tests against a simulated hypervisor, RMP and PSP "
+    "(`tools/snp-sim`), and the instructions themselves are reviewed, not executed."
+)
+
+HAND_SNP_ENVIRONMENT = [
+    ("The SVSM runs at VMPL0 (checked at boot, stops otherwise)",
+     "The check's logic verified in simulation (RMPADJUST of VMPL1's access refused above "
+     "VMPL0, `tools/snp-sim/tests/boot.rs`); the instruction runs only on hardware"),
+    ("VMPCK0 exists only inside the module (an AES-256-GCM key read once from the secrets "
+     "page); VMPCK0..3 are wiped from the page at once and handed to no one",
+     "Verified in simulation (`tools/snp-sim/tests/guest_requests.rs`)"),
+    ("Guest messages to the PSP are sealed with the module's caller-IV AES-GCM seal (the IV "
+     "is the message sequence number the firmware ABI fixes), which the module's service "
+     "indicator labels non-approved; opening the response is approved. A response that fails "
+     "to authenticate or carries the wrong sequence number destroys the key",
+     "Verified in simulation, both indicators asserted; forged, replayed and wrong-sequence "
+     "responses tested; the PSP's side is RustCrypto, not the real firmware"),
+    ("Attestation reports come from the PSP, signed by the VCEK, with REPORT_DATA = "
+     "SHA-512(nonce || manifest) computed by the module",
+     "Verified in simulation: the report parsed and its signature verified by the `sev` crate "
+     "against a test VCEK certificate (`tools/snp-sim/tests/attestation.rs`)"),
+    ("The kernel boots as an SNP guest", "Not yet: its page tables set no C-bit; the SNP "
+     "bring-up stops with a message after the SEV_STATUS and VMPL0 checks (docs/snp.md)"),
+    ("The SVSM's own memory, the module's included, is never validated, invalidated or "
+     "granted to a lower VMPL on the guest's behalf",
+     "Verified in simulation: a guest naming SVSM memory is refused (INVALID_ADDRESS) and the "
+     "RMP is unchanged (`tools/snp-sim/tests/memory.rs`)"),
+    ("Guest pages get VMPL1 access only once validated and zeroed; access is revoked before a "
+     "page is invalidated",
+     "Verified in simulation against the RMP model; the RMPADJUST and PVALIDATE encodings are "
+     "reviewed against the APM, not executed"),
+    ("The SVSM never writes into a page the guest has just rescinded (PVALIDATE list, Calling "
+     "Area)", "Verified in simulation and on Native (the guest harness)"),
+    ("A vCPU the guest creates runs at the guest's VMPL, never at VMPL0 (VMSA checks, VMSA bit)",
+     "Verified in simulation; AP creation is the hypervisor's and is not verified"),
+    ("The RMP, memory encryption and VMPL enforcement themselves",
+     "Not verified: properties of the AMD processor and PSP firmware, outside the boundary"),
+    ("Side channels of the shared physical CPU (caches, branch predictors, ciphertext side "
+     "channels)", "Not verified: section 12"),
+]
 
 HAND_BREAK_NOTES = (
     "For each self-test id below, a separate build makes exactly that test fail "

@@ -41,6 +41,8 @@ _Static_assert(DRBG_SEEDLEN == KEY_LEN + BLOCK_LEN, "seedlen = keylen + blocklen
 _Static_assert(SVSM_CRYPTO_DRBG_MAX_REQUEST <= (1 << 19) / 8, "max_number_of_bits_per_request");
 _Static_assert(sizeof(drbg_state) <= SVSM_CRYPTO_DRBG_CTX_SIZE, "DRBG context too small");
 _Static_assert(_Alignof(drbg_state) <= 16, "DRBG context alignment");
+/* ffi/tests/raw_layer.rs sets reseed_counter here to reach the reseed interval. */
+_Static_assert(offsetof(drbg_state, reseed_counter) == 8, "reseed counter offset");
 
 typedef struct piece {
     const uint8_t *p;

@@ -283,6 +283,16 @@ int drbg_generate_op(drbg_state *d, uint8_t *out, size_t out_len, const uint8_t 
     free_aes(&aes);
     svsm_secure_zero(provided, sizeof(provided));
     svsm_secure_zero(tail, sizeof(tail));
+    /*
+     * A failure part-way (wolfCrypt refusing a call) leaves keystream in
+     * `out` from a state that was not advanced: wipe both, so that neither
+     * the bytes nor a repeat of them can be used. The instance must be
+     * instantiated again (the module's own one is, at its next use).
+     */
+    if (ret != 0) {
+        svsm_secure_zero(out, out_len);
+        drbg_uninstantiate_op(d);
+    }
     return ret;
 }
 

@@ -249,6 +249,14 @@ typedef struct svsm_crypto_drbg_ctx {
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_drbg_instantiate(svsm_crypto_drbg_ctx *ctx,
                                                 const uint8_t *personalization,
                                                 size_t personalization_len);
+/*
+ * At most SVSM_CRYPTO_DRBG_MAX_REQUEST bytes. After 2^24 requests an instance
+ * seeded from the entropy source reseeds itself first; one seeded with
+ * caller entropy returns SVSM_CRYPTO_ERR_LIMIT until reseeded. Prediction
+ * resistance: svsm_crypto_drbg_reseed, then generate without additional
+ * input (SP 800-90A 9.3.1). SVSM_CRYPTO_ERR_INTERNAL (the mechanism failed
+ * part-way) leaves the instance wiped: instantiate it again.
+ */
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_drbg_generate(svsm_crypto_drbg_ctx *ctx, uint8_t *out,
                                              size_t out_len, const uint8_t *additional,
                                              size_t additional_len);

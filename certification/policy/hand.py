@@ -79,10 +79,10 @@ HAND_SSP_PARAMETERS = [
     ("svsm_crypto_hkdf_extract", "prk", "HKDF pseudorandom key", None, "G,R"),
     ("svsm_crypto_hkdf_expand", "prk", "HKDF pseudorandom key", "W,E", None),
     ("svsm_crypto_hkdf*", "okm", "HKDF output keying material", None, "G,R"),
-    ("svsm_crypto_drbg_instantiate*", "ctx", "DRBG internal state (V, C)", None, "G"),
-    ("svsm_crypto_drbg_generate", "ctx", "DRBG internal state (V, C)", "E", None),
-    ("svsm_crypto_drbg_reseed*", "ctx", "DRBG internal state (V, C)", "E", None),
-    ("svsm_crypto_drbg_uninstantiate", "ctx", "DRBG internal state (V, C)", "Z", None),
+    ("svsm_crypto_drbg_instantiate*", "ctx", "DRBG internal state (Key, V)", None, "G"),
+    ("svsm_crypto_drbg_generate", "ctx", "DRBG internal state (Key, V)", "E", None),
+    ("svsm_crypto_drbg_reseed*", "ctx", "DRBG internal state (Key, V)", "E", None),
+    ("svsm_crypto_drbg_uninstantiate", "ctx", "DRBG internal state (Key, V)", "Z", None),
     ("svsm_crypto_drbg_*_test", "entropy", "Entropy input (caller-supplied, test mode)", "W,E", None),
     ("svsm_crypto_drbg_instantiate_test", "nonce", "Entropy input (caller-supplied, test mode)", "W,E", None),
     ("svsm_crypto_ecc_keygen", "private_key", "ECC private key", None, "G,R"),
@@ -102,9 +102,9 @@ HAND_SSP_PARAMETERS = [
 # does not look past these functions, so "uses the module DRBG" does not also
 # list the entropy a reseed inside it may draw.
 HAND_INTERNAL_SSP_USES = [
-    ("module_drbg_instantiate", "Module DRBG internal state (V, C)", "G"),
-    ("module_random", "Module DRBG internal state (V, C)", "E"),
-    ("module_drbg_zeroize", "Module DRBG internal state (V, C)", "Z"),
+    ("module_drbg_instantiate", "Module DRBG internal state (Key, V)", "G"),
+    ("module_random", "Module DRBG internal state (Key, V)", "E"),
+    ("module_drbg_zeroize", "Module DRBG internal state (Key, V)", "Z"),
     ("entropy_get", "Entropy input (from the entropy source)", "G,E"),
 ]
 # wolfCrypt calls that draw from the WC_RNG handed to them (key generation,
@@ -195,9 +195,9 @@ HAND_NON_APPROVED = {
 # generation, entry, output, storage, zeroisation. `{NAME}` is replaced by a
 # fact read from the inputs (see Facts); an unknown name fails generation.
 HAND_SSPS = [
-    ("DRBG internal state (V, C)", "CSP",
-     "V and C, {DRBG_SEEDLEN} bytes each ({DRBG_SEEDLEN_BITS} bits); {SECURITY_STRENGTH_BITS}-bit security strength",
-     "Hash_DRBG instantiate/reseed (SP 800-90A rev. 1 10.1.1) from entropy input",
+    ("DRBG internal state (Key, V)", "CSP",
+     "Key ({DRBG_KEYLEN} bytes, AES-256) and V (16 bytes): seedlen {DRBG_SEEDLEN_BITS} bits; {SECURITY_STRENGTH_BITS}-bit security strength",
+     "CTR_DRBG instantiate/reseed with Block_Cipher_df (SP 800-90A rev. 1 10.2.1) from entropy input",
      "Never entered (test mode: derived from caller entropy, service non-approved)",
      "Never output",
      "Module instance: module data section. Caller instances: caller-provided svsm_crypto_drbg_ctx ({SVSM_CRYPTO_DRBG_CTX_SIZE} bytes)",

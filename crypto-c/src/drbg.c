@@ -80,7 +80,7 @@ static void counter_add(uint8_t block[BLOCK_LEN], uint64_t n)
 /* BCC (10.3.3) over a stream of bytes: a CBC-MAC with a zero IV. */
 typedef struct bcc {
     Aes *aes;
-    uint8_t chain[BLOCK_LEN];
+    _Alignas(16) uint8_t chain[BLOCK_LEN]; /* AES-NI refuses an unaligned input block */
     size_t fill;
     int ret;
 } bcc;
@@ -110,7 +110,10 @@ static int block_cipher_df(const piece *in, size_t count, uint8_t out[DRBG_SEEDL
         0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
     };
     static const uint8_t pad_start = 0x80, zero = 0x00;
-    uint8_t temp[DRBG_SEEDLEN], iv[BLOCK_LEN] = { 0 };
+    /* 16-byte aligned: wolfCrypt's AES-NI block encryption refuses (BAD_ALIGN_E)
+     * an unaligned input block, whatever the caller's buffers are. */
+    _Alignas(16) uint8_t temp[DRBG_SEEDLEN], x[BLOCK_LEN];
+    uint8_t iv[BLOCK_LEN] = { 0 };
     uint8_t l_n[8];
     uint64_t total = 0;
     Aes aes;
@@ -147,12 +150,15 @@ static int block_cipher_df(const piece *in, size_t count, uint8_t out[DRBG_SEEDL
     /* 10.-14.: K = temp[0..keylen], X = the next block; X = E(K, X) per block. */
     if (ret == 0)
         ret = set_encrypt_key(&aes, temp);
+    if (ret == 0)
+        memcpy(x, temp + KEY_LEN, BLOCK_LEN);
     for (size_t off = 0; ret == 0 && off < DRBG_SEEDLEN; off += BLOCK_LEN) {
-        const uint8_t *x = off == 0 ? temp + KEY_LEN : out + off - BLOCK_LEN;
-        ret = wc_AesEncryptDirect(&aes, out + off, x);
+        ret = wc_AesEncryptDirect(&aes, x, x);
+        memcpy(out + off, x, BLOCK_LEN);
     }
     free_aes(&aes);
     svsm_secure_zero(temp, sizeof(temp));
+    svsm_secure_zero(x, sizeof(x));
     if (ret != 0)
         svsm_secure_zero(out, DRBG_SEEDLEN);
     return ret;

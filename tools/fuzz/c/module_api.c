@@ -92,7 +92,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     static const svsm_crypto_callbacks callbacks = { NULL, get_noise, NULL, 0 };
     svsm_crypto_callbacks cb = callbacks;
     cb.xcr0 = host_xcr0();
-    CHECK(svsm_crypto_init(&cb) == SVSM_CRYPTO_OK);
+    if (svsm_crypto_init(&cb) != SVSM_CRYPTO_OK) {
+        int32_t failed = svsm_crypto_failed_self_test();
+        fprintf(stderr, "module-api: svsm_crypto_init failed: self-test %s\n",
+                failed >= 0 ? svsm_crypto_self_test_key((uint32_t)failed) : "(none)");
+        abort();
+    }
     CHECK(svsm_crypto_state() == SVSM_CRYPTO_STATE_OPERATIONAL);
     return 0;
 }

@@ -78,7 +78,7 @@ pub fn mct(
     first: &[u8],
     cipher: &mut Cipher<'_>,
 ) -> std::result::Result<Vec<Value>, String> {
-    let (in_name, out_name) = if encrypt { ("pt", "ct") } else { ("ct", "pt") };
+    let (in_name, out_name) = in_out_names(encrypt);
     let (mut key, mut iv, mut input) = (key.to_vec(), iv.to_vec(), first.to_vec());
     let mut results = Vec::with_capacity(100);
     for _ in 0..100 {

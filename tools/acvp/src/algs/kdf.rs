@@ -2,7 +2,7 @@
 //! the fixed data (TPM 2.0 KDFa), and KDA OneStep (SP 800-56C rev. 2) with
 //! a hash (TPM 2.0 KDFe).
 
-use super::kda::fixed_info;
+use super::kda::{fixed_info, generated_case};
 use super::{answer_tests, claimed_str, claimed_value, module_failed, test_type};
 use crate::capabilities::{
     KDF_COUNTER_BITS, KDF_COUNTER_LOCATION, KDF_MAC_MODES, KDF_MAX_OUT_BITS,
@@ -158,24 +158,11 @@ pub fn generate_one_step() -> Generated {
                 let cases = (0..3)
                     .map(|i| {
                         let z = rng.bytes(z_bytes);
-                        let (u, ue, v) = (rng.bytes(16), rng.bytes(8 * i), rng.bytes(16));
-                        let info = [u.clone(), ue.clone(), v.clone()].concat();
-                        let dkm = oracle::kdf_one_step(alg, &z, &info, (l_bits / 8) as usize)
-                            .unwrap_or_default();
-                        let mut prompt = json!({
-                            "kdfParameter": { "kdfType": "oneStep", "z": hex(&z), "l": l_bits },
-                            "fixedInfoPartyU": { "partyId": hex(&u), "ephemeralData": hex(&ue) },
-                            "fixedInfoPartyV": { "partyId": hex(&v) },
-                        });
-                        if tt == "AFT" {
-                            return Case::new(prompt, json!({ "dkm": hex(&dkm) }));
-                        }
-                        let mut given = dkm.clone();
-                        if i == 1 {
-                            given[0] ^= 1;
-                        }
-                        prompt["dkm"] = json!(hex(&given));
-                        Case::new(prompt, json!({ "testPassed": given == dkm }))
+                        let param = json!({ "kdfType": "oneStep", "z": hex(&z), "l": l_bits });
+                        generated_case(&mut rng, tt, i, param, &[], |info| {
+                            oracle::kdf_one_step(alg, &z, info, (l_bits / 8) as usize)
+                                .unwrap_or_default()
+                        })
                     })
                     .collect();
                 b.group(

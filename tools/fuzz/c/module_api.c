@@ -7,7 +7,8 @@
  * keys, IVs, tags, signatures and points. Every buffer the module gets is
  * allocated with exactly the length it is told, so AddressSanitizer reports
  * any access past it. Answers are compared with OpenSSL where the answer is
- * defined: a digest, MAC, KDF output (HKDF, SP 800-108 counter, SP 800-56C
+ * defined: a digest (one-shot, streaming, and resumed from an exported
+ * state), MAC, KDF output (HKDF, SP 800-108 counter, SP 800-56C
  * one-step), ciphertext (GCM, ECB, CFB128) or tag must equal OpenSSL's;
  * an open of data whose tag is not the right one must fail with ERR_AUTH and
  * zero the plaintext; a public point must be accepted exactly when OpenSSL
@@ -203,9 +204,22 @@ static void fuzz_hash(input *in)
         size_t cut = msg_len ? in_u8(in) % (msg_len + 1) : 0;
         CHECK(svsm_crypto_hash_init(&ctx, alg) == SVSM_CRYPTO_OK);
         CHECK(svsm_crypto_hash_update(&ctx, msg, cut) == SVSM_CRYPTO_OK);
+        /* Exported at the cut and resumed in another context: the same. */
+        uint8_t state[SVSM_CRYPTO_HASH_STATE_LEN];
+        svsm_crypto_hash_ctx resumed;
+        CHECK(svsm_crypto_hash_export(&ctx, state, sizeof(state)) == SVSM_CRYPTO_OK);
+        CHECK(svsm_crypto_hash_import(&resumed, alg, state, sizeof(state)) == SVSM_CRYPTO_OK);
         CHECK(svsm_crypto_hash_update(&ctx, msg + cut, msg_len - cut) == SVSM_CRYPTO_OK);
         CHECK(svsm_crypto_hash_final(&ctx, digest, digest_len) == SVSM_CRYPTO_OK);
         CHECK(memcmp(digest, want, digest_len) == 0);
+        CHECK(svsm_crypto_hash_update(&resumed, msg + cut, msg_len - cut) == SVSM_CRYPTO_OK);
+        CHECK(svsm_crypto_hash_final(&resumed, digest, digest_len) == SVSM_CRYPTO_OK);
+        CHECK(memcmp(digest, want, digest_len) == 0);
+        /* One byte changed in a state is either refused or a state of its own;
+         * it never crashes the module. */
+        state[in_u8(in) % sizeof(state)] ^= (uint8_t)(1u << (in_u8(in) % 8));
+        check_status(svsm_crypto_hash_import(&resumed, alg, state, sizeof(state)));
+        svsm_crypto_hash_cleanse(&resumed);
     }
     free(msg);
     free(digest);

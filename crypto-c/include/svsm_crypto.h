@@ -79,7 +79,7 @@ enum svsm_crypto_state {
     X(AES_GCM_128_KAT, "aes-gcm-128-kat", "AES-128-GCM seal and open KAT")          \
     X(AES_GCM_256_KAT, "aes-gcm-256-kat", "AES-256-GCM seal and open KAT")          \
     X(AES_GCM_256_16K_KAT, "aes-gcm-256-16k-kat", "AES-256-GCM 16 KiB KAT (wide paths)") \
-    X(HASH_DRBG_KAT, "hash-drbg-kat", "Hash_DRBG SHA-256 instantiate/reseed/generate/uninstantiate") \
+    X(CTR_DRBG_KAT, "ctr-drbg-kat", "CTR_DRBG AES-256 (df) instantiate/reseed/generate/uninstantiate") \
     X(ECDSA_P256_KAT, "ecdsa-p256-kat", "ECDSA P-256 SHA-256 sign and verify KAT")  \
     X(ECDSA_P384_KAT, "ecdsa-p384-kat", "ECDSA P-384 SHA-384 sign and verify KAT")  \
     X(ECDH_P256_KAT, "ecdh-p256-kat", "ECC CDH P-256 shared secret KAT")            \
@@ -322,7 +322,7 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_kdf_one_step(uint32_t alg, const 
                                             const svsm_crypto_bytes *fixed_info,
                                             size_t n_fixed, uint8_t *out, size_t out_len);
 
-/* ---- Hash_DRBG with SHA-256 (SP 800-90A rev. 1) ------------------------- */
+/* ---- CTR_DRBG with AES-256 and the derivation function (SP 800-90A rev. 1) -- */
 
 #define SVSM_CRYPTO_DRBG_CTX_SIZE 256
 #define SVSM_CRYPTO_DRBG_MAX_REQUEST 65536
@@ -336,6 +336,14 @@ typedef struct svsm_crypto_drbg_ctx {
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_drbg_instantiate(svsm_crypto_drbg_ctx *ctx,
                                                 const uint8_t *personalization,
                                                 size_t personalization_len);
+/*
+ * At most SVSM_CRYPTO_DRBG_MAX_REQUEST bytes. After 2^24 requests an instance
+ * seeded from the entropy source reseeds itself first; one seeded with
+ * caller entropy returns SVSM_CRYPTO_ERR_LIMIT until reseeded. Prediction
+ * resistance: svsm_crypto_drbg_reseed, then generate without additional
+ * input (SP 800-90A 9.3.1). SVSM_CRYPTO_ERR_INTERNAL (the mechanism failed
+ * part-way) leaves the instance wiped: instantiate it again.
+ */
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_drbg_generate(svsm_crypto_drbg_ctx *ctx, uint8_t *out,
                                              size_t out_len, const uint8_t *additional,
                                              size_t additional_len);

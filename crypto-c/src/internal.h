@@ -8,7 +8,7 @@
  *                 because services are closed while the module self-tests)
  *   integrity.c   HMAC over the module's own code and read-only data
  *   entropy.c     the caller's noise source behind SP 800-90B health tests
- *   drbg.c        SP 800-90A Hash_DRBG; the module's DRBG feeds wolfCrypt
+ *   drbg.c        SP 800-90A CTR_DRBG (AES-256); the module's DRBG feeds wolfCrypt
  *   hashing.c, aead.c, ecc_keys.c   services: gate, check, call wolfCrypt
  */
 #ifndef SVSM_CRYPTO_INTERNAL_H
@@ -130,7 +130,8 @@ void entropy_zeroize(void);
 size_t entropy_samples_for(size_t bits);
 
 /* ---- drbg.c --------------------------------------------------------------- */
-#define DRBG_SEEDLEN 55 /* 440 bits for SHA-256 */
+#define DRBG_KEYLEN 32  /* AES-256 */
+#define DRBG_SEEDLEN 48 /* keylen + blocklen: 384 bits for AES-256 CTR_DRBG */
 #define DRBG_RESEED_INTERVAL ((uint64_t)1 << 24)
 #define DRBG_NEEDS_RESEED 1
 
@@ -138,8 +139,8 @@ typedef struct drbg_state {
     uint32_t magic;
     uint32_t test_seeded; /* seeded with caller entropy: not for real use */
     uint64_t reseed_counter;
-    uint8_t v[DRBG_SEEDLEN];
-    uint8_t c[DRBG_SEEDLEN];
+    uint8_t key[DRBG_KEYLEN];
+    uint8_t v[16];
 } drbg_state;
 
 int drbg_instantiate_op(drbg_state *d, const uint8_t *entropy, size_t entropy_len,

@@ -103,7 +103,7 @@ const SELF_TESTS: [&str; 22] = [
     "aes-gcm-128-kat",
     "aes-gcm-256-kat",
     "aes-gcm-256-16k-kat",
-    "hash-drbg-kat",
+    "ctr-drbg-kat",
     "ecdsa-p256-kat",
     "ecdsa-p384-kat",
     "ecdh-p256-kat",

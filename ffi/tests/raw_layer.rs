@@ -505,6 +505,109 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         );
         assert_eq!(svsm_crypto_random(null_mut(), 8), ARG);
 
+        // DRBG limits: entropy and nonce below the security strength, a
+        // request over the maximum, inputs over the maximum; an
+        // uninstantiated context is refused.
+        let (entropy, nonce) = ([1u8; 32], [2u8; 16]);
+        let instantiate_test = |ctx: *mut svsm_crypto_drbg_ctx, e_len, n_len| {
+            svsm_crypto_drbg_instantiate_test(
+                ctx,
+                entropy.as_ptr(),
+                e_len,
+                nonce.as_ptr(),
+                n_len,
+                null(),
+                0,
+            )
+        };
+        let mut drbg = drbg_ctx();
+        assert_eq!(
+            instantiate_test(&mut drbg, 31, 16),
+            ARG,
+            "entropy < 256 bits"
+        );
+        assert_eq!(instantiate_test(&mut drbg, 32, 15), ARG, "nonce < 128 bits");
+        assert_eq!(
+            instantiate_test(&mut drbg, 32, 16),
+            SVSM_CRYPTO_OK_NON_APPROVED
+        );
+        let max = SVSM_CRYPTO_DRBG_MAX_REQUEST as usize;
+        refused(
+            "drbg_generate: over the maximum request",
+            [max + 1],
+            |[out]| svsm_crypto_drbg_generate(&mut drbg, out, max + 1, null(), 0),
+        );
+        let long = vec![0u8; SVSM_CRYPTO_DRBG_MAX_INPUT as usize + 1];
+        refused(
+            "drbg_generate: additional input over the maximum",
+            [16],
+            |[out]| svsm_crypto_drbg_generate(&mut drbg, out, 16, long.as_ptr(), long.len()),
+        );
+        assert_eq!(
+            svsm_crypto_drbg_reseed(&mut drbg, long.as_ptr(), long.len()),
+            ARG
+        );
+        assert_eq!(
+            svsm_crypto_drbg_reseed_test(&mut drbg, entropy.as_ptr(), 31, null(), 0),
+            ARG,
+            "reseed entropy < 256 bits"
+        );
+
+        // The reseed interval (2^24 requests; drbg.c pins the counter's
+        // offset, 8): a caller-seeded instance at the limit is refused with
+        // SVSM_CRYPTO_ERR_LIMIT (the module cannot reseed it behind the
+        // caller's back) until the caller reseeds it; an instance seeded from
+        // the entropy source reseeds itself and serves the request.
+        let past_limit = (1u64 << 24) + 1;
+        drbg.opaque[8..16].copy_from_slice(&past_limit.to_ne_bytes());
+        for attempt in ["first", "second"] {
+            fails_zeroed(
+                &format!("drbg_generate past the reseed interval ({attempt} attempt)"),
+                SVSM_CRYPTO_ERR_LIMIT,
+                [16],
+                |[out]| svsm_crypto_drbg_generate(&mut drbg, out, 16, null(), 0),
+            );
+        }
+        assert_eq!(
+            svsm_crypto_drbg_reseed_test(&mut drbg, entropy.as_ptr(), 32, null(), 0),
+            SVSM_CRYPTO_OK_NON_APPROVED
+        );
+        assert_eq!(
+            drbg.opaque[8..16],
+            1u64.to_ne_bytes(),
+            "reseed resets the counter"
+        );
+        let mut out = [0u8; 16];
+        assert_eq!(
+            svsm_crypto_drbg_generate(&mut drbg, out.as_mut_ptr(), 16, null(), 0),
+            SVSM_CRYPTO_OK_NON_APPROVED
+        );
+        svsm_crypto_drbg_uninstantiate(&mut drbg);
+        assert!(
+            drbg.opaque.iter().all(|&b| b == 0),
+            "uninstantiate zeroes the context"
+        );
+        refused("drbg_generate: uninstantiated", [16], |[out]| {
+            svsm_crypto_drbg_generate(&mut drbg, out, 16, null(), 0)
+        });
+
+        assert_eq!(
+            svsm_crypto_drbg_instantiate(&mut drbg, null(), 0),
+            SVSM_CRYPTO_OK
+        );
+        drbg.opaque[8..16].copy_from_slice(&past_limit.to_ne_bytes());
+        assert_eq!(
+            svsm_crypto_drbg_generate(&mut drbg, out.as_mut_ptr(), 16, null(), 0),
+            SVSM_CRYPTO_OK,
+            "an entropy-seeded instance reseeds itself at the interval"
+        );
+        assert_eq!(
+            drbg.opaque[8..16],
+            2u64.to_ne_bytes(),
+            "reseeded, then one request"
+        );
+        svsm_crypto_drbg_uninstantiate(&mut drbg);
+
         // ECC.
         let keygen = |curve, d, d_len, q, q_len| svsm_crypto_ecc_keygen(curve, d, d_len, q, q_len);
         refused("ecc_keygen: NULL private key", [64], |[q]| {

@@ -130,6 +130,8 @@ HAND_SERVICE_NAMES = {
     "svsm_crypto_hash_update": "SHA-2 hash, streaming: absorb data",
     "svsm_crypto_hash_final": "SHA-2 hash, streaming: finish",
     "svsm_crypto_hash_cleanse": "Cleanse a hash context",
+    "svsm_crypto_hash_export": "SHA-2 hash, streaming: export the state",
+    "svsm_crypto_hash_import": "SHA-2 hash, streaming: resume from an exported state",
     "svsm_crypto_hmac": "HMAC generation",
     "svsm_crypto_hmac_verify": "HMAC verification",
     "svsm_crypto_hkdf": "HKDF extract-then-expand",

@@ -170,6 +170,21 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hash_update(svsm_crypto_hash_ctx 
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hash_final(svsm_crypto_hash_ctx *ctx, uint8_t *digest,
                                           size_t digest_len);
 SVSM_CRYPTO_API void svsm_crypto_hash_cleanse(svsm_crypto_hash_ctx *ctx);
+/*
+ * The state of a streaming hash as bytes, for a caller that keeps it outside
+ * the module for a while (a TPM's saved hash sequence) and continues it
+ * later: export leaves ctx as it is; import checks the bytes (a state of
+ * algorithm alg, consistent lengths, unused bytes zero; SVSM_CRYPTO_ERR_ARG
+ * and a zeroed ctx if they are not a state export could have written for
+ * alg) and starts ctx from them. The
+ * state holds what the hash has absorbed: as secret as that data. Its
+ * layout is this module's (not portable to another implementation).
+ */
+#define SVSM_CRYPTO_HASH_STATE_LEN 224
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hash_export(const svsm_crypto_hash_ctx *ctx,
+                                           uint8_t *state, size_t state_len);
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_hash_import(svsm_crypto_hash_ctx *ctx, uint32_t alg,
+                                           const uint8_t *state, size_t state_len);
 
 /* ---- HMAC (keys shorter than 112 bits are a non-approved use) ------------ */
 

@@ -9,6 +9,8 @@
 
 #include <wolfssl/wolfcrypt/hash.h>
 #include <wolfssl/wolfcrypt/hmac.h>
+#include <wolfssl/wolfcrypt/sha256.h>
+#include <wolfssl/wolfcrypt/sha512.h>
 
 #define HASH_MAGIC 0x48415348u /* "HASH" */
 #define HMAC_MIN_APPROVED_KEY_LEN 14 /* 112 bits, SP 800-131A */
@@ -199,6 +201,144 @@ void svsm_crypto_hash_cleanse(svsm_crypto_hash_ctx *ctx)
 {
     if (ctx != NULL)
         svsm_secure_zero(ctx, sizeof(*ctx));
+}
+
+/* ---- Hash state export and import ------------------------------------- */
+
+/*
+ * The exported state: the chaining value and the partial block as wolfCrypt
+ * holds them (in this module's memory order), the byte count, and what
+ * algorithm they belong to. wolfCrypt keeps buff_len == lo_len mod block
+ * size; every byte past what the algorithm uses, and past the partial
+ * block, is zero.
+ */
+#define HASH_STATE_MAGIC 0x54534853u /* "SHST" */
+typedef struct hash_export {
+    uint32_t magic;
+    uint32_t alg;
+    uint32_t buff_len;
+    uint32_t reserved;
+    uint64_t lo_len;
+    uint64_t hi_len;
+    uint8_t digest[WC_SHA512_DIGEST_SIZE];
+    uint8_t buffer[WC_SHA512_BLOCK_SIZE];
+} hash_export;
+_Static_assert(sizeof(hash_export) == SVSM_CRYPTO_HASH_STATE_LEN, "hash state layout");
+
+/* The wolfCrypt fields of a context's algorithm: where they are, how long. */
+typedef struct hash_fields {
+    void *digest, *buffer;
+    size_t digest_len, block_len;
+    word32 *buff_len;
+    word32 *lo32, *hi32; /* SHA-256 counts in 32-bit words */
+    word64 *lo64, *hi64; /* SHA-384/512 in 64-bit words */
+} hash_fields;
+
+static int hash_fields_of(hash_state *s, hash_fields *f)
+{
+    switch (s->alg) {
+    case SVSM_CRYPTO_SHA256: {
+        wc_Sha256 *h = &s->wc.alg.sha256;
+        *f = (hash_fields){ h->digest, h->buffer, sizeof(h->digest), sizeof(h->buffer),
+                            &h->buffLen, &h->loLen, &h->hiLen, NULL, NULL };
+        return 0;
+    }
+    case SVSM_CRYPTO_SHA384:
+    case SVSM_CRYPTO_SHA512: {
+        wc_Sha512 *h = s->alg == SVSM_CRYPTO_SHA384 ? &s->wc.alg.sha384 : &s->wc.alg.sha512;
+        *f = (hash_fields){ h->digest, h->buffer, sizeof(h->digest), sizeof(h->buffer),
+                            &h->buffLen, NULL, NULL, &h->loLen, &h->hiLen };
+        return 0;
+    }
+    default:
+        return BAD_FUNC_ARG;
+    }
+}
+
+static int all_zero(const uint8_t *p, size_t n)
+{
+    uint8_t acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc |= p[i];
+    return acc == 0;
+}
+
+svsm_crypto_status svsm_crypto_hash_export(const svsm_crypto_hash_ctx *ctx, uint8_t *state,
+                                           size_t state_len)
+{
+    hash_fields f;
+    hash_export e;
+    SERVICE_OUTPUTS(OUT(state, state_len));
+    SERVICE_ENTER();
+    if (ctx == NULL || state == NULL || state_len != sizeof(e))
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    /* The fields are read through a copy: ctx stays as it is. */
+    hash_state s;
+    memcpy(&s, ctx->opaque, sizeof(s));
+    if (s.magic != HASH_MAGIC || hash_fields_of(&s, &f) != 0) {
+        svsm_secure_zero(&s, sizeof(s));
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    }
+    memset(&e, 0, sizeof(e));
+    e.magic = HASH_STATE_MAGIC;
+    e.alg = s.alg;
+    e.buff_len = *f.buff_len;
+    e.lo_len = f.lo32 ? *f.lo32 : *f.lo64;
+    e.hi_len = f.hi32 ? *f.hi32 : *f.hi64;
+    memcpy(e.digest, f.digest, f.digest_len);
+    /* Only the partial block: wolfCrypt leaves earlier blocks' bytes behind it. */
+    if (e.buff_len < f.block_len)
+        memcpy(e.buffer, f.buffer, e.buff_len);
+    memcpy(state, &e, sizeof(e));
+    svsm_secure_zero(&e, sizeof(e));
+    svsm_secure_zero(&s, sizeof(s));
+    return SVSM_CRYPTO_OK;
+}
+
+/* Whether e is a state export could have written. */
+static int hash_export_ok(const hash_export *e, const hash_fields *f)
+{
+    int counts_fit = f->lo32 == NULL || (e->lo_len <= 0xffffffffu && e->hi_len <= 0xffffffffu);
+    return e->magic == HASH_STATE_MAGIC && e->reserved == 0 && counts_fit &&
+           e->buff_len < f->block_len && e->buff_len == e->lo_len % f->block_len &&
+           all_zero(e->digest + f->digest_len, sizeof(e->digest) - f->digest_len) &&
+           all_zero(e->buffer + e->buff_len, sizeof(e->buffer) - e->buff_len);
+}
+
+svsm_crypto_status svsm_crypto_hash_import(svsm_crypto_hash_ctx *ctx, uint32_t alg,
+                                           const uint8_t *state, size_t state_len)
+{
+    hash_info h;
+    hash_fields f;
+    hash_export e;
+    SERVICE_OUTPUTS(OUT(ctx, ctx ? sizeof(*ctx) : 0));
+    SERVICE_ENTER();
+    if (ctx == NULL || state == NULL || state_len != sizeof(e))
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    memcpy(&e, state, sizeof(e));
+    hash_state *s = hash_ctx(ctx);
+    svsm_secure_zero(ctx, sizeof(*ctx));
+    s->alg = e.alg;
+    int ok = e.alg == alg && hash_lookup(e.alg, &h) == 0 && hash_fields_of(s, &f) == 0 &&
+             hash_export_ok(&e, &f) &&
+             wc_HashInit(&s->wc, (enum wc_HashType)h.wc_type) == 0;
+    if (ok) {
+        memcpy(f.digest, e.digest, f.digest_len);
+        memcpy(f.buffer, e.buffer, f.block_len);
+        *f.buff_len = e.buff_len;
+        if (f.lo32) {
+            *f.lo32 = (word32)e.lo_len;
+            *f.hi32 = (word32)e.hi_len;
+        } else {
+            *f.lo64 = e.lo_len;
+            *f.hi64 = e.hi_len;
+        }
+        s->magic = HASH_MAGIC;
+    }
+    svsm_secure_zero(&e, sizeof(e));
+    if (!ok)
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    return SVSM_CRYPTO_OK;
 }
 
 /* ---- HMAC ------------------------------------------------------------ */

@@ -31,6 +31,41 @@ impl HashAlg {
     }
 }
 
+/// Length of an exported hash state ([`HashState`]).
+pub const HASH_STATE_LEN: usize = bindings::SVSM_CRYPTO_HASH_STATE_LEN as usize;
+
+/// The state of a streaming hash outside the module ([`Hasher::export`]),
+/// to continue it later ([`Module::hasher_import`]). It reveals no more
+/// than the data absorbed so far, and is as secret as that data: it is
+/// wiped on drop. The module checks it on import.
+pub struct HashState {
+    bytes: [u8; HASH_STATE_LEN],
+}
+
+impl HashState {
+    /// The state bytes, for a caller that stores them.
+    pub fn as_bytes(&self) -> &[u8; HASH_STATE_LEN] {
+        &self.bytes
+    }
+
+    /// State bytes a caller stored; the module checks them on import.
+    pub fn from_bytes(bytes: &[u8; HASH_STATE_LEN]) -> Self {
+        HashState { bytes: *bytes }
+    }
+}
+
+impl Drop for HashState {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.bytes);
+    }
+}
+
+impl core::fmt::Debug for HashState {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("<hash state>")
+    }
+}
+
 /// Largest digest the module produces.
 pub const MAX_DIGEST_LEN: usize = bindings::SVSM_CRYPTO_MAX_DIGEST_LEN as usize;
 
@@ -92,6 +127,30 @@ impl Module {
         Ok(Indicated::new(digest, indicator))
     }
 
+    /// Continues a streaming hash from an exported state of algorithm
+    /// `alg` ([`Error::Arg`] when the module refuses the state, one of
+    /// another algorithm included).
+    pub fn hasher_import(&self, alg: HashAlg, state: &HashState) -> Result<Hasher<'_>, Error> {
+        let mut ctx = bindings::svsm_crypto_hash_ctx {
+            opaque: [0; bindings::SVSM_CRYPTO_HASH_CTX_SIZE as usize],
+        };
+        let raw = &mut ctx;
+        let bytes = &state.bytes;
+        // SAFETY: `raw` is writable, exclusively borrowed storage of the
+        // context's size and alignment; `bytes` is valid for reads of its
+        // fixed length.
+        let indicator = self.service(|| unsafe {
+            bindings::svsm_crypto_hash_import(raw, alg.raw(), bytes.as_ptr(), bytes.len())
+        })?;
+        // INVARIANT: the module initialized `ctx` from a state of `alg`.
+        Ok(Hasher {
+            module: self,
+            alg,
+            ctx,
+            indicator,
+        })
+    }
+
     /// Starts a streaming hash.
     pub fn hasher(&self, alg: HashAlg) -> Result<Hasher<'_>, Error> {
         let mut ctx = bindings::svsm_crypto_hash_ctx {
@@ -137,6 +196,22 @@ impl Hasher<'_> {
         // INVARIANT: the running indicator folds in this call.
         self.indicator = self.indicator.and(indicator);
         Ok(())
+    }
+
+    /// The state so far, to continue later with [`Module::hasher_import`];
+    /// this hasher carries on unchanged.
+    pub fn export(&self) -> Result<Indicated<HashState>, Error> {
+        let mut state = HashState {
+            bytes: [0; HASH_STATE_LEN],
+        };
+        let out = &mut state.bytes;
+        let ctx = &self.ctx;
+        // SAFETY: `ctx` is an initialized context the module only reads;
+        // `out` is a local buffer of the state's length.
+        let indicator = self.module.service(|| unsafe {
+            bindings::svsm_crypto_hash_export(ctx, out.as_mut_ptr(), out.len())
+        })?;
+        Ok(Indicated::new(state, indicator))
     }
 
     /// Finishes the computation and returns the digest.

@@ -44,7 +44,7 @@ pub use aes_gcm::{AES_GCM_IV_FIXED_LEN, AES_GCM_IV_LEN, AES_GCM_TAG_LEN, AesGcmK
 pub use drbg::{DRBG_MAX_INPUT, DRBG_MAX_REQUEST, Drbg};
 pub use ecc::{Curve, KeyPair, LoadedPublicKey, PrivateKey, PublicKey, SharedSecret, Signature};
 pub use errors::{Error, Indicated, Indicator};
-pub use hash::{Digest, HashAlg, Hasher, MAX_DIGEST_LEN};
+pub use hash::{Digest, HASH_STATE_LEN, HashAlg, HashState, Hasher, MAX_DIGEST_LEN};
 pub use hkdf::Prk;
 pub use hmac::HMAC_MIN_TAG_LEN;
 pub use kdf::KDF_MAX_PARTS;

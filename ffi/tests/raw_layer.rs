@@ -105,6 +105,47 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         svsm_crypto_hash_cleanse(&mut ctx);
         svsm_crypto_hash_cleanse(null_mut());
 
+        // Hash state export and import: NULL or short buffers, NULL context.
+        let mut hctx = hash_ctx();
+        assert_eq!(
+            svsm_crypto_hash_init(&mut hctx, SVSM_CRYPTO_SHA384),
+            SVSM_CRYPTO_OK
+        );
+        let len = SVSM_CRYPTO_HASH_STATE_LEN as usize;
+        refused("hash_export: NULL context", [len], |[st]| {
+            svsm_crypto_hash_export(null(), st, len)
+        });
+        refused("hash_export: short state", [len - 1], |[st]| {
+            svsm_crypto_hash_export(&hctx, st, len - 1)
+        });
+        refused("hash_export: NULL state", [], |[]| {
+            svsm_crypto_hash_export(&hctx, null_mut(), len)
+        });
+        let mut state = poisoned(len);
+        assert_eq!(
+            svsm_crypto_hash_export(&hctx, state.as_mut_ptr(), len),
+            SVSM_CRYPTO_OK
+        );
+        let mut other = hash_ctx();
+        assert_eq!(
+            svsm_crypto_hash_import(null_mut(), SVSM_CRYPTO_SHA384, state.as_ptr(), len),
+            ARG
+        );
+        assert_eq!(
+            svsm_crypto_hash_import(&mut other, SVSM_CRYPTO_SHA384, null(), len),
+            ARG
+        );
+        assert_eq!(
+            svsm_crypto_hash_import(&mut other, SVSM_CRYPTO_SHA384, state.as_ptr(), len + 1),
+            ARG
+        );
+        assert_eq!(
+            svsm_crypto_hash_import(&mut other, SVSM_CRYPTO_SHA384, state.as_ptr(), len),
+            SVSM_CRYPTO_OK
+        );
+        svsm_crypto_hash_cleanse(&mut hctx);
+        svsm_crypto_hash_cleanse(&mut other);
+
         // HMAC.
         let hmac = |key, msg, tag| svsm_crypto_hmac(SVSM_CRYPTO_SHA256, key, 32, msg, 3, tag, 32);
         refused("hmac: NULL key", [32], |[t]| hmac(null(), msg.as_ptr(), t));

@@ -1,5 +1,6 @@
 //! The services the TPM engine needs: AES-ECB, AES-CFB128, the SP 800-108
-//! counter KDF (TPM KDFa) and the SP 800-56C one-step KDF (KDFe). Answers are
+//! counter KDF (TPM KDFa), the SP 800-56C one-step KDF (KDFe) and hash
+//! states saved and resumed (TPM ContextSave of hash sequences). Answers are
 //! compared with published vectors and with the oracle (RustCrypto); every
 //! call's indicator is checked, and the lengths and keys the services
 //! cannot take are refused with zeroed outputs.
@@ -9,7 +10,9 @@ mod common;
 use common::oracle_hash;
 use common::{hex, is_zero, random_bytes};
 use svsm_crypto::host::module;
-use svsm_crypto::{AES_BLOCK_LEN, Error, HashAlg, Indicator, KDF_MAX_PARTS};
+use svsm_crypto::{
+    AES_BLOCK_LEN, Error, HASH_STATE_LEN, HashAlg, HashState, Indicator, KDF_MAX_PARTS,
+};
 
 const HASHES: [HashAlg; 3] = [HashAlg::Sha256, HashAlg::Sha384, HashAlg::Sha512];
 
@@ -346,5 +349,104 @@ fn kdf_bad_arguments_are_refused_with_zeroed_output() {
         module
             .kdf_counter_hmac(HashAlg::Sha256, &key, &max, &mut out)
             .is_ok()
+    );
+}
+
+#[test]
+fn hash_state_exported_and_imported_continues_the_same_hash() {
+    let module = module();
+    let msg = random_bytes(1000);
+    for alg in HASHES {
+        let want = svsm_oracle::hash(oracle_hash(alg), &msg);
+        // Cut points around block boundaries (64 and 128 bytes) and beyond.
+        for cut in [0usize, 1, 63, 64, 65, 127, 128, 129, 500, 1000] {
+            let mut first = module.hasher(alg).unwrap();
+            first.update(&msg[..cut]).unwrap();
+            let state = first.export().unwrap();
+            assert!(state.is_approved());
+            let state = state.into_value();
+            // The exporter carries on unchanged...
+            first.update(&msg[cut..]).unwrap();
+            let digest = first.finalize().unwrap();
+            assert_eq!(
+                digest.value().as_bytes(),
+                want,
+                "{alg:?} cut {cut}: exporter"
+            );
+            // ...and the state, stored as bytes and loaded, continues.
+            let stored = *state.as_bytes();
+            let mut second = module
+                .hasher_import(alg, &HashState::from_bytes(&stored))
+                .unwrap();
+            second.update(&msg[cut..]).unwrap();
+            let digest = second.finalize().unwrap();
+            assert!(digest.is_approved());
+            assert_eq!(
+                digest.value().as_bytes(),
+                want,
+                "{alg:?} cut {cut}: imported"
+            );
+        }
+    }
+}
+
+#[test]
+fn hash_states_not_written_by_export_are_refused() {
+    let module = module();
+    let mut hasher = module.hasher(HashAlg::Sha256).unwrap();
+    hasher.update(&[7u8; 70]).unwrap();
+    let good = *hasher.export().unwrap().value().as_bytes();
+    let refused = |bytes: [u8; HASH_STATE_LEN], alg, what: &str| {
+        assert_eq!(
+            module
+                .hasher_import(alg, &HashState::from_bytes(&bytes))
+                .err(),
+            Some(Error::Arg),
+            "{what}"
+        );
+    };
+    refused(good, HashAlg::Sha384, "another algorithm");
+    refused([0; HASH_STATE_LEN], HashAlg::Sha256, "all zero");
+    let mut bad = good;
+    bad[0] ^= 1;
+    refused(bad, HashAlg::Sha256, "magic");
+    let mut bad = good;
+    bad[4] = 9;
+    refused(bad, HashAlg::Sha256, "unknown algorithm");
+    // buff_len (offset 8) must be lo_len mod 64 (lo_len at 16): 70 bytes
+    // absorbed leave 6 buffered.
+    let mut bad = good;
+    bad[8] = 7;
+    refused(
+        bad,
+        HashAlg::Sha256,
+        "buffered count disagrees with the length",
+    );
+    let mut bad = good;
+    bad[8] = 64;
+    bad[16] = 64;
+    refused(bad, HashAlg::Sha256, "a full block buffered");
+    let mut bad = good;
+    bad[12] = 1;
+    refused(bad, HashAlg::Sha256, "reserved field");
+    // Bytes past the used part of the buffer (at 96 + 6) must be zero.
+    let mut bad = good;
+    bad[96 + 6] = 1;
+    refused(bad, HashAlg::Sha256, "stale buffer byte");
+    // Bytes past SHA-256's 32-byte chaining value (at 32 + 32).
+    let mut bad = good;
+    bad[64] = 1;
+    refused(bad, HashAlg::Sha256, "chaining value too long");
+    // A hasher that absorbed nothing exports a state that is refused under
+    // another algorithm and resumes under its own.
+    let fresh = module.hasher(HashAlg::Sha512).unwrap();
+    let empty = *fresh.export().unwrap().value().as_bytes();
+    refused(empty, HashAlg::Sha384, "SHA-512 state as SHA-384");
+    let resumed = module
+        .hasher_import(HashAlg::Sha512, &HashState::from_bytes(&empty))
+        .unwrap();
+    assert_eq!(
+        resumed.finalize().unwrap().value().as_bytes(),
+        svsm_oracle::hash(svsm_oracle::HashAlg::Sha512, b"")
     );
 }

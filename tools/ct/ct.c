@@ -7,7 +7,7 @@
  * branch ("Conditional jump or move depends on uninitialised value") or memory
  * address ("Use of uninitialised value of size N") computed from a secret.
  *
- * Secrets: every key, scalar, IKM, PRK, plaintext and entropy input the
+ * Secrets: every key, scalar, IKM, PRK, KDF key, Z, plaintext and entropy input the
  * harness passes, and every noise sample the module's entropy source reads
  * (so the module's DRBG state, the ECDSA nonces and generated keys derived
  * from it are secret too). Outputs that are public by design (ciphertext,
@@ -179,6 +179,57 @@ static void check_aes_gcm(void)
     report("aes-gcm");
 }
 
+static void check_aes_ecb_cfb128(void)
+{
+    static svsm_crypto_aes_ctx ctx;
+    /* One block, several blocks, and a CFB128 partial last block. */
+    static uint8_t pt[160 + 7], ct[160 + 7], back[160 + 7];
+    uint8_t key[32], iv[16];
+    const size_t key_lens[] = {16, 32};
+    memset(iv, 0x55, sizeof(iv));
+    for (size_t k = 0; k < 2; k++) {
+        fill_secret(key, key_lens[k], 8);
+        fill_secret(pt, sizeof(pt), 9);
+        expect("aes", "init", svsm_crypto_aes_init(&ctx, key, key_lens[k]), SVSM_CRYPTO_OK);
+        expect("aes", "ecb encrypt (1 block)", svsm_crypto_aes_ecb_encrypt(&ctx, pt, ct, 16),
+               SVSM_CRYPTO_OK);
+        expect("aes", "ecb encrypt", svsm_crypto_aes_ecb_encrypt(&ctx, pt, ct, 160), SVSM_CRYPTO_OK);
+        PUBLIC(ct, sizeof(ct)); /* a ciphertext goes on the wire */
+        expect("aes", "ecb decrypt", svsm_crypto_aes_ecb_decrypt(&ctx, ct, back, 160),
+               SVSM_CRYPTO_OK);
+        expect("aes", "cfb128 encrypt",
+               svsm_crypto_aes_cfb128_encrypt(&ctx, iv, sizeof(iv), pt, ct, sizeof(pt)),
+               SVSM_CRYPTO_OK);
+        PUBLIC(ct, sizeof(ct));
+        expect("aes", "cfb128 decrypt",
+               svsm_crypto_aes_cfb128_decrypt(&ctx, iv, sizeof(iv), ct, back, sizeof(ct)),
+               SVSM_CRYPTO_OK);
+        svsm_crypto_aes_cleanse(&ctx);
+    }
+    report("aes-ecb-cfb128");
+}
+
+/* The KDF key and Z are secret; the fixed data (labels, nonces) is public. */
+static void check_kdf(void)
+{
+    uint8_t key[48], z[48], label[] = "ATH", context[32], bits[4] = {0, 0, 1, 0}, out[100];
+    const uint8_t zero = 0;
+    memset(context, 0x66, sizeof(context));
+    const svsm_crypto_bytes fixed[] = {
+        {label, 3}, {&zero, 1}, {context, sizeof(context)}, {bits, sizeof(bits)}};
+    for (size_t i = 0; i < 3; i++) {
+        fill_secret(key, sizeof(key), 10);
+        expect("kdf", "counter hmac",
+               svsm_crypto_kdf_counter_hmac(HASHES[i], key, sizeof(key), fixed, 4, out, sizeof(out)),
+               SVSM_CRYPTO_OK);
+        fill_secret(z, sizeof(z), 11);
+        expect("kdf", "one step",
+               svsm_crypto_kdf_one_step(HASHES[i], z, sizeof(z), fixed, 3, out, sizeof(out)),
+               SVSM_CRYPTO_OK);
+    }
+    report("kdf");
+}
+
 /*
  * CTR_DRBG: the derivation function over secret entropy and additional
  * input, the bulk keystream (4 KiB: wolfCrypt's multi-block CTR code, the
@@ -321,6 +372,8 @@ int main(int argc, char **argv)
     check_hmac();
     check_hkdf();
     check_aes_gcm();
+    check_aes_ecb_cfb128();
+    check_kdf();
     check_drbg();
     check_ecc(SVSM_CRYPTO_P256, 32, "p256");
     check_ecc(SVSM_CRYPTO_P384, 48, "p384");

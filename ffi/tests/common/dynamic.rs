@@ -174,6 +174,15 @@ pub unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
         fails_zeroed(&named("hash_final"), STATE, [32], |[d]| {
             lib.svsm_crypto_hash_final(&mut hctx, d, 32)
         });
+        fails_zeroed(&named("hash_export"), STATE, [224], |[state]| {
+            lib.svsm_crypto_hash_export(&hctx, state, 224)
+        });
+        let state = [0u8; 224];
+        ctx_fail(
+            "hash_import",
+            lib.svsm_crypto_hash_import(&mut hctx, SVSM_CRYPTO_SHA256, state.as_ptr(), 224),
+        );
+        ctx_zeroed("hash_import", &hctx.opaque);
         lib.svsm_crypto_hash_cleanse(&mut hctx);
 
         fails_zeroed(&named("hmac"), STATE, [32], |[tag]| {

@@ -28,6 +28,23 @@ pub const KDA_FIXED_INFO_PATTERN: &str = "uPartyInfo||vPartyInfo||l";
 pub const KDA_Z_BITS: (u64, u64) = (224, 65536);
 pub const KDA_MAX_L_BITS: u64 = 2048;
 
+/// ACVP-AES-ECB and ACVP-AES-CFB128 (the module's AES key sizes).
+pub const AES_KEY_BITS: &[u64] = &[128, 256];
+pub const AES_ECB_MAX_PAYLOAD_BITS: u64 = 65536;
+pub const AES_CFB128_MAX_PAYLOAD_BITS: u64 = 65536;
+
+/// KDF (SP 800-108r1): counter mode with HMAC, the TPM 2.0 KDFa form.
+pub const KDF_MAC_MODES: &[&str] = &["HMAC-SHA2-256", "HMAC-SHA2-384", "HMAC-SHA2-512"];
+pub const KDF_COUNTER_LOCATION: &str = "before fixed data";
+pub const KDF_COUNTER_BITS: u64 = 32;
+pub const KDF_MAX_OUT_BITS: u64 = 4096;
+
+/// KDA OneStep (SP 800-56C rev. 2) with a hash, the TPM 2.0 KDFe form.
+pub const ONE_STEP_AUX_FUNCTIONS: &[&str] = &["SHA2-256", "SHA2-384", "SHA2-512"];
+pub const ONE_STEP_FIXED_INFO_PATTERN: &str = "uPartyInfo||vPartyInfo";
+pub const ONE_STEP_Z_BITS: (u64, u64) = (224, 65536);
+pub const ONE_STEP_MAX_L_BITS: u64 = 2048;
+
 pub const ECDSA_REVISIONS: &[&str] = &["1.0", "FIPS186-5"];
 pub const ECDSA_CURVES: &[&str] = &["P-256", "P-384"];
 pub const ECDSA_HASHES: &[&str] = &["SHA2-256", "SHA2-384", "SHA2-512"];
@@ -139,6 +156,43 @@ pub fn registration() -> Value {
         }
         algs.push(kda);
     }
+    for (alg, max_bits) in [
+        ("ACVP-AES-ECB", AES_ECB_MAX_PAYLOAD_BITS),
+        ("ACVP-AES-CFB128", AES_CFB128_MAX_PAYLOAD_BITS),
+    ] {
+        algs.push(json!({
+            "algorithm": alg,
+            "revision": "1.0",
+            "direction": ["encrypt", "decrypt"],
+            "keyLen": AES_KEY_BITS,
+            "payloadLen": [{ "min": 8, "max": max_bits, "increment": 8 }],
+        }));
+    }
+    algs.push(json!({
+        "algorithm": "KDF",
+        "revision": "1.0",
+        "capabilities": [{
+            "kdfMode": "counter",
+            "macMode": KDF_MAC_MODES,
+            "supportedLengths": [{ "min": 8, "max": KDF_MAX_OUT_BITS, "increment": 8 }],
+            "fixedDataOrder": [KDF_COUNTER_LOCATION],
+            "counterLength": [KDF_COUNTER_BITS],
+            "supportsEmptyIv": false,
+        }],
+    }));
+    algs.push(json!({
+        "algorithm": "KDA",
+        "mode": "OneStep",
+        "revision": "Sp800-56Cr2",
+        "fixedInfoPattern": ONE_STEP_FIXED_INFO_PATTERN,
+        "encoding": ["concatenation"],
+        "auxFunctions": ONE_STEP_AUX_FUNCTIONS
+            .iter()
+            .map(|f| json!({ "auxFunctionName": f }))
+            .collect::<Vec<_>>(),
+        "l": ONE_STEP_MAX_L_BITS,
+        "z": [{ "min": ONE_STEP_Z_BITS.0, "max": ONE_STEP_Z_BITS.1, "increment": 8 }],
+    }));
     for rev in ECDSA_REVISIONS {
         algs.extend(ecdsa(rev));
     }

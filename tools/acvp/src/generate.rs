@@ -171,6 +171,9 @@ pub fn all_sets() -> Vec<Generated> {
     sets.push(algs::kas::generate());
     sets.push(algs::kda::generate());
     sets.push(algs::drbg::generate());
+    sets.extend(algs::aes::generate());
+    sets.push(algs::kdf::generate_counter());
+    sets.push(algs::kdf::generate_one_step());
     sets
 }
 

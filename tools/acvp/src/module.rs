@@ -98,6 +98,31 @@ pub trait CryptoModule {
         tag: &[u8],
     ) -> ModResult<Vec<u8>>;
 
+    /// AES-ECB over whole blocks (encrypt or decrypt).
+    fn aes_ecb(&self, key: &[u8], encrypt: bool, data: &[u8]) -> ModResult<Vec<u8>>;
+
+    /// AES-CFB128 from a 16-byte IV over any length (encrypt or decrypt).
+    fn aes_cfb128(&self, key: &[u8], iv: &[u8], encrypt: bool, data: &[u8]) -> ModResult<Vec<u8>>;
+
+    /// SP 800-108 counter-mode KDF with HMAC (32-bit counter before the
+    /// fixed data) of `len` bytes.
+    fn kdf_counter_hmac(
+        &self,
+        alg: HashAlg,
+        key: &[u8],
+        fixed: &[u8],
+        len: usize,
+    ) -> ModResult<Vec<u8>>;
+
+    /// SP 800-56C one-step KDF with a hash, of `len` bytes.
+    fn kdf_one_step(
+        &self,
+        alg: HashAlg,
+        z: &[u8],
+        fixed_info: &[u8],
+        len: usize,
+    ) -> ModResult<Vec<u8>>;
+
     /// Instantiates a CTR_DRBG (AES-256, derivation function) with caller entropy.
     fn drbg_instantiate_test<'a>(
         &'a self,

@@ -112,6 +112,63 @@ impl CryptoModule for SvsmModule {
         Ok(okm)
     }
 
+    fn aes_ecb(&self, key: &[u8], encrypt: bool, data: &[u8]) -> ModResult<Vec<u8>> {
+        let k = self.m.aes_key(key).map_err(err)?;
+        let mut out = data.to_vec();
+        let _indicator = if encrypt {
+            k.ecb_encrypt(&mut out)
+        } else {
+            k.ecb_decrypt(&mut out)
+        }
+        .map_err(err)?;
+        Ok(out)
+    }
+
+    fn aes_cfb128(&self, key: &[u8], iv: &[u8], encrypt: bool, data: &[u8]) -> ModResult<Vec<u8>> {
+        let iv: &[u8; sc::AES_BLOCK_LEN] = iv
+            .try_into()
+            .map_err(|_| ModuleError::Other("CFB128 IV is not 16 bytes".into()))?;
+        let k = self.m.aes_key(key).map_err(err)?;
+        let mut out = data.to_vec();
+        let _indicator = if encrypt {
+            k.cfb128_encrypt(iv, &mut out)
+        } else {
+            k.cfb128_decrypt(iv, &mut out)
+        }
+        .map_err(err)?;
+        Ok(out)
+    }
+
+    fn kdf_counter_hmac(
+        &self,
+        alg: HashAlg,
+        key: &[u8],
+        fixed: &[u8],
+        len: usize,
+    ) -> ModResult<Vec<u8>> {
+        let mut out = vec![0; len];
+        let _indicator = self
+            .m
+            .kdf_counter_hmac(hash_alg(alg), key, &[fixed], &mut out)
+            .map_err(err)?;
+        Ok(out)
+    }
+
+    fn kdf_one_step(
+        &self,
+        alg: HashAlg,
+        z: &[u8],
+        fixed_info: &[u8],
+        len: usize,
+    ) -> ModResult<Vec<u8>> {
+        let mut out = vec![0; len];
+        let _indicator = self
+            .m
+            .kdf_one_step(hash_alg(alg), z, &[fixed_info], &mut out)
+            .map_err(err)?;
+        Ok(out)
+    }
+
     fn gcm_seal(
         &self,
         key: &[u8],

@@ -52,6 +52,34 @@ impl CryptoModule for RustCryptoModule {
         oracle::hkdf(alg, ikm, salt, info, okm_len).ok_or_else(|| bad("output length"))
     }
 
+    fn aes_ecb(&self, key: &[u8], encrypt: bool, data: &[u8]) -> ModResult<Vec<u8>> {
+        oracle::aes_ecb(key, encrypt, data).ok_or_else(|| bad("AES key or block length"))
+    }
+
+    fn aes_cfb128(&self, key: &[u8], iv: &[u8], encrypt: bool, data: &[u8]) -> ModResult<Vec<u8>> {
+        oracle::aes_cfb128(key, iv, encrypt, data).ok_or_else(|| bad("AES key or IV length"))
+    }
+
+    fn kdf_counter_hmac(
+        &self,
+        alg: HashAlg,
+        key: &[u8],
+        fixed: &[u8],
+        len: usize,
+    ) -> ModResult<Vec<u8>> {
+        Ok(oracle::kdf_counter_hmac(alg, key, fixed, len))
+    }
+
+    fn kdf_one_step(
+        &self,
+        alg: HashAlg,
+        z: &[u8],
+        fixed_info: &[u8],
+        len: usize,
+    ) -> ModResult<Vec<u8>> {
+        oracle::kdf_one_step(alg, z, fixed_info, len).ok_or_else(|| bad("Z or output length"))
+    }
+
     fn gcm_seal(
         &self,
         key: &[u8],

@@ -7,7 +7,9 @@
  * keys, IVs, tags, signatures and points. Every buffer the module gets is
  * allocated with exactly the length it is told, so AddressSanitizer reports
  * any access past it. Answers are compared with OpenSSL where the answer is
- * defined: a digest, MAC, KDF output, ciphertext or tag must equal OpenSSL's;
+ * defined: a digest (one-shot, streaming, and resumed from an exported
+ * state), MAC, KDF output (HKDF, SP 800-108 counter, SP 800-56C
+ * one-step), ciphertext (GCM, ECB, CFB128) or tag must equal OpenSSL's;
  * an open of data whose tag is not the right one must fail with ERR_AUTH and
  * zero the plaintext; a public point must be accepted exactly when OpenSSL
  * finds it on the curve, a private scalar exactly when 1 <= d < n; a
@@ -207,9 +209,22 @@ static void fuzz_hash(input *in)
         size_t cut = msg_len ? in_u8(in) % (msg_len + 1) : 0;
         CHECK(svsm_crypto_hash_init(&ctx, alg) == SVSM_CRYPTO_OK);
         CHECK(svsm_crypto_hash_update(&ctx, msg, cut) == SVSM_CRYPTO_OK);
+        /* Exported at the cut and resumed in another context: the same. */
+        uint8_t state[SVSM_CRYPTO_HASH_STATE_LEN];
+        svsm_crypto_hash_ctx resumed;
+        CHECK(svsm_crypto_hash_export(&ctx, state, sizeof(state)) == SVSM_CRYPTO_OK);
+        CHECK(svsm_crypto_hash_import(&resumed, alg, state, sizeof(state)) == SVSM_CRYPTO_OK);
         CHECK(svsm_crypto_hash_update(&ctx, msg + cut, msg_len - cut) == SVSM_CRYPTO_OK);
         CHECK(svsm_crypto_hash_final(&ctx, digest, digest_len) == SVSM_CRYPTO_OK);
         CHECK(memcmp(digest, want, digest_len) == 0);
+        CHECK(svsm_crypto_hash_update(&resumed, msg + cut, msg_len - cut) == SVSM_CRYPTO_OK);
+        CHECK(svsm_crypto_hash_final(&resumed, digest, digest_len) == SVSM_CRYPTO_OK);
+        CHECK(memcmp(digest, want, digest_len) == 0);
+        /* One byte changed in a state is either refused or a state of its own;
+         * it never crashes the module. */
+        state[in_u8(in) % sizeof(state)] ^= (uint8_t)(1u << (in_u8(in) % 8));
+        check_status(svsm_crypto_hash_import(&resumed, alg, state, sizeof(state)));
+        svsm_crypto_hash_cleanse(&resumed);
     }
     free(msg);
     free(digest);
@@ -289,6 +304,143 @@ static void fuzz_hkdf(input *in)
     free(salt);
     free(info);
     free(okm);
+}
+
+/* ---- AES-ECB and AES-CFB128 --------------------------------------------- */
+
+static const EVP_CIPHER *openssl_aes(int cfb, size_t key_len)
+{
+    if (cfb)
+        return key_len == 16 ? EVP_aes_128_cfb128() : EVP_aes_256_cfb128();
+    return key_len == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb();
+}
+
+static void fuzz_aes_modes(input *in)
+{
+    uint8_t choice = in_u8(in);
+    int cfb = choice & 1, encrypt = (choice >> 1) & 1, in_place = (choice >> 2) & 1;
+    size_t key_len = choice < 0xf0 ? (choice & 8 ? 32 : 16) : in_len(in) % 40;
+    size_t iv_len = in_u8(in) < 0xe0 ? 16 : in_len(in) % 20;
+    size_t len = in_len(in);
+    uint8_t *key = in_bytes(in, key_len), *iv = in_bytes(in, iv_len);
+    uint8_t *data = in_bytes(in, len), *out = in_place ? data : out_buf(len);
+    uint8_t *want = out_buf(len + 32);
+    svsm_crypto_aes_ctx ctx;
+    svsm_crypto_status s = svsm_crypto_aes_init(&ctx, key, key_len);
+    check_status(s);
+    if (key_len != 16 && key_len != 32) {
+        CHECK(s == SVSM_CRYPTO_ERR_ARG);
+        goto out;
+    }
+    CHECK(s == SVSM_CRYPTO_OK);
+    /* OpenSSL's answer, before an in-place call overwrites the input. */
+    int n = 0, m = 0, have_want = 0;
+    if (len > 0 && (cfb ? iv_len == 16 : len % 16 == 0)) {
+        EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+        CHECK(EVP_CipherInit_ex(c, openssl_aes(cfb, key_len), NULL, key, cfb ? iv : NULL,
+                                encrypt) &&
+              EVP_CIPHER_CTX_set_padding(c, 0) && EVP_CipherUpdate(c, want, &n, data, (int)len) &&
+              EVP_CipherFinal_ex(c, want + n, &m));
+        CHECK((size_t)(n + m) == len);
+        EVP_CIPHER_CTX_free(c);
+        have_want = 1;
+    }
+    if (cfb)
+        s = encrypt ? svsm_crypto_aes_cfb128_encrypt(&ctx, iv, iv_len, data, out, len)
+                    : svsm_crypto_aes_cfb128_decrypt(&ctx, iv, iv_len, data, out, len);
+    else
+        s = encrypt ? svsm_crypto_aes_ecb_encrypt(&ctx, data, out, len)
+                    : svsm_crypto_aes_ecb_decrypt(&ctx, data, out, len);
+    check_status(s);
+    CHECK(ok(s) == have_want);
+    if (have_want)
+        CHECK(s == SVSM_CRYPTO_OK && memcmp(out, want, len) == 0);
+    else
+        CHECK(s == SVSM_CRYPTO_ERR_ARG);
+out:
+    svsm_crypto_aes_cleanse(&ctx);
+    free(key);
+    free(iv);
+    if (!in_place)
+        free(out);
+    free(data);
+    free(want);
+}
+
+/* ---- SP 800-108 counter KDF (HMAC), SP 800-56C one-step KDF (hash) ----------- */
+
+/* OpenSSL's KBKDF in counter mode with the fixed data as its "salt" (label)
+ * and neither separator nor [L]: PRF(key, [i]_32 || fixed). */
+static int openssl_kdf(int one_step, const EVP_MD *md, const uint8_t *key, size_t key_len,
+                       const uint8_t *fixed, size_t fixed_len, uint8_t *out, size_t out_len)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, one_step ? "SSKDF" : "KBKDF", NULL);
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+    int zero = 0;
+    OSSL_PARAM params[8], *p = params;
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)EVP_MD_get0_name(md), 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key, key_len);
+    if (one_step) {
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)fixed, fixed_len);
+    } else {
+        *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MAC, (char *)"HMAC", 0);
+        *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_MODE, (char *)"counter", 0);
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)fixed, fixed_len);
+        *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_L, &zero);
+        *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_KBKDF_USE_SEPARATOR, &zero);
+    }
+    *p = OSSL_PARAM_construct_end();
+    int r = EVP_KDF_derive(ctx, out, out_len, params);
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(kdf);
+    return r == 1;
+}
+
+static void fuzz_kdf(input *in)
+{
+    int one_step = in_u8(in) & 1;
+    uint32_t alg = in_alg(in);
+    size_t key_len = in_len(in), out_len = in_len(in) * (in_u8(in) % 4 + 1);
+    size_t n_parts = in_u8(in) % (SVSM_CRYPTO_KDF_MAX_PARTS + 3), fixed_len = 0;
+    svsm_crypto_bytes parts[SVSM_CRYPTO_KDF_MAX_PARTS + 2];
+    uint8_t *bufs[SVSM_CRYPTO_KDF_MAX_PARTS + 2];
+    for (size_t i = 0; i < n_parts; i++) {
+        parts[i].len = in_len(in) % 64;
+        bufs[i] = in_bytes(in, parts[i].len);
+        parts[i].ptr = bufs[i];
+        fixed_len += parts[i].len;
+    }
+    uint8_t *key = in_bytes(in, key_len), *out = out_buf(out_len);
+    uint8_t *fixed = out_buf(fixed_len), *want = out_buf(out_len);
+    for (size_t i = 0, at = 0; i < n_parts; at += parts[i].len, i++)
+        memcpy(fixed + at, parts[i].ptr, parts[i].len);
+    svsm_crypto_status s =
+        one_step ? svsm_crypto_kdf_one_step(alg, key, key_len, parts, n_parts, out, out_len)
+                 : svsm_crypto_kdf_counter_hmac(alg, key, key_len, parts, n_parts, out, out_len);
+    check_status(s);
+    const EVP_MD *md = md_of(alg);
+    int args_ok = md != NULL && n_parts <= SVSM_CRYPTO_KDF_MAX_PARTS && out_len > 0 &&
+                  (!one_step || key_len > 0);
+    CHECK(ok(s) == args_ok);
+    if (!args_ok) {
+        CHECK(s == SVSM_CRYPTO_ERR_ARG);
+        for (size_t i = 0; i < out_len; i++)
+            CHECK(out[i] == 0);
+    } else {
+        /* Approved exactly when the key or Z has 112 bits or more. */
+        CHECK(s == (key_len >= 14 ? SVSM_CRYPTO_OK : SVSM_CRYPTO_OK_NON_APPROVED));
+        /* OpenSSL takes no empty HMAC key; the other cases it must agree on. */
+        if (key_len > 0) {
+            CHECK(openssl_kdf(one_step, md, key, key_len, fixed, fixed_len, want, out_len));
+            CHECK(memcmp(out, want, out_len) == 0);
+        }
+    }
+    for (size_t i = 0; i < n_parts; i++)
+        free(bufs[i]);
+    free(key);
+    free(out);
+    free(fixed);
+    free(want);
 }
 
 /* ---- AES-GCM ------------------------------------------------------------ */
@@ -617,7 +769,18 @@ static void fuzz_ecc(input *in)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     input in = { data, size };
-    switch (in_u8(&in) % 6) {
+    uint8_t service = in_u8(&in);
+    /* 0xfc..0xff: the TPM services (added later; every other first byte
+     * keeps the service it had, so the corpus keeps its meaning). */
+    if (service >= 0xfc) {
+        if (service < 0xfe)
+            fuzz_aes_modes(&in);
+        else
+            fuzz_kdf(&in);
+        CHECK(svsm_crypto_state() == SVSM_CRYPTO_STATE_OPERATIONAL);
+        return 0;
+    }
+    switch (service % 6) {
     case 0: fuzz_hash(&in); break;
     case 1: fuzz_hmac(&in); break;
     case 2: fuzz_hkdf(&in); break;

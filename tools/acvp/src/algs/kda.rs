@@ -123,6 +123,36 @@ pub fn group(
     })
 }
 
+/// One generated KDA test: party U (a 16-byte id and `8 * i` bytes of
+/// ephemeral data) and party V (a 16-byte id) drawn from `rng`, FixedInfo
+/// `U || V || suffix`, the DKM `derive(FixedInfo)`. A VAL test carries the
+/// DKM, altered in its first byte for `i == 1` (it must then fail).
+pub fn generated_case(
+    rng: &mut Seeded,
+    test_type: &str,
+    i: usize,
+    kdf_parameter: serde_json::Value,
+    suffix: &[u8],
+    derive: impl Fn(&[u8]) -> Vec<u8>,
+) -> Case {
+    let (u, ue, v) = (rng.bytes(16), rng.bytes(8 * i), rng.bytes(16));
+    let dkm = derive(&[u.as_slice(), &ue, &v, suffix].concat());
+    let mut prompt = json!({
+        "kdfParameter": kdf_parameter,
+        "fixedInfoPartyU": { "partyId": hex(&u), "ephemeralData": hex(&ue) },
+        "fixedInfoPartyV": { "partyId": hex(&v) },
+    });
+    if test_type == "AFT" {
+        return Case::new(prompt, json!({ "dkm": hex(&dkm) }));
+    }
+    let mut given = dkm.clone();
+    if i == 1 {
+        given[0] ^= 1;
+    }
+    prompt["dkm"] = json!(hex(&given));
+    Case::new(prompt, json!({ "testPassed": given == dkm }))
+}
+
 /// A KDA HKDF (SP 800-56C rev. 2) set: each claimed HMAC with default and
 /// random salts, several Z and L lengths, AFT and VAL (a wrong DKM must
 /// fail); FixedInfo is built here from the pattern's definition and the DKM
@@ -141,26 +171,13 @@ pub fn generate() -> Generated {
                                 "default" => vec![0; hmac.digest_len()],
                                 _ => rng.bytes(hmac.digest_len()),
                             };
-                            let (u, ue, v) = (rng.bytes(16), rng.bytes(8 * i), rng.bytes(16));
-                            let mut info = [u.clone(), ue.clone(), v.clone()].concat();
-                            info.extend_from_slice(&(l_bits as u32).to_be_bytes());
-                            let dkm = oracle::hkdf(hmac, &z, &salt, &info, (l_bits / 8) as usize)
-                                .unwrap_or_default();
-                            let mut prompt = json!({
-                                "kdfParameter": { "kdfType": "hkdf", "salt": hex(&salt),
-                                                  "z": hex(&z), "l": l_bits },
-                                "fixedInfoPartyU": { "partyId": hex(&u), "ephemeralData": hex(&ue) },
-                                "fixedInfoPartyV": { "partyId": hex(&v) },
-                            });
-                            if tt == "AFT" {
-                                return Case::new(prompt, json!({ "dkm": hex(&dkm) }));
-                            }
-                            let mut given = dkm.clone();
-                            if i == 1 {
-                                given[0] ^= 1;
-                            }
-                            prompt["dkm"] = json!(hex(&given));
-                            Case::new(prompt, json!({ "testPassed": given == dkm }))
+                            let param = json!({ "kdfType": "hkdf", "salt": hex(&salt),
+                                                "z": hex(&z), "l": l_bits });
+                            let l = (l_bits as u32).to_be_bytes();
+                            generated_case(&mut rng, tt, i, param, &l, |info| {
+                                oracle::hkdf(hmac, &z, &salt, info, (l_bits / 8) as usize)
+                                    .unwrap_or_default()
+                            })
                         })
                         .collect();
                     b.group(

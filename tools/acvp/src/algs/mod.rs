@@ -18,12 +18,14 @@ macro_rules! claim {
     };
 }
 
+pub mod aes;
 pub mod drbg;
 pub mod ecdsa;
 pub mod gcm;
 pub mod hmac;
 pub mod kas;
 pub mod kda;
+pub mod kdf;
 pub mod sha;
 
 use crate::json::{Obj, Result, tc_id, tests_of};
@@ -51,6 +53,11 @@ pub fn handler_for(info: &SetInfo) -> std::result::Result<Handler, String> {
         "SHA2-256" | "SHA2-384" | "SHA2-512" => (&["1.0"], Ok(sha::group)),
         "HMAC-SHA2-256" | "HMAC-SHA2-384" | "HMAC-SHA2-512" => (&["1.0"], Ok(hmac::group)),
         "ACVP-AES-GCM" => (&["1.0"], Ok(gcm::group)),
+        "ACVP-AES-ECB" | "ACVP-AES-CFB128" => (&["1.0"], Ok(aes::group)),
+        "KDF" => (&["1.0"], Ok(kdf::counter_group)),
+        "KDA" if mode.eq_ignore_ascii_case("OneStep") => {
+            (&["Sp800-56Cr2"], Ok(kdf::one_step_group))
+        }
         "KDA" | "KAS-KDF" if mode.eq_ignore_ascii_case("HKDF") => {
             (crate::capabilities::KDA_REVISIONS, Ok(kda::group))
         }
@@ -93,6 +100,7 @@ pub fn checker_for(info: &SetInfo) -> Option<crate::verdict::Checker> {
         ("KAS-ECC-SSC", _) => Some(kas::check),
         ("ACVP-AES-GCM", _) => Some(gcm::check),
         ("ctrDRBG", _) => Some(drbg::check),
+        ("KDF", _) => Some(kdf::check_counter),
         _ => None,
     }
 }

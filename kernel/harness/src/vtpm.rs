@@ -339,7 +339,8 @@ fn check_quote(
         let digest = a.b2()?;
         Some((extra, select, digest))
     })();
-    let expected_select = [0u8, 1, 0]; // PCR 16
+    let mut expected_select = [0u8; 3];
+    expected_select[PCR / 8] = 1 << (PCR % 8);
     let expected_digest = Sha256::digest(pcr);
     g.check(
         "Quote: TPMS_ATTEST magic, type, nonce, PCR 16, pcrDigest = SHA-256(PCR)",

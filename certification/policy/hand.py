@@ -342,6 +342,39 @@ HAND_ENVIRONMENT_NOTES = (
     "category (the SVSM kernel is a non-modifiable, single-purpose environment).*"
 )
 
+# The SEV-SNP environment: the module runs inside the SVSM at VMPL0 of an SNP
+# guest. (what, verified how / not verified) -- the lab reads which of the
+# environment's protections this project has shown and which it only states.
+HAND_SNP_ENVIRONMENT_INTRO = (
+    "On AMD SEV-SNP the SVSM kernel, and the module inside it, runs at VMPL0 of the guest: "
+    "the hypervisor cannot read or write its memory (the RMP and memory encryption), and the "
+    "guest operating system runs at VMPL1 or below, so it reaches the module only through the "
+    "SVSM protocol, never its memory. No SNP hardware was available to this project: the SVSM's "
+    "SNP code runs in the host tests against a simulated hypervisor, RMP and PSP "
+    "(`tools/snp-sim`), and the instructions themselves are reviewed, not executed."
+)
+
+HAND_SNP_ENVIRONMENT = [
+    ("The SVSM runs at VMPL0 (checked at boot, stops otherwise)",
+     "Reviewed; the check runs only on hardware"),
+    ("The SVSM's own memory, the module's included, is never validated, invalidated or "
+     "granted to a lower VMPL on the guest's behalf",
+     "Verified in simulation: a guest naming SVSM memory is refused (INVALID_ADDRESS) and the "
+     "RMP is unchanged (`tools/snp-sim/tests/memory.rs`)"),
+    ("Guest pages get VMPL1 access only once validated and zeroed; access is revoked before a "
+     "page is invalidated",
+     "Verified in simulation against the RMP model; the RMPADJUST and PVALIDATE encodings are "
+     "reviewed against the APM, not executed"),
+    ("The SVSM never writes into a page the guest has just rescinded (PVALIDATE list, Calling "
+     "Area)", "Verified in simulation and on Native (the guest harness)"),
+    ("A vCPU the guest creates runs at the guest's VMPL, never at VMPL0 (VMSA checks, VMSA bit)",
+     "Verified in simulation; AP creation is the hypervisor's and is not verified"),
+    ("The RMP, memory encryption and VMPL enforcement themselves",
+     "Not verified: properties of the AMD processor and PSP firmware, outside the boundary"),
+    ("Side channels of the shared physical CPU (caches, branch predictors, ciphertext side "
+     "channels)", "Not verified: section 12"),
+]
+
 HAND_BREAK_NOTES = (
     "For each self-test id below, a separate build makes exactly that test fail "
     "(`SVSM_CRYPTO_BREAK=<id> cargo build -p svsm-crypto-object`, output in "

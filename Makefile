@@ -23,6 +23,7 @@
 #   make fuzz    every fuzz target for FUZZ_SECONDS each (default 300); make
 #                test runs each for FUZZ_SHORT_RUNS inputs (fuzz-short)
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
+#   make snp-sim the SEV-SNP platform against the simulated hypervisor and PSP
 #   make igvm [IGVM_VCPUS=N] [IGVM_POLICY=0x30000]
 #                target/svsm.igvm (IGVM: NATIVE + SEV-SNP) from the kernel ELF,
 #                and target/svsm.igvm.json (file hash, SNP launch digest for
@@ -60,7 +61,11 @@ SVSM_IGVM = $(CARGO) run --release -q -p svsm-igvm --
 IGVM_VENV := target/igvm-venv
 SEV_SNP_MEASURE := sev-snp-measure==0.0.13
 
+<<<<<<< HEAD
 .PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short clean vtpm-sim vtpm-tests
+=======
+.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short snp-sim clean
+>>>>>>> snp-core
 
 all: kernel
 
@@ -220,6 +225,11 @@ fuzz: deps
 
 fuzz-short: deps
 	FUZZ_RUNS=$(FUZZ_SHORT_RUNS) scripts/fuzz.sh
+
+# The SEV-SNP platform against the simulated hypervisor, RMP and PSP
+# (docs/snp.md); host-tests runs it too, as part of the workspace.
+snp-sim: deps
+	$(CARGO) test -p svsm-snp -p svsm-snp-sim
 
 clean:
 	$(CARGO) clean

@@ -38,7 +38,8 @@ HAND_TESTED_ENVIRONMENTS = [
     ("SVSM kernel, ring 0, QEMU TCG guest (x86_64)", "QEMU TCG CPU model (emulated)",
      "development platform; not a certification platform"),
     ("SVSM kernel, ring 0, AMD SEV-SNP guest at VMPL0", "AMD EPYC with SEV-SNP",
-     "target platform; to be tested by the lab"),
+     "target platform; SNP platform layer tested against a simulated hypervisor and PSP "
+     "only, not yet booted on hardware; to be tested by the lab"),
 ]
 
 HAND_ROLE_MODEL = (
@@ -356,7 +357,23 @@ HAND_SNP_ENVIRONMENT_INTRO = (
 
 HAND_SNP_ENVIRONMENT = [
     ("The SVSM runs at VMPL0 (checked at boot, stops otherwise)",
-     "Reviewed; the check runs only on hardware"),
+     "The check's logic verified in simulation (RMPADJUST of VMPL1's access refused above "
+     "VMPL0, `tools/snp-sim/tests/boot.rs`); the instruction runs only on hardware"),
+    ("VMPCK0 exists only inside the module (an AES-256-GCM key read once from the secrets "
+     "page); VMPCK0..3 are wiped from the page at once and handed to no one",
+     "Verified in simulation (`tools/snp-sim/tests/guest_requests.rs`)"),
+    ("Guest messages to the PSP are sealed with the module's caller-IV AES-GCM seal (the IV "
+     "is the message sequence number the firmware ABI fixes), which the module's service "
+     "indicator labels non-approved; opening the response is approved. A response that fails "
+     "to authenticate or carries the wrong sequence number destroys the key",
+     "Verified in simulation, both indicators asserted; forged, replayed and wrong-sequence "
+     "responses tested; the PSP's side is RustCrypto, not the real firmware"),
+    ("Attestation reports come from the PSP, signed by the VCEK, with REPORT_DATA = "
+     "SHA-512(nonce || manifest) computed by the module",
+     "Verified in simulation: the report parsed and its signature verified by the `sev` crate "
+     "against a test VCEK certificate (`tools/snp-sim/tests/attestation.rs`)"),
+    ("The kernel boots as an SNP guest", "Not yet: its page tables set no C-bit; the SNP "
+     "bring-up stops with a message after the SEV_STATUS and VMPL0 checks (docs/snp.md)"),
     ("The SVSM's own memory, the module's included, is never validated, invalidated or "
      "granted to a lower VMPL on the guest's behalf",
      "Verified in simulation: a guest naming SVSM memory is refused (INVALID_ADDRESS) and the "

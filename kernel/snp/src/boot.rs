@@ -6,7 +6,7 @@
 use core::fmt;
 
 use svsm_protocol::GuestPhysAddr;
-use svsm_protocol::platform::PageSize;
+use svsm_protocol::platform::{PageSize, PvalidateFailure};
 
 use crate::hw::{RmpadjustFailure, SnpHardware, VmplPermissions};
 use crate::msr_protocol::{
@@ -43,6 +43,8 @@ pub enum BootError {
     NotVmpl0(RmpadjustFailure),
     /// The GHCB MSR protocol failed.
     Ghcb(MsrProtocolError),
+    /// The GHCB page's validation could not be rescinded before sharing it.
+    Rescind(PvalidateFailure),
 }
 
 impl BootError {
@@ -56,7 +58,9 @@ impl BootError {
             BootError::Ghcb(MsrProtocolError::UnsupportedVersion { .. }) => {
                 TerminationReason::PROTOCOL_RANGE
             }
-            BootError::Ghcb(_) => TerminationReason::svsm(svsm_reason::GHCB),
+            BootError::Ghcb(_) | BootError::Rescind(_) => {
+                TerminationReason::svsm(svsm_reason::GHCB)
+            }
         }
     }
 }
@@ -77,6 +81,7 @@ impl fmt::Display for BootError {
                 "not running at VMPL0 (RMPADJUST on VMPL1 failed: {e:?}); the SVSM must be at VMPL0"
             ),
             BootError::Ghcb(e) => write!(f, "GHCB MSR protocol failed: {e:?}"),
+            BootError::Rescind(e) => write!(f, "PVALIDATE of the GHCB page failed: {e:?}"),
         }
     }
 }

@@ -229,12 +229,13 @@ impl Ghcb {
         };
         call.exit(code, pages.request.raw(), pages.response.raw())?;
         let info2 = call.exit_info2()?;
-        match info2 >> 32 {
-            0 if info2 == 0 => Ok(GuestRequestOutcome::Done),
-            VMM_ERR_INVALID_LEN if pages.certs.is_some() && info2 & 0xffff_ffff == 0 => {
+        // (VMM error, firmware error)
+        match (info2 >> 32, info2 & 0xffff_ffff) {
+            (0, 0) => Ok(GuestRequestOutcome::Done),
+            (VMM_ERR_INVALID_LEN, 0) if pages.certs.is_some() => {
                 Ok(GuestRequestOutcome::CertsTooSmall(call.output(Field::Rbx)?))
             }
-            VMM_ERR_BUSY if info2 & 0xffff_ffff == 0 => Ok(GuestRequestOutcome::Busy),
+            (VMM_ERR_BUSY, 0) => Ok(GuestRequestOutcome::Busy),
             _ => Err(GhcbError::Call(info2)),
         }
     }

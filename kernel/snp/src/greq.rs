@@ -124,14 +124,7 @@ impl GuestRequester {
 
         // Seal into a private buffer, then copy to the shared page.
         let mut message = [0u8; PAGE_BYTES];
-        let mut header = Header {
-            tag: [0; TAG_LEN],
-            seqno,
-            msg_type,
-            msg_size: payload.len() as u16,
-            vmpck: 0,
-        }
-        .encode();
+        let mut header = Header::unsealed(msg_type, seqno, payload.len() as u16).encode();
         let (head, body) = message.split_at_mut(HEADER_SIZE);
         let mut tag = [0u8; TAG_LEN];
         let seal_indicator = match key.seal_with_iv(

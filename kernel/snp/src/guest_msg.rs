@@ -78,6 +78,19 @@ pub enum HeaderError {
 }
 
 impl Header {
+    /// The header of a message of `msg_type` under VMPCK0 with sequence
+    /// number `seqno` and a payload of `msg_size` bytes, before sealing
+    /// (tag zero).
+    pub const fn unsealed(msg_type: MsgType, seqno: u64, msg_size: u16) -> Self {
+        Self {
+            tag: [0; TAG_LEN],
+            seqno,
+            msg_type,
+            msg_size,
+            vmpck: 0,
+        }
+    }
+
     pub fn encode(&self) -> [u8; HEADER_SIZE] {
         let mut out = [0u8; HEADER_SIZE];
         out[..TAG_LEN].copy_from_slice(&self.tag);

@@ -17,14 +17,13 @@ use svsm_protocol::crypto::AttestationCrypto;
 use svsm_protocol::error::SvsmError;
 use svsm_protocol::platform::{Capabilities, PageSize, Platform, PlatformKind, PvalidateFailure};
 
-use crate::calls::PscEntry;
 use crate::certs::{self, CertTableError};
 use crate::cpuid::{CpuidPage, CpuidPageError};
-use crate::ghcb::{Ghcb, GhcbError};
+use crate::ghcb::Ghcb;
 use crate::greq::{GuestRequestError, GuestRequester};
 use crate::guest_msg::{self, MsgType, REPORT_RESPONSE_SIZE, REPORT_SIZE};
 use crate::hw::{PAGE_BYTES, SnpHardware};
-use crate::msr_protocol::PageState;
+use crate::page_state::{self, PageStateError};
 use crate::pvalidate::{GuestLayout, GuestPages, SvsmMemory};
 use crate::secrets::{self, Secrets, SecretsError, SecretsPage};
 use crate::vc::{self, VcError, VcRegisters};
@@ -41,8 +40,8 @@ const REPORT_DATA: usize = 0x50;
 pub enum SnpInitError {
     Secrets(SecretsError),
     Cpuid(CpuidPageError),
-    /// The message pages could not be made shared.
-    SharePages(GhcbError),
+    /// A message page could not be made shared.
+    SharePages(PageStateError),
     /// The secrets page's SVSM range (base + size) wraps.
     SvsmRange,
 }
@@ -107,30 +106,27 @@ impl<H: SnpHardware> SnpPlatform<H> {
             layout,
             vcpus: Vcpus::new(),
         };
-        platform
-            .share_message_pages()
-            .map_err(SnpInitError::SharePages)?;
+        platform.share_message_pages()?;
         Ok(platform)
     }
 
-    fn share_message_pages(&self) -> Result<(), GhcbError> {
+    /// Makes the message pages shared, in SNP's order (see
+    /// [`page_state::make_shared`]).
+    fn share_message_pages(&self) -> Result<(), SnpInitError> {
         let pages = self.hw.message_pages();
-        let shared = |gpa: GuestPhysAddr| PscEntry {
-            gpa,
-            huge: false,
-            state: PageState::Shared,
-        };
-        let mut list = Vec::with_capacity(2 + pages.certs.len());
-        list.push(shared(pages.request_gpa));
-        list.push(shared(pages.response_gpa));
-        for i in 0..pages.certs.len() as u64 {
-            let gpa = pages
-                .certs_gpa
-                .checked_add(i * PAGE_BYTES as u64)
-                .ok_or(GhcbError::TooLarge)?;
-            list.push(shared(gpa));
+        let certs = (0..pages.certs.len() as u64)
+            .map(|i| pages.certs_gpa.checked_add(i * PAGE_BYTES as u64));
+        for gpa in [Some(pages.request_gpa), Some(pages.response_gpa)]
+            .into_iter()
+            .chain(certs)
+        {
+            let gpa = gpa.ok_or(SnpInitError::SharePages(PageStateError::Pvalidate(
+                PvalidateFailure::Input,
+            )))?;
+            page_state::make_shared(&self.hw, &self.ghcb, gpa, PageSize::Size4K)
+                .map_err(SnpInitError::SharePages)?;
         }
-        self.ghcb.page_state_change(&self.hw, &list)
+        Ok(())
     }
 
     /// The hardware underneath (the page-validation policy builds on it).

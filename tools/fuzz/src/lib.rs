@@ -4,7 +4,9 @@
 //! under test breaks a property (a panic in that code is a failure too):
 //! * [`protocol`]: the SVSM protocol dispatcher, with fuzzed registers and
 //!   guest memory;
-//! * [`acvp_json`]: the ACVP JSON reader (`svsm-acvp`), run through the module.
+//! * [`acvp_json`]: the ACVP JSON reader (`svsm-acvp`), run through the module;
+//! * [`snp`]: the SEV-SNP decoders of hypervisor- and PSP-written bytes
+//!   (`svsm-snp`).
 //!
 //! The same functions back two drivers: the `fuzz-*` binaries (feature
 //! `libfuzzer`, built with coverage instrumentation by scripts/fuzz.sh and
@@ -16,6 +18,7 @@
 pub mod acvp_json;
 pub mod input;
 pub mod protocol;
+pub mod snp;
 
 use std::path::{Path, PathBuf};
 
@@ -46,9 +49,10 @@ macro_rules! libfuzzer_target {
 pub type Target = fn(&[u8]);
 
 /// The targets written in Rust, by the name their folders and binaries use.
-pub const TARGETS: [(&str, Target); 2] = [
+pub const TARGETS: [(&str, Target); 3] = [
     ("protocol", protocol::one_input),
     ("acvp-json", acvp_json::one_input),
+    ("snp", snp::one_input),
 ];
 
 /// `tools/fuzz/`.

@@ -92,13 +92,23 @@ pub struct SimHardware {
 }
 
 impl SimHardware {
-    /// A machine whose PSP holds `vmpck0`.
+    /// A machine whose PSP holds `vmpck0`. The shared pages start as the launch leaves all SVSM memory:
+    /// private and validated.
     pub fn new(vmpck0: [u8; 32]) -> Self {
+        let mut rmp = Rmp::default();
+        let launch_pages = [GHCB_GPA, REQUEST_GPA, RESPONSE_GPA]
+            .into_iter()
+            .chain((0..CERTS_PAGES as u64).map(|i| CERTS_GPA + i * PAGE_BYTES as u64));
+        for gpa in launch_pages {
+            let gpa = GuestPhysAddr::new(gpa);
+            let _ = rmp.update(gpa, PageSize::Size4K, true);
+            let _ = rmp.pvalidate(gpa, PageSize::Size4K, true);
+        }
         Self {
             machine: Mutex::new(Machine {
                 msrs: BTreeMap::new(),
                 hypervisor: Hypervisor::default(),
-                rmp: Rmp::default(),
+                rmp,
                 ram: SimRam::default(),
                 psp: Psp::new(vmpck0),
                 exits: 0,

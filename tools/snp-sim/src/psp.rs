@@ -147,14 +147,7 @@ impl Psp {
 
     /// A whole message: header with `seqno`, payload sealed under VMPCK0.
     fn seal(&self, msg_type: MsgType, seqno: u64, payload: &[u8]) -> Vec<u8> {
-        let mut head = Header {
-            tag: [0; TAG_LEN],
-            seqno,
-            msg_type,
-            msg_size: payload.len() as u16,
-            vmpck: 0,
-        }
-        .encode();
+        let mut head = Header::unsealed(msg_type, seqno, payload.len() as u16).encode();
         let mut body = payload.to_vec();
         let tag = self
             .cipher

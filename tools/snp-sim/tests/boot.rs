@@ -47,7 +47,7 @@ fn the_vmpl_check_passes_at_vmpl0_only() {
 fn the_handshake_registers_a_shared_ghcb() {
     let hw = SimHardware::new([1; 32]);
     let gpa = GuestPhysAddr::new(GHCB_GPA);
-    page_state_change(&hw, gpa, PageState::Private).unwrap();
+    assert!(hw.with(|m| m.rmp.entry(gpa).validated));
     let setup = boot::establish_ghcb(&hw).unwrap();
     assert_eq!(setup.sev_info.c_bit, 51);
     assert!(!hw.with(|m| m.rmp.entry(gpa).assigned));
@@ -66,4 +66,22 @@ fn a_hypervisor_without_ap_creation_stops_the_boot() {
         ))
     );
     assert_eq!(hw.with(|m| m.hypervisor.registered_ghcb), None);
+}
+
+#[test]
+fn the_message_pages_are_rescinded_and_shared_by_the_platform() {
+    let hw = SimHardware::new([1; 32]);
+    boot::establish_ghcb(&hw).unwrap();
+    let request = GuestPhysAddr::new(svsm_snp_sim::REQUEST_GPA);
+    assert!(hw.with(|m| m.rmp.entry(request).assigned));
+    let mut secrets = svsm_snp_sim::secrets_page([1; 32], Default::default());
+    let platform = svsm_snp::SnpPlatform::new(
+        hw,
+        svsm_crypto::host::module(),
+        &mut secrets,
+        &svsm_snp_sim::cpuid_page(&[]),
+    )
+    .unwrap();
+    let entry = platform.hardware().with(|m| m.rmp.entry(request));
+    assert!(!entry.assigned && !entry.validated);
 }

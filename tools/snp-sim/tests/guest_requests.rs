@@ -53,6 +53,7 @@ fn an_honest_exchange_labels_the_caller_iv_seal_non_approved() {
     let exchange = report_request(&hw, &ghcb, &mut req).expect("exchange");
     assert_eq!(exchange.len, REPORT_RESPONSE_SIZE);
     assert_eq!(exchange.seal_indicator, Indicator::NonApproved);
+    assert_eq!(exchange.open_indicator, Indicator::Approved);
     assert_eq!(req.next_seqno(), 3);
 }
 

@@ -61,11 +61,7 @@ SVSM_IGVM = $(CARGO) run --release -q -p svsm-igvm --
 IGVM_VENV := target/igvm-venv
 SEV_SNP_MEASURE := sev-snp-measure==0.0.13
 
-<<<<<<< HEAD
-.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short clean vtpm-sim vtpm-tests
-=======
-.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short snp-sim clean
->>>>>>> snp-core
+.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short snp-sim clean vtpm-sim vtpm-tests
 
 all: kernel
 

@@ -10,7 +10,7 @@
 //! with the sizes needed in the same registers, and writes nothing.
 //!
 //! The protocol is offered only while the crypto module is operational (see
-//! [`crate::dispatch::Protocol::needs_crypto`]).
+//! [`crate::dispatch::Needs::Crypto`]).
 
 use alloc::vec;
 use alloc::vec::Vec;
@@ -19,7 +19,7 @@ use zerocopy::byteorder::little_endian::{U16, U32, U64};
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::addr::GuestPhysAddr;
-use crate::dispatch::{Args, Call, Outputs, Protocol, Service, Svsm};
+use crate::dispatch::{Args, Call, Needs, Outputs, Protocol, Service, Svsm};
 use crate::error::SvsmError;
 use crate::memory::{self, GuestMemory, Rules};
 
@@ -55,7 +55,7 @@ pub static PROTOCOL: Protocol = Protocol {
     name: "attestation",
     min_version: 1,
     max_version: 1,
-    needs_crypto: true,
+    needs: Needs::Crypto,
     calls: &[
         Call {
             id: ATTEST_SERVICES,

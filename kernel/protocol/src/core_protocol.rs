@@ -12,7 +12,7 @@
 use zerocopy::{FromBytes, Immutable, IntoBytes, KnownLayout};
 
 use crate::addr::{GuestPhysAddr, PAGE_SIZE};
-use crate::dispatch::{Args, Call, Outputs, Protocol, Svsm};
+use crate::dispatch::{Args, Call, Needs, Outputs, Protocol, Svsm};
 use crate::error::SvsmError;
 use crate::memory::{self, GuestMemory, Rules};
 use crate::platform::{PageSize, PvalidateFailure};
@@ -32,7 +32,7 @@ pub static PROTOCOL: Protocol = Protocol {
     name: "core",
     min_version: 1,
     max_version: 1,
-    needs_crypto: false,
+    needs: Needs::Nothing,
     calls: &[
         Call {
             id: REMAP_CA,

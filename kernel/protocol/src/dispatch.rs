@@ -6,7 +6,7 @@
 //! error (COCONUT-SVSM's behaviour): [`Outputs`] names only the registers a
 //! call writes, and [`Svsm::handle`] touches no other. Protocols and their
 //! calls are a table ([`PROTOCOLS`]); a protocol that needs the crypto module
-//! is present in the table only while the module is operational, so
+//! or the vTPM ([`Needs`]) is offered only while that is up, so
 //! QUERY_PROTOCOL and the dispatcher agree on what is served.
 
 use alloc::vec::Vec;
@@ -16,7 +16,8 @@ use crate::crypto::AttestationCrypto;
 use crate::error::{SvsmError, code};
 use crate::memory::{self, GuestMemory, MemoryError, Rules};
 use crate::platform::Platform;
-use crate::{attest, core_protocol};
+use crate::vtpm::VtpmBackend;
+use crate::{attest, core_protocol, vtpm};
 
 /// A guest's registers as seen by the SVSM at a call (the layout is the
 /// ABI's: the kernel's gate and the guest harness use the same type).
@@ -94,13 +95,26 @@ pub struct Protocol {
     pub name: &'static str,
     pub min_version: u32,
     pub max_version: u32,
-    /// Offered only while the crypto module is operational.
-    pub needs_crypto: bool,
+    /// What must be up for the protocol to be offered.
+    pub needs: Needs,
     pub calls: &'static [Call],
 }
 
+/// What a protocol depends on; it is offered (in QUERY_PROTOCOL and by the
+/// dispatcher alike) only while that is up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Needs {
+    Nothing,
+    /// The crypto module, operational.
+    Crypto,
+    /// A vTPM backend that has not failed, and the crypto module it runs
+    /// on, operational.
+    Vtpm,
+}
+
 /// Every protocol this SVSM implements.
-pub static PROTOCOLS: [&Protocol; 2] = [&core_protocol::PROTOCOL, &attest::PROTOCOL];
+pub static PROTOCOLS: [&Protocol; 3] =
+    [&core_protocol::PROTOCOL, &attest::PROTOCOL, &vtpm::PROTOCOL];
 
 /// One service of the services manifest: its GUID and its own manifest.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,6 +142,8 @@ pub struct Svsm<'a> {
     crypto: Option<&'a dyn AttestationCrypto>,
     pub(crate) services: Vec<Service>,
     pub(crate) caa: Option<GuestPhysAddr>,
+    /// The vTPM behind protocol 2; `None` once it has failed.
+    vtpm: Option<&'a dyn VtpmBackend>,
 }
 
 impl<'a> Svsm<'a> {
@@ -143,7 +159,15 @@ impl<'a> Svsm<'a> {
             crypto,
             services,
             caa: None,
+            vtpm: None,
         }
+    }
+
+    /// Serves protocol 2 with `backend` (while it stays up and the crypto
+    /// module stays operational).
+    pub fn with_vtpm(mut self, backend: &'a dyn VtpmBackend) -> Self {
+        self.vtpm = Some(backend);
+        self
     }
 
     /// Sets the guest's Calling Area (at boot: the initial one the SVSM
@@ -161,12 +185,23 @@ impl<'a> Svsm<'a> {
         self.crypto.filter(|c| c.is_operational())
     }
 
+    /// The vTPM backend, if protocol 2 is served right now.
+    pub(crate) fn vtpm(&self) -> Option<&'a dyn VtpmBackend> {
+        self.vtpm.filter(|_| self.crypto().is_some())
+    }
+
+    /// The vTPM backend failed: protocol 2 is withdrawn for good.
+    pub(crate) fn vtpm_failed(&mut self) {
+        self.vtpm = None;
+    }
+
     /// The protocols offered right now.
     pub fn offered(&self) -> impl Iterator<Item = &'static Protocol> + '_ {
-        PROTOCOLS
-            .iter()
-            .copied()
-            .filter(|p| !p.needs_crypto || self.crypto().is_some())
+        PROTOCOLS.iter().copied().filter(|p| match p.needs {
+            Needs::Nothing => true,
+            Needs::Crypto => self.crypto().is_some(),
+            Needs::Vtpm => self.vtpm().is_some(),
+        })
     }
 
     /// Answers one call in `regs` (the Calling Area is not looked at): RAX

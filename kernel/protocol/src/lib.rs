@@ -7,7 +7,7 @@
 //!   [`platform::native::Native`] implementation.
 //! * [`crypto`]: what attestation needs from the crypto module.
 //! * [`dispatch`]: registers in, registers out; the protocol table.
-//! * [`core_protocol`], [`attest`]: the protocols, one file each.
+//! * [`core_protocol`], [`attest`], [`vtpm`]: the protocols, one file each.
 //! * [`error`]: the one error enum and its mapping to result codes.
 //!
 //! Nothing here panics on a value the guest controls: every guest field is
@@ -24,6 +24,7 @@ pub mod dispatch;
 pub mod error;
 pub mod memory;
 pub mod platform;
+pub mod vtpm;
 
 pub use addr::GuestPhysAddr;
 pub use dispatch::{Registers, Served, Service, Svsm};

@@ -76,6 +76,7 @@ use mm::{ByteSize, heap};
 use svsm_abi::harness::Flags as HarnessFlags;
 use svsm_boot_params::cmdline::{Options, TestHook};
 use svsm_boot_params::start_info::{Loader, MemoryKind, StartInfo};
+use svsm_protocol::vtpm::VtpmBackend;
 use task::harness::HarnessOutcome;
 
 /// Called by the trampoline ([`boot::pvh`]) in long mode, on the boot stack,
@@ -147,9 +148,13 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     // guest harness must find.
     let crypto = crypto_boot::init();
 
+    // The vTPM service, only with an operational module (BREAK/degraded
+    // mode offers no vTPM): manufactured now, in ring 3.
+    let vtpm = start_vtpm(&mut frames, &crypto, options.vtpm_fault_first_request)?;
+
     // The platform, then the one SVSM instance.
     let platform = platform::detect()?;
-    let mut svsm = guest::create_svsm(platform, &crypto);
+    let mut svsm = guest::create_svsm(platform, &crypto, vtpm);
 
     if let Some(hook) = options.test.filter(|&h| h != TestHook::GuestFault) {
         run_test_hook(hook);
@@ -169,6 +174,24 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
 
     let outcome = ready(&crypto, harness);
     Ok(outcome)
+}
+
+fn start_vtpm(
+    frames: &mut FrameAllocator,
+    crypto: &CryptoBoot,
+    fault_first_request: bool,
+) -> Result<Option<&'static dyn VtpmBackend>, KernelError> {
+    let module = match (crypto, svsm_crypto::initialized()) {
+        (CryptoBoot::Operational(_), Some(module)) => module,
+        _ => {
+            warn!("vtpm: crypto module not operational; no vTPM");
+            return Ok(None);
+        }
+    };
+    let vtpm = task::vtpm::Vtpm::start(frames, module, fault_first_request)?;
+    Ok(vtpm.map(|v| -> &'static dyn VtpmBackend {
+        alloc::boxed::Box::leak(alloc::boxed::Box::new(v))
+    }))
 }
 
 fn banner(start_info: &StartInfo, tsc: Option<(u64, tsc::FrequencySource)>) {

@@ -8,6 +8,9 @@
 //!   fatal-error reports and the Fault exit status.
 //! * `test=guest-fault`: the guest harness faults in ring 3 on purpose; the
 //!   kernel reports it, ends the task and carries on to ready.
+//! * `vtpm=fault-first-request`: the ring-3 vTPM service faults on its first
+//!   request; the kernel ends the service, protocol 2 answers an error from
+//!   then on and the boot carries on.
 //!
 //! Unknown words and bad values are reported as warnings and otherwise ignored:
 //! a typo must not stop a boot, but it must not go unnoticed either.
@@ -58,6 +61,8 @@ pub struct Unrecognised<'a>(pub &'a [u8]);
 pub struct Options {
     pub log_level: LevelFilter,
     pub test: Option<TestHook>,
+    /// `vtpm=fault-first-request`.
+    pub vtpm_fault_first_request: bool,
 }
 
 impl Default for Options {
@@ -65,6 +70,7 @@ impl Default for Options {
         Self {
             log_level: LevelFilter::Info,
             test: None,
+            vtpm_fault_first_request: false,
         }
     }
 }
@@ -89,6 +95,10 @@ impl Options {
             let understood = match (key, value) {
                 (b"log", Some(v)) => lookup(&LEVELS, v).map(|l| options.log_level = l),
                 (b"test", Some(v)) => lookup(&TestHook::ALL, v).map(|t| options.test = Some(t)),
+                (b"vtpm", Some(b"fault-first-request")) => {
+                    options.vtpm_fault_first_request = true;
+                    Some(())
+                }
                 _ => None,
             };
             if understood.is_none() {
@@ -142,6 +152,13 @@ mod tests {
             ("test=panic", test(TestHook::Panic)),
             ("test=stack-overflow", test(TestHook::StackOverflow)),
             ("test=guest-fault", test(TestHook::GuestFault)),
+            (
+                "vtpm=fault-first-request",
+                Options {
+                    vtpm_fault_first_request: true,
+                    ..Options::default()
+                },
+            ),
         ];
         for (word, want) in cases {
             let (options, ignored) = parse(word.as_bytes());
@@ -161,7 +178,7 @@ mod tests {
     #[test]
     fn unknown_words_and_bad_values_are_reported_and_ignored() {
         let (options, ignored) = parse(
-            b"quiet log=loud log test= test=Exception =x log=info=debug \xff\xfe console=ttyS0",
+            b"quiet log=loud log test= test=Exception =x log=info=debug \xff\xfe console=ttyS0 vtpm=fault vtpm",
         );
         assert_eq!(options, Options::default());
         let ignored: Vec<&[u8]> = ignored.iter().map(Vec::as_slice).collect();
@@ -177,6 +194,8 @@ mod tests {
                 b"log=info=debug",
                 b"\xff\xfe",
                 b"console=ttyS0",
+                b"vtpm=fault",
+                b"vtpm",
             ]
         );
     }

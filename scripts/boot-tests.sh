@@ -82,6 +82,7 @@ for brk in integrity integrity-asm-table integrity-selftest-table sha256-kat ecd
         "module state Error: self-test '$fails'" \
         "DEGRADED MODE: crypto services are refused" \
         "attestation: crypto module not operational; attestation protocol refused" \
+        "vtpm: crypto module not operational; no vTPM" \
         "harness: ok +QUERY_PROTOCOL\(attestation v1\): SUCCESS \[rcx=0x0 " \
         "harness: ok +ATTEST_SERVICES: UNSUPPORTED_PROTOCOL" \
         "harness: attestation refused, as required" \
@@ -106,6 +107,9 @@ if elf=$(build_kernel ""); then
         "boot time: [0-9]+ us from first instruction to ready" \
         "platform: Native" \
         "protocol 1 \(attestation\) versions 1\.\.=1 offered" \
+        "service vtpm: [0-9]+ bytes, own address space" \
+        "vtpm: manufactured in ring 3 \(seeds from the module DRBG\), EK ECC P-256 public area [0-9]+ bytes" \
+        "protocol 2 \(vtpm\) versions 1\.\.=1 offered" \
         "harness: ok +ATTEST_SERVICES\(buffers too small\): INVALID_PARAMETER" \
         "harness: ok +ATTEST_SERVICES\(retried with those sizes\): SUCCESS" \
         "harness: ok +REPORT_DATA == SHA-512\(nonce \|\| manifest\)" \
@@ -147,6 +151,17 @@ if elf=$(build_kernel ""); then
         "ring-3 fault: vector 14 #PF \(Page Fault\), error code 0x5, .* CR2 0x100000" \
         "ring-3 task killed; the kernel carries on" \
         "guest harness: faulted in ring 3 as requested" \
+        "^SVSM ready$"
+    # The vTPM service faults in ring 3 on its first request (the guest's
+    # first vTPM command, made inside the harness's SVSM call): the kernel
+    # ends the service, protocol 2 answers an error from then on, and the
+    # harness and the boot carry on.
+    check vtpm-fault "$elf" 0 "vtpm=fault-first-request" \
+        "vtpm: vtpm=fault-first-request: the service will fault on its first request" \
+        "vtpm-service: fault-first-request: writing to address 0 from ring 3" \
+        "ring-3 fault: vector 14 #PF \(Page Fault\), error code 0x6, .* CR2 0x0" \
+        "service vtpm: ended by its fault; it serves nothing any more" \
+        "guest harness: PASSED" \
         "^SVSM ready$"
     # Success must not depend on the log level: with nothing logged, the
     # marker still begins its own line.

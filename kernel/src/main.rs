@@ -74,7 +74,7 @@ use mm::layout::KernelLayout;
 use mm::stack::{self, BOOT_STACK_SIZE};
 use mm::{ByteSize, heap};
 use svsm_abi::harness::Flags as HarnessFlags;
-use svsm_boot_params::cmdline::{Options, TestHook};
+use svsm_boot_params::cmdline::{Options, TestHook, VtpmTest};
 use svsm_boot_params::start_info::{Loader, MemoryKind, StartInfo};
 use svsm_protocol::vtpm::VtpmBackend;
 use task::harness::HarnessOutcome;
@@ -150,7 +150,7 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
 
     // The vTPM service, only with an operational module (BREAK/degraded
     // mode offers no vTPM): manufactured now, in ring 3.
-    let vtpm = start_vtpm(&mut frames, &crypto, options.vtpm_fault_first_request)?;
+    let vtpm = start_vtpm(&mut frames, &crypto, options.vtpm)?;
 
     // The platform, then the one SVSM instance.
     let platform = platform::detect()?;
@@ -179,7 +179,7 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
 fn start_vtpm(
     frames: &mut FrameAllocator,
     crypto: &CryptoBoot,
-    fault_first_request: bool,
+    mode: Option<VtpmTest>,
 ) -> Result<Option<&'static dyn VtpmBackend>, KernelError> {
     let module = match (crypto, svsm_crypto::initialized()) {
         (CryptoBoot::Operational(_), Some(module)) => module,
@@ -188,10 +188,14 @@ fn start_vtpm(
             return Ok(None);
         }
     };
-    let vtpm = task::vtpm::Vtpm::start(frames, module, fault_first_request)?;
-    Ok(vtpm.map(|v| -> &'static dyn VtpmBackend {
-        alloc::boxed::Box::leak(alloc::boxed::Box::new(v))
-    }))
+    let fault_first_request = mode == Some(VtpmTest::FaultFirstRequest);
+    let Some(vtpm) = task::vtpm::Vtpm::start(frames, module, fault_first_request)? else {
+        return Ok(None);
+    };
+    if mode == Some(VtpmTest::Bench) {
+        vtpm.bench();
+    }
+    Ok(Some(alloc::boxed::Box::leak(alloc::boxed::Box::new(vtpm))))
 }
 
 fn banner(start_info: &StartInfo, tsc: Option<(u64, tsc::FrequencySource)>) {

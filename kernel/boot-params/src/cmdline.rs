@@ -11,6 +11,8 @@
 //! * `vtpm=fault-first-request`: the ring-3 vTPM service faults on its first
 //!   request; the kernel ends the service, protocol 2 answers an error from
 //!   then on and the boot carries on.
+//! * `vtpm=bench`: time the crypto gate against direct module calls at boot
+//!   (`make bench`).
 //!
 //! Unknown words and bad values are reported as warnings and otherwise ignored:
 //! a typo must not stop a boot, but it must not go unnoticed either.
@@ -44,6 +46,22 @@ impl TestHook {
     ];
 }
 
+/// Test modes of the vTPM service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VtpmTest {
+    /// The service faults in ring 3 on its first request.
+    FaultFirstRequest,
+    /// The crypto gate is timed against direct module calls.
+    Bench,
+}
+
+impl VtpmTest {
+    const ALL: [(&'static str, VtpmTest); 2] = [
+        ("fault-first-request", VtpmTest::FaultFirstRequest),
+        ("bench", VtpmTest::Bench),
+    ];
+}
+
 const LEVELS: [(&str, LevelFilter); 6] = [
     ("off", LevelFilter::Off),
     ("error", LevelFilter::Error),
@@ -61,8 +79,7 @@ pub struct Unrecognised<'a>(pub &'a [u8]);
 pub struct Options {
     pub log_level: LevelFilter,
     pub test: Option<TestHook>,
-    /// `vtpm=fault-first-request`.
-    pub vtpm_fault_first_request: bool,
+    pub vtpm: Option<VtpmTest>,
 }
 
 impl Default for Options {
@@ -70,7 +87,7 @@ impl Default for Options {
         Self {
             log_level: LevelFilter::Info,
             test: None,
-            vtpm_fault_first_request: false,
+            vtpm: None,
         }
     }
 }
@@ -95,10 +112,7 @@ impl Options {
             let understood = match (key, value) {
                 (b"log", Some(v)) => lookup(&LEVELS, v).map(|l| options.log_level = l),
                 (b"test", Some(v)) => lookup(&TestHook::ALL, v).map(|t| options.test = Some(t)),
-                (b"vtpm", Some(b"fault-first-request")) => {
-                    options.vtpm_fault_first_request = true;
-                    Some(())
-                }
+                (b"vtpm", Some(v)) => lookup(&VtpmTest::ALL, v).map(|t| options.vtpm = Some(t)),
                 _ => None,
             };
             if understood.is_none() {
@@ -140,6 +154,10 @@ mod tests {
             test: Some(hook),
             ..Options::default()
         };
+        let vtpm = |mode| Options {
+            vtpm: Some(mode),
+            ..Options::default()
+        };
         let cases = [
             ("log=off", log(LevelFilter::Off)),
             ("log=error", log(LevelFilter::Error)),
@@ -154,11 +172,9 @@ mod tests {
             ("test=guest-fault", test(TestHook::GuestFault)),
             (
                 "vtpm=fault-first-request",
-                Options {
-                    vtpm_fault_first_request: true,
-                    ..Options::default()
-                },
+                vtpm(VtpmTest::FaultFirstRequest),
             ),
+            ("vtpm=bench", vtpm(VtpmTest::Bench)),
         ];
         for (word, want) in cases {
             let (options, ignored) = parse(word.as_bytes());

@@ -14,9 +14,9 @@ use alloc::format;
 use alloc::vec;
 
 use log::{info, warn};
-use svsm_protocol::vtpm::VtpmBackend;
 use svsm_protocol::attest::guid;
 use svsm_protocol::platform::Platform;
+use svsm_protocol::vtpm::VtpmBackend;
 use svsm_protocol::{Service, Svsm};
 
 use crate::crypto_boot::CryptoBoot;

@@ -22,7 +22,7 @@ pub mod service;
 pub mod space;
 pub mod vtpm;
 
-use log::{error, info, warn};
+use log::{debug, error, info, warn};
 use svsm_abi::{Registers, service as task_service, vector};
 use svsm_protocol::Svsm;
 use x86_64::registers::control::Cr2;
@@ -138,7 +138,7 @@ impl<'a> Task<'a> {
 pub fn run(task: &mut Task<'_>, entry: u64, stack_top: u64, args: [u64; 5]) -> TaskEnd {
     exceptions::set_user_fault_hook(user_fault);
     let (kernel_root, flags) = Cr3::read();
-    info!("task {}: entering ring 3 at {entry:#x}", task.name);
+    debug!("task {}: entering ring 3 at {entry:#x}", task.name);
     // SAFETY: the task's tables keep every kernel mapping (see `space`), so
     // the kernel runs unchanged on them.
     unsafe { Cr3::write(task.space.root(), flags) };

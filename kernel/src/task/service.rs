@@ -71,6 +71,11 @@ impl Service {
         }))
     }
 
+    /// The module instance its gate calls run in.
+    pub fn crypto(&self) -> &ModuleCrypto<'static> {
+        &self.crypto
+    }
+
     /// The request buffer (the kernel's view).
     pub fn request(&mut self) -> &mut [u8] {
         self.request.bytes()

@@ -13,12 +13,16 @@ use alloc::vec::Vec;
 
 use log::{error, info};
 use spin::Mutex;
-use svsm_abi::vtpm_service::{DATA_OFFSET, FAILED, FAULT_FIRST, MAX_DATA, Op};
+use svsm_abi::vtpm_service::bench::{CASES, ROUNDS, input_byte, median};
+use svsm_abi::vtpm_service::gate::{self, HEADER_BYTES};
+use svsm_abi::vtpm_service::{CRYPTO_BYTES, DATA_OFFSET, FAILED, FAULT_FIRST, MAX_DATA, Op};
 use svsm_crypto::Module;
 use svsm_protocol::vtpm::{VtpmBackend, VtpmUnavailable};
 use svsm_vtpm::ModuleCrypto;
 
+use super::crypto_gate;
 use super::service::Service;
+use crate::cpu::tsc;
 use crate::mm::frame::FrameAllocator;
 use crate::mm::paging::PagingError;
 
@@ -66,6 +70,59 @@ impl Vtpm {
             service: Mutex::new(service),
             ek_public,
         }))
+    }
+}
+
+impl Vtpm {
+    /// `vtpm=bench`: each benchmark case timed (a) directly in the kernel,
+    /// through the same gate code on a kernel buffer, and (b) from the
+    /// service through the crypto gate; one console line per case.
+    pub fn bench(&self) {
+        let mut service = self.service.lock();
+        let mut direct = [0u64; CASES.len()];
+        let mut page = alloc::vec![0u8; CRYPTO_BYTES];
+        for (median_cycles, case) in direct.iter_mut().zip(&CASES) {
+            let mut samples = [0u64; ROUNDS];
+            for sample in samples.iter_mut() {
+                case.call.write(&mut page);
+                let inputs: usize = case.call.inputs.iter().map(|&l| l as usize).sum();
+                for (i, b) in page[HEADER_BYTES..HEADER_BYTES + inputs]
+                    .iter_mut()
+                    .enumerate()
+                {
+                    *b = input_byte(i);
+                }
+                let start = tsc::now();
+                let status = crypto_gate::serve(service.crypto(), &mut page);
+                *sample = tsc::now().wrapping_sub(start);
+                if status != gate::OK {
+                    error!(
+                        "vtpm gate bench {}: direct call failed ({status})",
+                        case.name
+                    );
+                    return;
+                }
+            }
+            *median_cycles = median(&mut samples);
+        }
+        let through_gate = match service.call(Op::Bench, 0) {
+            Ok(len) if len as usize == 8 * CASES.len() => service.request(),
+            other => {
+                error!("vtpm gate bench: the service failed ({other:?})");
+                return;
+            }
+        };
+        for (i, (case, a)) in CASES.iter().zip(direct).enumerate() {
+            let at = DATA_OFFSET + 8 * i;
+            let mut word = [0u8; 8];
+            word.copy_from_slice(&through_gate[at..at + 8]);
+            let b = u64::from_le_bytes(word);
+            info!(
+                "vtpm gate bench {}: direct {a} cycles, gate {b} cycles, ratio {:.2}",
+                case.name,
+                b as f64 / a.max(1) as f64
+            );
+        }
     }
 }
 

@@ -22,7 +22,7 @@ fn page() -> &'static mut [u8] {
 }
 
 /// One gate call: `inputs` in, `out` filled.
-fn call(op: u32, param: u32, inputs: [&[u8]; INPUTS], out: &mut [u8]) -> Result<(), CryptoError> {
+pub fn call(op: u32, param: u32, inputs: [&[u8]; INPUTS], out: &mut [u8]) -> Result<(), CryptoError> {
     let mut lens = [0u32; INPUTS];
     for (len, input) in lens.iter_mut().zip(inputs) {
         *len = u32::try_from(input.len()).map_err(|_| CryptoError::Arg)?;

@@ -24,6 +24,14 @@ global_asm!(
     main = sym crate::service_main,
 );
 
+/// The time-stamp counter (the kernel leaves CR4.TSD clear).
+pub fn tsc() -> u64 {
+    let (lo, hi): (u32, u32);
+    // SAFETY: rdtsc only writes EDX:EAX; it touches no memory.
+    unsafe { asm!("rdtsc", out("eax") lo, out("edx") hi, options(nomem, nostack)) };
+    (u64::from(hi) << 32) | u64::from(lo)
+}
+
 pub fn exit(status: u64) -> ! {
     // SAFETY: the exit service never returns to this task.
     unsafe {

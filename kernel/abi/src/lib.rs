@@ -129,6 +129,13 @@ pub mod harness {
             const EXPECT_ATTESTATION = 1 << 0;
             /// Fault in ring 3 on purpose (`test=guest-fault`).
             const FAULT = 1 << 1;
+            /// The kernel runs the vTPM service: protocol 2 must be offered
+            /// and every vTPM case must pass.
+            const EXPECT_VTPM = 1 << 2;
+            /// The vTPM service is made to fault on its first request: that
+            /// request and every later vTPM call must be refused and
+            /// protocol 2 withdrawn.
+            const VTPM_FAULTS = 1 << 3;
         }
     }
 

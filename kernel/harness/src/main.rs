@@ -17,6 +17,8 @@ extern crate alloc;
 
 mod guest;
 mod rt;
+mod tpm;
+mod vtpm;
 
 use p384::ecdsa::signature::Verifier;
 use sha2::{Digest, Sha512};
@@ -72,6 +74,7 @@ extern "C" fn harness_main(va: u64, gpa: u64, size: u64, flags: u64, caa: u64) -
     } else {
         attestation_refused(&mut g);
     }
+    vtpm::run(&mut g, flags);
     round_trip(&mut g);
     say!("harness: {} calls, {} failures", g.calls, g.failures);
     rt::exit(u64::from(g.failures != 0))
@@ -110,14 +113,6 @@ fn dispatcher(g: &mut Guest) {
     let q = core_p::QUERY_PROTOCOL;
     core_out(g, "QUERY_PROTOCOL(core v1)", q, 1, code::SUCCESS, V1);
     core_out(g, "QUERY_PROTOCOL(core v2)", q, 2, code::SUCCESS, 0);
-    core_out(
-        g,
-        "QUERY_PROTOCOL(vTPM v1)",
-        q,
-        (2 << 32) | 1,
-        code::SUCCESS,
-        0,
-    );
     core_out(
         g,
         "QUERY_PROTOCOL(APIC v1)",

@@ -173,7 +173,7 @@ fn attest_services(
     if !request.reserved_clear() {
         return Err(SvsmError::InvalidParameter);
     }
-    let manifest = services_manifest(svsm.services.iter())?;
+    let manifest = services_manifest(svsm.services().iter())?;
     attest(svsm, mem, &request, &manifest)
 }
 
@@ -192,12 +192,12 @@ fn attest_single_service(
     if !SERVICE_MANIFEST_VERSIONS.contains(&request.manifest_version.get()) {
         return Err(SvsmError::InvalidParameter);
     }
-    let service = svsm
-        .services
-        .iter()
+    let manifest = svsm
+        .services()
+        .into_iter()
         .find(|s| s.guid == request.service_guid)
-        .ok_or(SvsmError::InvalidParameter)?;
-    let manifest = service.manifest.clone();
+        .ok_or(SvsmError::InvalidParameter)?
+        .manifest;
     attest(svsm, mem, &request.common, &manifest)
 }
 

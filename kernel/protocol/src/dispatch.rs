@@ -140,7 +140,7 @@ pub enum Served {
 pub struct Svsm<'a> {
     pub(crate) platform: &'a dyn Platform,
     crypto: Option<&'a dyn AttestationCrypto>,
-    pub(crate) services: Vec<Service>,
+    services: Vec<Service>,
     pub(crate) caa: Option<GuestPhysAddr>,
     /// The vTPM behind protocol 2; `None` once it has failed.
     vtpm: Option<&'a dyn VtpmBackend>,
@@ -188,6 +188,20 @@ impl<'a> Svsm<'a> {
     /// The vTPM backend, if protocol 2 is served right now.
     pub(crate) fn vtpm(&self) -> Option<&'a dyn VtpmBackend> {
         self.vtpm.filter(|_| self.crypto().is_some())
+    }
+
+    /// The services attested right now: those given at boot and, while
+    /// protocol 2 is offered, the vTPM with its EK public area as manifest
+    /// (so a verifier binds the EK to the report).
+    pub(crate) fn services(&self) -> Vec<Service> {
+        let vtpm = self
+            .vtpm()
+            .and_then(|backend| backend.ek_public())
+            .map(|ek| Service {
+                guid: vtpm::VTPM_SERVICE_GUID,
+                manifest: ek.to_vec(),
+            });
+        self.services.iter().cloned().chain(vtpm).collect()
     }
 
     /// The vTPM backend failed: protocol 2 is withdrawn for good.

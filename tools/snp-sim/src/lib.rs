@@ -194,7 +194,10 @@ impl SnpHardware for SimHardware {
 
     fn zero_page(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), MemoryError> {
         let zeros = vec![0u8; size.bytes() as usize];
-        self.with(|m| m.ram.write(&m.rmp, gpa.raw(), &zeros))
+        self.with(|m| {
+            m.rmp.ops.push(rmp::PageOp::Zero { gpa, size });
+            m.ram.write(&m.rmp, gpa.raw(), &zeros)
+        })
     }
 
     fn read_guest(&self, gpa: GuestPhysAddr, out: &mut [u8]) -> Result<(), MemoryError> {

@@ -83,10 +83,34 @@ pub enum RmpUpdateError {
     InUseVmsa,
 }
 
+/// One page operation the SVSM asked for, in order (what the tests read to
+/// check the order of revoking, invalidating, zeroing and granting).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageOp {
+    Pvalidate {
+        gpa: GuestPhysAddr,
+        size: PageSize,
+        validate: bool,
+    },
+    Rmpadjust {
+        gpa: GuestPhysAddr,
+        size: PageSize,
+        vmpl: u8,
+        perms: VmplPermissions,
+        vmsa: bool,
+    },
+    /// The SVSM zeroed the page (through [`crate::ram::SimRam`]).
+    Zero { gpa: GuestPhysAddr, size: PageSize },
+}
+
 /// The RMP, keyed by guest frame number; a frame never touched is shared.
 #[derive(Debug, Default)]
 pub struct Rmp {
     entries: BTreeMap<u64, RmpEntry>,
+    /// Every PVALIDATE, RMPADJUST and zeroing, failed ones included.
+    pub ops: Vec<PageOp>,
+    /// Makes the next RMPADJUST fail with this code (then behaves).
+    pub fail_next_rmpadjust: Option<RmpadjustFailure>,
 }
 
 /// The frames of the page at `gpa` of `size`.
@@ -166,6 +190,11 @@ impl Rmp {
         size: PageSize,
         validate: bool,
     ) -> Result<PvalidateOutcome, PvalidateFailure> {
+        self.ops.push(PageOp::Pvalidate {
+            gpa,
+            size,
+            validate,
+        });
         let entry = self.entry_for(gpa, size)?;
         if !entry.assigned {
             return Err(PvalidateFailure::Input);
@@ -186,6 +215,16 @@ impl Rmp {
         perms: VmplPermissions,
         vmsa: bool,
     ) -> Result<(), RmpadjustFailure> {
+        self.ops.push(PageOp::Rmpadjust {
+            gpa,
+            size,
+            vmpl: target_vmpl,
+            perms,
+            vmsa,
+        });
+        if let Some(failure) = self.fail_next_rmpadjust.take() {
+            return Err(failure);
+        }
         if !(1..=3).contains(&target_vmpl) {
             return Err(RmpadjustFailure::Permission);
         }

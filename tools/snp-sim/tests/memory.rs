@@ -240,7 +240,18 @@ fn svsm_memory_is_refused_and_never_touched() {
         m.assign(page, PageSize::Size4K);
     }
     let before = [m.entry(SVSM.0), m.entry(SVSM.1 - 4096)];
-    // Through the protocol: the spec's INVALID_ADDRESS, `next` at the entry.
+    // A request or a Calling Area in SVSM memory: INVALID_ADDRESS.
+    let mut svsm = Svsm::new(&m.platform, None, Vec::new());
+    for (call, rcx) in [(core_p::PVALIDATE, SVSM.0), (core_p::REMAP_CA, SVSM.0)] {
+        let mut regs = Registers {
+            rax: u64::from(call),
+            rcx,
+            ..Registers::default()
+        };
+        svsm.handle(&m.mem(), &mut regs);
+        assert_eq!(regs.rax, code::INVALID_ADDRESS, "call {call}");
+    }
+    // An entry in SVSM memory: INVALID_ADDRESS, `next` at the entry.
     for bad in [
         SVSM.0 | entry::VALIDATE,
         SVSM.0,
@@ -350,4 +361,80 @@ fn a_secrets_page_whose_svsm_range_wraps_is_refused() {
         &svsm_snp_sim::cpuid_page(common::LEAVES),
     );
     assert_eq!(platform.err(), Some(SnpInitError::SvsmRange));
+}
+
+#[test]
+fn the_order_revoke_before_invalidating_zero_before_granting() {
+    use svsm_snp_sim::rmp::PageOp;
+    let m = Machine::new();
+    m.assign(PAGE_A, PageSize::Size4K);
+    let size = PageSize::Size4K;
+    let page = gpa(PAGE_A);
+    let access = |perms| PageOp::Rmpadjust {
+        gpa: page,
+        size,
+        vmpl: GUEST_VMPL,
+        perms,
+        vmsa: false,
+    };
+    let ops_of = |m: &Machine| {
+        m.sim(|s| std::mem::take(&mut s.rmp.ops))
+            .into_iter()
+            .filter(|op| match op {
+                PageOp::Pvalidate { gpa, .. }
+                | PageOp::Rmpadjust { gpa, .. }
+                | PageOp::Zero { gpa, .. } => *gpa == page,
+            })
+            .collect::<Vec<_>>()
+    };
+    m.sim(|s| s.rmp.ops.clear());
+    assert_eq!(m.pvalidate(&[PAGE_A | entry::VALIDATE]), code::SUCCESS);
+    assert_eq!(
+        ops_of(&m),
+        [
+            PageOp::Pvalidate {
+                gpa: page,
+                size,
+                validate: true
+            },
+            PageOp::Zero { gpa: page, size },
+            access(VmplPermissions::ALL),
+        ]
+    );
+    assert_eq!(m.pvalidate(&[PAGE_A]), code::SUCCESS);
+    assert_eq!(
+        ops_of(&m),
+        [
+            access(VmplPermissions::NONE),
+            PageOp::Pvalidate {
+                gpa: page,
+                size,
+                validate: false
+            },
+        ]
+    );
+    m.assert_no_violations();
+}
+
+#[test]
+fn a_failed_grant_or_revoke_leaves_the_page_as_it_was() {
+    use svsm_snp::hw::RmpadjustFailure;
+    let m = Machine::new();
+    m.assign(PAGE_A, PageSize::Size4K);
+    // Validated, zeroed, then the grant fails: invalidated again, no access.
+    m.sim(|s| s.rmp.fail_next_rmpadjust = Some(RmpadjustFailure::Input));
+    assert_eq!(
+        m.pvalidate(&[PAGE_A | entry::VALIDATE]),
+        code::PVALIDATE_FAIL_INPUT
+    );
+    let e = m.entry(PAGE_A);
+    assert!(e.assigned && !e.validated, "{e:?}");
+    assert_eq!(e.perms_of(GUEST_VMPL), VmplPermissions::NONE);
+    // Validated for real; then the revoke fails: not invalidated, the guest
+    // keeps its page.
+    assert_eq!(m.pvalidate(&[PAGE_A | entry::VALIDATE]), code::SUCCESS);
+    m.sim(|s| s.rmp.fail_next_rmpadjust = Some(RmpadjustFailure::SizeMismatch));
+    assert_eq!(m.pvalidate(&[PAGE_A]), code::PVALIDATE_FAIL_SIZE_MISMATCH);
+    assert!(guest_owned(m.entry(PAGE_A)));
+    m.assert_no_violations();
 }

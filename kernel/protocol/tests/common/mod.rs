@@ -17,6 +17,8 @@ use svsm_protocol::platform::{
 };
 use svsm_protocol::{Registers, Service, Svsm};
 
+pub mod vtpm;
+
 /// Guest memory: [BASE, BASE + SIZE), except the page at HOLE.
 pub const BASE: u64 = 0x20_0000;
 pub const SIZE: u64 = 0x40_0000;

@@ -170,6 +170,11 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
         HarnessFlags::FAULT,
         options.test == Some(TestHook::GuestFault),
     );
+    flags.set(HarnessFlags::EXPECT_VTPM, vtpm.is_some());
+    flags.set(
+        HarnessFlags::VTPM_FAULTS,
+        vtpm.is_some() && options.vtpm == Some(VtpmTest::FaultFirstRequest),
+    );
     let harness = task::harness::run_harness(&mut frames, &mut svsm, flags)?;
 
     let outcome = ready(&crypto, harness);

@@ -174,6 +174,9 @@ pub mod harness {
 
 pub mod vtpm_service;
 
+#[cfg(target_os = "none")]
+pub mod ring3;
+
 #[cfg(test)]
 mod tests {
     use super::harness::{Header, MAGIC};

@@ -22,7 +22,12 @@ fn page() -> &'static mut [u8] {
 }
 
 /// One gate call: `inputs` in, `out` filled.
-pub fn call(op: u32, param: u32, inputs: [&[u8]; INPUTS], out: &mut [u8]) -> Result<(), CryptoError> {
+pub fn call(
+    op: u32,
+    param: u32,
+    inputs: [&[u8]; INPUTS],
+    out: &mut [u8],
+) -> Result<(), CryptoError> {
     let mut lens = [0u32; INPUTS];
     for (len, input) in lens.iter_mut().zip(inputs) {
         *len = u32::try_from(input.len()).map_err(|_| CryptoError::Arg)?;
@@ -182,8 +187,7 @@ impl TpmCrypto for GateCrypto {
         iv: &[u8; 16],
         data: &mut [u8],
     ) -> Result<(), CryptoError> {
-        let mut out = Vec::new();
-        out.resize(data.len(), 0);
+        let mut out = alloc::vec![0; data.len()];
         let r = call(
             op::AES_CFB,
             u32::from(encrypt),

@@ -9,18 +9,35 @@ extern crate alloc;
 
 mod gate;
 mod rt;
+use svsm_abi::say;
 
+use core::cell::UnsafeCell;
 use svsm_abi::vtpm_service::{
     DATA_OFFSET, FAILED, FAULT_FIRST, MAX_DATA, Op, REQUEST_BYTES, REQUEST_VA,
 };
+
 use svsm_vtpm::Tpm;
 
 use gate::GateCrypto;
 
-/// The TPM, manufactured by the first request.
-static mut TPM: Option<Tpm<GateCrypto>> = None;
-/// `vtpm=fault-first-request`: fault on the next Execute.
-static mut FAULT_NEXT: bool = false;
+/// What the service keeps between requests.
+struct State {
+    /// The TPM, manufactured by the first request.
+    tpm: Option<Tpm<GateCrypto>>,
+    /// `vtpm=fault-first-request`: fault on the next Execute.
+    fault_next: bool,
+}
+
+struct Global(UnsafeCell<State>);
+
+// SAFETY: the service is single-threaded and entered again only after it
+// exited, so the state is never shared.
+unsafe impl Sync for Global {}
+
+static STATE: Global = Global(UnsafeCell::new(State {
+    tpm: None,
+    fault_next: false,
+}));
 
 fn request() -> &'static mut [u8] {
     // SAFETY: the kernel maps REQUEST_BYTES at REQUEST_VA read-write in this
@@ -32,7 +49,7 @@ fn request() -> &'static mut [u8] {
 extern "C" fn service_main(op: u64, flags: u64) -> ! {
     // SAFETY: one thread, and the kernel enters this function only after the
     // previous entry exited, so no other reference to the statics is live.
-    let (tpm, fault_next) = unsafe { (&mut *(&raw mut TPM), &mut *(&raw mut FAULT_NEXT)) };
+    let State { tpm, fault_next } = unsafe { &mut *STATE.0.get() };
     let status = match Op::from_u64(op) {
         Some(Op::Manufacture) => {
             *fault_next = flags & FAULT_FIRST != 0;

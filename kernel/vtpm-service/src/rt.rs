@@ -1,16 +1,14 @@
-//! The service's runtime: entry point, console and exit through the task
-//! service gate, a first-fit heap (the engine allocates and frees per
-//! command), and the panic handler.
+//! The service's runtime: entry point, a first-fit heap (the engine
+//! allocates and frees per command), and the panic handler; console lines,
+//! exit and the TSC are `svsm_abi::ring3`'s.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::arch::{asm, global_asm};
+use core::arch::global_asm;
 use core::cell::UnsafeCell;
-use core::fmt::{self, Write};
 use core::ptr::NonNull;
 
 use linked_list_allocator::Heap;
-use svsm_abi::service::{EXIT, MAX_WRITE, WRITE};
-use svsm_abi::vector;
+use svsm_abi::say;
 
 global_asm!(
     r#"
@@ -24,73 +22,7 @@ global_asm!(
     main = sym crate::service_main,
 );
 
-/// The time-stamp counter (the kernel leaves CR4.TSD clear).
-pub fn tsc() -> u64 {
-    let (lo, hi): (u32, u32);
-    // SAFETY: rdtsc only writes EDX:EAX; it touches no memory.
-    unsafe { asm!("rdtsc", out("eax") lo, out("edx") hi, options(nomem, nostack)) };
-    (u64::from(hi) << 32) | u64::from(lo)
-}
-
-pub fn exit(status: u64) -> ! {
-    // SAFETY: the exit service never returns to this task.
-    unsafe {
-        asm!(
-            "int {vector}",
-            vector = const vector::TASK_SERVICE,
-            in("rax") EXIT,
-            in("rdi") status,
-            options(noreturn),
-        )
-    }
-}
-
-/// One console line (truncated at the gate's limit).
-pub struct Line {
-    buf: [u8; MAX_WRITE],
-    len: usize,
-}
-
-impl Line {
-    pub const fn new() -> Self {
-        Self {
-            buf: [0; MAX_WRITE],
-            len: 0,
-        }
-    }
-
-    pub fn send(&self) {
-        // SAFETY: the kernel copies `len` bytes from `ptr`, which are ours.
-        unsafe {
-            asm!(
-                "int {vector}",
-                vector = const vector::TASK_SERVICE,
-                in("rax") WRITE,
-                in("rdi") self.buf.as_ptr(),
-                in("rsi") self.len,
-            );
-        }
-    }
-}
-
-impl Write for Line {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let n = s.len().min(self.buf.len() - self.len);
-        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-        self.len += n;
-        Ok(())
-    }
-}
-
-/// Prints one line on the kernel console.
-#[macro_export]
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        let mut line = $crate::rt::Line::new();
-        let _ = core::fmt::Write::write_fmt(&mut line, format_args!($($arg)*));
-        line.send();
-    }};
-}
+pub use svsm_abi::ring3::{exit, tsc};
 
 const HEAP_SIZE: usize = 512 * 1024;
 

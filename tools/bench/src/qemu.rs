@@ -188,23 +188,21 @@ pub fn parse_vtpm(log: &str) -> VtpmBench {
         if let Some(rest) = after(line, "vtpm gate bench ") {
             let words: Vec<&str> = rest.split_whitespace().collect();
             // NAME: direct A cycles, gate B cycles, ratio R
-            if let [name, "direct", a, "cycles,", "gate", b, ..] = words.as_slice() {
-                if let (Ok(a), Ok(b)) = (a.parse(), b.parse()) {
-                    bench
-                        .gate
-                        .push((name.trim_end_matches(':').to_string(), a, b));
-                }
+            if let [name, "direct", a, "cycles,", "gate", b, ..] = words.as_slice()
+                && let (Ok(a), Ok(b)) = (a.parse(), b.parse())
+            {
+                bench
+                    .gate
+                    .push((name.trim_end_matches(':').to_string(), a, b));
             }
-        } else if let Some(rest) = after(line, "vtpm round trip ") {
-            if let Some((name, cycles)) = rest.split_once(": ") {
-                if let Some(c) = cycles
-                    .split_whitespace()
-                    .next()
-                    .and_then(|v| v.parse().ok())
-                {
-                    bench.round_trips.push((name.to_string(), c));
-                }
-            }
+        } else if let Some(rest) = after(line, "vtpm round trip ")
+            && let Some((name, cycles)) = rest.split_once(": ")
+            && let Some(c) = cycles
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok())
+        {
+            bench.round_trips.push((name.to_string(), c));
         }
     }
     bench

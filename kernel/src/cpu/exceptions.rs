@@ -126,6 +126,7 @@ global_asm!(
     "#,
     super::push_gprs!(),
     r#"
+    svsm_exception_report_frame:
     movq %rsp, %rdi
     andq $-16, %rsp
     call {report}
@@ -141,11 +142,11 @@ global_asm!(
 /// The #VC vector.
 pub const VC_VECTOR: usize = 29;
 
-// #VC has its own entry: it may return. The common part is the same as the
-// other stubs' (the CPU pushed the error code, the exit code of the
+// #VC has its own entry: it may return. It builds the same frame as the
+// other stubs (the CPU pushed the error code, the exit code of the
 // intercepted instruction); then `vc_dispatch` either handled it (the frame
-// holds the results and the next RIP: restore and IRETQ) or not (the fatal
-// report, as for every other exception).
+// holds the results and the next RIP: restore and IRETQ) or not (the common
+// path's fatal report, `svsm_exception_report_frame`, on the same frame).
 global_asm!(
     r#"
     .pushsection .text.exception_stubs, "ax", @progbits
@@ -170,15 +171,11 @@ global_asm!(
     addq $16, %rsp
     iretq
     1:
-    movq %rsp, %rdi
-    andq $-16, %rsp
-    call {report}
-    ud2
+    jmp svsm_exception_report_frame
     .popsection
     "#,
     vector = const VC_VECTOR,
     dispatch = sym vc_dispatch,
-    report = sym exception_report,
     options(att_syntax)
 );
 

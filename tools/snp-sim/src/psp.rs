@@ -55,7 +55,7 @@ pub struct Psp {
 impl Psp {
     /// A PSP whose VMPCK0 is `vmpck0`, with a fixed test VCEK.
     pub fn new(vmpck0: [u8; 32]) -> Self {
-        let vcek = SigningKey::from_slice(&[0x5a; 48]).unwrap_or_else(|_| unreachable!());
+        let vcek = SigningKey::from_slice(&[0x5a; 48]).expect("0x5a..5a is a valid P-384 scalar");
         Self {
             cipher: Aes256Gcm::new(&vmpck0.into()),
             vmpck0,
@@ -152,7 +152,7 @@ impl Psp {
         let tag = self
             .cipher
             .encrypt_in_place_detached(&Nonce::from(iv(seqno)), &head[AAD_OFFSET..], &mut body)
-            .unwrap_or_else(|_| unreachable!("a page-sized payload always seals"));
+            .expect("a page-sized payload always seals");
         head[..TAG_LEN].copy_from_slice(&tag);
         let mut out = head.to_vec();
         out.extend_from_slice(&body);

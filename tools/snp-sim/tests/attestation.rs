@@ -16,7 +16,9 @@ use svsm_protocol::crypto::{AttestationCrypto, ModuleCrypto};
 use svsm_protocol::platform::Platform;
 use svsm_snp::certs::{self, VCEK_GUID};
 use svsm_snp::platform::SNP_REPORT_SIZE;
+use svsm_snp_sim::SimHardware;
 use svsm_snp_sim::hypervisor::cert_table;
+use svsm_snp_sim::ram::SimGuestMemory;
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::der::Encode;
 use x509_cert::name::Name;
@@ -118,4 +120,93 @@ fn without_certificates_from_the_hypervisor_the_chain_is_empty() {
     platform
         .attestation_report(module_crypto(), &[1; 64], &mut out)
         .expect("report");
+}
+
+/// The SVSM attestation protocol's ATTEST_SERVICES call through the
+/// dispatcher on the SNP platform: the guest's buffers receive the services
+/// manifest, the hypervisor's certificate table and the PSP's report, whose
+/// REPORT_DATA is SHA-512(nonce || manifest) and whose signature the `sev`
+/// crate verifies with the VCEK certificate from that table.
+#[test]
+fn the_attestation_protocol_returns_the_psp_report_and_the_hypervisor_certificates() {
+    use sha2::{Digest, Sha512};
+    use svsm_protocol::platform::PageSize;
+    use svsm_protocol::{GuestPhysAddr, Registers, Service, Svsm, code};
+
+    const OP: u64 = 0x20_1000;
+    const NONCE: u64 = 0x20_2000;
+    const MANIFEST: u64 = 0x20_3000;
+    const CERTS: u64 = 0x20_4000;
+    const REPORT: u64 = 0x20_5000;
+
+    let platform = common::platform();
+    let hw: &SimHardware = platform.hardware();
+    let vcek_der = hw.with(|m| vcek_certificate(m.psp.vcek()));
+    hw.with(|m| m.hypervisor.certificates = cert_table(&[(VCEK_GUID, &vcek_der)]));
+    platform.fetch_certificates().expect("certificates");
+
+    // The guest's pages: private and validated.
+    let nonce: [u8; 64] = core::array::from_fn(|i| (i as u8).wrapping_mul(7));
+    let mut op = [0u8; 64];
+    for (at, value) in [(0, REPORT), (16, NONCE), (32, MANIFEST), (48, CERTS)] {
+        op[at..at + 8].copy_from_slice(&value.to_le_bytes());
+    }
+    op[8..12].copy_from_slice(&4096u32.to_le_bytes()); // report size
+    op[24..26].copy_from_slice(&64u16.to_le_bytes()); // nonce size
+    op[40..44].copy_from_slice(&4096u32.to_le_bytes()); // manifest size
+    op[56..60].copy_from_slice(&4096u32.to_le_bytes()); // certs size
+    hw.with(|m| {
+        for page in [OP, NONCE, MANIFEST, CERTS, REPORT] {
+            let gpa = GuestPhysAddr::new(page);
+            m.rmp.update(gpa, PageSize::Size4K, true).unwrap();
+            m.rmp.pvalidate(gpa, PageSize::Size4K, true).unwrap();
+        }
+        m.ram.poke(OP, &op);
+        m.ram.poke(NONCE, &nonce);
+    });
+    let mem = SimGuestMemory {
+        hw,
+        start: 0x20_0000,
+        end: 0x100_0000,
+        svsm: common::SVSM.base..common::SVSM.base + common::SVSM.size,
+    };
+    let services = vec![Service {
+        guid: [0x11; 16],
+        manifest: b"svsm build".to_vec(),
+    }];
+    let mut svsm = Svsm::new(&platform, Some(module_crypto()), services);
+    let mut regs = Registers {
+        rax: u64::from(svsm_protocol::attest::PROTOCOL_ID) << 32
+            | u64::from(svsm_protocol::attest::ATTEST_SERVICES),
+        rcx: OP,
+        ..Registers::default()
+    };
+    svsm.handle(&mem, &mut regs);
+    assert_eq!(regs.rax, code::SUCCESS);
+    let (manifest_len, certs_len, report_len) =
+        (regs.rcx as usize, regs.rdx as usize, regs.r8 as usize);
+    assert_eq!(report_len, SNP_REPORT_SIZE);
+    assert_eq!(certs_len, platform.certificates().len());
+
+    let mut manifest = vec![0u8; manifest_len];
+    let mut table = vec![0u8; certs_len];
+    let mut report = vec![0u8; report_len];
+    hw.with(|m| {
+        m.ram.peek(MANIFEST, &mut manifest);
+        m.ram.peek(CERTS, &mut table);
+        m.ram.peek(REPORT, &mut report);
+        assert_eq!(m.ram.violations, []);
+    });
+    let report = AttestationReport::from_bytes(&report).expect("sev parses the report");
+    let expected: [u8; 64] = Sha512::new()
+        .chain_update(nonce)
+        .chain_update(&manifest)
+        .finalize()
+        .into();
+    assert_eq!(report.report_data, expected);
+    let entry = certs::entries(&table)
+        .find(|e| e.guid == VCEK_GUID)
+        .expect("VCEK entry");
+    let vcek = Certificate::from_der(&table[entry.offset..entry.offset + entry.len]).unwrap();
+    (&vcek, &report).verify().expect("VCEK signs the report");
 }

@@ -3,14 +3,15 @@
 //!
 //! An input sets up one guest (platform: Native or a fake with vCPU
 //! management; crypto operational or not, signing failing or not; a Calling
-//! Area or none), patches its memory, then issues up to [`MAX_CALLS`] calls,
+//! Area or none; a vTPM backend serving, gone, overrunning, or none), patches its memory, then issues up to [`MAX_CALLS`] calls,
 //! each through the Calling Area protocol ([`Svsm::serve`]) or directly
 //! ([`Svsm::handle`]). After every call it checks:
 //! * RAX is a result code of the SVSM specification;
 //! * R9 is unchanged (no call has an output in it);
 //! * every byte written to guest memory lies in a buffer the call names: the
 //!   PVALIDATE list's `next` field, the three output buffers of an
-//!   attestation request (a failed attestation writes nothing), and the
+//!   attestation request (a failed attestation writes nothing), the page of
+//!   an SVSM_VTPM_CMD (a refused one writes nothing), and the
 //!   `call_pending` byte of the Calling Area that was current when a served
 //!   call began. The fake memory itself refuses any access outside what the
 //!   guest granted.
@@ -31,6 +32,7 @@ use crate::input::Input;
 #[path = "../../../kernel/protocol/tests/common/mod.rs"]
 mod common;
 
+use common::vtpm::{Behaviour, HostVtpm};
 use common::{BASE, FakeMemory, FakePlatform, NATIVE, SwitchableCrypto};
 
 /// Calls per input.
@@ -110,7 +112,7 @@ fn peek_u32(mem: &FakeMemory, gpa: u64) -> u64 {
 /// The buffers the call in `regs` names as outputs, read from memory before
 /// the call: PVALIDATE's `next` (offset 2 of the list, 2 bytes); an
 /// attestation request's report (offset 0: GPA, 8: size), manifest (32, 40)
-/// and certificates (48, 56) buffers.
+/// and certificates (48, 56) buffers; SVSM_VTPM_CMD's page (4096 bytes).
 fn named_outputs(mem: &FakeMemory, regs: &Registers) -> Vec<Range> {
     let (protocol, call) = ((regs.rax >> 32) as u32, regs.rax as u32);
     match (protocol, call) {
@@ -124,6 +126,7 @@ fn named_outputs(mem: &FakeMemory, regs: &Registers) -> Vec<Range> {
                 )
             })
             .collect(),
+        (2, 1) => vec![Range::new(regs.rcx, 4096)],
         _ => Vec::new(),
     }
 }
@@ -137,6 +140,16 @@ fn register(input: &mut Input<'_>) -> u64 {
         2 => BASE + (u64::from(input.u16()) & !0xfff) % WINDOW,
         _ => u64::from(input.u8()),
     }
+}
+
+/// The vTPM backend, one per thread like [`crypto`] (manufacturing it is
+/// slow); each input sets its behaviour. Its TPM state carries over between
+/// inputs, which the checks here do not depend on.
+fn vtpm() -> &'static HostVtpm {
+    thread_local! {
+        static VTPM: &'static HostVtpm = Box::leak(Box::new(HostVtpm::new()));
+    }
+    VTPM.with(|v| *v)
 }
 
 /// The crypto a run switches on or off. One per thread, made once (its key
@@ -165,6 +178,15 @@ pub fn run(data: &[u8]) -> Vec<u64> {
     crypto.set_operational(setup & 2 == 0);
     crypto.set_sign_fails(setup & 4 != 0);
     let mut svsm = Svsm::new(platform, Some(crypto), common::services());
+    if setup & 0x30 != 0 {
+        let backend = vtpm();
+        backend.behave(match setup & 0x30 {
+            0x10 => Behaviour::Unavailable,
+            0x20 => Behaviour::Overlong,
+            _ => Behaviour::Serve,
+        });
+        svsm = svsm.with_vtpm(backend);
+    }
     if setup & 8 != 0 {
         svsm.set_calling_area(GuestPhysAddr::new(register(&mut input)));
     }
@@ -242,14 +264,14 @@ pub fn run(data: &[u8]) -> Vec<u64> {
                 "call {before:x?} wrote {len} bytes at {start:#x} outside {allowed:x?}"
             );
         }
-        if answered && before.rax >> 32 == 1 && regs.rax != 0 {
+        if answered && matches!(before.rax >> 32, 1 | 2) && regs.rax != 0 {
             let outputs = writes
                 .iter()
                 .filter(|&&(start, len)| !pending.is_some_and(|p| p.contains(start, len)));
             assert_eq!(
                 outputs.count(),
                 0,
-                "failed attestation call {before:x?} wrote {writes:x?}"
+                "failed attestation or vTPM call {before:x?} wrote {writes:x?}"
             );
         }
     }

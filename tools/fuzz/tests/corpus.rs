@@ -35,6 +35,8 @@ fn protocol_seeds_reach_their_calls() {
     assert_eq!(answers("attest-too-small"), [INVALID_PARAMETER]);
     assert_eq!(answers("served-remap-ca"), [SUCCESS, SUCCESS]);
     assert_eq!(answers("create-vcpu"), [SUCCESS]);
+    assert_eq!(answers("vtpm-cmd"), [SUCCESS]);
+    assert_eq!(answers("vtpm-cmd-locality"), [INVALID_PARAMETER]);
 }
 
 /// The SNP seeds are accepted by the decoders they are named after.

@@ -1,7 +1,8 @@
 //! Ring-3 tasks: their own address space ([`space`]), a way in and out
 //! ([`gate`]), the guest harness ([`harness`]), and long-lived services
 //! ([`service`]) such as the vTPM ([`vtpm`]), which reach the crypto module
-//! through the kernel's crypto gate ([`crypto_gate`]).
+//! only through the kernel crypto gate: a service's `CRYPTO` task service,
+//! answered by `svsm_vtpm::gate::serve` over the one module instance.
 //!
 //! One task runs at a time, on the boot CPU, started by [`run`] and ended by
 //! its exit call or by a fault. Runs nest: a service answers a request made
@@ -15,7 +16,6 @@
 //! registers [`user_fault`] with the exception code, which reports the fault
 //! and returns to [`run`]'s caller.
 
-pub mod crypto_gate;
 pub mod gate;
 pub mod harness;
 pub mod service;
@@ -124,8 +124,9 @@ impl<'a> Task<'a> {
             task_service::EXIT => unsafe { gate::leave_user(frame.rdi) },
             task_service::CRYPTO => {
                 frame.rax = match &mut self.role {
-                    Role::Service { crypto, page } => crypto_gate::serve(*crypto, page.bytes()),
-                    Role::Guest { .. } => crypto_gate::REFUSED,
+                    Role::Service { crypto, page } => svsm_vtpm::gate::serve(*crypto, page.bytes()),
+                    // The guest has no crypto gate.
+                    Role::Guest { .. } => svsm_abi::vtpm_service::gate::ERR_UNSUPPORTED,
                 }
             }
             other => warn!("task {}: unknown service {other}", self.name),

@@ -20,7 +20,6 @@ use svsm_crypto::Module;
 use svsm_protocol::vtpm::{VtpmBackend, VtpmUnavailable};
 use svsm_vtpm::ModuleCrypto;
 
-use super::crypto_gate;
 use super::service::Service;
 use crate::cpu::tsc;
 use crate::mm::frame::FrameAllocator;
@@ -93,7 +92,7 @@ impl Vtpm {
                     *b = input_byte(i);
                 }
                 let start = tsc::now();
-                let status = crypto_gate::serve(service.crypto(), &mut page);
+                let status = svsm_vtpm::gate::serve(service.crypto(), &mut page);
                 *sample = tsc::now().wrapping_sub(start);
                 if status != gate::OK {
                     error!(

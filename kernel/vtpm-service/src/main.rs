@@ -18,12 +18,12 @@ use svsm_abi::vtpm_service::{
 
 use svsm_vtpm::Tpm;
 
-use gate::GateCrypto;
+use gate::ServiceCrypto;
 
 /// What the service keeps between requests.
 struct State {
     /// The TPM, manufactured by the first request.
-    tpm: Option<Tpm<GateCrypto>>,
+    tpm: Option<Tpm<ServiceCrypto>>,
     /// `vtpm=fault-first-request`: fault on the next Execute.
     fault_next: bool,
 }
@@ -64,14 +64,14 @@ extern "C" fn service_main(op: u64, flags: u64) -> ! {
             }
             tpm.as_mut().map_or(FAILED, execute)
         }
-        Some(Op::Bench) => bench(),
+        Some(Op::Bench) => tpm.as_ref().map_or(FAILED, |tpm| bench(tpm.crypto())),
         None => FAILED,
     };
     rt::exit(status)
 }
 
 /// The command in the request buffer, bounds-checked, answered in place.
-fn execute(tpm: &mut Tpm<GateCrypto>) -> u64 {
+fn execute(tpm: &mut Tpm<ServiceCrypto>) -> u64 {
     let buf = request();
     let len = u32::from_le_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize;
     if len > MAX_DATA {
@@ -88,7 +88,7 @@ fn execute(tpm: &mut Tpm<GateCrypto>) -> u64 {
 /// Times each benchmark case through the gate (as the engine calls it:
 /// inputs copied into the crypto page, output copied out) and writes the
 /// medians into the request buffer.
-fn bench() -> u64 {
+fn bench(crypto: &ServiceCrypto) -> u64 {
     use svsm_abi::vtpm_service::bench::{CASES, ROUNDS, input_byte, median};
     let buf = request();
     for (i, case) in CASES.iter().enumerate() {
@@ -103,7 +103,7 @@ fn bench() -> u64 {
         let mut samples = [0u64; ROUNDS];
         for sample in samples.iter_mut() {
             let start = rt::tsc();
-            if gate::call(c.op, c.param, refs, &mut out).is_err() {
+            if crypto.call(c.op, c.param, refs, &mut out).is_err() {
                 return FAILED;
             }
             *sample = rt::tsc().wrapping_sub(start);
@@ -167,8 +167,8 @@ fn rc(response: &[u8]) -> Option<u32> {
 /// Manufactures the TPM, creates the EK and writes its public area into the
 /// request buffer; the TPM is then powered on afresh, waiting for the
 /// guest's TPM2_Startup like a TPM after _TPM_Init.
-fn manufacture(slot: &mut Option<Tpm<GateCrypto>>) -> u64 {
-    let mut tpm = match Tpm::manufacture(GateCrypto) {
+fn manufacture(slot: &mut Option<Tpm<ServiceCrypto>>) -> u64 {
+    let mut tpm = match Tpm::manufacture(gate::crypto()) {
         Ok(tpm) => tpm,
         Err(e) => {
             say!("vtpm-service: manufacture failed: {e:?}");

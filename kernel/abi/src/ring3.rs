@@ -81,6 +81,25 @@ impl Write for Line {
     }
 }
 
+/// The image's entry point `_start` (first in `.text.entry`), calling
+/// `$main` with the kernel's argument registers; `$main` never returns.
+#[macro_export]
+macro_rules! ring3_entry {
+    ($main:path) => {
+        core::arch::global_asm!(
+            r#"
+            .pushsection .text.entry, "ax", @progbits
+            .global _start
+            _start:
+            call {main}
+            ud2
+            .popsection
+            "#,
+            main = sym $main,
+        );
+    };
+}
+
 /// Prints one line on the kernel console (ring-3 programs).
 #[macro_export]
 macro_rules! say {

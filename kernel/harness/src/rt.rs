@@ -3,21 +3,11 @@
 //! exit and the TSC are `svsm_abi::ring3`'s.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::arch::{asm, global_asm};
+use core::arch::asm;
 use core::cell::UnsafeCell;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-global_asm!(
-    r#"
-    .pushsection .text.entry, "ax", @progbits
-    .global _start
-    _start:
-    call {main}
-    ud2
-    .popsection
-    "#,
-    main = sym crate::harness_main,
-);
+svsm_abi::ring3_entry!(crate::harness_main);
 
 use svsm_abi::vector;
 use svsm_abi::{Registers, say};

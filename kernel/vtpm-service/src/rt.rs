@@ -3,24 +3,13 @@
 //! exit and the TSC are `svsm_abi::ring3`'s.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::arch::global_asm;
 use core::cell::UnsafeCell;
 use core::ptr::NonNull;
 
 use linked_list_allocator::Heap;
 use svsm_abi::say;
 
-global_asm!(
-    r#"
-    .pushsection .text.entry, "ax", @progbits
-    .global _start
-    _start:
-    call {main}
-    ud2
-    .popsection
-    "#,
-    main = sym crate::service_main,
-);
+svsm_abi::ring3_entry!(crate::service_main);
 
 pub use svsm_abi::ring3::{exit, tsc};
 

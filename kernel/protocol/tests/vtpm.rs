@@ -20,8 +20,26 @@ const PAGE: u64 = BASE + 0x6000;
 /// Registers a call must hand back.
 const MARK: [u64; 4] = [0, 0xd0d0_0000_00d1, 0x8888_0000_0081, 0x9999_0000_0091];
 
-fn with_vtpm<'a>(crypto: &'a SwitchableCrypto, backend: &'a HostVtpm) -> Svsm<'a> {
-    svsm(&NATIVE, Some(crypto)).with_vtpm(backend)
+/// Guest memory, the module's crypto and a vTPM backend.
+struct Fixture {
+    mem: FakeMemory,
+    crypto: SwitchableCrypto,
+    backend: HostVtpm,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        Self {
+            mem: FakeMemory::new(),
+            crypto: SwitchableCrypto::new(),
+            backend: HostVtpm::new(),
+        }
+    }
+
+    /// An SVSM serving protocol 2 with the backend.
+    fn svsm(&self) -> Svsm<'_> {
+        svsm(&NATIVE, Some(&self.crypto)).with_vtpm(&self.backend)
+    }
 }
 
 /// Writes a SEND_COMMAND request at `at` and calls SVSM_VTPM_CMD.
@@ -81,48 +99,45 @@ fn query_protocol(svsm: &mut Svsm<'_>, mem: &FakeMemory) -> u64 {
 
 #[test]
 fn offered_only_with_a_backend_and_the_module() {
-    let mem = FakeMemory::new();
-    let crypto = SwitchableCrypto::new();
-    let backend = HostVtpm::new();
-    let mut without = svsm(&NATIVE, Some(&crypto));
-    assert_eq!(query_protocol(&mut without, &mem), 0);
-    let r = call(&mut without, &mem, VTPM, vtpm::SVSM_VTPM_QUERY, MARK);
+    let f = Fixture::new();
+    let mem = &f.mem;
+    let mut without = svsm(&NATIVE, Some(&f.crypto));
+    assert_eq!(query_protocol(&mut without, mem), 0);
+    let r = call(&mut without, mem, VTPM, vtpm::SVSM_VTPM_QUERY, MARK);
     assert_eq!(r.rax, code::UNSUPPORTED_PROTOCOL);
 
-    let mut svsm = with_vtpm(&crypto, &backend);
-    assert_eq!(query_protocol(&mut svsm, &mem), (1 << 32) | 1);
+    let mut svsm = f.svsm();
+    assert_eq!(query_protocol(&mut svsm, mem), (1 << 32) | 1);
     assert!(svsm.offered().any(|p| p.id == VTPM));
-    crypto.set_operational(false);
-    assert_eq!(query_protocol(&mut svsm, &mem), 0);
-    let r = call(&mut svsm, &mem, VTPM, vtpm::SVSM_VTPM_QUERY, MARK);
+    f.crypto.set_operational(false);
+    assert_eq!(query_protocol(&mut svsm, mem), 0);
+    let r = call(&mut svsm, mem, VTPM, vtpm::SVSM_VTPM_QUERY, MARK);
     assert_eq!(r.rax, code::UNSUPPORTED_PROTOCOL);
 }
 
 #[test]
 fn query_reports_send_command_and_no_features() {
-    let mem = FakeMemory::new();
-    let crypto = SwitchableCrypto::new();
-    let backend = HostVtpm::new();
-    let mut svsm = with_vtpm(&crypto, &backend);
-    let r = call(&mut svsm, &mem, VTPM, vtpm::SVSM_VTPM_QUERY, MARK);
+    let f = Fixture::new();
+    let mem = &f.mem;
+    let mut svsm = f.svsm();
+    let r = call(&mut svsm, mem, VTPM, vtpm::SVSM_VTPM_QUERY, MARK);
     assert_eq!(r.rax, code::SUCCESS);
     assert_eq!((r.rcx, r.rdx), (1 << 8, 0));
     assert_eq!((r.r8, r.r9), (MARK[2], MARK[3]), "not outputs: unchanged");
-    let r = call(&mut svsm, &mem, VTPM, 2, MARK);
+    let r = call(&mut svsm, mem, VTPM, 2, MARK);
     assert_eq!(r.rax, code::UNSUPPORTED_CALL);
     assert_eq!((r.rcx, r.rdx, r.r8, r.r9), (0, MARK[1], MARK[2], MARK[3]));
 }
 
 #[test]
 fn get_random_and_pcr_extend_read() {
-    let mem = FakeMemory::new();
-    let crypto = SwitchableCrypto::new();
-    let backend = HostVtpm::new();
-    let mut svsm = with_vtpm(&crypto, &backend);
+    let f = Fixture::new();
+    let mem = &f.mem;
+    let mut svsm = f.svsm();
 
     let r = send(
         &mut svsm,
-        &mem,
+        mem,
         &tpm_command(TPM_ST_NO_SESSIONS, TPM_CC_GET_RANDOM, &[0, 32]),
     );
     assert_eq!(tpm_rc(&r), 0);
@@ -139,7 +154,7 @@ fn get_random_and_pcr_extend_read() {
     body.extend_from_slice(&digest);
     let r = send(
         &mut svsm,
-        &mem,
+        mem,
         &tpm_command(TPM_ST_SESSIONS, TPM_CC_PCR_EXTEND, &body),
     );
     assert_eq!(tpm_rc(&r), 0);
@@ -148,7 +163,7 @@ fn get_random_and_pcr_extend_read() {
     select.extend_from_slice(&[3, 0, 0, 1]);
     let r = send(
         &mut svsm,
-        &mem,
+        mem,
         &tpm_command(TPM_ST_NO_SESSIONS, TPM_CC_PCR_READ, &select),
     );
     assert_eq!(tpm_rc(&r), 0);
@@ -158,21 +173,20 @@ fn get_random_and_pcr_extend_read() {
     // updateCounter(4), selection(4+2+1+3), count(4), size(2), digest.
     assert_eq!(&r[10 + 4 + 10 + 4..][..2], &[0, 32]);
     assert_eq!(r[10 + 4 + 10 + 4 + 2..], expected.finalize()[..]);
-    assert!(backend.localities.lock().unwrap().iter().all(|&l| l == 0));
+    assert!(f.backend.localities.lock().unwrap().iter().all(|&l| l == 0));
 }
 
 #[test]
 fn any_alignment_and_the_largest_command() {
-    let mem = FakeMemory::new();
-    let crypto = SwitchableCrypto::new();
-    let backend = HostVtpm::new();
-    let mut svsm = with_vtpm(&crypto, &backend);
+    let f = Fixture::new();
+    let mem = &f.mem;
+    let mut svsm = f.svsm();
     // A buffer that starts mid-page and spans two granted pages.
     let at = PAGE + 0x123;
     let get_random = tpm_command(TPM_ST_NO_SESSIONS, TPM_CC_GET_RANDOM, &[0, 8]);
     let r = send_raw(
         &mut svsm,
-        &mem,
+        mem,
         at,
         8,
         0,
@@ -186,7 +200,7 @@ fn any_alignment_and_the_largest_command() {
     let mut big = tpm_command(TPM_ST_NO_SESSIONS, TPM_CC_GET_RANDOM, &[0, 8]);
     big.resize(MAX_COMMAND, 0);
     big[2..6].copy_from_slice(&(MAX_COMMAND as u32).to_be_bytes());
-    let r = send_raw(&mut svsm, &mem, PAGE, 8, 0, MAX_COMMAND as u32, &big);
+    let r = send_raw(&mut svsm, mem, PAGE, 8, 0, MAX_COMMAND as u32, &big);
     assert_eq!(r.rax, code::SUCCESS);
     let size = u32::from_le_bytes(mem.get(PAGE, 4).try_into().unwrap()) as usize;
     assert_eq!(size, 10);
@@ -211,37 +225,23 @@ fn refused(svsm: &mut Svsm<'_>, mem: &FakeMemory, at: u64, cmd: u32, loc: u8, si
 
 #[test]
 fn hostile_requests_get_the_spec_codes() {
-    let mem = FakeMemory::new();
-    let crypto = SwitchableCrypto::new();
-    let backend = HostVtpm::new();
-    let mut svsm = with_vtpm(&crypto, &backend);
-    let ok_size = 12;
-    let p = code::INVALID_PARAMETER;
-    assert_eq!(
-        refused(&mut svsm, &mem, PAGE, 7, 0, ok_size),
-        p,
-        "command 7"
-    );
-    assert_eq!(
-        refused(&mut svsm, &mem, PAGE, 0, 0, ok_size),
-        p,
-        "command 0"
-    );
-    assert_eq!(
-        refused(&mut svsm, &mem, PAGE, 8, 4, ok_size),
-        p,
-        "locality 4"
-    );
-    assert_eq!(
-        refused(&mut svsm, &mem, PAGE, 8, 1, ok_size),
-        p,
-        "locality 1"
-    );
+    let f = Fixture::new();
+    let mem = &f.mem;
+    let mut svsm = f.svsm();
     let beyond = MAX_COMMAND as u32 + 1;
-    assert_eq!(refused(&mut svsm, &mem, PAGE, 8, 0, beyond), p, "size");
-    assert_eq!(refused(&mut svsm, &mem, PAGE, 8, 0, u32::MAX), p, "size");
+    for (what, command, locality, size) in [
+        ("command 7", 7, 0, 12),
+        ("command 0", 0, 0, 12),
+        ("locality 4", 8, 4, 12),
+        ("locality 1", 8, 1, 12),
+        ("size beyond the page", 8, 0, beyond),
+        ("size 0xffffffff", 8, 0, u32::MAX),
+    ] {
+        let rax = refused(&mut svsm, mem, PAGE, command, locality, size);
+        assert_eq!(rax, code::INVALID_PARAMETER, "{what}");
+    }
     // Nothing reached the TPM.
-    assert!(backend.localities.lock().unwrap().is_empty());
+    assert!(f.backend.localities.lock().unwrap().is_empty());
 
     let a = code::INVALID_ADDRESS;
     for (what, gpa) in [
@@ -251,26 +251,25 @@ fn hostile_requests_get_the_spec_codes() {
         ("below guest RAM", BASE - 0x1000),
         ("wraps", u64::MAX - 8),
     ] {
-        let r = call(&mut svsm, &mem, VTPM, vtpm::SVSM_VTPM_CMD, [gpa, 0, 0, 0]);
+        let r = call(&mut svsm, mem, VTPM, vtpm::SVSM_VTPM_CMD, [gpa, 0, 0, 0]);
         assert_eq!(r.rax, a, "{what}");
     }
 }
 
 #[test]
 fn a_truncated_tpm_command_gets_a_tpm_error() {
-    let mem = FakeMemory::new();
-    let crypto = SwitchableCrypto::new();
-    let backend = HostVtpm::new();
-    let mut svsm = with_vtpm(&crypto, &backend);
+    let f = Fixture::new();
+    let mem = &f.mem;
+    let mut svsm = f.svsm();
     // The TPM header claims 12 bytes; only 11 are sent; then 4 (no header).
     let get_random = tpm_command(TPM_ST_NO_SESSIONS, TPM_CC_GET_RANDOM, &[0, 8]);
     for len in [11, 4, 0] {
-        let r = send(&mut svsm, &mem, &get_random[..len]);
+        let r = send(&mut svsm, mem, &get_random[..len]);
         assert_eq!(r.len(), 10);
         assert_ne!(tpm_rc(&r), 0);
     }
     // The TPM still serves.
-    let r = send(&mut svsm, &mem, &get_random);
+    let r = send(&mut svsm, mem, &get_random);
     assert_eq!(tpm_rc(&r), 0);
 }
 
@@ -288,6 +287,23 @@ fn attest_request() -> AttestRequest {
     }
 }
 
+/// Writes the attestation operation `op` and makes attestation call `which`.
+fn attest_call(svsm: &mut Svsm<'_>, mem: &FakeMemory, which: u32, op: &[u8]) -> Registers {
+    let at = BASE + 0x1000;
+    mem.put(at, op);
+    call(svsm, mem, attest::PROTOCOL_ID, which, [at, 0, 0, 0])
+}
+
+/// The services manifest the last successful ATTEST_SERVICES (`r`) wrote.
+fn services_manifest(mem: &FakeMemory, r: &Registers) -> Vec<u8> {
+    assert_eq!(r.rax, code::SUCCESS);
+    mem.get(BASE + 0x3000, r.rcx as usize)
+}
+
+fn service_count(manifest: &[u8]) -> u32 {
+    u32::from_le_bytes(manifest[20..24].try_into().unwrap())
+}
+
 /// REPORT_DATA of the report the last call wrote.
 fn report_data(mem: &FakeMemory) -> [u8; 64] {
     let report = DevReport::read_from_bytes(&mem.get(BASE + 0x5000, DEV_REPORT_SIZE)).unwrap();
@@ -303,28 +319,19 @@ fn expected_report_data(nonce: &[u8], manifest: &[u8]) -> [u8; 64] {
 
 #[test]
 fn the_ek_is_attested() {
-    let mem = FakeMemory::new();
+    let f = Fixture::new();
+    let mem = &f.mem;
     let nonce = [0x42u8; 64];
     mem.put(BASE + 0x2000, &nonce);
-    let crypto = SwitchableCrypto::new();
-    let backend = HostVtpm::new();
-    let ek = backend.ek_public().unwrap().to_vec();
+    let ek = f.backend.ek_public().unwrap().to_vec();
     assert_eq!(&ek[..2], &[0x00, 0x23], "an ECC public area");
-    let mut svsm = with_vtpm(&crypto, &backend);
+    let mut svsm = f.svsm();
 
     // ATTEST_SERVICES lists the vTPM after the boot services.
-    let op = BASE + 0x1000;
-    mem.put(op, attest_request().as_bytes());
-    let r = call(
-        &mut svsm,
-        &mem,
-        attest::PROTOCOL_ID,
-        attest::ATTEST_SERVICES,
-        [op, 0, 0, 0],
-    );
-    assert_eq!(r.rax, code::SUCCESS);
-    let manifest = mem.get(BASE + 0x3000, r.rcx as usize);
-    assert_eq!(u32::from_le_bytes(manifest[20..24].try_into().unwrap()), 3);
+    let services = attest::ATTEST_SERVICES;
+    let r = attest_call(&mut svsm, mem, services, attest_request().as_bytes());
+    let manifest = services_manifest(mem, &r);
+    assert_eq!(service_count(&manifest), 3);
     let entry = &manifest[24 + 2 * 24..24 + 3 * 24];
     assert_eq!(
         entry[..16],
@@ -337,7 +344,7 @@ fn the_ek_is_attested() {
     let offset = u32::from_le_bytes(entry[16..20].try_into().unwrap()) as usize;
     let len = u32::from_le_bytes(entry[20..24].try_into().unwrap()) as usize;
     assert_eq!(manifest[offset..offset + len], ek[..]);
-    assert_eq!(report_data(&mem), expected_report_data(&nonce, &manifest));
+    assert_eq!(report_data(mem), expected_report_data(&nonce, &manifest));
 
     // ATTEST_SINGLE_SERVICE(vTPM): the manifest is the EK public area.
     let single = AttestSingleRequest {
@@ -345,48 +352,31 @@ fn the_ek_is_attested() {
         service_guid: vtpm::VTPM_SERVICE_GUID,
         ..AttestSingleRequest::default()
     };
-    mem.put(op, single.as_bytes());
-    let r = call(
-        &mut svsm,
-        &mem,
-        attest::PROTOCOL_ID,
-        attest::ATTEST_SINGLE_SERVICE,
-        [op, 0, 0, 0],
-    );
+    let one = attest::ATTEST_SINGLE_SERVICE;
+    let r = attest_call(&mut svsm, mem, one, single.as_bytes());
     assert_eq!(r.rax, code::SUCCESS);
     assert_eq!(r.rcx as usize, ek.len());
     assert_eq!(mem.get(BASE + 0x3000, ek.len()), ek);
-    assert_eq!(report_data(&mem), expected_report_data(&nonce, &ek));
+    assert_eq!(report_data(mem), expected_report_data(&nonce, &ek));
 
     // Without a vTPM the service is unknown.
-    let mut plain = svsm_without_vtpm(&crypto);
-    let r = call(
-        &mut plain,
-        &mem,
-        attest::PROTOCOL_ID,
-        attest::ATTEST_SINGLE_SERVICE,
-        [op, 0, 0, 0],
-    );
+    let mut plain = common::svsm(&NATIVE, Some(&f.crypto));
+    let r = attest_call(&mut plain, mem, one, single.as_bytes());
     assert_eq!(r.rax, code::INVALID_PARAMETER);
-}
-
-fn svsm_without_vtpm(crypto: &SwitchableCrypto) -> Svsm<'_> {
-    svsm(&NATIVE, Some(crypto))
 }
 
 #[test]
 fn a_failed_backend_withdraws_the_protocol() {
     for behaviour in [Behaviour::Unavailable, Behaviour::Overlong] {
-        let mem = FakeMemory::new();
-        let crypto = SwitchableCrypto::new();
-        let backend = HostVtpm::new();
-        let mut svsm = with_vtpm(&crypto, &backend);
+        let f = Fixture::new();
+        let mem = &f.mem;
+        let mut svsm = f.svsm();
         let get_random = tpm_command(TPM_ST_NO_SESSIONS, TPM_CC_GET_RANDOM, &[0, 8]);
-        send(&mut svsm, &mem, &get_random);
+        send(&mut svsm, mem, &get_random);
 
-        backend.behave(behaviour);
+        f.backend.behave(behaviour);
         let size = get_random.len() as u32;
-        let r = send_raw(&mut svsm, &mem, PAGE, 8, 0, size, &get_random);
+        let r = send_raw(&mut svsm, mem, PAGE, 8, 0, size, &get_random);
         assert_eq!(r.rax, code::UNSUPPORTED_PROTOCOL, "{behaviour:?}");
         assert_eq!(
             mem.get(PAGE, 4),
@@ -394,26 +384,17 @@ fn a_failed_backend_withdraws_the_protocol() {
             "{behaviour:?}: no response written"
         );
         // From then on, even when the backend would answer again.
-        backend.behave(Behaviour::Serve);
-        let r = send_raw(&mut svsm, &mem, PAGE, 8, 0, size, &get_random);
+        f.backend.behave(Behaviour::Serve);
+        let r = send_raw(&mut svsm, mem, PAGE, 8, 0, size, &get_random);
         assert_eq!(r.rax, code::UNSUPPORTED_PROTOCOL);
-        let r = call(&mut svsm, &mem, VTPM, vtpm::SVSM_VTPM_QUERY, MARK);
+        let r = call(&mut svsm, mem, VTPM, vtpm::SVSM_VTPM_QUERY, MARK);
         assert_eq!(r.rax, code::UNSUPPORTED_PROTOCOL);
-        assert_eq!(query_protocol(&mut svsm, &mem), 0);
+        assert_eq!(query_protocol(&mut svsm, mem), 0);
         assert!(!svsm.offered().any(|p| p.id == VTPM));
         // The other protocols carry on; the vTPM leaves the manifest.
-        let op = BASE + 0x1000;
         mem.put(BASE + 0x2000, &[1; 64]);
-        mem.put(op, attest_request().as_bytes());
-        let r = call(
-            &mut svsm,
-            &mem,
-            attest::PROTOCOL_ID,
-            attest::ATTEST_SERVICES,
-            [op, 0, 0, 0],
-        );
-        assert_eq!(r.rax, code::SUCCESS);
-        let manifest = mem.get(BASE + 0x3000, r.rcx as usize);
-        assert_eq!(u32::from_le_bytes(manifest[20..24].try_into().unwrap()), 2);
+        let request = attest_request();
+        let r = attest_call(&mut svsm, mem, attest::ATTEST_SERVICES, request.as_bytes());
+        assert_eq!(service_count(&services_manifest(mem, &r)), 2);
     }
 }

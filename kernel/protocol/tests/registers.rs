@@ -1,7 +1,8 @@
 //! Registers that are not outputs of a call come back as the guest left them,
 //! on success and on error (COCONUT-SVSM's behaviour, which Linux relies on):
-//! one test per call of every protocol, each with a successful and a failing
-//! case. Every argument register a call does not use carries a marker value,
+//! one test per call of every protocol (protocol 2 over the engine and the
+//! host module), each with a successful and a failing case. Every argument
+//! register a call does not use carries a marker value,
 //! so a register the SVSM cleared or overwrote shows.
 
 mod common;
@@ -272,4 +273,49 @@ fn attest_single_service() {
         };
         mem.put(OP, request.as_bytes());
     });
+}
+
+const VTPM: u32 = svsm_protocol::vtpm::PROTOCOL_ID;
+
+#[test]
+fn vtpm_query() {
+    use svsm_protocol::vtpm::SVSM_VTPM_QUERY;
+    let f = vtpm::Fixture::new();
+    let mem = &f.mem;
+    let mut svsm = f.svsm();
+    // RCX and RDX are its outputs; R8 is not.
+    let cases = [(
+        with_rcx(0x77),
+        code::SUCCESS,
+        Writes::All([1 << 8, 0, M_R8]),
+    )];
+    check(&mut svsm, mem, (VTPM, SVSM_VTPM_QUERY), &cases);
+    let cases = [(with_rcx(0x77), code::UNSUPPORTED_CALL, Nothing)];
+    check(&mut svsm, mem, (VTPM, 2), &cases);
+    // Not offered: unsupported, registers untouched.
+    let mut without = common::svsm(&NATIVE, Some(&f.crypto));
+    let cases = [(with_rcx(0x77), code::UNSUPPORTED_PROTOCOL, Nothing)];
+    check(&mut without, mem, (VTPM, SVSM_VTPM_QUERY), &cases);
+}
+
+#[test]
+fn vtpm_cmd() {
+    use svsm_protocol::vtpm::SVSM_VTPM_CMD;
+    let f = vtpm::Fixture::new();
+    let mem = &f.mem;
+    let mut svsm = f.svsm();
+    let page = BASE + 0x6000;
+    let get_random = vtpm::tpm_command(vtpm::TPM_ST_NO_SESSIONS, vtpm::TPM_CC_GET_RANDOM, &[0, 8]);
+    let mut request = vec![8, 0, 0, 0, 0];
+    request.extend_from_slice(&(get_random.len() as u32).to_le_bytes());
+    request.extend_from_slice(&get_random);
+    // No outputs, on success and on each refusal.
+    for (locality, want) in [(0, code::SUCCESS), (4, code::INVALID_PARAMETER)] {
+        request[4] = locality;
+        mem.put(page, &request);
+        let cases = [(with_rcx(page), want, Nothing)];
+        check(&mut svsm, mem, (VTPM, SVSM_VTPM_CMD), &cases);
+    }
+    let cases = [(with_rcx(HOLE), code::INVALID_ADDRESS, Nothing)];
+    check(&mut svsm, mem, (VTPM, SVSM_VTPM_CMD), &cases);
 }

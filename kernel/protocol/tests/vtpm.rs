@@ -20,28 +20,6 @@ const PAGE: u64 = BASE + 0x6000;
 /// Registers a call must hand back.
 const MARK: [u64; 4] = [0, 0xd0d0_0000_00d1, 0x8888_0000_0081, 0x9999_0000_0091];
 
-/// Guest memory, the module's crypto and a vTPM backend.
-struct Fixture {
-    mem: FakeMemory,
-    crypto: SwitchableCrypto,
-    backend: HostVtpm,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        Self {
-            mem: FakeMemory::new(),
-            crypto: SwitchableCrypto::new(),
-            backend: HostVtpm::new(),
-        }
-    }
-
-    /// An SVSM serving protocol 2 with the backend.
-    fn svsm(&self) -> Svsm<'_> {
-        svsm(&NATIVE, Some(&self.crypto)).with_vtpm(&self.backend)
-    }
-}
-
 /// Writes a SEND_COMMAND request at `at` and calls SVSM_VTPM_CMD.
 fn send_raw(
     svsm: &mut Svsm<'_>,

@@ -5,8 +5,11 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use svsm_protocol::Svsm;
 use svsm_protocol::vtpm::{VtpmBackend, VtpmUnavailable};
 use svsm_vtpm::{ModuleCrypto, Tpm};
+
+use super::{FakeMemory, NATIVE, SwitchableCrypto, svsm};
 
 pub const TPM_ST_NO_SESSIONS: u16 = 0x8001;
 pub const TPM_ST_SESSIONS: u16 = 0x8002;
@@ -149,5 +152,27 @@ impl VtpmBackend for HostVtpm {
 
     fn ek_public(&self) -> Option<&[u8]> {
         Some(&self.ek_public)
+    }
+}
+
+/// Guest memory, the module's crypto and a vTPM backend.
+pub struct Fixture {
+    pub mem: FakeMemory,
+    pub crypto: SwitchableCrypto,
+    pub backend: HostVtpm,
+}
+
+impl Fixture {
+    pub fn new() -> Self {
+        Self {
+            mem: FakeMemory::new(),
+            crypto: SwitchableCrypto::new(),
+            backend: HostVtpm::new(),
+        }
+    }
+
+    /// An SVSM serving protocol 2 with the backend.
+    pub fn svsm(&self) -> Svsm<'_> {
+        svsm(&NATIVE, Some(&self.crypto)).with_vtpm(&self.backend)
     }
 }

@@ -123,6 +123,8 @@ lint: deps
 	$(CARGO) clippy -p svsm-kernel --target $(KERNEL_TARGET) -- -D warnings
 	$(CARGO) fmt --manifest-path kernel/harness/Cargo.toml --check
 	$(CARGO) clippy --manifest-path kernel/harness/Cargo.toml --target $(KERNEL_TARGET) -- -D warnings
+	$(CARGO) fmt --manifest-path kernel/vtpm-service/Cargo.toml --check
+	$(CARGO) clippy --manifest-path kernel/vtpm-service/Cargo.toml --target $(KERNEL_TARGET) -- -D warnings
 	CARGO=$(CARGO) scripts/vtpm-crypto-deps.sh svsm-vtpm
 	$(CARGO) clippy -p svsm-vtpm --target $(KERNEL_TARGET) --no-default-features -- -D warnings
 

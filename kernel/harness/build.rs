@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use svsm_abi::PAGE_SIZE;
 use svsm_abi::harness::{BASE, MAGIC, MAX_IMAGE};
 
-fn main() {
+pub fn main() {
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let abi = format!(

@@ -74,8 +74,9 @@ use mm::layout::KernelLayout;
 use mm::stack::{self, BOOT_STACK_SIZE};
 use mm::{ByteSize, heap};
 use svsm_abi::harness::Flags as HarnessFlags;
-use svsm_boot_params::cmdline::{Options, TestHook};
+use svsm_boot_params::cmdline::{Options, TestHook, VtpmTest};
 use svsm_boot_params::start_info::{Loader, MemoryKind, StartInfo};
+use svsm_protocol::vtpm::VtpmBackend;
 use task::harness::HarnessOutcome;
 
 /// Called by the trampoline ([`boot::pvh`]) in long mode, on the boot stack,
@@ -147,9 +148,13 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     // guest harness must find.
     let crypto = crypto_boot::init();
 
+    // The vTPM service, only with an operational module (BREAK/degraded
+    // mode offers no vTPM): manufactured now, in ring 3.
+    let vtpm = start_vtpm(&mut frames, &crypto, options.vtpm)?;
+
     // The platform, then the one SVSM instance.
     let platform = platform::detect()?;
-    let mut svsm = guest::create_svsm(platform, &crypto);
+    let mut svsm = guest::create_svsm(platform, &crypto, vtpm);
 
     if let Some(hook) = options.test.filter(|&h| h != TestHook::GuestFault) {
         run_test_hook(hook);
@@ -165,10 +170,37 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
         HarnessFlags::FAULT,
         options.test == Some(TestHook::GuestFault),
     );
+    flags.set(HarnessFlags::EXPECT_VTPM, vtpm.is_some());
+    flags.set(
+        HarnessFlags::VTPM_FAULTS,
+        vtpm.is_some() && options.vtpm == Some(VtpmTest::FaultFirstRequest),
+    );
     let harness = task::harness::run_harness(&mut frames, &mut svsm, flags)?;
 
     let outcome = ready(&crypto, harness);
     Ok(outcome)
+}
+
+fn start_vtpm(
+    frames: &mut FrameAllocator,
+    crypto: &CryptoBoot,
+    mode: Option<VtpmTest>,
+) -> Result<Option<&'static dyn VtpmBackend>, KernelError> {
+    let module = match (crypto, svsm_crypto::initialized()) {
+        (CryptoBoot::Operational(_), Some(module)) => module,
+        _ => {
+            warn!("vtpm: crypto module not operational; no vTPM");
+            return Ok(None);
+        }
+    };
+    let fault_first_request = mode == Some(VtpmTest::FaultFirstRequest);
+    let Some(vtpm) = task::vtpm::Vtpm::start(frames, module, fault_first_request)? else {
+        return Ok(None);
+    };
+    if mode == Some(VtpmTest::Bench) {
+        vtpm.bench();
+    }
+    Ok(Some(alloc::boxed::Box::leak(alloc::boxed::Box::new(vtpm))))
 }
 
 fn banner(start_info: &StartInfo, tsc: Option<(u64, tsc::FrequencySource)>) {

@@ -32,6 +32,10 @@ pub mod service {
     pub const WRITE: u64 = 0;
     /// End the task with status RDI.
     pub const EXIT: u64 = 1;
+    /// Services only: one crypto-module call described by the service's
+    /// crypto page ([`crate::vtpm_service::gate`]); RAX comes back with its
+    /// status.
+    pub const CRYPTO: u64 = 2;
     /// Longest console line a task may write in one call; longer writes are
     /// truncated.
     pub const MAX_WRITE: usize = 256;
@@ -167,6 +171,11 @@ pub mod harness {
         }
     }
 }
+
+pub mod vtpm_service;
+
+#[cfg(target_os = "none")]
+pub mod ring3;
 
 #[cfg(test)]
 mod tests {

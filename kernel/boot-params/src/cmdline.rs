@@ -8,6 +8,11 @@
 //!   fatal-error reports and the Fault exit status.
 //! * `test=guest-fault`: the guest harness faults in ring 3 on purpose; the
 //!   kernel reports it, ends the task and carries on to ready.
+//! * `vtpm=fault-first-request`: the ring-3 vTPM service faults on its first
+//!   request; the kernel ends the service, protocol 2 answers an error from
+//!   then on and the boot carries on.
+//! * `vtpm=bench`: time the crypto gate against direct module calls at boot
+//!   (`make bench`).
 //!
 //! Unknown words and bad values are reported as warnings and otherwise ignored:
 //! a typo must not stop a boot, but it must not go unnoticed either.
@@ -41,6 +46,22 @@ impl TestHook {
     ];
 }
 
+/// Test modes of the vTPM service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VtpmTest {
+    /// The service faults in ring 3 on its first request.
+    FaultFirstRequest,
+    /// The crypto gate is timed against direct module calls.
+    Bench,
+}
+
+impl VtpmTest {
+    const ALL: [(&'static str, VtpmTest); 2] = [
+        ("fault-first-request", VtpmTest::FaultFirstRequest),
+        ("bench", VtpmTest::Bench),
+    ];
+}
+
 const LEVELS: [(&str, LevelFilter); 6] = [
     ("off", LevelFilter::Off),
     ("error", LevelFilter::Error),
@@ -58,6 +79,7 @@ pub struct Unrecognised<'a>(pub &'a [u8]);
 pub struct Options {
     pub log_level: LevelFilter,
     pub test: Option<TestHook>,
+    pub vtpm: Option<VtpmTest>,
 }
 
 impl Default for Options {
@@ -65,6 +87,7 @@ impl Default for Options {
         Self {
             log_level: LevelFilter::Info,
             test: None,
+            vtpm: None,
         }
     }
 }
@@ -89,6 +112,7 @@ impl Options {
             let understood = match (key, value) {
                 (b"log", Some(v)) => lookup(&LEVELS, v).map(|l| options.log_level = l),
                 (b"test", Some(v)) => lookup(&TestHook::ALL, v).map(|t| options.test = Some(t)),
+                (b"vtpm", Some(v)) => lookup(&VtpmTest::ALL, v).map(|t| options.vtpm = Some(t)),
                 _ => None,
             };
             if understood.is_none() {
@@ -130,6 +154,10 @@ mod tests {
             test: Some(hook),
             ..Options::default()
         };
+        let vtpm = |mode| Options {
+            vtpm: Some(mode),
+            ..Options::default()
+        };
         let cases = [
             ("log=off", log(LevelFilter::Off)),
             ("log=error", log(LevelFilter::Error)),
@@ -142,6 +170,11 @@ mod tests {
             ("test=panic", test(TestHook::Panic)),
             ("test=stack-overflow", test(TestHook::StackOverflow)),
             ("test=guest-fault", test(TestHook::GuestFault)),
+            (
+                "vtpm=fault-first-request",
+                vtpm(VtpmTest::FaultFirstRequest),
+            ),
+            ("vtpm=bench", vtpm(VtpmTest::Bench)),
         ];
         for (word, want) in cases {
             let (options, ignored) = parse(word.as_bytes());
@@ -161,7 +194,7 @@ mod tests {
     #[test]
     fn unknown_words_and_bad_values_are_reported_and_ignored() {
         let (options, ignored) = parse(
-            b"quiet log=loud log test= test=Exception =x log=info=debug \xff\xfe console=ttyS0",
+            b"quiet log=loud log test= test=Exception =x log=info=debug \xff\xfe console=ttyS0 vtpm=fault vtpm",
         );
         assert_eq!(options, Options::default());
         let ignored: Vec<&[u8]> = ignored.iter().map(Vec::as_slice).collect();
@@ -177,6 +210,8 @@ mod tests {
                 b"log=info=debug",
                 b"\xff\xfe",
                 b"console=ttyS0",
+                b"vtpm=fault",
+                b"vtpm",
             ]
         );
     }

@@ -17,6 +17,7 @@ extern crate alloc;
 
 mod guest;
 mod rt;
+pub(crate) use svsm_abi::say;
 mod tpm;
 mod vtpm;
 

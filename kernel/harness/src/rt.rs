@@ -1,27 +1,16 @@
-//! The harness's runtime: entry point, the two gates, console lines, a bump
-//! allocator (some dependencies link `alloc`), and the panic handler.
+//! The harness's runtime: entry point, the SVSM-call gate, a bump allocator
+//! (some dependencies link `alloc`), and the panic handler; console lines,
+//! exit and the TSC are `svsm_abi::ring3`'s.
 
 use core::alloc::{GlobalAlloc, Layout};
-use core::arch::{asm, global_asm};
+use core::arch::asm;
 use core::cell::UnsafeCell;
-use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-global_asm!(
-    r#"
-    .pushsection .text.entry, "ax", @progbits
-    .global _start
-    _start:
-    call {main}
-    ud2
-    .popsection
-    "#,
-    main = sym crate::harness_main,
-);
+svsm_abi::ring3_entry!(crate::harness_main);
 
-use svsm_abi::Registers;
-use svsm_abi::service::{EXIT, MAX_WRITE, WRITE};
 use svsm_abi::vector;
+use svsm_abi::{Registers, say};
 
 /// Issues an SVSM call through its gate (the VMGEXIT of this platform).
 pub fn svsm_call(input: Registers) -> Registers {
@@ -42,84 +31,7 @@ pub fn svsm_call(input: Registers) -> Registers {
     out
 }
 
-fn write(bytes: &[u8]) {
-    // SAFETY: the kernel copies `len` bytes from `ptr`, which are ours.
-    unsafe {
-        asm!(
-            "int {vector}",
-            vector = const vector::TASK_SERVICE,
-            in("rax") WRITE,
-            in("rdi") bytes.as_ptr(),
-            in("rsi") bytes.len(),
-        );
-    }
-}
-
-/// The time-stamp counter (the kernel leaves CR4.TSD clear, so ring 3 may read it).
-pub fn tsc() -> u64 {
-    let (lo, hi): (u32, u32);
-    // SAFETY: rdtsc only writes EDX:EAX; it touches no memory.
-    unsafe { asm!("rdtsc", out("eax") lo, out("edx") hi, options(nomem, nostack)) };
-    (u64::from(hi) << 32) | u64::from(lo)
-}
-
-pub fn exit(status: u64) -> ! {
-    // SAFETY: the exit service never returns to this task.
-    unsafe {
-        asm!(
-            "int {vector}",
-            vector = const vector::TASK_SERVICE,
-            in("rax") EXIT,
-            in("rdi") status,
-            options(noreturn),
-        )
-    }
-}
-
-/// One console line, truncated at the gate's limit.
-pub struct Line {
-    buf: [u8; MAX_WRITE],
-    len: usize,
-}
-
-impl Line {
-    pub const fn new() -> Self {
-        Self {
-            buf: [0; MAX_WRITE],
-            len: 0,
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("?")
-    }
-
-    pub fn send(&self) {
-        write(&self.buf[..self.len]);
-    }
-}
-
-impl Write for Line {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        for &b in s.as_bytes() {
-            if self.len < self.buf.len() {
-                self.buf[self.len] = b;
-                self.len += 1;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Prints one line on the kernel console.
-#[macro_export]
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        let mut line = $crate::rt::Line::new();
-        let _ = core::fmt::Write::write_fmt(&mut line, format_args!($($arg)*));
-        line.send();
-    }};
-}
+pub use svsm_abi::ring3::{Line, exit, tsc};
 
 const HEAP_SIZE: usize = 64 * 1024;
 

@@ -16,6 +16,7 @@ use alloc::vec;
 use log::{info, warn};
 use svsm_protocol::attest::guid;
 use svsm_protocol::platform::Platform;
+use svsm_protocol::vtpm::VtpmBackend;
 use svsm_protocol::{Service, Svsm};
 
 use crate::crypto_boot::CryptoBoot;
@@ -35,7 +36,11 @@ pub const BUILD_SERVICE_GUID: [u8; 16] = guid(
 /// serves calls. Attestation is offered exactly when `crypto` is
 /// operational. Prints the platform, the development-report public key and
 /// the protocols offered.
-pub fn create_svsm(platform: &'static dyn Platform, crypto: &CryptoBoot) -> Svsm<'static> {
+pub fn create_svsm(
+    platform: &'static dyn Platform,
+    crypto: &CryptoBoot,
+    vtpm: Option<&'static dyn VtpmBackend>,
+) -> Svsm<'static> {
     info!(
         "platform: {:?}: {}",
         platform.kind(),
@@ -61,7 +66,10 @@ pub fn create_svsm(platform: &'static dyn Platform, crypto: &CryptoBoot) -> Svsm
         guid: BUILD_SERVICE_GUID,
         manifest: manifest.into_bytes(),
     }];
-    let svsm = Svsm::new(platform, attestation, services);
+    let mut svsm = Svsm::new(platform, attestation, services);
+    if let Some(vtpm) = vtpm {
+        svsm = svsm.with_vtpm(vtpm);
+    }
     for p in svsm.offered() {
         info!(
             "protocol {} ({}) versions {}..={} offered",

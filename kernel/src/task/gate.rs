@@ -13,6 +13,11 @@
 //!   [`enter_user`] with a status: the task's exit status, or [`FAULTED`]
 //!   when [`super::user_fault`] ended it.
 //!
+//! Runs nest: a gate handler may run another task (a ring-3 service
+//! answering the calling task's request) to its end. [`enter_user`] then
+//! moves TSS.RSP0 below its own frame for the inner task, and the saved
+//! kernel stack pointer and [`RUNNING`] are restored when it returns.
+//!
 //! Both gates run on TSS.RSP0 (the ring-3 entry stack) with interrupts off.
 //! Their common stub calls [`gate_entry`], the one hand-off from assembly to
 //! Rust: it takes the [`Task`] that [`enter_user`] is running from
@@ -26,7 +31,7 @@ use svsm_abi::vector;
 use x86_64::VirtAddr;
 
 use super::Task;
-use crate::cpu::gdt::{USER_CODE_SELECTOR, USER_DATA_SELECTOR};
+use crate::cpu::gdt::{self, USER_CODE_SELECTOR, USER_DATA_SELECTOR};
 
 /// [`enter_user`]'s result when the task was killed by a fault.
 pub const FAULTED: u64 = u64::MAX;
@@ -100,6 +105,9 @@ global_asm!(
     pushq %r13
     pushq %r14
     pushq %r15
+    /* The enclosing run's saved stack pointer (nested runs: a service
+       entered from another task's gate), restored by svsm_leave_user. */
+    pushq svsm_saved_kernel_rsp(%rip)
     movq %rsp, svsm_saved_kernel_rsp(%rip)
     pushq ${user_ss}
     pushq %rsi
@@ -129,6 +137,7 @@ global_asm!(
     svsm_leave_user:
     movq svsm_saved_kernel_rsp(%rip), %rsp
     movq %rdi, %rax
+    popq svsm_saved_kernel_rsp(%rip)
     popq %r15
     popq %r14
     popq %r13
@@ -174,8 +183,9 @@ pub fn user_gates() -> [(u8, VirtAddr); 2] {
     ]
 }
 
-/// The task [`enter_user`] is running (a `Task<'_>`, lifetime erased), null
-/// otherwise. Written only by [`enter_user`], read only by [`gate_entry`].
+/// The task [`enter_user`] is running (a `Task<'_>`, lifetime erased; the
+/// innermost one when runs nest), null otherwise. Written only by
+/// [`enter_user`], read only by [`gate_entry`].
 static RUNNING: AtomicPtr<()> = AtomicPtr::new(ptr::null_mut());
 
 /// Runs `task` at `entry` on `user_rsp` until it exits or faults; its gates
@@ -187,14 +197,33 @@ static RUNNING: AtomicPtr<()> = AtomicPtr::new(ptr::null_mut());
 /// below `user_rsp` user-writable, and keep every kernel mapping; the caller
 /// must not hold any lock the gates take (they run while this is called).
 pub unsafe fn enter_user(task: &mut Task<'_>, entry: u64, user_rsp: u64, args: [u64; 5]) -> u64 {
-    RUNNING.store(ptr::from_mut(task).cast(), Ordering::Relaxed);
+    let outer = RUNNING.swap(ptr::from_mut(task).cast(), Ordering::Relaxed);
+    // Inside another task's gate the entry stack is in use above us: the
+    // inner task enters the kernel below this frame.
+    let saved_rsp0 = (!outer.is_null()).then(|| {
+        let rsp: u64;
+        // SAFETY: reads the stack pointer only.
+        unsafe { core::arch::asm!("mov {}, rsp", out(reg) rsp, options(nomem, nostack)) };
+        // SAFETY: interrupts are off in a gate; everything live on this
+        // stack is above `rsp`, and svsm_enter_user's frame takes less than
+        // NESTED_MARGIN below it; RSP0 is restored before this returns.
+        unsafe { gdt::set_entry_stack(VirtAddr::new((rsp - NESTED_MARGIN) & !0xf)) }
+    });
     // SAFETY: by the caller's contract; `args` outlives the call (it is read
     // before the switch to ring 3). `task` stays exclusively borrowed for
     // the whole call, so `gate_entry` may use it while ring 3 runs.
     let status = unsafe { svsm_enter_user(entry, user_rsp, &args) };
-    RUNNING.store(ptr::null_mut(), Ordering::Relaxed);
+    if let Some(rsp0) = saved_rsp0 {
+        // SAFETY: the value that was in place when this call began.
+        unsafe { gdt::set_entry_stack(rsp0) };
+    }
+    RUNNING.store(outer, Ordering::Relaxed);
     status
 }
+
+/// Room below a nested [`enter_user`]'s stack pointer for svsm_enter_user's
+/// own frame (return address, saved registers, the iret frame).
+const NESTED_MARGIN: u64 = 512;
 
 /// Ends the running task: back to [`enter_user`]'s caller with `status`.
 ///

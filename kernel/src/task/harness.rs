@@ -14,32 +14,16 @@
 
 use log::{error, info};
 use svsm_abi::PAGE_SIZE as PAGE;
-use svsm_abi::harness::{
-    BASE, EntryArgs, Flags, GUEST_PAGES, GUEST_VA, Header, MAX_IMAGE, STACK_PAGES, STACK_TOP,
-};
+use svsm_abi::harness::{BASE, EntryArgs, Flags, GUEST_PAGES, GUEST_VA, STACK_TOP};
 use svsm_protocol::{GuestPhysAddr, Svsm};
-use x86_64::PhysAddr;
 
-use super::space::{UserRights, UserSpace};
-use super::{Task, TaskEnd, run};
+use super::space::{UserRights, UserSpace, zeroed_frames};
+use super::{Role, Task, TaskEnd, run};
 use crate::guest::GuestRam;
 use crate::mm::frame::FrameAllocator;
 use crate::mm::paging::PagingError;
 
 static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/guest-harness.bin"));
-
-/// The image's header, if it is there and describes an image that fits.
-fn header() -> Option<Header> {
-    let h = Header::read(IMAGE)?;
-    let image = BASE..BASE + MAX_IMAGE;
-    let sane = h.text_end.is_multiple_of(PAGE)
-        && image.contains(&h.entry)
-        && h.entry < h.text_end
-        && h.text_end <= h.image_end
-        && h.image_end <= image.end
-        && (IMAGE.len() as u64) <= h.image_end - BASE;
-    sane.then_some(h)
-}
 
 /// What the harness run means for the kernel's outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,15 +36,6 @@ pub enum HarnessOutcome {
     FaultedAsRequested,
 }
 
-/// Allocates `pages` zeroed frames.
-fn zeroed_frames(frames: &mut FrameAllocator, pages: u64) -> Result<PhysAddr, PagingError> {
-    let start = frames.allocate_contiguous(pages as usize)?;
-    // SAFETY: the frames were just allocated for this task (exclusively
-    // ours) and lie in the kernel's direct map.
-    unsafe { core::ptr::write_bytes(start.as_u64() as *mut u8, 0, (pages * PAGE) as usize) };
-    Ok(start)
-}
-
 /// Builds the harness task and runs it against `svsm`, with `flags` telling
 /// it what to expect.
 pub fn run_harness(
@@ -68,46 +43,15 @@ pub fn run_harness(
     svsm: &mut Svsm<'static>,
     flags: Flags,
 ) -> Result<HarnessOutcome, PagingError> {
-    let Some(h) = header() else {
+    let Some((mut space, h)) = UserSpace::load(frames, IMAGE)? else {
         error!(
             "guest harness: image header invalid ({} bytes)",
             IMAGE.len()
         );
         return Ok(HarnessOutcome::Failed);
     };
-    let mut space = UserSpace::new(frames)?;
-
-    let image_pages = (h.image_end - BASE).div_ceil(PAGE);
-    let text_pages = (h.text_end - BASE) / PAGE;
-    let image = zeroed_frames(frames, image_pages)?;
-    // SAFETY: `image` has `image_pages` pages, at least IMAGE.len() bytes
-    // (checked by `header`), exclusively ours, in the direct map.
-    unsafe {
-        core::ptr::copy_nonoverlapping(IMAGE.as_ptr(), image.as_u64() as *mut u8, IMAGE.len())
-    };
-    let rx = UserRights::ReadExecute;
-    let rw = UserRights::ReadWrite;
-    space.map(frames, BASE, image, text_pages, rx)?;
-    let data_va = BASE + text_pages * PAGE;
-    space.map(
-        frames,
-        data_va,
-        image + text_pages * PAGE,
-        image_pages - text_pages,
-        rw,
-    )?;
-
-    let stack = zeroed_frames(frames, STACK_PAGES)?;
-    space.map(
-        frames,
-        STACK_TOP - STACK_PAGES * PAGE,
-        stack,
-        STACK_PAGES,
-        rw,
-    )?;
-
     let ram = zeroed_frames(frames, GUEST_PAGES)?;
-    space.map(frames, GUEST_VA, ram, GUEST_PAGES, rw)?;
+    space.map(frames, GUEST_VA, ram, GUEST_PAGES, UserRights::ReadWrite)?;
     // SAFETY: `ram` is GUEST_PAGES fresh frames in the direct map, given to
     // the guest for the rest of the kernel's life.
     let guest_ram = unsafe { GuestRam::new(ram.as_u64(), GUEST_PAGES * PAGE) };
@@ -129,7 +73,14 @@ pub fn run_harness(
         flags: flags.bits(),
         calling_area: caa,
     };
-    let mut task = Task::new("guest-harness", space, guest_ram, svsm);
+    let mut task = Task::new(
+        "guest-harness",
+        &mut space,
+        Role::Guest {
+            guest: guest_ram,
+            svsm,
+        },
+    );
     let end = run(&mut task, h.entry, STACK_TOP, args.registers());
     let fault = flags.contains(Flags::FAULT);
     let outcome = match (end, fault) {

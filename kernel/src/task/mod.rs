@@ -1,9 +1,12 @@
 //! Ring-3 tasks: their own address space ([`space`]), a way in and out
-//! ([`gate`]), and the one task the kernel runs, the guest harness
-//! ([`harness`]).
+//! ([`gate`]), the guest harness ([`harness`]), and long-lived services
+//! ([`service`]) such as the vTPM ([`vtpm`]), which reach the crypto module
+//! only through the kernel crypto gate: a service's `CRYPTO` task service,
+//! answered by `svsm_vtpm::gate::serve` over the one module instance.
 //!
 //! One task runs at a time, on the boot CPU, started by [`run`] and ended by
-//! its exit call or by a fault. Everything its gates act on is in its
+//! its exit call or by a fault. Runs nest: a service answers a request made
+//! in the harness's SVSM call, inside that call's gate. Everything its gates act on is in its
 //! [`Task`]: its address space, the guest memory it owns and the SVSM
 //! instance that answers its calls, all given by whoever runs it. The gates
 //! receive that `Task` from [`gate`]'s entry (the one hand-off from assembly
@@ -15,10 +18,12 @@
 
 pub mod gate;
 pub mod harness;
+pub mod service;
 pub mod space;
+pub mod vtpm;
 
-use log::{error, info, warn};
-use svsm_abi::{Registers, service, vector};
+use log::{debug, error, info, warn};
+use svsm_abi::{Registers, service as task_service, vector};
 use svsm_protocol::Svsm;
 use x86_64::registers::control::Cr2;
 use x86_64::registers::control::Cr3;
@@ -26,7 +31,8 @@ use x86_64::registers::control::Cr3;
 use crate::cpu::exceptions::{self, ExceptionFrame};
 use crate::guest::GuestRam;
 use gate::GateFrame;
-use space::UserSpace;
+use space::{SharedBuf, UserSpace};
+use svsm_vtpm::ModuleCrypto;
 
 /// How a task ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,29 +41,32 @@ pub enum TaskEnd {
     Faulted,
 }
 
+/// What a task is allowed to ask of the kernel beyond its console and exit.
+pub enum Role<'a> {
+    /// The guest: SVSM calls, answered by `svsm` over `guest`, the memory
+    /// its calls may name.
+    Guest {
+        guest: GuestRam,
+        svsm: &'a mut Svsm<'static>,
+    },
+    /// A service: crypto-gate calls, run in `crypto` with their arguments in
+    /// `page`.
+    Service {
+        crypto: &'a ModuleCrypto<'static>,
+        page: &'a mut SharedBuf,
+    },
+}
+
 /// A ring-3 task and the state its gates act on.
 pub struct Task<'a> {
     name: &'static str,
-    space: UserSpace,
-    /// The memory its SVSM calls may name.
-    guest: GuestRam,
-    /// The SVSM instance that answers its calls.
-    svsm: &'a mut Svsm<'static>,
+    space: &'a mut UserSpace,
+    role: Role<'a>,
 }
 
 impl<'a> Task<'a> {
-    pub fn new(
-        name: &'static str,
-        space: UserSpace,
-        guest: GuestRam,
-        svsm: &'a mut Svsm<'static>,
-    ) -> Self {
-        Self {
-            name,
-            space,
-            guest,
-            svsm,
-        }
+    pub fn new(name: &'static str, space: &'a mut UserSpace, role: Role<'a>) -> Self {
+        Self { name, space, role }
     }
 
     /// A gate was raised from ring 3: `frame` holds the task's registers.
@@ -72,6 +81,11 @@ impl<'a> Task<'a> {
 
     /// One SVSM call, with the Calling Area protocol.
     fn svsm_call(&mut self, frame: &mut GateFrame) {
+        let Role::Guest { guest, svsm } = &mut self.role else {
+            warn!("task {}: SVSM call from a service refused", self.name);
+            frame.rax = u64::MAX;
+            return;
+        };
         let mut regs = Registers {
             rax: frame.rax,
             rcx: frame.rcx,
@@ -79,7 +93,7 @@ impl<'a> Task<'a> {
             r8: frame.r8,
             r9: frame.r9,
         };
-        match self.svsm.serve(&self.guest, &mut regs) {
+        match svsm.serve(guest, &mut regs) {
             Ok(_) => {
                 frame.rax = regs.rax;
                 frame.rcx = regs.rcx;
@@ -93,9 +107,9 @@ impl<'a> Task<'a> {
     /// The task's console and exit.
     fn service(&mut self, frame: &mut GateFrame) {
         match frame.rax {
-            service::WRITE => {
-                let mut buf = [0u8; service::MAX_WRITE];
-                let len = (frame.rsi as usize).min(service::MAX_WRITE);
+            task_service::WRITE => {
+                let mut buf = [0u8; task_service::MAX_WRITE];
+                let len = (frame.rsi as usize).min(task_service::MAX_WRITE);
                 match self.space.read_user(frame.rdi, &mut buf[..len]) {
                     Some(()) => info!(
                         "{}: {}",
@@ -107,7 +121,14 @@ impl<'a> Task<'a> {
             }
             // SAFETY: called from a gate, entered from ring 3 while `run` is
             // active; this handler holds no lock.
-            service::EXIT => unsafe { gate::leave_user(frame.rdi) },
+            task_service::EXIT => unsafe { gate::leave_user(frame.rdi) },
+            task_service::CRYPTO => {
+                frame.rax = match &mut self.role {
+                    Role::Service { crypto, page } => svsm_vtpm::gate::serve(*crypto, page.bytes()),
+                    // The guest has no crypto gate.
+                    Role::Guest { .. } => svsm_abi::vtpm_service::gate::ERR_UNSUPPORTED,
+                }
+            }
             other => warn!("task {}: unknown service {other}", self.name),
         }
     }
@@ -118,7 +139,7 @@ impl<'a> Task<'a> {
 pub fn run(task: &mut Task<'_>, entry: u64, stack_top: u64, args: [u64; 5]) -> TaskEnd {
     exceptions::set_user_fault_hook(user_fault);
     let (kernel_root, flags) = Cr3::read();
-    info!("task {}: entering ring 3 at {entry:#x}", task.name);
+    debug!("task {}: entering ring 3 at {entry:#x}", task.name);
     // SAFETY: the task's tables keep every kernel mapping (see `space`), so
     // the kernel runs unchanged on them.
     unsafe { Cr3::write(task.space.root(), flags) };

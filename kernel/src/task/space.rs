@@ -6,6 +6,10 @@
 //! no USER bit), and the 1-2 GiB slot, empty in the kernel, holds the task's
 //! user pages. So the task's mappings exist only while its CR3 is loaded,
 //! and ring 3 can reach nothing of the kernel.
+//!
+//! A ring-3 image (the guest harness, a service) is loaded into a new space
+//! by [`UserSpace::load`]; a [`SharedBuf`] is memory both a task (mapped in
+//! its space) and the kernel (through the direct map) see.
 
 use x86_64::registers::control::Cr3;
 use x86_64::structures::paging::mapper::{MapToError, TranslateResult};
@@ -16,6 +20,7 @@ use x86_64::structures::paging::{
 use x86_64::{PhysAddr, VirtAddr};
 
 use svsm_abi::PAGE_SIZE as PAGE;
+use svsm_abi::harness::{BASE, Header, MAX_IMAGE, STACK_PAGES, STACK_TOP};
 use svsm_abi::{USER_END, USER_START};
 
 use crate::mm::frame::FrameAllocator;
@@ -153,5 +158,108 @@ impl UserSpace {
             done += n;
         }
         Some(())
+    }
+}
+
+/// Allocates `pages` zeroed frames.
+pub fn zeroed_frames(frames: &mut FrameAllocator, pages: u64) -> Result<PhysAddr, PagingError> {
+    let start = frames.allocate_contiguous(pages as usize)?;
+    // SAFETY: the frames were just allocated (exclusively ours) and lie in
+    // the kernel's direct map.
+    unsafe { core::ptr::write_bytes(start.as_u64() as *mut u8, 0, (pages * PAGE) as usize) };
+    Ok(start)
+}
+
+/// The header of a ring-3 image, if it is there and describes an image
+/// that fits.
+fn image_header(image: &[u8]) -> Option<Header> {
+    let h = Header::read(image)?;
+    let window = BASE..BASE + MAX_IMAGE;
+    let sane = h.text_end.is_multiple_of(PAGE)
+        && window.contains(&h.entry)
+        && h.entry < h.text_end
+        && h.text_end <= h.image_end
+        && h.image_end <= window.end
+        && (image.len() as u64) <= h.image_end - BASE;
+    sane.then_some(h)
+}
+
+impl UserSpace {
+    /// A new space holding `image` (code R+X, data RW+NX, at
+    /// [`BASE`]) and a zeroed stack below [`STACK_TOP`]; `None` when the
+    /// image's header is invalid.
+    pub fn load(
+        frames: &mut FrameAllocator,
+        image: &[u8],
+    ) -> Result<Option<(Self, Header)>, PagingError> {
+        let Some(h) = image_header(image) else {
+            return Ok(None);
+        };
+        let mut space = Self::new(frames)?;
+        let image_pages = (h.image_end - BASE).div_ceil(PAGE);
+        let text_pages = (h.text_end - BASE) / PAGE;
+        let copy = zeroed_frames(frames, image_pages)?;
+        // SAFETY: `copy` has `image_pages` pages, at least image.len() bytes
+        // (checked by `image_header`), exclusively ours, in the direct map.
+        unsafe {
+            core::ptr::copy_nonoverlapping(image.as_ptr(), copy.as_u64() as *mut u8, image.len())
+        };
+        space.map(frames, BASE, copy, text_pages, UserRights::ReadExecute)?;
+        space.map(
+            frames,
+            BASE + text_pages * PAGE,
+            copy + text_pages * PAGE,
+            image_pages - text_pages,
+            UserRights::ReadWrite,
+        )?;
+        let stack = zeroed_frames(frames, STACK_PAGES)?;
+        space.map(
+            frames,
+            STACK_TOP - STACK_PAGES * PAGE,
+            stack,
+            STACK_PAGES,
+            UserRights::ReadWrite,
+        )?;
+        Ok(Some((space, h)))
+    }
+}
+
+/// Memory shared between the kernel and one task: zeroed frames mapped
+/// RW+NX in the task's space, read and written by the kernel through the
+/// direct map. The task runs only while the kernel is not looking (one CPU,
+/// the kernel acts between its runs or inside its gates), so the kernel's
+/// view is never written behind its back; every offset into it is checked
+/// by the slice it hands out.
+///
+/// # Invariants
+///
+/// `phys..phys + len` are frames allocated for this buffer, never freed, in
+/// the direct map.
+pub struct SharedBuf {
+    phys: PhysAddr,
+    len: usize,
+}
+
+impl SharedBuf {
+    /// `pages` zeroed frames mapped at `va` in `space`.
+    pub fn new(
+        frames: &mut FrameAllocator,
+        space: &mut UserSpace,
+        va: u64,
+        pages: u64,
+    ) -> Result<Self, PagingError> {
+        let phys = zeroed_frames(frames, pages)?;
+        space.map(frames, va, phys, pages, UserRights::ReadWrite)?;
+        // INVARIANT: fresh frames, kept for the kernel's life.
+        Ok(Self {
+            phys,
+            len: (pages * PAGE) as usize,
+        })
+    }
+
+    pub fn bytes(&mut self) -> &mut [u8] {
+        // SAFETY: by the invariant the range is ours and mapped; the task
+        // does not run while the kernel holds this borrow (see the type).
+        unsafe { core::slice::from_raw_parts_mut(self.phys.as_u64() as *mut u8, self.len) }
     }
 }

@@ -226,6 +226,17 @@ fn main() -> ExitCode {
         }
     };
 
+    let vtpm = match &args.kernel {
+        None => None,
+        Some(kernel) => match qemu::vtpm_boot(&root(), kernel, &args.out) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("svsm-bench: {e}");
+                return ExitCode::from(1);
+            }
+        },
+    };
+
     let load_after = loadavg();
     let self_tests = report::self_test_times(module);
     let (object_path, object_sha) = object_on_disk();
@@ -247,6 +258,10 @@ fn main() -> ExitCode {
     print!("{}", report::host_table(&bench.rows));
     println!();
     print!("{}", report::self_test_table(&self_tests));
+    if let Some(v) = &vtpm {
+        println!();
+        print!("{}", report::vtpm_table(v));
+    }
     if !boots.is_empty() {
         println!();
         print!("{}", report::qemu_table(&boots));
@@ -289,6 +304,7 @@ fn main() -> ExitCode {
         "host_seconds": host_secs,
         "host_self_tests": report::self_test_json(&self_tests),
         "qemu": if boots.is_empty() { serde_json::Value::Null } else { report::qemu_json(&boots) },
+        "vtpm": vtpm.as_ref().map(report::vtpm_json),
         "host_table_markdown": report::host_table(&bench.rows),
         "qemu_table_markdown": if boots.is_empty() { None } else { Some(report::qemu_table(&boots)) },
     });

@@ -171,9 +171,95 @@ pub fn boots(
     Ok(out)
 }
 
+/// One boot with `vtpm=bench`: the crypto gate against direct module calls,
+/// and the guest's vTPM round trips.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VtpmBench {
+    /// (case, direct cycles, gate cycles), medians as the kernel prints them.
+    pub gate: Vec<(String, u64, u64)>,
+    /// (command, cycles) as the guest harness prints them.
+    pub round_trips: Vec<(String, u64)>,
+}
+
+/// Reads the `vtpm gate bench` and `vtpm round trip` lines of a console log.
+pub fn parse_vtpm(log: &str) -> VtpmBench {
+    let mut bench = VtpmBench::default();
+    for line in log.lines() {
+        if let Some(rest) = after(line, "vtpm gate bench ") {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            // NAME: direct A cycles, gate B cycles, ratio R
+            if let [name, "direct", a, "cycles,", "gate", b, ..] = words.as_slice()
+                && let (Ok(a), Ok(b)) = (a.parse(), b.parse())
+            {
+                bench
+                    .gate
+                    .push((name.trim_end_matches(':').to_string(), a, b));
+            }
+        } else if let Some(rest) = after(line, "vtpm round trip ")
+            && let Some((name, cycles)) = rest.split_once(": ")
+            && let Some(c) = cycles
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok())
+        {
+            bench.round_trips.push((name.to_string(), c));
+        }
+    }
+    bench
+}
+
+/// Boots `kernel` once with `vtpm=bench` (qboot) and reads the vTPM figures.
+pub fn vtpm_boot(root: &Path, kernel: &Path, log_dir: &Path) -> Result<VtpmBench, String> {
+    let script = root.join("scripts/qemu-run.sh");
+    let log = log_dir.join("qemu-vtpm-bench.log");
+    eprintln!(
+        "  QEMU boot with vtpm=bench (console log {})",
+        log.display()
+    );
+    let status = Command::new(&script)
+        .arg(kernel)
+        .arg("vtpm=bench")
+        .env("LOG", &log)
+        .env("FIRMWARE", Firmware::Qboot.script_name())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+    let text =
+        std::fs::read_to_string(&log).map_err(|e| format!("cannot read {}: {e}", log.display()))?;
+    let bench = parse_vtpm(&text);
+    if !status.success() || bench.gate.is_empty() {
+        return Err(format!(
+            "the vtpm=bench boot did not report the gate ({status}); see {}",
+            log.display()
+        ));
+    }
+    Ok(bench)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_vtpm_lines() {
+        let log = "\
+[ 187.845 ms] INFO  vtpm gate bench sha256-64B: direct 10062 cycles, gate 12532 cycles, ratio 1.25\r
+[ 189.034 ms] INFO  vtpm gate bench ecdsa-p256-sign: direct 494416 cycles, gate 489580 cycles, ratio 0.99\r
+[ 300.000 ms] INFO  guest-harness: harness: vtpm round trip PCR_Extend: 81234 cycles\r
+[ 300.100 ms] INFO  guest-harness: harness: vtpm gate bench garbage\r
+";
+        let b = parse_vtpm(log);
+        assert_eq!(
+            b.gate,
+            [
+                ("sha256-64B".to_string(), 10062, 12532),
+                ("ecdsa-p256-sign".to_string(), 494416, 489580)
+            ]
+        );
+        assert_eq!(b.round_trips, [("PCR_Extend".to_string(), 81234)]);
+    }
 
     const LOG: &str = "\
 [  13.829 ms] INFO  TSC: 2099.951 MHz (PIT calibration)\r

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::host::{IMPLS, Row};
 use crate::measure::Stats;
-use crate::qemu::{Boot, Firmware};
+use crate::qemu::{Boot, Firmware, VtpmBench};
 
 /// Peer time over module time: above 1 the module is faster.
 pub fn ratio(module: &Stats, peer: &Stats) -> f64 {
@@ -285,6 +285,39 @@ pub fn qemu_table(boots: &[Boot]) -> String {
          {cycles} TSC cycles ({us} µs under TCG)\n"
     ));
     out
+}
+
+/// The crypto gate and vTPM round trips of a `vtpm=bench` boot.
+pub fn vtpm_table(b: &VtpmBench) -> String {
+    let mut out = String::from(
+        "vTPM service (QEMU TCG, one vtpm=bench boot): the same module call (a) directly in the \
+         kernel, (b) from the ring-3 service through the crypto gate; medians in TSC cycles\n\n",
+    );
+    out.push_str("| call | (a) direct | (b) gate | (b)/(a) |\n|---|---:|---:|---:|\n");
+    for (name, a, g) in &b.gate {
+        out.push_str(&format!(
+            "| {name} | {a} | {g} | {:.2} |\n",
+            *g as f64 / (*a).max(1) as f64
+        ));
+    }
+    if !b.round_trips.is_empty() {
+        out.push_str("\n| guest vTPM round trip | cycles |\n|---|---:|\n");
+        for (name, c) in &b.round_trips {
+            out.push_str(&format!("| {name} | {c} |\n"));
+        }
+    }
+    out
+}
+
+pub fn vtpm_json(b: &VtpmBench) -> Value {
+    json!({
+        "gate": b.gate.iter().map(|(name, a, g)| json!({
+            "call": name, "direct_cycles": a, "gate_cycles": g,
+            "ratio": *g as f64 / (*a).max(1) as f64,
+        })).collect::<Vec<_>>(),
+        "round_trips": b.round_trips.iter().map(|(name, c)| json!({"command": name, "cycles": c}))
+            .collect::<Vec<_>>(),
+    })
 }
 
 fn stats_json(s: &Stats) -> Value {

@@ -209,6 +209,11 @@ impl<C: TpmCrypto> Tpm<C> {
         self.saved.clear();
     }
 
+    /// The provider the TPM computes with (a service times its gate with it).
+    pub fn crypto(&self) -> &C {
+        &self.crypto
+    }
+
     /// Loaded transient objects and sequences, loaded sessions and saved
     /// contexts (a resource gauge for callers and tests).
     pub fn resources(&self) -> (usize, usize, usize) {

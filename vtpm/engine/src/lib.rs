@@ -5,8 +5,9 @@
 //! ([`Tpm::execute`]); it never panics on any input and always answers a
 //! well-formed response (tag, size, response code). Its cryptography is a
 //! [`TpmCrypto`] implementation chosen by the caller: [`ModuleCrypto`]
-//! (feature `module`) calls the module directly; a ring-3 service supplies
-//! one that crosses the kernel's crypto gate. Profile, commands and limits:
+//! (feature `module`) calls the module directly; a ring-3 service uses
+//! [`gate::GateCrypto`], which crosses the kernel's crypto gate, whose
+//! kernel end is [`gate::serve`]. Profile, commands and limits:
 //! docs/vtpm.md.
 #![no_std]
 
@@ -18,6 +19,7 @@ mod consts;
 mod context;
 mod crypto;
 mod engine;
+pub mod gate;
 mod hash;
 mod hierarchy;
 mod marshal;

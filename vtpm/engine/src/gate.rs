@@ -1,0 +1,358 @@
+//! The kernel crypto gate's two ends, for a TPM in a ring-3 service.
+//!
+//! [`GateCrypto`] is the service's [`TpmCrypto`]: each call is written into
+//! the crypto page (`svsm_abi::vtpm_service::gate`: op, parameter, input
+//! lengths, output length, then the bytes) and handed to a [`Gate`], which
+//! in the service raises the kernel's task-service gate. [`serve`] is the
+//! kernel's end: it checks the call against the page, runs it in a direct
+//! [`TpmCrypto`] (the module), writes the output and wipes the inputs. Both
+//! ends are here, in one crate, so a host test can join them
+//! ([`Gate`] over [`serve`]) and check the encoding both ways.
+
+use alloc::vec::Vec;
+use core::cell::RefCell;
+
+use svsm_abi::vtpm_service::gate::{self as abi, ALG_256, ALG_384, Call, HEADER_BYTES, INPUTS, op};
+use zeroize::Zeroize;
+
+use crate::crypto::{CryptoError, TpmCrypto, TpmCurve, TpmHash};
+
+/// How a call written in the crypto page reaches the kernel.
+pub trait Gate {
+    /// Runs the call at the start of `page` on the other side of the gate;
+    /// its status (`svsm_abi::vtpm_service::gate::OK` or an error code).
+    fn call(&self, page: &mut [u8]) -> u64;
+}
+
+fn hash_param(alg: TpmHash) -> u32 {
+    match alg {
+        TpmHash::Sha256 => ALG_256,
+        TpmHash::Sha384 => ALG_384,
+    }
+}
+
+fn curve_param(curve: TpmCurve) -> u32 {
+    match curve {
+        TpmCurve::P256 => ALG_256,
+        TpmCurve::P384 => ALG_384,
+    }
+}
+
+fn hash_of(param: u32) -> Option<TpmHash> {
+    match param {
+        ALG_256 => Some(TpmHash::Sha256),
+        ALG_384 => Some(TpmHash::Sha384),
+        _ => None,
+    }
+}
+
+fn curve_of(param: u32) -> Option<TpmCurve> {
+    match param {
+        ALG_256 => Some(TpmCurve::P256),
+        ALG_384 => Some(TpmCurve::P384),
+        _ => None,
+    }
+}
+
+fn status(result: Result<(), CryptoError>) -> u64 {
+    match result {
+        Ok(()) => abi::OK,
+        Err(CryptoError::Failed) => abi::ERR_FAILED,
+        Err(CryptoError::Arg) => abi::ERR_ARG,
+        Err(CryptoError::Key) => abi::ERR_KEY,
+        Err(CryptoError::Verify) => abi::ERR_VERIFY,
+        Err(CryptoError::Unsupported) => abi::ERR_UNSUPPORTED,
+    }
+}
+
+fn error(status: u64) -> CryptoError {
+    match status {
+        abi::ERR_ARG => CryptoError::Arg,
+        abi::ERR_KEY => CryptoError::Key,
+        abi::ERR_VERIFY => CryptoError::Verify,
+        abi::ERR_UNSUPPORTED => CryptoError::Unsupported,
+        _ => CryptoError::Failed,
+    }
+}
+
+/// The kernel's end: runs the call in `page` with `crypto` and returns its
+/// status. The page is the service's: nothing is read before the call is
+/// known to fit ([`Call::read`]), the output goes only into the call's own
+/// output area (zeroed on error), and the inputs are wiped afterwards (they
+/// may be keys, seeds or shared secrets).
+pub fn serve<C: TpmCrypto>(crypto: &C, page: &mut [u8]) -> u64 {
+    let Some(call) = Call::read(page) else {
+        return abi::ERR_ARG;
+    };
+    let result = run(crypto, &call, page);
+    if let Some(end) = call.extent() {
+        let inputs: usize = call.inputs.iter().map(|&l| l as usize).sum();
+        let wipe_from = HEADER_BYTES;
+        let wipe_to = if result.is_ok() {
+            HEADER_BYTES + inputs
+        } else {
+            end
+        };
+        page[wipe_from..wipe_to].zeroize();
+    }
+    status(result)
+}
+
+fn run<C: TpmCrypto>(crypto: &C, call: &Call, page: &mut [u8]) -> Result<(), CryptoError> {
+    let ([a, b, c, d, _], out) = call.split(page).ok_or(CryptoError::Arg)?;
+    let alg = || hash_of(call.param).ok_or(CryptoError::Arg);
+    let ecc = || curve_of(call.param).ok_or(CryptoError::Arg);
+    match call.op {
+        op::HASH => crypto.hash(alg()?, a, out),
+        op::HMAC => crypto.hmac(alg()?, a, b, out),
+        op::KDFA => crypto.kdfa(alg()?, a, b, c, d, out),
+        op::KDFE => crypto.kdfe(alg()?, a, b, c, d, out),
+        op::AES_CFB => {
+            let iv: &[u8; 16] = b.try_into().map_err(|_| CryptoError::Arg)?;
+            if c.len() != out.len() || call.param > 1 {
+                return Err(CryptoError::Arg);
+            }
+            out.copy_from_slice(c);
+            crypto.aes_cfb(call.param == 1, a, iv, out)
+        }
+        op::RANDOM => crypto.random(out),
+        op::STIR => crypto.stir(a),
+        op::ECC_PUBLIC => crypto.ecc_public(ecc()?, a, out),
+        op::ECDSA_SIGN => crypto.ecdsa_sign(ecc()?, a, b, out),
+        op::ECDSA_VERIFY => crypto.ecdsa_verify(ecc()?, a, b, c),
+        op::ECDH => crypto.ecdh(ecc()?, a, b, out),
+        _ => Err(CryptoError::Unsupported),
+    }
+}
+
+const NONE: &[u8] = &[];
+
+/// The service's [`TpmCrypto`]: every call through `G` and the crypto page.
+pub struct GateCrypto<G: Gate> {
+    gate: G,
+    page: RefCell<&'static mut [u8]>,
+}
+
+impl<G: Gate> GateCrypto<G> {
+    /// `page` is the crypto page shared with the kernel, used by nothing
+    /// else.
+    pub fn new(gate: G, page: &'static mut [u8]) -> Self {
+        Self {
+            gate,
+            page: RefCell::new(page),
+        }
+    }
+
+    /// One gate call: `inputs` in, `out` filled (zeroed on error). The
+    /// output's copy in the page is wiped once it is copied out.
+    pub fn call(
+        &self,
+        op: u32,
+        param: u32,
+        inputs: [&[u8]; INPUTS],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let mut lens = [0u32; INPUTS];
+        for (len, input) in lens.iter_mut().zip(inputs) {
+            *len = u32::try_from(input.len()).map_err(|_| CryptoError::Arg)?;
+        }
+        let c = Call {
+            op,
+            param,
+            inputs: lens,
+            output: u32::try_from(out.len()).map_err(|_| CryptoError::Arg)?,
+        };
+        let mut page = self
+            .page
+            .try_borrow_mut()
+            .map_err(|_| CryptoError::Failed)?;
+        let page: &mut [u8] = &mut page;
+        if c.extent().is_none_or(|end| end > page.len()) {
+            return Err(CryptoError::Arg);
+        }
+        c.write(page).ok_or(CryptoError::Arg)?;
+        let mut at = HEADER_BYTES;
+        for input in inputs {
+            page[at..at + input.len()].copy_from_slice(input);
+            at += input.len();
+        }
+        let status = self.gate.call(page);
+        let (_, output) = c.split(page).ok_or(CryptoError::Arg)?;
+        let result = if status == abi::OK {
+            out.copy_from_slice(output);
+            Ok(())
+        } else {
+            out.zeroize();
+            Err(error(status))
+        };
+        output.zeroize();
+        result
+    }
+}
+
+/// A running hash: the data is collected here and hashed by one gate call
+/// at the end, so a sequence is bounded by the crypto page.
+pub struct GateHash {
+    alg: TpmHash,
+    data: Vec<u8>,
+}
+
+impl<G: Gate> TpmCrypto for GateCrypto<G> {
+    type HashState = GateHash;
+
+    fn hash(&self, alg: TpmHash, data: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
+        self.call(
+            op::HASH,
+            hash_param(alg),
+            [data, NONE, NONE, NONE, NONE],
+            out,
+        )
+    }
+
+    fn hash_start(&self, alg: TpmHash) -> Result<GateHash, CryptoError> {
+        Ok(GateHash {
+            alg,
+            data: Vec::new(),
+        })
+    }
+
+    fn hash_update(&self, state: &mut GateHash, data: &[u8]) -> Result<(), CryptoError> {
+        let room = self
+            .page
+            .try_borrow()
+            .map_or(0, |p| p.len())
+            .saturating_sub(HEADER_BYTES);
+        if state.data.len() + data.len() > room {
+            return Err(CryptoError::Arg);
+        }
+        state.data.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn hash_finish(&self, state: GateHash, out: &mut [u8]) -> Result<(), CryptoError> {
+        self.hash(state.alg, &state.data, out)
+    }
+
+    fn hmac(
+        &self,
+        alg: TpmHash,
+        key: &[u8],
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.call(
+            op::HMAC,
+            hash_param(alg),
+            [key, data, NONE, NONE, NONE],
+            out,
+        )
+    }
+
+    fn kdfa(
+        &self,
+        alg: TpmHash,
+        key: &[u8],
+        label: &[u8],
+        context_u: &[u8],
+        context_v: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.call(
+            op::KDFA,
+            hash_param(alg),
+            [key, label, context_u, context_v, NONE],
+            out,
+        )
+    }
+
+    fn kdfe(
+        &self,
+        alg: TpmHash,
+        z: &[u8],
+        label: &[u8],
+        party_u: &[u8],
+        party_v: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.call(
+            op::KDFE,
+            hash_param(alg),
+            [z, label, party_u, party_v, NONE],
+            out,
+        )
+    }
+
+    fn aes_cfb(
+        &self,
+        encrypt: bool,
+        key: &[u8],
+        iv: &[u8; 16],
+        data: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let mut out = alloc::vec![0; data.len()];
+        let r = self.call(
+            op::AES_CFB,
+            u32::from(encrypt),
+            [key, iv, data, NONE, NONE],
+            &mut out,
+        );
+        if r.is_ok() {
+            data.copy_from_slice(&out);
+        } else {
+            data.zeroize();
+        }
+        out.zeroize();
+        r
+    }
+
+    fn random(&self, out: &mut [u8]) -> Result<(), CryptoError> {
+        self.call(op::RANDOM, 0, [NONE; INPUTS], out)
+    }
+
+    fn stir(&self, input: &[u8]) -> Result<(), CryptoError> {
+        self.call(op::STIR, 0, [input, NONE, NONE, NONE, NONE], &mut [])
+    }
+
+    fn ecc_public(&self, curve: TpmCurve, d: &[u8], q: &mut [u8]) -> Result<(), CryptoError> {
+        self.call(
+            op::ECC_PUBLIC,
+            curve_param(curve),
+            [d, NONE, NONE, NONE, NONE],
+            q,
+        )
+    }
+
+    fn ecdsa_sign(
+        &self,
+        curve: TpmCurve,
+        d: &[u8],
+        digest: &[u8],
+        sig: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.call(
+            op::ECDSA_SIGN,
+            curve_param(curve),
+            [d, digest, NONE, NONE, NONE],
+            sig,
+        )
+    }
+
+    fn ecdsa_verify(
+        &self,
+        curve: TpmCurve,
+        q: &[u8],
+        digest: &[u8],
+        sig: &[u8],
+    ) -> Result<(), CryptoError> {
+        self.call(
+            op::ECDSA_VERIFY,
+            curve_param(curve),
+            [q, digest, sig, NONE, NONE],
+            &mut [],
+        )
+    }
+
+    fn ecdh(&self, curve: TpmCurve, d: &[u8], q: &[u8], z: &mut [u8]) -> Result<(), CryptoError> {
+        self.call(op::ECDH, curve_param(curve), [d, q, NONE, NONE, NONE], z)
+    }
+}

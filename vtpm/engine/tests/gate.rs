@@ -1,0 +1,215 @@
+//! The crypto gate's two ends joined in-process: `GateCrypto` (the ring-3
+//! service's `TpmCrypto`) over `serve` (the kernel's end) over the host
+//! module, against the module called directly; and `serve` given hostile
+//! pages.
+
+mod common;
+
+use common::{command, rc};
+use svsm_abi::vtpm_service::CRYPTO_BYTES;
+use svsm_abi::vtpm_service::gate::{self as abi, ALG_256, Call, HEADER_BYTES, op};
+use svsm_vtpm::gate::{Gate, GateCrypto, serve};
+use svsm_vtpm::{CryptoError, ModuleCrypto, Tpm, TpmCrypto, TpmCurve, TpmHash};
+
+struct Loopback(ModuleCrypto<'static>);
+
+impl Gate for Loopback {
+    fn call(&self, page: &mut [u8]) -> u64 {
+        serve(&self.0, page)
+    }
+}
+
+fn direct() -> ModuleCrypto<'static> {
+    ModuleCrypto::new(svsm_crypto::host::module()).expect("module DRBG")
+}
+
+fn gated() -> GateCrypto<Loopback> {
+    let page = Box::leak(vec![0u8; CRYPTO_BYTES].into_boxed_slice());
+    GateCrypto::new(Loopback(direct()), page)
+}
+
+const D1: [u8; 32] = [0x11; 32];
+const D2: [u8; 32] = [0x22; 32];
+
+#[test]
+fn the_gate_answers_as_the_module_does_directly() {
+    let (g, m) = (gated(), direct());
+    for alg in [TpmHash::Sha256, TpmHash::Sha384] {
+        let n = alg.digest_len();
+        let (mut a, mut b) = (vec![0; n], vec![0; n]);
+        g.hash(alg, b"abc", &mut a).unwrap();
+        m.hash(alg, b"abc", &mut b).unwrap();
+        assert_eq!(a, b);
+        let mut seq = g.hash_start(alg).unwrap();
+        g.hash_update(&mut seq, b"a").unwrap();
+        g.hash_update(&mut seq, b"bc").unwrap();
+        let mut c = vec![0; n];
+        g.hash_finish(seq, &mut c).unwrap();
+        assert_eq!(c, b);
+        g.hmac(alg, b"key", b"data", &mut a).unwrap();
+        m.hmac(alg, b"key", b"data", &mut b).unwrap();
+        assert_eq!(a, b);
+        let (mut ka, mut kb) = (vec![0; 40], vec![0; 40]);
+        g.kdfa(alg, b"key", b"STORAGE", b"u", b"v", &mut ka)
+            .unwrap();
+        m.kdfa(alg, b"key", b"STORAGE", b"u", b"v", &mut kb)
+            .unwrap();
+        assert_eq!(ka, kb);
+        g.kdfe(alg, b"z", b"SECRET", b"pu", b"pv", &mut ka).unwrap();
+        m.kdfe(alg, b"z", b"SECRET", b"pu", b"pv", &mut kb).unwrap();
+        assert_eq!(ka, kb);
+    }
+
+    let plain: Vec<u8> = (0..100u8).collect();
+    let (mut a, mut b) = (plain.clone(), plain.clone());
+    g.aes_cfb(true, &[7; 32], &[9; 16], &mut a).unwrap();
+    m.aes_cfb(true, &[7; 32], &[9; 16], &mut b).unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, plain);
+    g.aes_cfb(false, &[7; 32], &[9; 16], &mut a).unwrap();
+    assert_eq!(a, plain);
+
+    let (mut q1, mut q1m, mut q2) = ([0; 64], [0; 64], [0; 64]);
+    g.ecc_public(TpmCurve::P256, &D1, &mut q1).unwrap();
+    m.ecc_public(TpmCurve::P256, &D1, &mut q1m).unwrap();
+    assert_eq!(q1, q1m);
+    m.ecc_public(TpmCurve::P256, &D2, &mut q2).unwrap();
+    let (mut z1, mut z2) = ([0; 32], [0; 32]);
+    g.ecdh(TpmCurve::P256, &D1, &q2, &mut z1).unwrap();
+    m.ecdh(TpmCurve::P256, &D2, &q1, &mut z2).unwrap();
+    assert_eq!(z1, z2);
+
+    let digest = [0x5a; 32];
+    let mut sig = [0; 64];
+    g.ecdsa_sign(TpmCurve::P256, &D1, &digest, &mut sig)
+        .unwrap();
+    m.ecdsa_verify(TpmCurve::P256, &q1, &digest, &sig).unwrap();
+    g.ecdsa_verify(TpmCurve::P256, &q1, &digest, &sig).unwrap();
+
+    let mut r = [0; 48];
+    g.random(&mut r).unwrap();
+    assert_ne!(r, [0; 48]);
+    g.stir(b"more entropy").unwrap();
+}
+
+#[test]
+fn errors_cross_the_gate_as_errors_with_the_output_zeroed() {
+    let g = gated();
+    let mut q = [0xff; 64];
+    assert_eq!(
+        g.ecc_public(TpmCurve::P256, &[0; 32], &mut q),
+        Err(CryptoError::Key)
+    );
+    assert_eq!(q, [0; 64]);
+    g.ecc_public(TpmCurve::P256, &D1, &mut q).unwrap();
+    let bad = [1; 64];
+    assert_eq!(
+        g.ecdsa_verify(TpmCurve::P256, &q, &[0x5a; 32], &bad),
+        Err(CryptoError::Verify)
+    );
+    let mut short = [0xff; 31];
+    assert_eq!(
+        g.hash(TpmHash::Sha256, b"x", &mut short),
+        Err(CryptoError::Arg)
+    );
+    assert_eq!(short, [0; 31]);
+    // Larger than the page: refused before anything crosses.
+    let big = vec![0; CRYPTO_BYTES];
+    assert_eq!(
+        g.hash(TpmHash::Sha256, &big, &mut [0; 32]),
+        Err(CryptoError::Arg)
+    );
+    let mut seq = g.hash_start(TpmHash::Sha256).unwrap();
+    assert_eq!(g.hash_update(&mut seq, &big), Err(CryptoError::Arg));
+}
+
+/// A page holding `call` with `input` bytes after the header.
+fn page_with(call: Call, input: &[u8]) -> Vec<u8> {
+    let mut page = vec![0u8; CRYPTO_BYTES];
+    call.write(&mut page).unwrap();
+    page[HEADER_BYTES..HEADER_BYTES + input.len()].copy_from_slice(input);
+    page
+}
+
+fn call(op: u32, param: u32, inputs: [u32; 5], output: u32) -> Call {
+    Call {
+        op,
+        param,
+        inputs,
+        output,
+    }
+}
+
+#[test]
+fn serve_wipes_the_inputs_and_writes_only_the_output() {
+    let m = direct();
+    let mut page = page_with(call(op::HMAC, ALG_256, [3, 4, 0, 0, 0], 32), b"keydata");
+    assert_eq!(serve(&m, &mut page), abi::OK);
+    assert_eq!(
+        &page[HEADER_BYTES..HEADER_BYTES + 7],
+        &[0; 7],
+        "inputs wiped"
+    );
+    let mut mac = [0; 32];
+    m.hmac(TpmHash::Sha256, b"key", b"data", &mut mac).unwrap();
+    assert_eq!(&page[HEADER_BYTES + 7..HEADER_BYTES + 39], &mac);
+    assert!(page[HEADER_BYTES + 39..].iter().all(|&b| b == 0));
+
+    // A failed call wipes its inputs and leaves its output zero.
+    let mut page = page_with(
+        call(op::ECC_PUBLIC, ALG_256, [32, 0, 0, 0, 0], 64),
+        &[0; 32],
+    );
+    page[HEADER_BYTES + 32..HEADER_BYTES + 96].fill(0xee);
+    assert_eq!(serve(&m, &mut page), abi::ERR_KEY);
+    assert!(page[HEADER_BYTES..].iter().all(|&b| b == 0));
+}
+
+#[test]
+fn serve_refuses_hostile_pages() {
+    let m = direct();
+    let room = (CRYPTO_BYTES - HEADER_BYTES) as u32;
+    let cases = [
+        // Lengths beyond the page, or overflowing when added.
+        (
+            call(op::HASH, ALG_256, [room, 0, 0, 0, 0], 32),
+            abi::ERR_ARG,
+        ),
+        (
+            call(op::HASH, ALG_256, [u32::MAX, 2, 0, 0, 0], 32),
+            abi::ERR_ARG,
+        ),
+        (call(op::RANDOM, 0, [0; 5], u32::MAX), abi::ERR_ARG),
+        // An algorithm, curve or direction that does not exist.
+        (call(op::HASH, 2, [1, 0, 0, 0, 0], 32), abi::ERR_ARG),
+        (call(op::ECC_PUBLIC, 9, [32, 0, 0, 0, 0], 64), abi::ERR_ARG),
+        (call(op::AES_CFB, 2, [32, 16, 16, 0, 0], 16), abi::ERR_ARG),
+        // An IV that is not 16 bytes; data and output of different sizes.
+        (call(op::AES_CFB, 1, [32, 15, 16, 0, 0], 16), abi::ERR_ARG),
+        (call(op::AES_CFB, 1, [32, 16, 16, 0, 0], 17), abi::ERR_ARG),
+        // Wrong digest size; no such call.
+        (call(op::HASH, ALG_256, [1, 0, 0, 0, 0], 31), abi::ERR_ARG),
+        (call(0, 0, [0; 5], 0), abi::ERR_UNSUPPORTED),
+        (call(99, 0, [0; 5], 0), abi::ERR_UNSUPPORTED),
+    ];
+    for (c, want) in cases {
+        let mut page = page_with(c, &[0x11; 64]);
+        assert_eq!(serve(&m, &mut page), want, "{c:?}");
+    }
+    // A page shorter than a header.
+    assert_eq!(serve(&m, &mut [0u8; HEADER_BYTES - 1]), abi::ERR_ARG);
+}
+
+#[test]
+fn a_tpm_runs_over_the_gate() {
+    let mut tpm = Tpm::manufacture(gated()).expect("seeds through the gate");
+    tpm.power_on();
+    assert_eq!(
+        rc(&tpm.execute(&command(0x8001, 0x144, &[0, 0]))),
+        0,
+        "Startup"
+    );
+    let r = tpm.execute(&command(0x8001, 0x17B, &[0, 16]));
+    assert_eq!(rc(&r), 0, "GetRandom");
+    assert_eq!(&r[10..12], &[0, 16]);
+}

@@ -4,7 +4,9 @@
 //! under test breaks a property (a panic in that code is a failure too):
 //! * [`protocol`]: the SVSM protocol dispatcher, with fuzzed registers and
 //!   guest memory;
-//! * [`acvp_json`]: the ACVP JSON reader (`svsm-acvp`), run through the module.
+//! * [`acvp_json`]: the ACVP JSON reader (`svsm-acvp`), run through the module;
+//! * [`boot_params`]: the start-info parser (PVH and IGVM) and the kernel
+//!   command-line options (`svsm-boot-params`).
 //!
 //! The same functions back two drivers: the `fuzz-*` binaries (feature
 //! `libfuzzer`, built with coverage instrumentation by scripts/fuzz.sh and
@@ -14,6 +16,7 @@
 //! The module's C API target is C (`tools/fuzz/c/`), built by scripts/fuzz.sh.
 
 pub mod acvp_json;
+pub mod boot_params;
 pub mod input;
 pub mod protocol;
 
@@ -46,9 +49,10 @@ macro_rules! libfuzzer_target {
 pub type Target = fn(&[u8]);
 
 /// The targets written in Rust, by the name their folders and binaries use.
-pub const TARGETS: [(&str, Target); 2] = [
+pub const TARGETS: [(&str, Target); 3] = [
     ("protocol", protocol::one_input),
     ("acvp-json", acvp_json::one_input),
+    ("boot-params", boot_params::one_input),
 ];
 
 /// `tools/fuzz/`.

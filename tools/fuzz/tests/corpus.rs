@@ -36,3 +36,26 @@ fn protocol_seeds_reach_their_calls() {
     assert_eq!(answers("served-remap-ca"), [SUCCESS, SUCCESS]);
     assert_eq!(answers("create-vcpu"), [SUCCESS]);
 }
+
+/// The boot-params seeds are well-formed launches (PVH and IGVM), so the
+/// fuzzer starts past the magic and the header checks.
+#[test]
+fn boot_params_seeds_parse() {
+    use svsm_boot_params::start_info::{Loader, StartInfo};
+    use svsm_fuzz::boot_params::{BASE, Image};
+    let parse = |name: &str| {
+        let file = svsm_fuzz::fuzz_dir().join("corpus/boot-params").join(name);
+        let bytes = std::fs::read(file).expect("seed");
+        let info = StartInfo::parse(&Image::new(&bytes), BASE).expect("the seed parses");
+        (info.loader, info.memory_map.iter().count(), info.cmdline().to_vec())
+    };
+    assert_eq!(
+        parse("pvh-qemu"),
+        (Loader::Pvh { version: 1 }, 5, b"log=debug test=none quiet".to_vec())
+    );
+    assert_eq!(parse("pvh-no-cmdline"), (Loader::Pvh { version: 1 }, 1, Vec::new()));
+    assert_eq!(
+        parse("igvm-launch"),
+        (Loader::Igvm { vcpus: 2 }, 3, b"log=trace".to_vec())
+    );
+}

@@ -18,7 +18,7 @@ use std::cell::Cell;
 
 use svsm_boot_params::cmdline::Options;
 use svsm_boot_params::start_info::{
-    LoaderMemory, Loader, MAX_CMDLINE, MAX_MEMORY_REGIONS, START_INFO_MAGIC, StartInfo,
+    Loader, LoaderMemory, MAX_CMDLINE, MAX_MEMORY_REGIONS, START_INFO_MAGIC, StartInfo,
 };
 
 /// Physical address of the input's first byte, and the entry `%ebx`.
@@ -87,7 +87,11 @@ pub fn one_input(data: &[u8]) {
         assert_eq!(u32_at(data, 48), Some(regions as u32));
     }
     let cmdline = info.cmdline();
-    assert!(cmdline.len() <= MAX_CMDLINE, "command line of {}", cmdline.len());
+    assert!(
+        cmdline.len() <= MAX_CMDLINE,
+        "command line of {}",
+        cmdline.len()
+    );
     assert!(!cmdline.contains(&0), "a NUL inside the command line");
 
     let mut ignored = 0;
@@ -100,7 +104,10 @@ pub fn one_input(data: &[u8]) {
         );
         // A word of the command line, not bytes from elsewhere.
         let within = cmdline.as_ptr_range();
-        assert!(within.contains(&word.0.as_ptr()), "an ignored word outside the line");
+        assert!(
+            within.contains(&word.0.as_ptr()),
+            "an ignored word outside the line"
+        );
     });
     assert!(ignored <= cmdline.len().div_ceil(2) + 1);
 }

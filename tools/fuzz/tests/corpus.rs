@@ -47,13 +47,24 @@ fn boot_params_seeds_parse() {
         let file = svsm_fuzz::fuzz_dir().join("corpus/boot-params").join(name);
         let bytes = std::fs::read(file).expect("seed");
         let info = StartInfo::parse(&Image::new(&bytes), BASE).expect("the seed parses");
-        (info.loader, info.memory_map.iter().count(), info.cmdline().to_vec())
+        (
+            info.loader,
+            info.memory_map.iter().count(),
+            info.cmdline().to_vec(),
+        )
     };
     assert_eq!(
         parse("pvh-qemu"),
-        (Loader::Pvh { version: 1 }, 5, b"log=debug test=none quiet".to_vec())
+        (
+            Loader::Pvh { version: 1 },
+            5,
+            b"log=debug test=none quiet".to_vec()
+        )
     );
-    assert_eq!(parse("pvh-no-cmdline"), (Loader::Pvh { version: 1 }, 1, Vec::new()));
+    assert_eq!(
+        parse("pvh-no-cmdline"),
+        (Loader::Pvh { version: 1 }, 1, Vec::new())
+    );
     assert_eq!(
         parse("igvm-launch"),
         (Loader::Igvm { vcpus: 2 }, 3, b"log=trace".to_vec())

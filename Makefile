@@ -17,10 +17,13 @@
 #   make ct      constant-time check: every secret-key service under valgrind
 #                memcheck with secrets undefined, and its leaky control
 #   make bench   benchmarks (not part of make test)
+#   make vtpm-tests  the tpm2-tools scenario suite against swtpm (the
+#                reference) and svsm-vtpm-sim, compared (part of make test)
 #   make stack-usage  peak stack per service of the crypto object
 #   make fuzz    every fuzz target for FUZZ_SECONDS each (default 300); make
 #                test runs each for FUZZ_SHORT_RUNS inputs (fuzz-short)
 #   make gdb     boot stopped, gdbstub on 127.0.0.1:1234 (see README)
+#   make snp-sim the SEV-SNP platform against the simulated hypervisor and PSP
 #   make igvm [IGVM_VCPUS=N] [IGVM_POLICY=0x30000]
 #                target/svsm.igvm (IGVM: NATIVE + SEV-SNP) from the kernel ELF,
 #                and target/svsm.igvm.json (file hash, SNP launch digest for
@@ -58,7 +61,7 @@ SVSM_IGVM = $(CARGO) run --release -q -p svsm-igvm --
 IGVM_VENV := target/igvm-venv
 SEV_SNP_MEASURE := sev-snp-measure==0.0.13
 
-.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short clean
+.PHONY: all deps crypto kernel run gdb igvm igvm-check test lint host-tests boot-tests acvp acvp-baseline ct cert cert-check bench stack-usage fuzz fuzz-short clean vtpm-sim vtpm-tests snp-sim
 
 all: kernel
 
@@ -109,7 +112,7 @@ igvm-check: igvm $(IGVM_VENV)/.installed
 	  python3 -c 'import json,sys; a,b=(json.load(open(p))["sev_snp"]["launch_digest"] for p in sys.argv[1:]); sys.exit(a!=b)' $(IGVM).json target/igvm-check/again.json
 	@echo "igvm-check: sev-snp-measure agrees (1 and 4 vCPUs); the kernel pages are the ELF's; a second build is byte-identical"
 
-test: lint host-tests acvp ct cert-check igvm-check fuzz-short boot-tests
+test: lint host-tests acvp ct cert-check igvm-check fuzz-short boot-tests vtpm-tests
 	@echo "make test: all suites passed"
 
 lint: deps
@@ -120,6 +123,8 @@ lint: deps
 	$(CARGO) clippy -p svsm-kernel --target $(KERNEL_TARGET) -- -D warnings
 	$(CARGO) fmt --manifest-path kernel/harness/Cargo.toml --check
 	$(CARGO) clippy --manifest-path kernel/harness/Cargo.toml --target $(KERNEL_TARGET) -- -D warnings
+	CARGO=$(CARGO) scripts/vtpm-crypto-deps.sh svsm-vtpm
+	$(CARGO) clippy -p svsm-vtpm --target $(KERNEL_TARGET) --no-default-features -- -D warnings
 
 host-tests: deps
 	$(CARGO) test --workspace --exclude svsm-kernel
@@ -184,9 +189,22 @@ cert-check: crypto
 # Host throughput (module vs OpenSSL, RustCrypto, AWS-LC, ring; interleaved),
 # the host's power-on self-test times, and QEMU boot
 # figures; JSON in target/bench/, the latest table in docs/performance.md.
-bench: deps
+bench: deps vtpm-sim
 	scripts/build-kernel.sh >/dev/null
 	$(CARGO) run --release -q -p svsm-bench -- --kernel $(KERNEL_ELF)
+	python3 vtpm/sim/suite/bench.py --sim $(VTPM_SIM) --json target/bench/vtpm.json
+
+# The vTPM engine on the host behind the Microsoft simulator protocol
+# (vtpm/sim), and the tpm2-tools scenario suite (vtpm/sim/suite): every
+# scenario against swtpm, then against svsm-vtpm-sim, then the outputs the
+# TPM 2.0 specification fixes compared; the last line counts passes and
+# failures, every result is in target/vtpm/scenarios.json.
+VTPM_SIM := target/release/svsm-vtpm-sim
+vtpm-sim: deps
+	$(CARGO) build --release -q -p svsm-vtpm-sim
+
+vtpm-tests: vtpm-sim
+	python3 vtpm/sim/suite/scenarios.py --target both --sim $(VTPM_SIM) --json target/vtpm/scenarios.json
 
 # Peak stack per exported service of the crypto object, from GCC call-graph
 # info (scripts/stack-usage.py; ">=" where the path has an indirect call or
@@ -203,6 +221,11 @@ fuzz: deps
 
 fuzz-short: deps
 	FUZZ_RUNS=$(FUZZ_SHORT_RUNS) scripts/fuzz.sh
+
+# The SEV-SNP platform against the simulated hypervisor, RMP and PSP
+# (docs/snp.md); host-tests runs it too, as part of the workspace.
+snp-sim: deps
+	$(CARGO) test -p svsm-snp -p svsm-snp-sim
 
 clean:
 	$(CARGO) clean

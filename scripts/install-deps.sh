@@ -18,6 +18,13 @@
 #   clang-14,         the fuzz targets (make fuzz, make test's short runs):
 #   libclang-rt-14-dev  clang's -fsanitize=fuzzer,address,undefined and the
 #                     libFuzzer runtime the Rust targets link
+#   tpm2-tools,       make vtpm-tests and make bench: Debian's TPM tools drive
+#   libtss2-tcti-mssim0,  svsm-vtpm-sim (Microsoft simulator protocol) and
+#   libtss2-tcti-swtpm0,  swtpm (libtpms, the reference TPM the scenarios
+#   swtpm, swtpm-tools    are compared with) through these two TCTIs;
+#                     swtpm_ioctl (swtpm-tools) power-cycles swtpm
+#   python3-yaml      the scenario suite parses the tools' YAML output
+#   openssl           the suite checks signatures with an independent verifier
 #   gdb               only with the `gdb` argument
 # and through rustup: the x86_64-unknown-none target (the kernel), rustfmt and
 # clippy (make lint).
@@ -41,6 +48,13 @@ command -v pkg-config >/dev/null || need pkg-config
 command -v clang-14 >/dev/null || need clang-14
 ls /usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
     || need libclang-rt-14-dev
+command -v tpm2_startup >/dev/null || need tpm2-tools
+ls /usr/lib/x86_64-linux-gnu/libtss2-tcti-mssim.so.0 >/dev/null 2>&1 || need libtss2-tcti-mssim0
+ls /usr/lib/x86_64-linux-gnu/libtss2-tcti-swtpm.so.0 >/dev/null 2>&1 || need libtss2-tcti-swtpm0
+command -v swtpm >/dev/null || need swtpm
+command -v swtpm_ioctl >/dev/null || need swtpm-tools
+python3 -c 'import yaml' 2>/dev/null || need python3-yaml
+command -v openssl >/dev/null || need openssl
 if [ "${1:-}" = gdb ]; then
     command -v gdb >/dev/null || need gdb
 fi

@@ -205,7 +205,8 @@ class Facts:
 
 FACT_SOURCES = {
     "crypto-c/src/entropy.c": ["ENTROPY_BITS_PER_SAMPLE", "RCT_CUTOFF", "APT_WINDOW", "APT_CUTOFF"],
-    "crypto-c/src/internal.h": ["ENTROPY_STARTUP_SAMPLES", "DRBG_SEEDLEN", "DRBG_RESEED_INTERVAL"],
+    "crypto-c/src/internal.h": ["ENTROPY_STARTUP_SAMPLES", "DRBG_KEYLEN", "DRBG_SEEDLEN",
+                                "DRBG_RESEED_INTERVAL"],
     "crypto-c/src/drbg.c": ["SECURITY_STRENGTH_BITS", "MIN_ENTROPY_LEN", "MIN_NONCE_LEN"],
     "crypto-c/src/hashing.c": ["HMAC_MIN_APPROVED_KEY_LEN", "HMAC_MIN_TAG_LEN"],
     "crypto-c/src/aead.c": ["GCM_IV_FIXED_LEN", "GCM_IV_INVOCATION_LEN", "GCM_MAX_GENERATED_IVS",

@@ -38,7 +38,8 @@ HAND_TESTED_ENVIRONMENTS = [
     ("SVSM kernel, ring 0, QEMU TCG guest (x86_64)", "QEMU TCG CPU model (emulated)",
      "development platform; not a certification platform"),
     ("SVSM kernel, ring 0, AMD SEV-SNP guest at VMPL0", "AMD EPYC with SEV-SNP",
-     "target platform; to be tested by the lab"),
+     "target platform; SNP platform layer tested against a simulated hypervisor and PSP "
+     "only, not yet booted on hardware; to be tested by the lab"),
 ]
 
 HAND_ROLE_MODEL = (
@@ -64,15 +65,24 @@ HAND_SSP_PARAMETERS = [
     ("svsm_crypto_aes_gcm_seal*", "ctx", "AES key", "E", None),
     ("svsm_crypto_aes_gcm_open", "ctx", "AES key", "E", None),
     ("svsm_crypto_aes_gcm_cleanse", "ctx", "AES key", "Z", None),
+    ("svsm_crypto_aes_init", "key", "AES key", "W", None),
+    ("svsm_crypto_aes_init", "ctx", "AES key", None, "G"),
+    ("svsm_crypto_aes_ecb_*", "ctx", "AES key", "E", None),
+    ("svsm_crypto_aes_cfb128_*", "ctx", "AES key", "E", None),
+    ("svsm_crypto_aes_cleanse", "ctx", "AES key", "Z", None),
+    ("svsm_crypto_kdf_counter_hmac", "key", "KDF key-derivation key", "W,E", None),
+    ("svsm_crypto_kdf_counter_hmac", "out", "KDF derived keying material", None, "G,R"),
+    ("svsm_crypto_kdf_one_step", "z", "Shared secret Z", "W,E", None),
+    ("svsm_crypto_kdf_one_step", "out", "KDF derived keying material", None, "G,R"),
     ("svsm_crypto_hkdf", "ikm", "HKDF input keying material", "W,E", None),
     ("svsm_crypto_hkdf_extract", "ikm", "HKDF input keying material", "W,E", None),
     ("svsm_crypto_hkdf_extract", "prk", "HKDF pseudorandom key", None, "G,R"),
     ("svsm_crypto_hkdf_expand", "prk", "HKDF pseudorandom key", "W,E", None),
     ("svsm_crypto_hkdf*", "okm", "HKDF output keying material", None, "G,R"),
-    ("svsm_crypto_drbg_instantiate*", "ctx", "DRBG internal state (V, C)", None, "G"),
-    ("svsm_crypto_drbg_generate", "ctx", "DRBG internal state (V, C)", "E", None),
-    ("svsm_crypto_drbg_reseed*", "ctx", "DRBG internal state (V, C)", "E", None),
-    ("svsm_crypto_drbg_uninstantiate", "ctx", "DRBG internal state (V, C)", "Z", None),
+    ("svsm_crypto_drbg_instantiate*", "ctx", "DRBG internal state (Key, V)", None, "G"),
+    ("svsm_crypto_drbg_generate", "ctx", "DRBG internal state (Key, V)", "E", None),
+    ("svsm_crypto_drbg_reseed*", "ctx", "DRBG internal state (Key, V)", "E", None),
+    ("svsm_crypto_drbg_uninstantiate", "ctx", "DRBG internal state (Key, V)", "Z", None),
     ("svsm_crypto_drbg_*_test", "entropy", "Entropy input (caller-supplied, test mode)", "W,E", None),
     ("svsm_crypto_drbg_instantiate_test", "nonce", "Entropy input (caller-supplied, test mode)", "W,E", None),
     ("svsm_crypto_ecc_keygen", "private_key", "ECC private key", None, "G,R"),
@@ -92,9 +102,9 @@ HAND_SSP_PARAMETERS = [
 # does not look past these functions, so "uses the module DRBG" does not also
 # list the entropy a reseed inside it may draw.
 HAND_INTERNAL_SSP_USES = [
-    ("module_drbg_instantiate", "Module DRBG internal state (V, C)", "G"),
-    ("module_random", "Module DRBG internal state (V, C)", "E"),
-    ("module_drbg_zeroize", "Module DRBG internal state (V, C)", "Z"),
+    ("module_drbg_instantiate", "Module DRBG internal state (Key, V)", "G"),
+    ("module_random", "Module DRBG internal state (Key, V)", "E"),
+    ("module_drbg_zeroize", "Module DRBG internal state (Key, V)", "Z"),
     ("entropy_get", "Entropy input (from the entropy source)", "G,E"),
 ]
 # wolfCrypt calls that draw from the WC_RNG handed to them (a key-generation
@@ -130,6 +140,14 @@ HAND_SERVICE_NAMES = {
     "svsm_crypto_aes_gcm_seal_generated_iv": "AES-GCM encryption, module-generated IV",
     "svsm_crypto_aes_gcm_open": "AES-GCM decryption",
     "svsm_crypto_aes_gcm_cleanse": "Zeroise an AES-GCM context",
+    "svsm_crypto_aes_init": "AES key setup (ECB, CFB128)",
+    "svsm_crypto_aes_ecb_encrypt": "AES-ECB encryption (single blocks)",
+    "svsm_crypto_aes_ecb_decrypt": "AES-ECB decryption (single blocks)",
+    "svsm_crypto_aes_cfb128_encrypt": "AES-CFB128 encryption",
+    "svsm_crypto_aes_cfb128_decrypt": "AES-CFB128 decryption",
+    "svsm_crypto_aes_cleanse": "Zeroise an AES context",
+    "svsm_crypto_kdf_counter_hmac": "SP 800-108 KDF in counter mode with HMAC (TPM KDFa)",
+    "svsm_crypto_kdf_one_step": "SP 800-56C one-step KDF with a hash (TPM KDFe)",
     "svsm_crypto_drbg_instantiate": "DRBG instantiate (caller instance)",
     "svsm_crypto_drbg_generate": "DRBG generate (caller instance)",
     "svsm_crypto_drbg_reseed": "DRBG reseed (caller instance)",
@@ -167,15 +185,19 @@ HAND_NON_APPROVED = {
         "The instance was seeded or reseeded with caller entropy (test mode)."),
     "svsm_crypto_drbg_reseed": ("conditionally",
         "The instance was seeded or reseeded with caller entropy (test mode); it stays in test mode."),
+    "svsm_crypto_kdf_counter_hmac": ("conditionally",
+        "The key-derivation key is shorter than {HMAC_MIN_APPROVED_KEY_LEN} bytes ({HMAC_MIN_APPROVED_KEY_BITS} bits, SP 800-131A)."),
+    "svsm_crypto_kdf_one_step": ("conditionally",
+        "Z is shorter than {HMAC_MIN_APPROVED_KEY_LEN} bytes ({HMAC_MIN_APPROVED_KEY_BITS} bits, SP 800-131A)."),
 }
 
 # The SSP table of section 9. Columns after the name: kind, size/strength,
 # generation, entry, output, storage, zeroisation. `{NAME}` is replaced by a
 # fact read from the inputs (see Facts); an unknown name fails generation.
 HAND_SSPS = [
-    ("DRBG internal state (V, C)", "CSP",
-     "V and C, {DRBG_SEEDLEN} bytes each ({DRBG_SEEDLEN_BITS} bits); {SECURITY_STRENGTH_BITS}-bit security strength",
-     "Hash_DRBG instantiate/reseed (SP 800-90A rev. 1 10.1.1) from entropy input",
+    ("DRBG internal state (Key, V)", "CSP",
+     "Key ({DRBG_KEYLEN} bytes, AES-256) and V (16 bytes): seedlen {DRBG_SEEDLEN_BITS} bits; {SECURITY_STRENGTH_BITS}-bit security strength",
+     "CTR_DRBG instantiate/reseed with Block_Cipher_df (SP 800-90A rev. 1 10.2.1) from entropy input",
      "Never entered (test mode: derived from caller entropy, service non-approved)",
      "Never output",
      "Module instance: module data section. Caller instances: caller-provided svsm_crypto_drbg_ctx ({SVSM_CRYPTO_DRBG_CTX_SIZE} bytes)",
@@ -211,7 +233,7 @@ HAND_SSPS = [
     ("Shared secret Z", "CSP",
      "P-256: 32 bytes, P-384: 48 bytes",
      "svsm_crypto_ecdh_shared_secret (SP 800-56A rev. 3 5.7.1.2)",
-     "N/A",
+     "Caller, plaintext, per call (svsm_crypto_kdf_one_step)",
      "To the caller's buffer, plaintext",
      "Not retained",
      "Stack copies zeroised before the service returns"),
@@ -246,10 +268,26 @@ HAND_SSPS = [
     ("AES key", "CSP",
      "128 or 256 bits",
      "N/A (entered)",
-     "Caller, plaintext, svsm_crypto_aes_gcm_init",
+     "Caller, plaintext, svsm_crypto_aes_gcm_init, svsm_crypto_aes_init",
      "Never output",
-     "Expanded key schedule and GHASH key in the caller-provided svsm_crypto_aes_gcm_ctx ({SVSM_CRYPTO_AES_GCM_CTX_SIZE} bytes)",
-     "svsm_crypto_aes_gcm_cleanse"),
+     "Expanded key schedule and GHASH key in the caller-provided svsm_crypto_aes_gcm_ctx ({SVSM_CRYPTO_AES_GCM_CTX_SIZE} bytes); "
+     "both key schedules in the caller-provided svsm_crypto_aes_ctx ({SVSM_CRYPTO_AES_CTX_SIZE} bytes), "
+     "a CFB128 call's stack copy of one",
+     "svsm_crypto_aes_gcm_cleanse, svsm_crypto_aes_cleanse; the stack copy before the CFB128 call returns"),
+    ("KDF key-derivation key", "CSP",
+     "Any length; approved use at least {HMAC_MIN_APPROVED_KEY_LEN} bytes ({HMAC_MIN_APPROVED_KEY_BITS} bits)",
+     "N/A (entered)",
+     "Caller, plaintext, per call (svsm_crypto_kdf_counter_hmac)",
+     "Never output",
+     "Not retained: wolfCrypt Hmac structure on the stack",
+     "Stack structure zeroised before the service returns"),
+    ("KDF derived keying material", "CSP",
+     "1 byte to 2^32 - 1 digests",
+     "svsm_crypto_kdf_counter_hmac (SP 800-108r1), svsm_crypto_kdf_one_step (SP 800-56C rev. 2)",
+     "N/A",
+     "To the caller's buffer, plaintext",
+     "Not retained",
+     "The last (truncated) block's stack copy zeroised before the service returns"),
     ("ECC public key", "PSP",
      "2 x scalar length (X || Y)",
      "svsm_crypto_ecc_keygen, svsm_crypto_ecc_public_key_derive",
@@ -308,6 +346,55 @@ HAND_ENVIRONMENT_NOTES = (
     "exercise the code paths the services will use. *LAB TO CONFIRM: operational environment "
     "category (the SVSM kernel is a non-modifiable, single-purpose environment).*"
 )
+
+# The SEV-SNP environment: the module runs inside the SVSM at VMPL0 of an SNP
+# guest. (what, verified how / not verified) -- the lab reads which of the
+# environment's protections this project has shown and which it only states.
+HAND_SNP_ENVIRONMENT_INTRO = (
+    "On AMD SEV-SNP the SVSM kernel, and the module inside it, runs at VMPL0 of the guest: "
+    "the hypervisor cannot read or write its memory (the RMP and memory encryption), and the "
+    "guest operating system runs at VMPL1 or below, so it reaches the module only through the "
+    "SVSM protocol, never its memory. No SNP hardware was available to this project: the SVSM's "
+    "SNP code runs in the host tests against a simulated hypervisor, RMP and PSP "
+    "(`tools/snp-sim`), and the instructions themselves are reviewed, not executed."
+)
+
+HAND_SNP_ENVIRONMENT = [
+    ("The SVSM runs at VMPL0 (checked at boot, stops otherwise)",
+     "The check's logic verified in simulation (RMPADJUST of VMPL1's access refused above "
+     "VMPL0, `tools/snp-sim/tests/boot.rs`); the instruction runs only on hardware"),
+    ("VMPCK0 exists only inside the module (an AES-256-GCM key read once from the secrets "
+     "page); VMPCK0..3 are wiped from the page at once and handed to no one",
+     "Verified in simulation (`tools/snp-sim/tests/guest_requests.rs`)"),
+    ("Guest messages to the PSP are sealed with the module's caller-IV AES-GCM seal (the IV "
+     "is the message sequence number the firmware ABI fixes), which the module's service "
+     "indicator labels non-approved; opening the response is approved. A response that fails "
+     "to authenticate or carries the wrong sequence number destroys the key",
+     "Verified in simulation, both indicators asserted; forged, replayed and wrong-sequence "
+     "responses tested; the PSP's side is RustCrypto, not the real firmware"),
+    ("Attestation reports come from the PSP, signed by the VCEK, with REPORT_DATA = "
+     "SHA-512(nonce || manifest) computed by the module",
+     "Verified in simulation: the report parsed and its signature verified by the `sev` crate "
+     "against a test VCEK certificate (`tools/snp-sim/tests/attestation.rs`)"),
+    ("The kernel boots as an SNP guest", "Not yet: its page tables set no C-bit; the SNP "
+     "bring-up stops with a message after the SEV_STATUS and VMPL0 checks (docs/snp.md)"),
+    ("The SVSM's own memory, the module's included, is never validated, invalidated or "
+     "granted to a lower VMPL on the guest's behalf",
+     "Verified in simulation: a guest naming SVSM memory is refused (INVALID_ADDRESS) and the "
+     "RMP is unchanged (`tools/snp-sim/tests/memory.rs`)"),
+    ("Guest pages get VMPL1 access only once validated and zeroed; access is revoked before a "
+     "page is invalidated",
+     "Verified in simulation against the RMP model; the RMPADJUST and PVALIDATE encodings are "
+     "reviewed against the APM, not executed"),
+    ("The SVSM never writes into a page the guest has just rescinded (PVALIDATE list, Calling "
+     "Area)", "Verified in simulation and on Native (the guest harness)"),
+    ("A vCPU the guest creates runs at the guest's VMPL, never at VMPL0 (VMSA checks, VMSA bit)",
+     "Verified in simulation; AP creation is the hypervisor's and is not verified"),
+    ("The RMP, memory encryption and VMPL enforcement themselves",
+     "Not verified: properties of the AMD processor and PSP firmware, outside the boundary"),
+    ("Side channels of the shared physical CPU (caches, branch predictors, ciphertext side "
+     "channels)", "Not verified: section 12"),
+]
 
 HAND_BREAK_NOTES = (
     "For each self-test id below, a separate build makes exactly that test fail "

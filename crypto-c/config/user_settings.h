@@ -48,7 +48,7 @@ void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 size_t svsm_mod_strlen(const char *s);
 int svsm_mod_strncmp(const char *a, const char *b, size_t n);
-/* Fills out from the module's Hash_DRBG (crypto-c/src/drbg.c). */
+/* Fills out from the module's CTR_DRBG (crypto-c/src/drbg.c). */
 int svsm_mod_rng_block(unsigned char *out, unsigned int len);
 #endif
 #define XMEMCPY(d, s, l) memcpy((d), (s), (l))
@@ -64,7 +64,7 @@ int svsm_mod_rng_block(unsigned char *out, unsigned int len);
 #define XTOLOWER(c) (((c) >= 'A' && (c) <= 'Z') ? (c) - 'A' + 'a' : (c))
 
 /* ---- Random numbers: the module owns the DRBG ---------------------------- */
-/* wolfCrypt's WC_RNG draws from the module's SP 800-90A Hash_DRBG. */
+/* wolfCrypt's WC_RNG draws from the module's SP 800-90A CTR_DRBG. */
 #define CUSTOM_RAND_TYPE unsigned int
 #define CUSTOM_RAND_GENERATE_BLOCK svsm_mod_rng_block
 
@@ -88,6 +88,12 @@ int svsm_mod_rng_block(unsigned char *out, unsigned int len);
 #define WOLFSSL_AES_128
 #define WOLFSSL_AES_256
 #define HAVE_AESGCM
+#define HAVE_AES_ECB                 /* single blocks and ECB (aes_modes.c) */
+#define WOLFSSL_AES_CFB              /* CFB128: TPM parameter encryption */
+/* The module's CTR_DRBG: bulk CTR keystream (wolfCrypt's wide AES-NI/VAES
+ * CTR code) and single blocks for its derivation function. */
+#define WOLFSSL_AES_COUNTER
+#define WOLFSSL_AES_DIRECT
 #define WOLFSSL_MIN_AUTH_TAG_SZ 4
 #define WOLFSSL_SHA384
 #define WOLFSSL_SHA512

@@ -79,12 +79,16 @@ enum svsm_crypto_state {
     X(AES_GCM_128_KAT, "aes-gcm-128-kat", "AES-128-GCM seal and open KAT")          \
     X(AES_GCM_256_KAT, "aes-gcm-256-kat", "AES-256-GCM seal and open KAT")          \
     X(AES_GCM_256_16K_KAT, "aes-gcm-256-16k-kat", "AES-256-GCM 16 KiB KAT (wide paths)") \
-    X(HASH_DRBG_KAT, "hash-drbg-kat", "Hash_DRBG SHA-256 instantiate/reseed/generate/uninstantiate") \
+    X(CTR_DRBG_KAT, "ctr-drbg-kat", "CTR_DRBG AES-256 (df) instantiate/reseed/generate/uninstantiate") \
     X(ECDSA_P256_KAT, "ecdsa-p256-kat", "ECDSA P-256 SHA-256 sign and verify KAT")  \
     X(ECDSA_P384_KAT, "ecdsa-p384-kat", "ECDSA P-384 SHA-384 sign and verify KAT")  \
     X(ECDH_P256_KAT, "ecdh-p256-kat", "ECC CDH P-256 shared secret KAT")            \
     X(ECDH_P384_KAT, "ecdh-p384-kat", "ECC CDH P-384 shared secret KAT")            \
-    X(ENTROPY_STARTUP, "entropy-startup", "SP 800-90B start-up health tests (RCT, APT)")
+    X(ENTROPY_STARTUP, "entropy-startup", "SP 800-90B start-up health tests (RCT, APT)") \
+    X(AES_ECB_256_KAT, "aes-ecb-256-kat", "AES-256 ECB encrypt and decrypt KAT")       \
+    X(AES_CFB128_128_KAT, "aes-cfb128-128-kat", "AES-128 CFB128 encrypt and decrypt KAT") \
+    X(KDF_COUNTER_SHA256_KAT, "kdf-ctr-sha256-kat", "SP 800-108 counter KDF, HMAC-SHA-256 KAT") \
+    X(KDF_ONE_STEP_SHA256_KAT, "kdf-onestep-sha256-kat", "SP 800-56C one-step KDF, SHA-256 KAT")
 
 #define SVSM_CRYPTO_SELF_TEST_ENUM_(name, id, text) SVSM_CRYPTO_TEST_##name,
 enum svsm_crypto_self_test_id {
@@ -235,7 +239,75 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_gcm_open(svsm_crypto_aes_gcm_
                                             uint8_t *plaintext);
 SVSM_CRYPTO_API void svsm_crypto_aes_gcm_cleanse(svsm_crypto_aes_gcm_ctx *ctx);
 
-/* ---- Hash_DRBG with SHA-256 (SP 800-90A rev. 1) ------------------------- */
+/* ---- AES block cipher: ECB and CFB128 (SP 800-38A), 128- and 256-bit keys */
+
+/*
+ * svsm_crypto_aes_init expands the key (both directions) into ctx; the other
+ * calls only read ctx, so one context may serve any number of calls. in and
+ * out are the same buffer or disjoint. ECB takes a non-zero multiple of
+ * SVSM_CRYPTO_AES_BLOCK_LEN bytes, CFB128 any non-zero length; both at most
+ * 4 GiB - 1. CFB128 takes a full-block IV and keeps no state between calls.
+ */
+#define SVSM_CRYPTO_AES_BLOCK_LEN 16
+#define SVSM_CRYPTO_AES_CTX_SIZE 2560
+
+typedef struct svsm_crypto_aes_ctx {
+    _Alignas(16) uint8_t opaque[SVSM_CRYPTO_AES_CTX_SIZE];
+} svsm_crypto_aes_ctx;
+
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_init(svsm_crypto_aes_ctx *ctx, const uint8_t *key,
+                                        size_t key_len);
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_ecb_encrypt(const svsm_crypto_aes_ctx *ctx,
+                                               const uint8_t *in, uint8_t *out, size_t len);
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_ecb_decrypt(const svsm_crypto_aes_ctx *ctx,
+                                               const uint8_t *in, uint8_t *out, size_t len);
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_cfb128_encrypt(const svsm_crypto_aes_ctx *ctx,
+                                                  const uint8_t *iv, size_t iv_len,
+                                                  const uint8_t *in, uint8_t *out, size_t len);
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_aes_cfb128_decrypt(const svsm_crypto_aes_ctx *ctx,
+                                                  const uint8_t *iv, size_t iv_len,
+                                                  const uint8_t *in, uint8_t *out, size_t len);
+SVSM_CRYPTO_API void svsm_crypto_aes_cleanse(svsm_crypto_aes_ctx *ctx);
+
+/* ---- Key derivation: SP 800-108 counter mode, SP 800-56C one-step -------- */
+
+/*
+ * A byte string in pieces: the KDFs take their fixed data as the
+ * concatenation of up to SVSM_CRYPTO_KDF_MAX_PARTS pieces (each valid when
+ * non-NULL or empty), so a caller building, say, Label || 0x00 || Context ||
+ * [L]_32 copies nothing. fixed may be NULL when n_fixed is 0. The whole
+ * fixed data is at most 4 GiB - 1, out_len from 1 to 2^32 - 1 blocks of the
+ * digest. A key (or Z) shorter than 112 bits is a non-approved use
+ * (SVSM_CRYPTO_OK_NON_APPROVED), as for HMAC.
+ */
+typedef struct svsm_crypto_bytes {
+    const uint8_t *ptr;
+    size_t len;
+} svsm_crypto_bytes;
+#define SVSM_CRYPTO_KDF_MAX_PARTS 8
+
+/*
+ * SP 800-108r1 4.1, counter mode, PRF HMAC with alg, the 32-bit counter
+ * before the fixed data: K(i) = HMAC(key, [i]_32 || FixedData) for i = 1, 2,
+ * ...; out receives the first out_len bytes of K(1) || K(2) || ... (TPM 2.0
+ * KDFa is FixedData = Label || 0x00 || Context || [L]_32).
+ */
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_kdf_counter_hmac(uint32_t alg, const uint8_t *key,
+                                                size_t key_len,
+                                                const svsm_crypto_bytes *fixed,
+                                                size_t n_fixed, uint8_t *out,
+                                                size_t out_len);
+/*
+ * SP 800-56C rev. 2 4.1 option 1, the one-step KDF with hash alg:
+ * K(i) = H([i]_32 || Z || FixedInfo) for i = 1, 2, ...; out receives the
+ * first out_len bytes (TPM 2.0 KDFe is FixedInfo = Label || 0x00 ||
+ * PartyUInfo || PartyVInfo). z_len at least 1.
+ */
+SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_kdf_one_step(uint32_t alg, const uint8_t *z, size_t z_len,
+                                            const svsm_crypto_bytes *fixed_info,
+                                            size_t n_fixed, uint8_t *out, size_t out_len);
+
+/* ---- CTR_DRBG with AES-256 and the derivation function (SP 800-90A rev. 1) -- */
 
 #define SVSM_CRYPTO_DRBG_CTX_SIZE 256
 #define SVSM_CRYPTO_DRBG_MAX_REQUEST 65536
@@ -249,6 +321,14 @@ typedef struct svsm_crypto_drbg_ctx {
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_drbg_instantiate(svsm_crypto_drbg_ctx *ctx,
                                                 const uint8_t *personalization,
                                                 size_t personalization_len);
+/*
+ * At most SVSM_CRYPTO_DRBG_MAX_REQUEST bytes. After 2^24 requests an instance
+ * seeded from the entropy source reseeds itself first; one seeded with
+ * caller entropy returns SVSM_CRYPTO_ERR_LIMIT until reseeded. Prediction
+ * resistance: svsm_crypto_drbg_reseed, then generate without additional
+ * input (SP 800-90A 9.3.1). SVSM_CRYPTO_ERR_INTERNAL (the mechanism failed
+ * part-way) leaves the instance wiped: instantiate it again.
+ */
 SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_drbg_generate(svsm_crypto_drbg_ctx *ctx, uint8_t *out,
                                              size_t out_len, const uint8_t *additional,
                                              size_t additional_len);

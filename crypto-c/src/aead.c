@@ -53,19 +53,13 @@ static int tag_len_ok(size_t tag_len)
     return tag_len == 4 || tag_len == 8 || (tag_len >= 12 && tag_len <= 16);
 }
 
-/* Same buffer (in place) or disjoint; partial overlap would corrupt data. */
-static int overlap_ok(const uint8_t *in, const uint8_t *out, size_t len)
-{
-    return in == out || len == 0 || in + len <= out || out + len <= in;
-}
-
 static int gcm_args_ok(const uint8_t *iv, size_t iv_len, const uint8_t *aad, size_t aad_len,
                        const uint8_t *in, const uint8_t *out, size_t len, const uint8_t *tag,
                        size_t tag_len)
 {
     return iv != NULL && iv_len >= 1 && iv_len <= GCM_MAX_IV_LEN && BUF_OK(aad, aad_len) &&
            aad_len <= 0xffffffffu && BUF_OK(in, len) && BUF_OK(out, len) &&
-           len <= 0xffffffffu && overlap_ok(in, out, len) && tag != NULL && tag_len_ok(tag_len);
+           len <= 0xffffffffu && buffers_overlap_ok(in, out, len) && tag != NULL && tag_len_ok(tag_len);
 }
 
 /* wolfCrypt wants real pointers even for empty data. */

@@ -1,6 +1,6 @@
 /*
- * drbg.c - Hash_DRBG with SHA-256 (SP 800-90A rev. 1, 10.1.1), owned by the
- * module.
+ * drbg.c - CTR_DRBG with AES-256 and the derivation function (SP 800-90A
+ * rev. 1, 10.2.1 with Block_Cipher_df, 10.3.2), owned by the module.
  *
  * The module, not wolfCrypt, owns its DRBG: wolfCrypt's WC_RNG draws from
  * the module's instance through CUSTOM_RAND_GENERATE_BLOCK (user_settings.h),
@@ -10,96 +10,210 @@
  * with their own entropy for mechanism testing (non-approved).
  *
  * Security strength 256 bits: instantiation takes 256 bits of entropy and a
- * 128-bit nonce (from the entropy source); reseed every 2^24 requests.
+ * 128-bit nonce (from the entropy source), both through the derivation
+ * function, because the entropy source does not deliver full entropy; reseed
+ * every 2^24 requests (SP 800-90A allows 2^48). The counter field is the
+ * whole 128-bit block (ctr_len = blocklen).
+ *
+ * Speed: the keystream of a request is one wolfCrypt CTR call over all its
+ * blocks (wc_AesCtrEncrypt, which runs wolfCrypt's AES-NI, AVX, VAES or
+ * AVX-512 CTR code as cpu.c selected, several blocks per iteration), and the
+ * CTR_DRBG_Update that ends the request continues the same counter: its
+ * 3 blocks of keystream XOR the provided data are the CTR encryption of that
+ * data. One key schedule per request (two with additional input).
+ *
+ * Prediction resistance: the API offers it as an explicit reseed
+ * (svsm_crypto_drbg_reseed, then generate without additional input), which
+ * is what 9.3.1 step 7 does for a prediction-resistance request.
  */
 #include "internal.h"
 
-#include <wolfssl/wolfcrypt/sha256.h>
+#include <wolfssl/wolfcrypt/aes.h>
 
-#define DRBG_MAGIC 0x47425244u /* "DRBG" */
-#define SHA256_LEN 32
+#define DRBG_MAGIC 0x52444243u /* "CBDR" */
+#define BLOCK_LEN 16
+#define KEY_LEN DRBG_KEYLEN
 #define SECURITY_STRENGTH_BITS 256
 #define MIN_ENTROPY_LEN (SECURITY_STRENGTH_BITS / 8)
 #define MIN_NONCE_LEN (SECURITY_STRENGTH_BITS / 16)
 
+_Static_assert(DRBG_SEEDLEN == KEY_LEN + BLOCK_LEN, "seedlen = keylen + blocklen (10.2.1)");
+_Static_assert(SVSM_CRYPTO_DRBG_MAX_REQUEST <= (1 << 19) / 8, "max_number_of_bits_per_request");
 _Static_assert(sizeof(drbg_state) <= SVSM_CRYPTO_DRBG_CTX_SIZE, "DRBG context too small");
 _Static_assert(_Alignof(drbg_state) <= 16, "DRBG context alignment");
+/* ffi/tests/raw_layer.rs sets reseed_counter here to reach the reseed interval. */
+_Static_assert(offsetof(drbg_state, reseed_counter) == 8, "reseed counter offset");
 
 typedef struct piece {
     const uint8_t *p;
     size_t n;
 } piece;
 
-static int hash_pieces(const piece *pieces, size_t count, uint8_t out[SHA256_LEN])
+static void free_aes(Aes *aes)
 {
-    wc_Sha256 sha;
-    int ret = wc_InitSha256_ex(&sha, NULL, INVALID_DEVID);
-    for (size_t i = 0; ret == 0 && i < count; i++) {
-        if (pieces[i].n > 0)
-            ret = wc_Sha256Update(&sha, pieces[i].p, (word32)pieces[i].n);
-    }
+    wc_AesFree(aes);
+    svsm_secure_zero(aes, sizeof(*aes));
+}
+
+static int set_encrypt_key(Aes *aes, const uint8_t key[KEY_LEN])
+{
+    int ret = wc_AesInit(aes, NULL, INVALID_DEVID);
     if (ret == 0)
-        ret = wc_Sha256Final(&sha, out);
-    wc_Sha256Free(&sha);
-    svsm_secure_zero(&sha, sizeof(sha));
+        ret = wc_AesSetKey(aes, key, KEY_LEN, NULL, AES_ENCRYPTION);
     return ret;
 }
 
-/* Hash_df (10.3.1): out_len bytes derived from the concatenated inputs. */
-static int hash_df(const piece *in, size_t count, uint8_t *out, size_t out_len)
-{
-    uint8_t counter = 1;
-    uint32_t bits = (uint32_t)(out_len * 8);
-    uint8_t bits_be[4] = { (uint8_t)(bits >> 24), (uint8_t)(bits >> 16), (uint8_t)(bits >> 8),
-                           (uint8_t)bits };
-    uint8_t block[SHA256_LEN];
-    piece all[6] = { { &counter, 1 }, { bits_be, 4 } };
-    int ret = 0;
-
-    if (count > ARRAY_LEN(all) - 2)
-        return BAD_FUNC_ARG;
-    for (size_t i = 0; i < count; i++)
-        all[i + 2] = in[i];
-    for (size_t off = 0; ret == 0 && off < out_len; off += SHA256_LEN, counter++) {
-        size_t take = out_len - off < SHA256_LEN ? out_len - off : SHA256_LEN;
-        ret = hash_pieces(all, count + 2, block);
-        memcpy(out + off, block, take);
-    }
-    svsm_secure_zero(block, sizeof(block));
-    return ret;
-}
-
-/* v = (v + x) mod 2^(8 * DRBG_SEEDLEN), both big-endian, x no longer than v. */
-static void add_mod(uint8_t v[DRBG_SEEDLEN], const uint8_t *x, size_t x_len)
+/* block = (block + n) mod 2^128, big-endian. */
+static void counter_add(uint8_t block[BLOCK_LEN], uint64_t n)
 {
     unsigned carry = 0;
-    for (size_t i = 0; i < DRBG_SEEDLEN; i++) {
-        unsigned sum = v[DRBG_SEEDLEN - 1 - i] + carry;
-        if (i < x_len)
-            sum += x[x_len - 1 - i];
-        v[DRBG_SEEDLEN - 1 - i] = (uint8_t)sum;
+    for (int i = BLOCK_LEN - 1; i >= 0; i--) {
+        unsigned sum = block[i] + (unsigned)(n & 0xff) + carry;
+        block[i] = (uint8_t)sum;
         carry = sum >> 8;
+        n >>= 8;
     }
 }
 
-static int derive_c(drbg_state *d)
+/* ---- Block_Cipher_df (10.3.2) ------------------------------------------- */
+
+/* BCC (10.3.3) over a stream of bytes: a CBC-MAC with a zero IV. */
+typedef struct bcc {
+    Aes *aes;
+    uint8_t chain[BLOCK_LEN];
+    size_t fill;
+    int ret;
+} bcc;
+
+static void bcc_absorb(bcc *b, const uint8_t *p, size_t n)
 {
-    static const uint8_t zero = 0x00;
-    const piece in[] = { { &zero, 1 }, { d->v, DRBG_SEEDLEN } };
-    return hash_df(in, ARRAY_LEN(in), d->c, DRBG_SEEDLEN);
+    for (size_t i = 0; i < n; i++) {
+        b->chain[b->fill++] ^= p[i];
+        if (b->fill == BLOCK_LEN) {
+            if (b->ret == 0)
+                b->ret = wc_AesEncryptDirect(b->aes, b->chain, b->chain);
+            b->fill = 0;
+        }
+    }
+}
+
+/*
+ * DRBG_SEEDLEN bytes derived from the concatenated inputs. The lengths are
+ * public; the bytes are not, and only go through AES and XOR.
+ */
+static int block_cipher_df(const piece *in, size_t count, uint8_t out[DRBG_SEEDLEN])
+{
+    /* 8.: K = leftmost keylen bits of 0x00 01 02 ... 1F. */
+    static const uint8_t df_key[KEY_LEN] = {
+        0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a,
+        0x0b, 0x0c, 0x0d, 0x0e, 0x0f, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15,
+        0x16, 0x17, 0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f,
+    };
+    static const uint8_t pad_start = 0x80, zero = 0x00;
+    uint8_t temp[DRBG_SEEDLEN], iv[BLOCK_LEN] = { 0 };
+    uint8_t l_n[8];
+    uint64_t total = 0;
+    Aes aes;
+    int ret;
+
+    for (size_t i = 0; i < count; i++)
+        total += in[i].n;
+    if (total > 0xffffffffu)
+        return BAD_FUNC_ARG;
+    /* S = L || N || input_string || 0x80 || 0x00 padding. */
+    for (int i = 0; i < 4; i++) {
+        l_n[i] = (uint8_t)(total >> (24 - 8 * i));
+        l_n[4 + i] = (uint8_t)((uint32_t)DRBG_SEEDLEN >> (24 - 8 * i));
+    }
+
+    ret = set_encrypt_key(&aes, df_key);
+    /* 9.: temp = BCC(K, IV_0 || S) || BCC(K, IV_1 || S) || BCC(K, IV_2 || S). */
+    for (uint32_t i = 0; ret == 0 && i < DRBG_SEEDLEN / BLOCK_LEN; i++) {
+        bcc b = { .aes = &aes };
+        iv[3] = (uint8_t)i;
+        bcc_absorb(&b, iv, sizeof(iv));
+        bcc_absorb(&b, l_n, sizeof(l_n));
+        for (size_t j = 0; j < count; j++)
+            bcc_absorb(&b, in[j].p, in[j].n);
+        bcc_absorb(&b, &pad_start, 1);
+        while (b.fill != 0)
+            bcc_absorb(&b, &zero, 1);
+        ret = b.ret;
+        memcpy(temp + i * BLOCK_LEN, b.chain, BLOCK_LEN);
+        svsm_secure_zero(&b, sizeof(b));
+    }
+    free_aes(&aes);
+
+    /* 10.-14.: K = temp[0..keylen], X = the next block; X = E(K, X) per block. */
+    if (ret == 0)
+        ret = set_encrypt_key(&aes, temp);
+    for (size_t off = 0; ret == 0 && off < DRBG_SEEDLEN; off += BLOCK_LEN) {
+        const uint8_t *x = off == 0 ? temp + KEY_LEN : out + off - BLOCK_LEN;
+        ret = wc_AesEncryptDirect(&aes, out + off, x);
+    }
+    free_aes(&aes);
+    svsm_secure_zero(temp, sizeof(temp));
+    if (ret != 0)
+        svsm_secure_zero(out, DRBG_SEEDLEN);
+    return ret;
+}
+
+/* ---- CTR_DRBG (10.2.1) ----------------------------------------------------- */
+
+/* Starts the counter of `aes` (keyed with d->key) at V + 1. */
+static int start_counter(Aes *aes, const drbg_state *d)
+{
+    uint8_t ctr[BLOCK_LEN];
+    memcpy(ctr, d->v, BLOCK_LEN);
+    counter_add(ctr, 1);
+    int ret = wc_AesSetIV(aes, ctr);
+    svsm_secure_zero(ctr, sizeof(ctr));
+    return ret;
+}
+
+/*
+ * The tail of CTR_DRBG_Update (10.2.1.2) on an `aes` keyed with the current
+ * Key whose counter is at V + 1: temp = keystream XOR provided_data, then
+ * Key || V = temp.
+ */
+static int update_with(Aes *aes, drbg_state *d, const uint8_t provided[DRBG_SEEDLEN])
+{
+    uint8_t temp[DRBG_SEEDLEN];
+    int ret = wc_AesCtrEncrypt(aes, temp, provided, DRBG_SEEDLEN);
+    if (ret == 0) {
+        memcpy(d->key, temp, KEY_LEN);
+        memcpy(d->v, temp + KEY_LEN, BLOCK_LEN);
+    }
+    svsm_secure_zero(temp, sizeof(temp));
+    return ret;
+}
+
+/* CTR_DRBG_Update (10.2.1.2). */
+static int update(drbg_state *d, const uint8_t provided[DRBG_SEEDLEN])
+{
+    Aes aes;
+    int ret = set_encrypt_key(&aes, d->key);
+    if (ret == 0)
+        ret = start_counter(&aes, d);
+    if (ret == 0)
+        ret = update_with(&aes, d, provided);
+    free_aes(&aes);
+    return ret;
 }
 
 int drbg_instantiate_op(drbg_state *d, const uint8_t *entropy, size_t entropy_len,
                         const uint8_t *nonce, size_t nonce_len, const uint8_t *pers,
                         size_t pers_len)
 {
-    const piece seed[] = { { entropy, entropy_len }, { nonce, nonce_len }, { pers, pers_len } };
-    int ret;
+    const piece in[] = { { entropy, entropy_len }, { nonce, nonce_len }, { pers, pers_len } };
+    uint8_t seed[DRBG_SEEDLEN];
 
+    /* 10.2.1.3.2: Key = 0, V = 0, then Update(df(seed_material)). */
     svsm_secure_zero(d, sizeof(*d));
-    ret = hash_df(seed, ARRAY_LEN(seed), d->v, DRBG_SEEDLEN);
+    int ret = block_cipher_df(in, ARRAY_LEN(in), seed);
     if (ret == 0)
-        ret = derive_c(d);
+        ret = update(d, seed);
+    svsm_secure_zero(seed, sizeof(seed));
     if (ret != 0) {
         svsm_secure_zero(d, sizeof(*d));
         return ret;
@@ -112,62 +226,73 @@ int drbg_instantiate_op(drbg_state *d, const uint8_t *entropy, size_t entropy_le
 int drbg_reseed_op(drbg_state *d, const uint8_t *entropy, size_t entropy_len,
                    const uint8_t *additional, size_t additional_len)
 {
-    static const uint8_t one = 0x01;
-    uint8_t v[DRBG_SEEDLEN];
-    const piece seed[] = { { &one, 1 },
-                           { d->v, DRBG_SEEDLEN },
-                           { entropy, entropy_len },
-                           { additional, additional_len } };
-    int ret = hash_df(seed, ARRAY_LEN(seed), v, DRBG_SEEDLEN);
-    if (ret == 0) {
-        memcpy(d->v, v, DRBG_SEEDLEN);
-        ret = derive_c(d);
+    const piece in[] = { { entropy, entropy_len }, { additional, additional_len } };
+    uint8_t seed[DRBG_SEEDLEN];
+
+    /* 10.2.1.4.2 */
+    int ret = block_cipher_df(in, ARRAY_LEN(in), seed);
+    if (ret == 0)
+        ret = update(d, seed);
+    if (ret == 0)
         d->reseed_counter = 1;
-    }
-    svsm_secure_zero(v, sizeof(v));
+    svsm_secure_zero(seed, sizeof(seed));
     return ret;
 }
 
 int drbg_generate_op(drbg_state *d, uint8_t *out, size_t out_len, const uint8_t *additional,
                      size_t additional_len)
 {
-    static const uint8_t two = 0x02, three = 0x03;
-    uint8_t w[SHA256_LEN], data[DRBG_SEEDLEN], counter_be[8];
+    uint8_t provided[DRBG_SEEDLEN] = { 0 }, tail[BLOCK_LEN] = { 0 };
+    size_t full = out_len - out_len % BLOCK_LEN;
+    Aes aes;
     int ret = 0;
 
+    /* 10.2.1.5.2 */
     if (d->reseed_counter > DRBG_RESEED_INTERVAL)
         return DRBG_NEEDS_RESEED;
+    if (out_len > SVSM_CRYPTO_DRBG_MAX_REQUEST)
+        return BAD_FUNC_ARG;
     if (additional_len > 0) {
-        const piece in[] = { { &two, 1 }, { d->v, DRBG_SEEDLEN }, { additional, additional_len } };
-        ret = hash_pieces(in, ARRAY_LEN(in), w);
-        add_mod(d->v, w, SHA256_LEN);
+        const piece in[] = { { additional, additional_len } };
+        ret = block_cipher_df(in, ARRAY_LEN(in), provided);
+        if (ret == 0)
+            ret = update(d, provided);
     }
-
-    /* Hashgen (10.1.1.4) */
-    memcpy(data, d->v, DRBG_SEEDLEN);
-    for (size_t off = 0; ret == 0 && off < out_len; off += SHA256_LEN) {
-        static const uint8_t one = 1;
-        const piece in[] = { { data, DRBG_SEEDLEN } };
-        size_t take = out_len - off < SHA256_LEN ? out_len - off : SHA256_LEN;
-        ret = hash_pieces(in, 1, w);
-        memcpy(out + off, w, take);
-        add_mod(data, &one, 1);
+    if (ret == 0)
+        ret = set_encrypt_key(&aes, d->key);
+    else
+        svsm_secure_zero(&aes, sizeof(aes));
+    if (ret == 0)
+        ret = start_counter(&aes, d);
+    /* The keystream of every whole block in one call, then the last part. */
+    if (ret == 0 && full > 0) {
+        memset(out, 0, full);
+        ret = wc_AesCtrEncrypt(&aes, out, out, (word32)full);
     }
-
+    if (ret == 0 && full < out_len) {
+        ret = wc_AesCtrEncrypt(&aes, tail, tail, BLOCK_LEN);
+        memcpy(out + full, tail, out_len - full);
+    }
+    /* The counter now stands at V + blocks + 1: Update continues it. */
     if (ret == 0) {
-        const piece in[] = { { &three, 1 }, { d->v, DRBG_SEEDLEN } };
-        ret = hash_pieces(in, ARRAY_LEN(in), w);
+        counter_add(d->v, (out_len + BLOCK_LEN - 1) / BLOCK_LEN);
+        ret = update_with(&aes, d, provided);
     }
-    if (ret == 0) {
-        for (int i = 0; i < 8; i++)
-            counter_be[i] = (uint8_t)(d->reseed_counter >> (56 - 8 * i));
-        add_mod(d->v, w, SHA256_LEN);
-        add_mod(d->v, d->c, DRBG_SEEDLEN);
-        add_mod(d->v, counter_be, sizeof(counter_be));
+    if (ret == 0)
         d->reseed_counter++;
+    free_aes(&aes);
+    svsm_secure_zero(provided, sizeof(provided));
+    svsm_secure_zero(tail, sizeof(tail));
+    /*
+     * A failure part-way (wolfCrypt refusing a call) leaves keystream in
+     * `out` from a state that was not advanced: wipe both, so that neither
+     * the bytes nor a repeat of them can be used. The instance must be
+     * instantiated again (the module's own one is, at its next use).
+     */
+    if (ret != 0) {
+        svsm_secure_zero(out, out_len);
+        drbg_uninstantiate_op(d);
     }
-    svsm_secure_zero(w, sizeof(w));
-    svsm_secure_zero(data, sizeof(data));
     return ret;
 }
 

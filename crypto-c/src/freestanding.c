@@ -83,3 +83,8 @@ int svsm_ct_equal(const void *a, const void *b, size_t n)
     /* 1 when diff == 0, without a data-dependent branch. */
     return (int)(1 & (((uint32_t)diff - 1) >> 8));
 }
+
+int buffers_overlap_ok(const uint8_t *in, const uint8_t *out, size_t len)
+{
+    return in == out || len == 0 || in + len <= out || out + len <= in;
+}

@@ -54,6 +54,28 @@ int hash_op(uint32_t alg, const uint8_t *msg, size_t len, uint8_t *digest)
                    (word32)h.digest_len);
 }
 
+int hash_parts_op(uint32_t alg, const byte_span *parts, size_t n_parts, uint8_t *digest)
+{
+    hash_info h;
+    wc_HashAlg wc;
+    int ret;
+
+    if (hash_lookup(alg, &h) != 0)
+        return BAD_FUNC_ARG;
+    for (size_t i = 0; i < n_parts; i++) {
+        if (!fits_word32(parts[i].len))
+            return BAD_FUNC_ARG;
+    }
+    ret = wc_HashInit(&wc, (enum wc_HashType)h.wc_type);
+    for (size_t i = 0; ret == 0 && i < n_parts; i++)
+        ret = wc_HashUpdate(&wc, (enum wc_HashType)h.wc_type, parts[i].ptr, (word32)parts[i].len);
+    if (ret == 0)
+        ret = wc_HashFinal(&wc, (enum wc_HashType)h.wc_type, digest);
+    wc_HashFree(&wc, (enum wc_HashType)h.wc_type);
+    svsm_secure_zero(&wc, sizeof(wc));
+    return ret;
+}
+
 int hmac_parts_op(uint32_t alg, const uint8_t *key, size_t key_len, const byte_span *parts,
                   size_t n_parts, uint8_t *mac)
 {
@@ -181,7 +203,7 @@ void svsm_crypto_hash_cleanse(svsm_crypto_hash_ctx *ctx)
 
 /* ---- HMAC ------------------------------------------------------------ */
 
-static svsm_crypto_status hmac_indicator(size_t key_len)
+svsm_crypto_status key_len_indicator(size_t key_len)
 {
     return key_len >= HMAC_MIN_APPROVED_KEY_LEN ? SVSM_CRYPTO_OK : SVSM_CRYPTO_OK_NON_APPROVED;
 }
@@ -210,7 +232,7 @@ svsm_crypto_status svsm_crypto_hmac(uint32_t alg, const uint8_t *key, size_t key
     svsm_secure_zero(full, sizeof(full));
     if (ret != 0)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_INTERNAL);
-    return hmac_indicator(key_len);
+    return key_len_indicator(key_len);
 }
 
 svsm_crypto_status svsm_crypto_hmac_verify(uint32_t alg, const uint8_t *key, size_t key_len,
@@ -229,7 +251,7 @@ svsm_crypto_status svsm_crypto_hmac_verify(uint32_t alg, const uint8_t *key, siz
         SERVICE_FAIL(SVSM_CRYPTO_ERR_INTERNAL);
     if (!equal)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_AUTH);
-    return hmac_indicator(key_len);
+    return key_len_indicator(key_len);
 }
 
 /* ---- HKDF ------------------------------------------------------------ */

@@ -8,7 +8,7 @@
  *                 because services are closed while the module self-tests)
  *   integrity.c   HMAC over the module's own code and read-only data
  *   entropy.c     the caller's noise source behind SP 800-90B health tests
- *   drbg.c        SP 800-90A Hash_DRBG; the module's DRBG feeds wolfCrypt
+ *   drbg.c        SP 800-90A CTR_DRBG (AES-256); the module's DRBG feeds wolfCrypt
  *   hashing.c, aead.c, ecc_keys.c   services: gate, check, call wolfCrypt
  */
 #ifndef SVSM_CRYPTO_INTERNAL_H
@@ -26,6 +26,9 @@
 void svsm_secure_zero(void *p, size_t n);
 /* 1 when equal; time depends on n only. */
 int svsm_ct_equal(const void *a, const void *b, size_t n);
+/* 1 when in and out are the same buffer (in place) or disjoint over len bytes:
+ * a partial overlap would corrupt the data. */
+int buffers_overlap_ok(const uint8_t *in, const uint8_t *out, size_t len);
 
 /* ---- module.c ------------------------------------------------------------ */
 uint64_t module_timestamp(void);
@@ -51,6 +54,15 @@ int svc_operational(void);
         if (!svc_operational())          \
             SERVICE_FAIL(SVSM_CRYPTO_ERR_STATE); \
     } while (0)
+/* Ends a service with the status of its work (a static helper doing the
+ * checks and the operation): zeroed outputs on failure. */
+#define SERVICE_RETURN(status)             \
+    do {                                   \
+        svsm_crypto_status st_ = (status); \
+        if (st_ < 0)                       \
+            SERVICE_FAIL(st_);             \
+        return st_;                        \
+    } while (0)
 /* A buffer argument is valid when it is non-NULL or empty. */
 #define BUF_OK(p, len) ((p) != NULL || (len) == 0)
 
@@ -65,14 +77,16 @@ typedef struct hash_info {
     size_t digest_len;
 } hash_info;
 int hash_lookup(uint32_t alg, hash_info *out);
+/* The indicator of a service keyed by key_len bytes (an HMAC key, a KDF key
+ * or Z): under 112 bits (SP 800-131A) the use is not approved. */
+svsm_crypto_status key_len_indicator(size_t key_len);
 int hash_op(uint32_t alg, const uint8_t *msg, size_t len, uint8_t *digest);
 int hmac_op(uint32_t alg, const uint8_t *key, size_t key_len, const uint8_t *msg,
             size_t msg_len, uint8_t *mac /* digest_len bytes */);
-/* HMAC over the concatenation of parts. */
-typedef struct byte_span {
-    const uint8_t *ptr;
-    size_t len;
-} byte_span;
+/* HMAC, or a hash, over the concatenation of parts. */
+typedef svsm_crypto_bytes byte_span;
+int hash_parts_op(uint32_t alg, const byte_span *parts, size_t n_parts,
+                  uint8_t *digest /* digest_len bytes */);
 int hmac_parts_op(uint32_t alg, const uint8_t *key, size_t key_len, const byte_span *parts,
                   size_t n_parts, uint8_t *mac /* digest_len bytes */);
 int hkdf_op(uint32_t alg, const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
@@ -85,6 +99,23 @@ int aes_gcm_seal_op(const uint8_t *key, size_t key_len, const uint8_t *iv, size_
 int aes_gcm_open_op(const uint8_t *key, size_t key_len, const uint8_t *iv, size_t iv_len,
                     const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t len,
                     const uint8_t *tag, size_t tag_len, uint8_t *out);
+
+/* ---- aes_modes.c ---------------------------------------------------------- */
+/* The raw AES operations the services and the self-tests share. */
+struct Aes;
+int aes_schedule_op(struct Aes *aes, const uint8_t *key, size_t key_len, int dir);
+void aes_schedule_free(struct Aes *aes);
+int aes_ecb_op(const struct Aes *aes, int encrypt, const uint8_t *in, uint8_t *out, size_t len);
+/* One CFB128 pass from iv over len bytes, on a copy of the encryption schedule. */
+int aes_cfb128_op(const struct Aes *enc, int encrypt, const uint8_t *iv, const uint8_t *in,
+                  uint8_t *out, size_t len);
+
+/* ---- kdf.c ---------------------------------------------------------------- */
+/* The two KDFs on checked arguments (the self-tests call them directly). */
+int kdf_counter_hmac_op(uint32_t alg, const uint8_t *key, size_t key_len,
+                        const byte_span *fixed, size_t n_fixed, uint8_t *out, size_t out_len);
+int kdf_one_step_op(uint32_t alg, const uint8_t *z, size_t z_len, const byte_span *fixed,
+                    size_t n_fixed, uint8_t *out, size_t out_len);
 
 /* ---- entropy.c ------------------------------------------------------------ */
 #define ENTROPY_STARTUP_SAMPLES 1024 /* SP 800-90B 4.3 */
@@ -99,7 +130,8 @@ void entropy_zeroize(void);
 size_t entropy_samples_for(size_t bits);
 
 /* ---- drbg.c --------------------------------------------------------------- */
-#define DRBG_SEEDLEN 55 /* 440 bits for SHA-256 */
+#define DRBG_KEYLEN 32  /* AES-256 */
+#define DRBG_SEEDLEN 48 /* keylen + blocklen: 384 bits for AES-256 CTR_DRBG */
 #define DRBG_RESEED_INTERVAL ((uint64_t)1 << 24)
 #define DRBG_NEEDS_RESEED 1
 
@@ -107,8 +139,8 @@ typedef struct drbg_state {
     uint32_t magic;
     uint32_t test_seeded; /* seeded with caller entropy: not for real use */
     uint64_t reseed_counter;
-    uint8_t v[DRBG_SEEDLEN];
-    uint8_t c[DRBG_SEEDLEN];
+    uint8_t key[DRBG_KEYLEN];
+    uint8_t v[16];
 } drbg_state;
 
 int drbg_instantiate_op(drbg_state *d, const uint8_t *entropy, size_t entropy_len,

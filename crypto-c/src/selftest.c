@@ -10,8 +10,10 @@
  *   - ECDSA: NIST CAVP FIPS 186-3 SigGen, first [P-256,SHA-256] and
  *     [P-384,SHA-384] vectors (fixed k);
  *   - ECC CDH: NIST CAVP KAS ECC ZZOnly validity tests, COUNT = 0 of P-256, P-384;
- *   - Hash_DRBG: NIST CAVP Hash_DRBG.rsp [SHA-256], no prediction resistance,
- *     with reseed.
+ *   - CTR_DRBG: NIST CAVP CTR_DRBG.rsp [AES-256 use df], PredictionResistance
+ *     = False, EntropyInputLen = 256, NonceLen = 128, PersonalizationStringLen
+ *     = 256, AdditionalInputLen = 0, ReturnedBitsLen = 512 (instantiate,
+ *     reseed, generate twice, the second output compared).
  *
  * Fault injection: a build with -DSVSM_CRYPTO_BREAK_TEST=<id> (make crypto
  * BREAK=<key>) corrupts the KAT input of that one test, as BoringSSL's
@@ -19,6 +21,8 @@
  * module is compiled without it.
  */
 #include "internal.h"
+
+#include <wolfssl/wolfcrypt/aes.h>
 
 #ifdef SVSM_CRYPTO_BREAK_TEST
 #define BROKEN(id) ((id) == SVSM_CRYPTO_BREAK_TEST)
@@ -286,31 +290,62 @@ static const uint8_t kat_p384_cdh_z[48] = {
     0xef, 0x68, 0x04, 0xf9, 0x41, 0xe8, 0xa4, 0xa0, 0x44, 0xf4, 0xf3, 0x02,
 };
 static const uint8_t kat_drbg_entropy[32] = {
-    0x63, 0x36, 0x33, 0x77, 0xe4, 0x1e, 0x86, 0x46, 0x8d, 0xeb, 0x0a, 0xb4,
-    0xa8, 0xed, 0x68, 0x3f, 0x6a, 0x13, 0x4e, 0x47, 0xe0, 0x14, 0xc7, 0x00,
-    0x45, 0x4e, 0x81, 0xe9, 0x53, 0x58, 0xa5, 0x69,
+    0x4c, 0xfb, 0x21, 0x86, 0x73, 0x34, 0x6d, 0x9d, 0x50, 0xc9, 0x22, 0xe4,
+    0x9b, 0x0d, 0xfc, 0xd0, 0x90, 0xad, 0xf0, 0x4f, 0x5c, 0x3b, 0xa4, 0x73,
+    0x27, 0xdf, 0xcd, 0x6f, 0xa6, 0x3a, 0x78, 0x5c,
 };
 static const uint8_t kat_drbg_nonce[16] = {
-    0x80, 0x8a, 0xa3, 0x8f, 0x2a, 0x72, 0xa6, 0x23, 0x59, 0x91, 0x5a, 0x9f,
-    0x8a, 0x04, 0xca, 0x68,
+    0x01, 0x69, 0x62, 0xa7, 0xfd, 0x27, 0x87, 0xa2, 0x4b, 0xf6, 0xbe, 0x47,
+    0xef, 0x37, 0x83, 0xf1,
+};
+static const uint8_t kat_drbg_pers[32] = {
+    0x88, 0xee, 0xb8, 0xe0, 0xe8, 0x3b, 0xf3, 0x29, 0x4b, 0xda, 0xcd, 0x60,
+    0x99, 0xeb, 0xe4, 0xbf, 0x55, 0xec, 0xd9, 0x11, 0x3f, 0x71, 0xe5, 0xeb,
+    0xcb, 0x45, 0x75, 0xf3, 0xd6, 0xa6, 0x8a, 0x6b,
 };
 static const uint8_t kat_drbg_reseed[32] = {
-    0xe6, 0x2b, 0x8a, 0x8e, 0xe8, 0xf1, 0x41, 0xb6, 0x98, 0x05, 0x66, 0xe3,
-    0xbf, 0xe3, 0xc0, 0x49, 0x03, 0xda, 0xd4, 0xac, 0x2c, 0xdf, 0x9f, 0x22,
-    0x80, 0x01, 0x0a, 0x67, 0x39, 0xbc, 0x83, 0xd3,
+    0xb7, 0xec, 0x46, 0x07, 0x23, 0x63, 0x83, 0x4a, 0x1b, 0x01, 0x33, 0xf2,
+    0xc2, 0x38, 0x91, 0xdb, 0x4f, 0x11, 0xa6, 0x86, 0x51, 0xf2, 0x3e, 0x3a,
+    0x8b, 0x1f, 0xdc, 0x03, 0xb1, 0x92, 0xc7, 0xe7,
 };
-static const uint8_t kat_drbg_output[128] = {
-    0x04, 0xee, 0xc6, 0x3b, 0xb2, 0x31, 0xdf, 0x2c, 0x63, 0x0a, 0x1a, 0xfb,
-    0xe7, 0x24, 0x94, 0x9d, 0x00, 0x5a, 0x58, 0x78, 0x51, 0xe1, 0xaa, 0x79,
-    0x5e, 0x47, 0x73, 0x47, 0xc8, 0xb0, 0x56, 0x62, 0x1c, 0x18, 0xbd, 0xdc,
-    0xdd, 0x8d, 0x99, 0xfc, 0x5f, 0xc2, 0xb9, 0x20, 0x53, 0xd8, 0xcf, 0xac,
-    0xfb, 0x0b, 0xb8, 0x83, 0x12, 0x05, 0xfa, 0xd1, 0xdd, 0xd6, 0xc0, 0x71,
-    0x31, 0x8a, 0x60, 0x18, 0xf0, 0x3b, 0x73, 0xf5, 0xed, 0xe4, 0xd4, 0xd0,
-    0x71, 0xf9, 0xde, 0x03, 0xfd, 0x7a, 0xea, 0x10, 0x5d, 0x92, 0x99, 0xb8,
-    0xaf, 0x99, 0xaa, 0x07, 0x5b, 0xdb, 0x4d, 0xb9, 0xaa, 0x28, 0xc1, 0x8d,
-    0x17, 0x4b, 0x56, 0xee, 0x2a, 0x01, 0x4d, 0x09, 0x88, 0x96, 0xff, 0x22,
-    0x82, 0xc9, 0x55, 0xa8, 0x19, 0x69, 0xe0, 0x69, 0xfa, 0x8c, 0xe0, 0x07,
-    0xa1, 0x80, 0x18, 0x3a, 0x07, 0xdf, 0xae, 0x17,
+static const uint8_t kat_aes_cfb_iv[16] = {
+    0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xb8, 0xb9, 0xba, 0xbb,
+    0xbc, 0xbd, 0xbe, 0xbf,
+};
+/* AES-256-ECB of the first two blocks of kat_msg under kat_gcm_key256. */
+static const uint8_t kat_aes256_ecb_ct[32] = {
+    0xb4, 0x6a, 0x50, 0x12, 0x19, 0x6c, 0xe0, 0x27, 0xd0, 0xf6, 0xea, 0xbd,
+    0x5e, 0x43, 0xc3, 0xde, 0x3c, 0x21, 0x4a, 0x38, 0xc4, 0x5b, 0xfe, 0x2f,
+    0xaf, 0x03, 0x30, 0xc3, 0x35, 0xee, 0xf2, 0xf2,
+};
+/* AES-128-CFB128 of kat_msg under kat_gcm_key128 from kat_aes_cfb_iv. */
+static const uint8_t kat_aes128_cfb_ct[46] = {
+    0x80, 0xed, 0x29, 0xfb, 0x65, 0xfd, 0xc1, 0x80, 0x31, 0xad, 0xe8, 0x51,
+    0x4f, 0xa4, 0x8d, 0x24, 0x70, 0xfd, 0x3c, 0x62, 0xc0, 0xdc, 0x03, 0x74,
+    0x79, 0x63, 0x25, 0xaa, 0x4f, 0x67, 0x66, 0x9b, 0x05, 0xbf, 0x47, 0x75,
+    0x39, 0xfa, 0xac, 0x6b, 0x2d, 0x71, 0x19, 0x5b, 0x10, 0x62,
+};
+/* SP 800-108 counter KDF, HMAC-SHA-256: key kat_hmac_key, FixedData kat_msg. */
+static const uint8_t kat_kdf_counter_sha256[40] = {
+    0x43, 0x49, 0xed, 0xd6, 0x98, 0xdd, 0xd3, 0xcc, 0x37, 0xec, 0xac, 0x7d,
+    0xc0, 0x37, 0x88, 0xc2, 0x5c, 0x41, 0xcf, 0xa8, 0x9a, 0xe2, 0x6d, 0x38,
+    0x6b, 0x5c, 0xdf, 0xf0, 0xe1, 0x35, 0xde, 0x5f, 0xca, 0xbf, 0x4e, 0x84,
+    0x14, 0x7d, 0xa1, 0xf8,
+};
+/* SP 800-56C one-step KDF, SHA-256: Z kat_hmac_key, FixedInfo kat_msg. */
+static const uint8_t kat_kdf_one_step_sha256[40] = {
+    0x60, 0x4d, 0x94, 0xe6, 0x9d, 0x5d, 0x88, 0x2b, 0xe2, 0xfa, 0x80, 0x07,
+    0xc0, 0xbd, 0x60, 0x3b, 0x7c, 0xff, 0xf2, 0xcb, 0xa1, 0x4b, 0xed, 0xfc,
+    0xf1, 0x4b, 0x2f, 0xcc, 0x2a, 0xa1, 0x2a, 0xe6, 0x7b, 0x6c, 0x47, 0x04,
+    0x6e, 0x77, 0x9e, 0xbc,
+};
+static const uint8_t kat_drbg_output[64] = {
+    0xa5, 0x51, 0x80, 0xa1, 0x90, 0xbe, 0xf3, 0xad, 0xaf, 0x28, 0xf6, 0xb7,
+    0x95, 0xe9, 0xf1, 0xf3, 0xd6, 0xdf, 0xa1, 0xb2, 0x7d, 0xd0, 0x46, 0x7b,
+    0x0c, 0x75, 0xf5, 0xfa, 0x93, 0x1e, 0x97, 0x14, 0x75, 0xb2, 0x7c, 0xae,
+    0x03, 0xa2, 0x96, 0x54, 0xe2, 0xf4, 0x09, 0x66, 0xea, 0x33, 0x64, 0x30,
+    0x40, 0xd1, 0x40, 0x0f, 0xe6, 0x77, 0x87, 0x3a, 0xf8, 0x09, 0x7c, 0x1f,
+    0xe9, 0xf0, 0x02, 0x98,
 };
 
 /*
@@ -322,13 +357,13 @@ static const uint8_t kat_drbg_output[128] = {
 typedef struct kat_vector {
     uint32_t alg;          /* hash algorithm, or curve for ECC */
     uint32_t hash;         /* ECDSA: the digest's algorithm */
-    const uint8_t *input;  /* what a BREAK build corrupts: message, IKM, ECDH key */
+    const uint8_t *input;  /* what a BREAK build corrupts: message, IKM, ECDH key, KDF fixed data */
     size_t input_len;
-    const uint8_t *key;    /* GCM key; ECDSA private key */
+    const uint8_t *key;    /* AES key; KDF key or Z; ECDSA private key */
     size_t key_len;
     const uint8_t *peer;   /* ECDSA public key; ECDH peer public key */
     size_t peer_len;
-    const uint8_t *extra;  /* ECDSA fixed k; GCM expected tag */
+    const uint8_t *extra;  /* ECDSA fixed k; GCM expected tag; CFB IV */
     size_t extra_len;
     const uint8_t *want;
     size_t want_len;
@@ -453,7 +488,89 @@ static int gcm_16k_kat(uint32_t id, const kat_vector *v)
     return ok ? 0 : -1;
 }
 
-/* ---- Hash_DRBG ---------------------------------------------------------- */
+/* ---- AES block cipher: ECB and CFB128 ------------------------------------ */
+
+/*
+ * Encrypt the first want_len bytes of the input (whole blocks) and compare,
+ * decrypt the expected ciphertext and compare with the input: both key
+ * schedules and both directions.
+ */
+static int aes_ecb_kat(uint32_t id, const kat_vector *v)
+{
+    uint8_t scratch[KAT_SCRATCH], ct[64], pt[64];
+    Aes enc, dec;
+    size_t len = v->want_len;
+    const uint8_t *msg = kat_input(id, v->input, v->input_len, scratch);
+    if (len == 0 || len > sizeof(ct) || len % SVSM_CRYPTO_AES_BLOCK_LEN != 0 || len > v->input_len)
+        return -1;
+    int ok = aes_schedule_op(&enc, v->key, v->key_len, AES_ENCRYPTION) == 0 &&
+             aes_schedule_op(&dec, v->key, v->key_len, AES_DECRYPTION) == 0 &&
+             aes_ecb_op(&enc, 1, msg, ct, len) == 0 && expect(ct, v->want, len) == 0 &&
+             aes_ecb_op(&dec, 0, v->want, pt, len) == 0 && expect(pt, v->input, len) == 0;
+    aes_schedule_free(&enc);
+    aes_schedule_free(&dec);
+    svsm_secure_zero(ct, sizeof(ct));
+    svsm_secure_zero(pt, sizeof(pt));
+    return ok ? 0 : -1;
+}
+
+/* Encrypt the input from the IV (extra) and compare, decrypt and compare. */
+static int aes_cfb128_kat(uint32_t id, const kat_vector *v)
+{
+    uint8_t scratch[KAT_SCRATCH], ct[64], pt[64];
+    Aes enc;
+    size_t len = v->input_len;
+    const uint8_t *msg = kat_input(id, v->input, v->input_len, scratch);
+    if (len == 0 || len > sizeof(ct) || v->want_len != len ||
+        v->extra_len != SVSM_CRYPTO_AES_BLOCK_LEN)
+        return -1;
+    int ok = aes_schedule_op(&enc, v->key, v->key_len, AES_ENCRYPTION) == 0 &&
+             aes_cfb128_op(&enc, 1, v->extra, msg, ct, len) == 0 &&
+             expect(ct, v->want, len) == 0 &&
+             aes_cfb128_op(&enc, 0, v->extra, v->want, pt, len) == 0 &&
+             expect(pt, v->input, len) == 0;
+    aes_schedule_free(&enc);
+    svsm_secure_zero(ct, sizeof(ct));
+    svsm_secure_zero(pt, sizeof(pt));
+    return ok ? 0 : -1;
+}
+
+/* ---- KDFs: SP 800-108 counter mode (HMAC), SP 800-56C one-step (hash) ----- */
+
+/*
+ * Derive want_len bytes (more than one block, a partial last one) from the
+ * key and the fixed data (the input, in two pieces to cover the spans), and
+ * compare.
+ */
+static int kdf_kat(uint32_t id, const kat_vector *v, int counter_mode)
+{
+    uint8_t scratch[KAT_SCRATCH], out[64];
+    const uint8_t *fixed = kat_input(id, v->input, v->input_len, scratch);
+    hash_info h;
+    if (hash_lookup(v->alg, &h) != 0 || v->want_len <= h.digest_len ||
+        v->want_len % h.digest_len == 0 || v->want_len > sizeof(out) || v->input_len < 2 ||
+        v->key_len == 0)
+        return -1;
+    const byte_span parts[2] = { { fixed, 1 }, { fixed + 1, v->input_len - 1 } };
+    int ret = counter_mode
+                  ? kdf_counter_hmac_op(v->alg, v->key, v->key_len, parts, 2, out, v->want_len)
+                  : kdf_one_step_op(v->alg, v->key, v->key_len, parts, 2, out, v->want_len);
+    ret = ret == 0 ? expect(out, v->want, v->want_len) : -1;
+    svsm_secure_zero(out, sizeof(out));
+    return ret;
+}
+
+static int kdf_counter_kat(uint32_t id, const kat_vector *v)
+{
+    return kdf_kat(id, v, 1);
+}
+
+static int kdf_one_step_kat(uint32_t id, const kat_vector *v)
+{
+    return kdf_kat(id, v, 0);
+}
+
+/* ---- CTR_DRBG (SP 800-90A 11.3: instantiate, reseed, generate, uninstantiate) ---- */
 
 static int drbg_kat(uint32_t id, const kat_vector *v)
 {
@@ -462,7 +579,8 @@ static int drbg_kat(uint32_t id, const kat_vector *v)
     const uint8_t *entropy = kat_input(id, kat_drbg_entropy, sizeof(kat_drbg_entropy), scratch);
     int ok = v->want_len == sizeof(out) &&
              drbg_instantiate_op(&d, entropy, sizeof(kat_drbg_entropy), kat_drbg_nonce,
-                                 sizeof(kat_drbg_nonce), NULL, 0) == 0 &&
+                                 sizeof(kat_drbg_nonce), kat_drbg_pers,
+                                 sizeof(kat_drbg_pers)) == 0 &&
              drbg_reseed_op(&d, kat_drbg_reseed, sizeof(kat_drbg_reseed), NULL, 0) == 0 &&
              drbg_generate_op(&d, out, sizeof(out), NULL, 0) == 0 &&
              drbg_generate_op(&d, out, sizeof(out), NULL, 0) == 0 &&
@@ -557,7 +675,9 @@ static int entropy_startup_test(uint32_t id, const kat_vector *v)
     X(kat_gcm_big_tag) X(kat_p256_msg) X(kat_p256_d) X(kat_p256_q) X(kat_p256_k)         \
     X(kat_p256_sig) X(kat_p384_msg) X(kat_p384_d) X(kat_p384_q) X(kat_p384_k)            \
     X(kat_p384_sig) X(kat_p256_cdh_d) X(kat_p256_cdh_peer) X(kat_p256_cdh_z)             \
-    X(kat_p384_cdh_d) X(kat_p384_cdh_peer) X(kat_p384_cdh_z) X(kat_drbg_output)
+    X(kat_p384_cdh_d) X(kat_p384_cdh_peer) X(kat_p384_cdh_z) X(kat_drbg_output)          \
+    X(kat_aes_cfb_iv) X(kat_aes256_ecb_ct) X(kat_aes128_cfb_ct) X(kat_kdf_counter_sha256)   \
+    X(kat_kdf_one_step_sha256) X(kat_hmac_key)
 
 #define KAT_BUF_ENUM_(name) BUF_##name,
 enum kat_buf_id { BUF_NONE, KAT_BUFFERS(KAT_BUF_ENUM_) };
@@ -581,7 +701,9 @@ static const uint8_t *kat_buffer(uint8_t which, size_t *len)
     X(KAT_HASH, hash_kat) X(KAT_HMAC, hmac_kat) X(KAT_HKDF, hkdf_kat)                    \
     X(KAT_INTEGRITY, integrity_test) X(KAT_GCM, gcm_kat) X(KAT_GCM_16K, gcm_16k_kat)     \
     X(KAT_DRBG, drbg_kat) X(KAT_ECDSA, ecdsa_kat) X(KAT_ECDH, ecdh_kat)                  \
-    X(KAT_ENTROPY, entropy_startup_test)
+    X(KAT_ENTROPY, entropy_startup_test) X(KAT_AES_ECB, aes_ecb_kat)                     \
+    X(KAT_AES_CFB128, aes_cfb128_kat) X(KAT_KDF_COUNTER, kdf_counter_kat)                  \
+    X(KAT_KDF_ONE_STEP, kdf_one_step_kat)
 
 #define KAT_KIND_ENUM_(kind, runner) kind,
 enum kat_kind { KAT_NONE, KAT_RUNNERS(KAT_KIND_ENUM_) };
@@ -626,7 +748,7 @@ static const struct self_test {
     [SVSM_CRYPTO_TEST_AES_GCM_256_16K_KAT] = { KAT_GCM_16K, .key = BUF(kat_gcm_key256),
                                                .extra = BUF(kat_gcm_big_tag),
                                                .want = BUF(kat_gcm_big_ct_sha256) },
-    [SVSM_CRYPTO_TEST_HASH_DRBG_KAT] = { KAT_DRBG, .want = BUF(kat_drbg_output) },
+    [SVSM_CRYPTO_TEST_CTR_DRBG_KAT] = { KAT_DRBG, .want = BUF(kat_drbg_output) },
     [SVSM_CRYPTO_TEST_ECDSA_P256_KAT] = { KAT_ECDSA, .alg = P256, .hash = SHA256,
                                           .input = BUF(kat_p256_msg), .key = BUF(kat_p256_d),
                                           .peer = BUF(kat_p256_q), .extra = BUF(kat_p256_k),
@@ -642,6 +764,21 @@ static const struct self_test {
                                          .peer = BUF(kat_p384_cdh_peer),
                                          .want = BUF(kat_p384_cdh_z) },
     [SVSM_CRYPTO_TEST_ENTROPY_STARTUP] = { KAT_ENTROPY },
+    [SVSM_CRYPTO_TEST_AES_ECB_256_KAT] = { KAT_AES_ECB, .input = BUF(kat_msg),
+                                           .key = BUF(kat_gcm_key256),
+                                           .want = BUF(kat_aes256_ecb_ct) },
+    [SVSM_CRYPTO_TEST_AES_CFB128_128_KAT] = { KAT_AES_CFB128, .input = BUF(kat_msg),
+                                              .key = BUF(kat_gcm_key128),
+                                              .extra = BUF(kat_aes_cfb_iv),
+                                              .want = BUF(kat_aes128_cfb_ct) },
+    [SVSM_CRYPTO_TEST_KDF_COUNTER_SHA256_KAT] = { KAT_KDF_COUNTER, .alg = SHA256,
+                                                       .input = BUF(kat_msg),
+                                                       .key = BUF(kat_hmac_key),
+                                                       .want = BUF(kat_kdf_counter_sha256) },
+    [SVSM_CRYPTO_TEST_KDF_ONE_STEP_SHA256_KAT] = { KAT_KDF_ONE_STEP, .alg = SHA256,
+                                                   .input = BUF(kat_msg),
+                                                   .key = BUF(kat_hmac_key),
+                                                   .want = BUF(kat_kdf_one_step_sha256) },
 };
 
 static int run_self_test(uint32_t id, const struct self_test *t)

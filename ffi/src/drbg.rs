@@ -1,4 +1,4 @@
-//! Hash_DRBG with SHA-256 (SP 800-90A rev. 1).
+//! CTR_DRBG with AES-256 and the derivation function (SP 800-90A rev. 1).
 //!
 //! [`Drbg`] is an instance owned by the caller, seeded from the module's
 //! entropy source. The `*_test` variants take the entropy input from the
@@ -15,7 +15,7 @@ pub const DRBG_MAX_REQUEST: usize = bindings::SVSM_CRYPTO_DRBG_MAX_REQUEST as us
 /// Largest personalization string or additional input.
 pub const DRBG_MAX_INPUT: usize = bindings::SVSM_CRYPTO_DRBG_MAX_INPUT as usize;
 
-/// A Hash_DRBG instance. Dropping it uninstantiates it (the module zeroes the
+/// A CTR_DRBG instance. Dropping it uninstantiates it (the module zeroes the
 /// whole state).
 ///
 /// # Invariants

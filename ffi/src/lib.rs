@@ -12,7 +12,7 @@
 //! - Status codes become [`Error`] or the FIPS service indicator
 //!   ([`Indicator`]) in one place (`errors::to_result`).
 //! - Secrets the crate holds ([`PrivateKey`], [`SharedSecret`], [`Prk`]) are
-//!   wiped on drop; module contexts ([`AesGcmKey`], [`Drbg`], [`Hasher`]) are
+//!   wiped on drop; module contexts ([`AesKey`], [`AesGcmKey`], [`Drbg`], [`Hasher`]) are
 //!   cleansed by the module on drop.
 //!
 //! The kernel calls [`init`] once with its [`Environment`]; host code uses
@@ -24,6 +24,7 @@ extern crate std;
 
 mod bindings;
 
+mod aes;
 mod aes_gcm;
 mod drbg;
 mod ecc;
@@ -31,12 +32,14 @@ mod errors;
 mod hash;
 mod hkdf;
 mod hmac;
+mod kdf;
 mod module;
 mod secret;
 
 #[cfg(feature = "host")]
 pub mod host;
 
+pub use aes::{AES_BLOCK_LEN, AesKey};
 pub use aes_gcm::{AES_GCM_IV_FIXED_LEN, AES_GCM_IV_LEN, AES_GCM_TAG_LEN, AesGcmKey};
 pub use drbg::{DRBG_MAX_INPUT, DRBG_MAX_REQUEST, Drbg};
 pub use ecc::{Curve, KeyPair, LoadedPublicKey, PrivateKey, PublicKey, SharedSecret, Signature};
@@ -44,6 +47,7 @@ pub use errors::{Error, Indicated, Indicator};
 pub use hash::{Digest, HashAlg, Hasher, MAX_DIGEST_LEN};
 pub use hkdf::Prk;
 pub use hmac::HMAC_MIN_TAG_LEN;
+pub use kdf::KDF_MAX_PARTS;
 pub use module::{
     AlreadyInitialized, EntropyUnavailable, Environment, Module, ModuleState, Outcome, SelfTestId,
     SelfTestResult, init, initialized,

@@ -30,6 +30,12 @@ fn gcm_ctx() -> svsm_crypto_aes_gcm_ctx {
     }
 }
 
+fn aes_ctx() -> svsm_crypto_aes_ctx {
+    svsm_crypto_aes_ctx {
+        opaque: [0; SVSM_CRYPTO_AES_CTX_SIZE as usize],
+    }
+}
+
 fn drbg_ctx() -> svsm_crypto_drbg_ctx {
     svsm_crypto_drbg_ctx {
         opaque: [0; SVSM_CRYPTO_DRBG_CTX_SIZE as usize],
@@ -194,6 +200,121 @@ fn null_pointers_and_short_buffers_are_err_arg() {
         svsm_crypto_aes_gcm_cleanse(gcm);
         svsm_crypto_aes_gcm_cleanse(null_mut());
 
+        // AES-ECB and CFB128: NULL context, key, data or IV; a context never
+        // initialized; a partial overlap of input and output.
+        let mut aes = aes_ctx();
+        assert_eq!(svsm_crypto_aes_init(null_mut(), key.as_ptr(), 16), ARG);
+        assert_eq!(svsm_crypto_aes_init(&mut aes, null(), 16), ARG);
+        assert_eq!(svsm_crypto_aes_init(&mut aes, key.as_ptr(), 24), ARG);
+        let never_loaded = aes_ctx();
+        refused("ecb: context never loaded", [32], |[out]| {
+            svsm_crypto_aes_ecb_encrypt(&never_loaded, msg.as_ptr(), out, 32)
+        });
+        assert_eq!(
+            svsm_crypto_aes_init(&mut aes, key.as_ptr(), 16),
+            SVSM_CRYPTO_OK
+        );
+        let aes: *mut svsm_crypto_aes_ctx = &mut aes;
+        let data = [3u8; 48];
+        refused("ecb: NULL context", [32], |[out]| {
+            svsm_crypto_aes_ecb_encrypt(null(), data.as_ptr(), out, 32)
+        });
+        refused("ecb: NULL input", [32], |[out]| {
+            svsm_crypto_aes_ecb_decrypt(aes, null(), out, 32)
+        });
+        refused("ecb: NULL output", [], |[]| {
+            svsm_crypto_aes_ecb_encrypt(aes, data.as_ptr(), null_mut(), 32)
+        });
+        let cfb = |iv, iv_len, input, out, len| {
+            svsm_crypto_aes_cfb128_encrypt(aes, iv, iv_len, input, out, len)
+        };
+        refused("cfb128: NULL IV", [20], |[out]| {
+            cfb(null(), 16, data.as_ptr(), out, 20)
+        });
+        refused("cfb128: short IV", [20], |[out]| {
+            cfb(key.as_ptr(), 15, data.as_ptr(), out, 20)
+        });
+        refused("cfb128: NULL input", [20], |[out]| {
+            cfb(key.as_ptr(), 16, null(), out, 20)
+        });
+        refused("cfb128: NULL output", [], |[]| {
+            cfb(key.as_ptr(), 16, data.as_ptr(), null_mut(), 20)
+        });
+        let mut overlap = poisoned(48);
+        let base = overlap.as_mut_ptr();
+        assert_eq!(
+            svsm_crypto_aes_cfb128_decrypt(aes, key.as_ptr(), 16, base, base.add(1), 32),
+            ARG,
+            "cfb128: partial overlap"
+        );
+        assert_eq!(
+            svsm_crypto_aes_ecb_encrypt(aes, base.add(16), base, 32),
+            ARG,
+            "ecb: partial overlap"
+        );
+        svsm_crypto_aes_cleanse(aes);
+        svsm_crypto_aes_cleanse(null_mut());
+
+        // KDFs: NULL pieces with a count or a length, too many pieces, NULL
+        // or empty output, an unknown hash.
+        let piece = |ptr: *const u8, len| svsm_crypto_bytes { ptr, len };
+        let good = [piece(msg.as_ptr(), 3)];
+        let null_piece = [piece(null(), 3)];
+        let many = [piece(msg.as_ptr(), 1); SVSM_CRYPTO_KDF_MAX_PARTS as usize + 1];
+        type Kdf = unsafe extern "C" fn(
+            u32,
+            *const u8,
+            usize,
+            *const svsm_crypto_bytes,
+            usize,
+            *mut u8,
+            usize,
+        ) -> i32;
+        let kdfs: [(&str, Kdf); 2] = [
+            ("kdf_counter_hmac", svsm_crypto_kdf_counter_hmac),
+            ("kdf_one_step", svsm_crypto_kdf_one_step),
+        ];
+        for (name, kdf) in kdfs {
+            let call = |alg, secret: *const u8, parts: *const svsm_crypto_bytes, n, out, len| {
+                kdf(alg, secret, 32, parts, n, out, len)
+            };
+            let k = key.as_ptr();
+            refused(&format!("{name}: NULL pieces"), [40], |[out]| {
+                call(SVSM_CRYPTO_SHA256, k, null(), 1, out, 40)
+            });
+            refused(&format!("{name}: NULL piece"), [40], |[out]| {
+                call(SVSM_CRYPTO_SHA256, k, null_piece.as_ptr(), 1, out, 40)
+            });
+            refused(&format!("{name}: too many pieces"), [40], |[out]| {
+                call(SVSM_CRYPTO_SHA256, k, many.as_ptr(), many.len(), out, 40)
+            });
+            refused(&format!("{name}: NULL key"), [40], |[out]| {
+                call(SVSM_CRYPTO_SHA256, null(), good.as_ptr(), 1, out, 40)
+            });
+            refused(&format!("{name}: unknown hash"), [40], |[out]| {
+                call(99, k, good.as_ptr(), 1, out, 40)
+            });
+            refused(&format!("{name}: NULL output"), [], |[]| {
+                call(SVSM_CRYPTO_SHA256, k, good.as_ptr(), 1, null_mut(), 40)
+            });
+            refused(&format!("{name}: empty output"), [], |[]| {
+                call(
+                    SVSM_CRYPTO_SHA256,
+                    k,
+                    good.as_ptr(),
+                    1,
+                    poisoned(1).as_mut_ptr(),
+                    0,
+                )
+            });
+            let mut one = poisoned(1);
+            assert_eq!(
+                call(SVSM_CRYPTO_SHA256, k, null(), 0, one.as_mut_ptr(), 1),
+                SVSM_CRYPTO_OK,
+                "{name}: no fixed data at all"
+            );
+        }
+
         // Generated IVs (SP 800-38D 8.2.1): the invocation field is 32 bits.
         // A context whose count stands at 2^32 - 1 (written into its bytes:
         // aead.c pins the count's offset, 8, with a _Static_assert) seals
@@ -342,6 +463,109 @@ fn null_pointers_and_short_buffers_are_err_arg() {
             ARG
         );
         assert_eq!(svsm_crypto_random(null_mut(), 8), ARG);
+
+        // DRBG limits: entropy and nonce below the security strength, a
+        // request over the maximum, inputs over the maximum; an
+        // uninstantiated context is refused.
+        let (entropy, nonce) = ([1u8; 32], [2u8; 16]);
+        let instantiate_test = |ctx: *mut svsm_crypto_drbg_ctx, e_len, n_len| {
+            svsm_crypto_drbg_instantiate_test(
+                ctx,
+                entropy.as_ptr(),
+                e_len,
+                nonce.as_ptr(),
+                n_len,
+                null(),
+                0,
+            )
+        };
+        let mut drbg = drbg_ctx();
+        assert_eq!(
+            instantiate_test(&mut drbg, 31, 16),
+            ARG,
+            "entropy < 256 bits"
+        );
+        assert_eq!(instantiate_test(&mut drbg, 32, 15), ARG, "nonce < 128 bits");
+        assert_eq!(
+            instantiate_test(&mut drbg, 32, 16),
+            SVSM_CRYPTO_OK_NON_APPROVED
+        );
+        let max = SVSM_CRYPTO_DRBG_MAX_REQUEST as usize;
+        refused(
+            "drbg_generate: over the maximum request",
+            [max + 1],
+            |[out]| svsm_crypto_drbg_generate(&mut drbg, out, max + 1, null(), 0),
+        );
+        let long = vec![0u8; SVSM_CRYPTO_DRBG_MAX_INPUT as usize + 1];
+        refused(
+            "drbg_generate: additional input over the maximum",
+            [16],
+            |[out]| svsm_crypto_drbg_generate(&mut drbg, out, 16, long.as_ptr(), long.len()),
+        );
+        assert_eq!(
+            svsm_crypto_drbg_reseed(&mut drbg, long.as_ptr(), long.len()),
+            ARG
+        );
+        assert_eq!(
+            svsm_crypto_drbg_reseed_test(&mut drbg, entropy.as_ptr(), 31, null(), 0),
+            ARG,
+            "reseed entropy < 256 bits"
+        );
+
+        // The reseed interval (2^24 requests; drbg.c pins the counter's
+        // offset, 8): a caller-seeded instance at the limit is refused with
+        // SVSM_CRYPTO_ERR_LIMIT (the module cannot reseed it behind the
+        // caller's back) until the caller reseeds it; an instance seeded from
+        // the entropy source reseeds itself and serves the request.
+        let past_limit = (1u64 << 24) + 1;
+        drbg.opaque[8..16].copy_from_slice(&past_limit.to_ne_bytes());
+        for attempt in ["first", "second"] {
+            fails_zeroed(
+                &format!("drbg_generate past the reseed interval ({attempt} attempt)"),
+                SVSM_CRYPTO_ERR_LIMIT,
+                [16],
+                |[out]| svsm_crypto_drbg_generate(&mut drbg, out, 16, null(), 0),
+            );
+        }
+        assert_eq!(
+            svsm_crypto_drbg_reseed_test(&mut drbg, entropy.as_ptr(), 32, null(), 0),
+            SVSM_CRYPTO_OK_NON_APPROVED
+        );
+        assert_eq!(
+            drbg.opaque[8..16],
+            1u64.to_ne_bytes(),
+            "reseed resets the counter"
+        );
+        let mut out = [0u8; 16];
+        assert_eq!(
+            svsm_crypto_drbg_generate(&mut drbg, out.as_mut_ptr(), 16, null(), 0),
+            SVSM_CRYPTO_OK_NON_APPROVED
+        );
+        svsm_crypto_drbg_uninstantiate(&mut drbg);
+        assert!(
+            drbg.opaque.iter().all(|&b| b == 0),
+            "uninstantiate zeroes the context"
+        );
+        refused("drbg_generate: uninstantiated", [16], |[out]| {
+            svsm_crypto_drbg_generate(&mut drbg, out, 16, null(), 0)
+        });
+
+        assert_eq!(
+            svsm_crypto_drbg_instantiate(&mut drbg, null(), 0),
+            SVSM_CRYPTO_OK
+        );
+        drbg.opaque[8..16].copy_from_slice(&past_limit.to_ne_bytes());
+        assert_eq!(
+            svsm_crypto_drbg_generate(&mut drbg, out.as_mut_ptr(), 16, null(), 0),
+            SVSM_CRYPTO_OK,
+            "an entropy-seeded instance reseeds itself at the interval"
+        );
+        assert_eq!(
+            drbg.opaque[8..16],
+            2u64.to_ne_bytes(),
+            "reseeded, then one request"
+        );
+        svsm_crypto_drbg_uninstantiate(&mut drbg);
 
         // ECC.
         let keygen = |curve, d, d_len, q, q_len| svsm_crypto_ecc_keygen(curve, d, d_len, q, q_len);

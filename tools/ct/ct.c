@@ -179,17 +179,27 @@ static void check_aes_gcm(void)
     report("aes-gcm");
 }
 
+/*
+ * CTR_DRBG: the derivation function over secret entropy and additional
+ * input, the bulk keystream (4 KiB: wolfCrypt's multi-block CTR code, the
+ * AES-NI one at sse, the AVX one at avx) with a partial last block, and the
+ * closing Update.
+ */
 static void check_drbg(void)
 {
     static svsm_crypto_drbg_ctx ctx;
+    static uint8_t big[4096 + 5];
     uint8_t entropy[48], nonce[16], out[256], additional[32];
     memset(nonce, 0x33, sizeof(nonce));
-    memset(additional, 0x44, sizeof(additional));
+    fill_secret(additional, sizeof(additional), 7);
     fill_secret(entropy, sizeof(entropy), 6);
     expect("drbg", "instantiate_test",
            svsm_crypto_drbg_instantiate_test(&ctx, entropy, 32, nonce, sizeof(nonce), NULL, 0),
            SVSM_CRYPTO_OK_NON_APPROVED);
     expect("drbg", "generate (test)", svsm_crypto_drbg_generate(&ctx, out, sizeof(out), NULL, 0),
+           SVSM_CRYPTO_OK_NON_APPROVED);
+    expect("drbg", "generate (test, 4 KiB + 5)",
+           svsm_crypto_drbg_generate(&ctx, big, sizeof(big), NULL, 0),
            SVSM_CRYPTO_OK_NON_APPROVED);
     expect("drbg", "reseed_test",
            svsm_crypto_drbg_reseed_test(&ctx, entropy + 16, 32, additional, sizeof(additional)),
@@ -202,6 +212,8 @@ static void check_drbg(void)
 
     expect("drbg", "instantiate", svsm_crypto_drbg_instantiate(&ctx, NULL, 0), SVSM_CRYPTO_OK);
     expect("drbg", "generate", svsm_crypto_drbg_generate(&ctx, out, sizeof(out), NULL, 0),
+           SVSM_CRYPTO_OK);
+    expect("drbg", "generate 4 KiB + 5", svsm_crypto_drbg_generate(&ctx, big, sizeof(big), NULL, 0),
            SVSM_CRYPTO_OK);
     expect("drbg", "reseed", svsm_crypto_drbg_reseed(&ctx, NULL, 0), SVSM_CRYPTO_OK);
     expect("drbg", "generate", svsm_crypto_drbg_generate(&ctx, out, sizeof(out), NULL, 0),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..common import Write, table
 from ..hand import (HAND_CALLER, HAND_ENVIRONMENT_NOTES, HAND_NON_INVASIVE, HAND_PHYSICAL,
-                    HAND_TESTED_ENVIRONMENTS)
+                    HAND_SNP_ENVIRONMENT, HAND_SNP_ENVIRONMENT_INTRO, HAND_TESTED_ENVIRONMENTS)
 from ..loader import Inputs
 
 
@@ -16,6 +16,11 @@ def render_operational(inp: Inputs, w: Write) -> None:
             [list(r) for r in HAND_TESTED_ENVIRONMENTS]))
     w("")
     w(HAND_ENVIRONMENT_NOTES)
+    w("")
+    w("**AMD SEV-SNP, VMPL0.** " + HAND_SNP_ENVIRONMENT_INTRO)
+    w("")
+    w(table(["Property of the environment", "Verified"],
+            [list(r) for r in HAND_SNP_ENVIRONMENT]))
     w("")
 
 

@@ -18,7 +18,7 @@ def render(inp: Inputs, w: Write) -> None:
     w(table(["SSP", "Kind", "Size / strength", "Generation", "Entry", "Output", "Storage", "Zeroisation"],
             [[fill(x, f) for x in row] for row in HAND_SSPS]))
     w("")
-    w(f"**Random bit generation.** One Hash_DRBG with SHA-256 (SP 800-90A rev. 1), owned by the "
+    w(f"**Random bit generation.** One CTR_DRBG with AES-256 and the derivation function (SP 800-90A rev. 1), owned by the "
       f"module, serves key generation, ECDSA per-message secrets and generated IVs (wolfCrypt's "
       f"random source is redirected to it). Security strength {f['SECURITY_STRENGTH_BITS']} bits; "
       f"seedlen {f['DRBG_SEEDLEN_BITS']} bits; instantiation takes {f['ENTROPY_INPUT_SAMPLES']} "
@@ -26,8 +26,8 @@ def render(inp: Inputs, w: Write) -> None:
       f"{f['NONCE_SAMPLES']} samples from the entropy source; reseed after "
       f"{pow2(f['DRBG_RESEED_INTERVAL'])} requests; at most {f['SVSM_CRYPTO_DRBG_MAX_REQUEST']:,} "
       f"bytes per request and {f['SVSM_CRYPTO_DRBG_MAX_INPUT']:,} bytes of personalisation or "
-      f"additional input. Callers can own further instances (`svsm_crypto_drbg_ctx`), seeded the "
-      f"same way.")
+      f"additional input. Prediction resistance is an explicit reseed before a request. Callers "
+      f"can own further instances (`svsm_crypto_drbg_ctx`), seeded the same way.")
     w("")
     w(f"**Entropy.** The entropy source is outside the boundary: raw samples come from the "
       f"caller's `get_noise` callback, one sample per byte, each credited with "

@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from policy.common import PolicyError  # noqa: E402
 from policy.manifest import api_from_manifest, check_coverage_fields  # noqa: E402
 from policy.sections import TITLES  # noqa: E402
+from policy.sections.environment import render_operational  # noqa: E402
 from policy.sections.software import integrity as write_integrity  # noqa: E402
 
 MANIFEST = {
@@ -108,6 +109,19 @@ class Sections(unittest.TestCase):
         self.assertEqual(TITLES[0], "General")
         self.assertEqual(TITLES[4], "Software/firmware security")
         self.assertEqual(TITLES[-1], "Mitigation of other attacks")
+
+
+class OperationalEnvironment(unittest.TestCase):
+    def test_names_sev_snp_vmpl0_with_what_is_and_is_not_verified(self):
+        lines = []
+        render_operational(None, lines.append)
+        text = "\n".join(lines)
+        self.assertIn("AMD SEV-SNP guest at VMPL0", text)
+        self.assertIn("**AMD SEV-SNP, VMPL0.**", text)
+        rows = [l for l in lines if l.startswith("|")]
+        verdicts = " ".join(rows)
+        self.assertIn("Verified in simulation", verdicts)
+        self.assertIn("Not verified", verdicts)
 
 
 if __name__ == "__main__":

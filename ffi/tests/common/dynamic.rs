@@ -280,6 +280,55 @@ pub unsafe fn assert_every_service_refused(lib: &SvsmCryptoLibrary, id: &str) {
         });
         lib.svsm_crypto_aes_gcm_cleanse(&mut gcm);
 
+        let mut aes = svsm_crypto_aes_ctx {
+            opaque: [0xAA; SVSM_CRYPTO_AES_CTX_SIZE as usize],
+        };
+        ctx_fail(
+            "aes_init",
+            lib.svsm_crypto_aes_init(&mut aes, key.as_ptr(), 16),
+        );
+        ctx_zeroed("aes_init", &aes.opaque);
+        fails_zeroed(&named("aes_ecb_encrypt"), STATE, [32], |[out]| {
+            lib.svsm_crypto_aes_ecb_encrypt(&aes, msg.as_ptr(), out, 32)
+        });
+        fails_zeroed(&named("aes_ecb_decrypt"), STATE, [32], |[out]| {
+            lib.svsm_crypto_aes_ecb_decrypt(&aes, msg.as_ptr(), out, 32)
+        });
+        fails_zeroed(&named("aes_cfb128_encrypt"), STATE, [20], |[out]| {
+            lib.svsm_crypto_aes_cfb128_encrypt(&aes, key.as_ptr(), 16, msg.as_ptr(), out, 20)
+        });
+        fails_zeroed(&named("aes_cfb128_decrypt"), STATE, [20], |[out]| {
+            lib.svsm_crypto_aes_cfb128_decrypt(&aes, key.as_ptr(), 16, msg.as_ptr(), out, 20)
+        });
+        lib.svsm_crypto_aes_cleanse(&mut aes);
+
+        let fixed = [svsm_crypto_bytes {
+            ptr: msg.as_ptr(),
+            len: 10,
+        }];
+        fails_zeroed(&named("kdf_counter_hmac"), STATE, [40], |[out]| {
+            lib.svsm_crypto_kdf_counter_hmac(
+                SVSM_CRYPTO_SHA256,
+                key.as_ptr(),
+                32,
+                fixed.as_ptr(),
+                1,
+                out,
+                40,
+            )
+        });
+        fails_zeroed(&named("kdf_one_step"), STATE, [40], |[out]| {
+            lib.svsm_crypto_kdf_one_step(
+                SVSM_CRYPTO_SHA256,
+                key.as_ptr(),
+                32,
+                fixed.as_ptr(),
+                1,
+                out,
+                40,
+            )
+        });
+
         let mut drbg = svsm_crypto_drbg_ctx {
             opaque: [0xAA; SVSM_CRYPTO_DRBG_CTX_SIZE as usize],
         };

@@ -11,6 +11,18 @@ use crate::say;
 
 pub use svsm_abi::PAGE_SIZE as PAGE;
 
+/// What RCX, RDX, R8 must hold after a call.
+#[derive(Clone, Copy)]
+pub enum Out {
+    /// Not outputs of the call: as the guest passed them.
+    Unchanged,
+    /// Outputs with these values.
+    Are([u64; 3]),
+    /// Outputs whose values the caller checks itself (it learns them from
+    /// this call).
+    Written,
+}
+
 /// Guest RAM: `size` bytes at `va` in this task, guest-physical `gpa`.
 pub struct Guest {
     va: u64,
@@ -100,7 +112,8 @@ impl Guest {
         say!("harness:   FAIL: {why}");
     }
 
-    /// Calls and checks the result code (and outputs, when given).
+    /// Calls and checks the result code and the registers: RCX, RDX, R8 as
+    /// `outputs` says, R9 (never an output) as it was passed.
     pub fn expect(
         &mut self,
         what: &str,
@@ -108,11 +121,16 @@ impl Guest {
         call: u32,
         args: [u64; 4],
         want: u64,
-        outputs: Option<[u64; 3]>,
+        outputs: Out,
     ) -> Registers {
         let r = self.call(protocol, call, args);
         let got = [r.rcx, r.rdx, r.r8];
-        let ok = r.rax == want && outputs.is_none_or(|o| o == got);
+        let expected = match outputs {
+            Out::Unchanged => [args[0], args[1], args[2]],
+            Out::Are(values) => values,
+            Out::Written => got,
+        };
+        let ok = r.rax == want && got == expected && r.r9 == args[3];
         say!(
             "harness: {} {what}: {} [rcx={:#x} rdx={:#x} r8={:#x}]",
             if ok { "ok  " } else { "FAIL" },
@@ -123,16 +141,15 @@ impl Guest {
         );
         if !ok {
             self.failures += 1;
-            match outputs {
-                Some(o) => say!(
-                    "harness:   expected {} [rcx={:#x} rdx={:#x} r8={:#x}]",
-                    code_name(want),
-                    o[0],
-                    o[1],
-                    o[2]
-                ),
-                None => say!("harness:   expected {}", code_name(want)),
-            }
+            say!(
+                "harness:   expected {} [rcx={:#x} rdx={:#x} r8={:#x}], r9 {:#x} (got {:#x})",
+                code_name(want),
+                expected[0],
+                expected[1],
+                expected[2],
+                args[3],
+                r.r9
+            );
         }
         r
     }

@@ -33,7 +33,7 @@ use zerocopy::{FromBytes, IntoBytes};
 
 use svsm_abi::harness::Flags;
 
-use guest::{Guest, PAGE};
+use guest::{Guest, Out, PAGE};
 
 /// An address the guest was never granted: the SVSM kernel image.
 const SVSM_MEMORY: u64 = 0x10_0000;
@@ -41,6 +41,13 @@ const SVSM_MEMORY: u64 = 0x10_0000;
 const CORE: u32 = core_p::PROTOCOL_ID;
 const ATTEST: u32 = attest::PROTOCOL_ID;
 const V1: u64 = (1 << 32) | 1;
+/// Argument values for calls that read none: the SVSM must hand them back.
+const MARKERS: [u64; 4] = [
+    0xc0c0_c0c0_0000_00c1,
+    0xd0d0_d0d0_0000_00d1,
+    0x8888_8888_0000_0081,
+    0x9999_9999_0000_0091,
+];
 
 extern "C" fn harness_main(va: u64, gpa: u64, size: u64, flags: u64, caa: u64) -> ! {
     say!(
@@ -101,22 +108,15 @@ fn round_trip(g: &mut Guest) {
 
 fn dispatcher(g: &mut Guest) {
     let q = core_p::QUERY_PROTOCOL;
-    core_out(
-        g,
-        "QUERY_PROTOCOL(core v1)",
-        q,
-        1,
-        code::SUCCESS,
-        [V1, 0, 0],
-    );
-    core_out(g, "QUERY_PROTOCOL(core v2)", q, 2, code::SUCCESS, [0, 0, 0]);
+    core_out(g, "QUERY_PROTOCOL(core v1)", q, 1, code::SUCCESS, V1);
+    core_out(g, "QUERY_PROTOCOL(core v2)", q, 2, code::SUCCESS, 0);
     core_out(
         g,
         "QUERY_PROTOCOL(vTPM v1)",
         q,
         (2 << 32) | 1,
         code::SUCCESS,
-        [0, 0, 0],
+        0,
     );
     core_out(
         g,
@@ -124,50 +124,60 @@ fn dispatcher(g: &mut Guest) {
         q,
         (3 << 32) | 1,
         code::SUCCESS,
-        [0, 0, 0],
+        0,
     );
     g.expect(
         "unknown protocol 7",
         7,
         0,
-        [0; 4],
+        MARKERS,
         code::UNSUPPORTED_PROTOCOL,
-        None,
+        Out::Unchanged,
     );
     g.expect(
         "unknown protocol 0xffffffff",
         u32::MAX,
         0,
-        [0; 4],
+        MARKERS,
         code::UNSUPPORTED_PROTOCOL,
-        None,
+        Out::Unchanged,
     );
     g.expect(
         "unknown core call 8",
         CORE,
         8,
-        [0; 4],
+        MARKERS,
         code::UNSUPPORTED_CALL,
-        None,
+        Out::Unchanged,
     );
     g.expect(
         "unknown core call 0xffffffff",
         CORE,
         u32::MAX,
-        [0; 4],
+        MARKERS,
         code::UNSUPPORTED_CALL,
-        None,
+        Out::Unchanged,
     );
 }
 
-/// A Core call with only RCX set, checked against `want`.
+/// A Core call without outputs, RCX its argument (the other argument
+/// registers carry markers), checked against `want`.
 fn core(g: &mut Guest, what: &str, call: u32, rcx: u64, want: u64) {
-    g.expect(what, CORE, call, [rcx, 0, 0, 0], want, None);
+    let [_, rdx, r8, r9] = MARKERS;
+    g.expect(what, CORE, call, [rcx, rdx, r8, r9], want, Out::Unchanged);
 }
 
-/// As [`core`], also checking RCX, RDX, R8.
-fn core_out(g: &mut Guest, what: &str, call: u32, rcx: u64, want: u64, out: [u64; 3]) {
-    g.expect(what, CORE, call, [rcx, 0, 0, 0], want, Some(out));
+/// As [`core`], for a call whose one output is RCX (`rcx_out`).
+fn core_out(g: &mut Guest, what: &str, call: u32, rcx: u64, want: u64, rcx_out: u64) {
+    let [_, rdx, r8, r9] = MARKERS;
+    g.expect(
+        what,
+        CORE,
+        call,
+        [rcx, rdx, r8, r9],
+        want,
+        Out::Are([rcx_out, rdx, r8]),
+    );
 }
 
 fn remap_ca(g: &mut Guest) {
@@ -203,7 +213,7 @@ fn remap_ca(g: &mut Guest) {
         core_p::QUERY_PROTOCOL,
         1,
         code::SUCCESS,
-        [V1, 0, 0],
+        V1,
     );
     core(g, "REMAP_CA(page 0)", r, first, code::SUCCESS);
     g.caa = first;
@@ -246,15 +256,39 @@ fn pvalidate(g: &mut Guest) {
         code::INVALID_ADDRESS,
     );
 
+    // Linux leaves whatever its Calling Area held in the reserved field.
     let at = pvalidate_request(g, 0, &good);
-    g.write(at + 4, &[0, 0, 0, 1]);
+    g.write(at + 4, &[0xef, 0xbe, 0xad, 0xde]);
     core(
         g,
-        "PVALIDATE(header reserved bits)",
+        "PVALIDATE(header reserved field set, ignored)",
         p,
         at,
-        code::INVALID_PARAMETER,
+        code::SUCCESS,
     );
+    let next = g.read_u16(at + 2);
+    g.check("  next reaches 3", next == 3);
+    // Entries that would invalidate the request's own page or the Calling
+    // Area are refused, `next` pointing at them: the SVSM never writes into
+    // a page the same call took away.
+    for (what, page) in [("its own page", 2), ("the Calling Area", 0)] {
+        let at = pvalidate_request(g, 0, &[good[0], g.page(page), good[2]]);
+        let mut label = rt::Line::new();
+        let _ = core::fmt::Write::write_fmt(
+            &mut label,
+            format_args!("PVALIDATE(entry 1 invalidates {what})"),
+        );
+        g.expect(
+            label.as_str(),
+            CORE,
+            p,
+            [at, 0, 0, 0],
+            code::INVALID_PARAMETER,
+            Out::Unchanged,
+        );
+        let next = g.read_u16(at + 2);
+        g.check("  next stops at that entry (1)", next == 1);
+    }
     let at = pvalidate_request(g, 4, &good);
     core(
         g,
@@ -296,7 +330,7 @@ fn pvalidate(g: &mut Guest) {
         let at = pvalidate_request(g, 0, &[good[0], bad, good[2]]);
         let mut label = rt::Line::new();
         let _ = core::fmt::Write::write_fmt(&mut label, format_args!("PVALIDATE(entry 1: {what})"));
-        g.expect(label.as_str(), CORE, p, [at, 0, 0, 0], want, None);
+        g.expect(label.as_str(), CORE, p, [at, 0, 0, 0], want, Out::Unchanged);
         let next = g.read_u16(at + 2);
         g.check("  next stops at the failing entry (1)", next == 1);
         // Fix the entry and resume from `next`.
@@ -321,7 +355,7 @@ fn other_core_calls(g: &mut Guest) {
         core_p::CREATE_VCPU,
         [vmsa, caa, 1, 0],
         code::UNSUPPORTED_CALL,
-        None,
+        Out::Unchanged,
     );
     core(
         g,
@@ -345,7 +379,7 @@ fn other_core_calls(g: &mut Guest) {
         code::UNSUPPORTED_CALL,
     );
     let v = core_p::CONFIGURE_VTOM;
-    core_out(g, "CONFIGURE_VTOM(query)", v, 1, code::SUCCESS, [0, 0, 0]);
+    core_out(g, "CONFIGURE_VTOM(query)", v, 1, code::SUCCESS, 0);
     core(
         g,
         "CONFIGURE_VTOM(query, reserved bits)",
@@ -375,14 +409,7 @@ fn request(g: &Guest, manifest: u32, certs: u32, report: u32) -> AttestRequest {
     }
 }
 
-fn attest_call(
-    g: &mut Guest,
-    what: &str,
-    op: &[u8],
-    call: u32,
-    want: u64,
-    out: Option<[u64; 3]>,
-) -> [u64; 3] {
+fn attest_call(g: &mut Guest, what: &str, op: &[u8], call: u32, want: u64, out: Out) -> [u64; 3] {
     g.write(g.page(3), op);
     let r = g.expect(what, ATTEST, call, [g.page(3), 0, 0, 0], want, out);
     [r.rcx, r.rdx, r.r8]
@@ -445,7 +472,7 @@ fn attestation(g: &mut Guest) {
         core_p::QUERY_PROTOCOL,
         (1 << 32) | 1,
         code::SUCCESS,
-        [V1, 0, 0],
+        V1,
     );
     g.write(g.page(4), &nonce());
     let services = attest::ATTEST_SERVICES;
@@ -459,7 +486,7 @@ fn attestation(g: &mut Guest) {
         op.as_bytes(),
         services,
         code::INVALID_PARAMETER,
-        None,
+        Out::Written,
     );
     g.check(
         "sizes returned: manifest > 0, certs 0, report 376",
@@ -472,7 +499,7 @@ fn attestation(g: &mut Guest) {
         op.as_bytes(),
         services,
         code::INVALID_PARAMETER,
-        Some(needed),
+        Out::Are(needed),
     );
     let op = request(g, needed[0] as u32, needed[1] as u32, needed[2] as u32);
     attest_call(
@@ -481,7 +508,7 @@ fn attestation(g: &mut Guest) {
         op.as_bytes(),
         services,
         code::SUCCESS,
-        Some(needed),
+        Out::Are(needed),
     );
 
     let mut manifest = [0u8; PAGE as usize];
@@ -524,7 +551,7 @@ fn attestation(g: &mut Guest) {
         op.as_bytes(),
         single,
         code::SUCCESS,
-        Some([len as u64, 0, report_len]),
+        Out::Are([len as u64, 0, report_len]),
     );
     let mut got = [0u8; PAGE as usize];
     g.read(g.page(5), &mut got[..own_len]);
@@ -543,7 +570,7 @@ fn attestation(g: &mut Guest) {
         unknown.as_bytes(),
         single,
         code::INVALID_PARAMETER,
-        None,
+        Out::Unchanged,
     );
     let version = AttestSingleRequest {
         manifest_version: 9.into(),
@@ -555,7 +582,7 @@ fn attestation(g: &mut Guest) {
         version.as_bytes(),
         single,
         code::INVALID_PARAMETER,
-        None,
+        Out::Unchanged,
     );
 
     // Bad inputs.
@@ -570,7 +597,7 @@ fn attestation(g: &mut Guest) {
         bad.as_bytes(),
         services,
         code::INVALID_PARAMETER,
-        None,
+        Out::Unchanged,
     );
     let bad = AttestRequest {
         nonce_gpa: (g.page(4) + PAGE - 32).into(),
@@ -582,7 +609,7 @@ fn attestation(g: &mut Guest) {
         bad.as_bytes(),
         services,
         code::INVALID_ADDRESS,
-        None,
+        Out::Unchanged,
     );
     let bad = AttestRequest {
         nonce_gpa: SVSM_MEMORY.into(),
@@ -594,7 +621,7 @@ fn attestation(g: &mut Guest) {
         bad.as_bytes(),
         services,
         code::INVALID_ADDRESS,
-        None,
+        Out::Unchanged,
     );
     let bad = AttestRequest {
         report_gpa: SVSM_MEMORY.into(),
@@ -606,7 +633,7 @@ fn attestation(g: &mut Guest) {
         bad.as_bytes(),
         services,
         code::INVALID_ADDRESS,
-        None,
+        Out::Unchanged,
     );
     let bad = AttestRequest {
         manifest_gpa: (g.page(16) - 8).into(),
@@ -618,7 +645,7 @@ fn attestation(g: &mut Guest) {
         bad.as_bytes(),
         services,
         code::INVALID_ADDRESS,
-        None,
+        Out::Unchanged,
     );
     let mut bytes = [0u8; 64];
     bytes.copy_from_slice(good.as_bytes());
@@ -629,7 +656,7 @@ fn attestation(g: &mut Guest) {
         &bytes,
         services,
         code::INVALID_PARAMETER,
-        None,
+        Out::Unchanged,
     );
     g.expect(
         "ATTEST_SERVICES(operation in SVSM memory)",
@@ -637,7 +664,7 @@ fn attestation(g: &mut Guest) {
         services,
         [SVSM_MEMORY, 0, 0, 0],
         code::INVALID_ADDRESS,
-        None,
+        Out::Unchanged,
     );
     g.expect(
         "unknown attestation call 2",
@@ -645,7 +672,7 @@ fn attestation(g: &mut Guest) {
         2,
         [0; 4],
         code::UNSUPPORTED_CALL,
-        None,
+        Out::Unchanged,
     );
 }
 
@@ -657,7 +684,7 @@ fn attestation_refused(g: &mut Guest) {
         core_p::QUERY_PROTOCOL,
         (1 << 32) | 1,
         code::SUCCESS,
-        [0, 0, 0],
+        0,
     );
     g.write(g.page(4), &nonce());
     let op = request(g, PAGE as u32, 0, PAGE as u32);
@@ -667,7 +694,7 @@ fn attestation_refused(g: &mut Guest) {
         op.as_bytes(),
         attest::ATTEST_SERVICES,
         code::UNSUPPORTED_PROTOCOL,
-        None,
+        Out::Unchanged,
     );
     let single = AttestSingleRequest {
         common: op,
@@ -679,7 +706,7 @@ fn attestation_refused(g: &mut Guest) {
         single.as_bytes(),
         attest::ATTEST_SINGLE_SERVICE,
         code::UNSUPPORTED_PROTOCOL,
-        None,
+        Out::Unchanged,
     );
     say!("harness: attestation refused, as required");
 }

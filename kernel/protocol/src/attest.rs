@@ -227,26 +227,23 @@ fn attest(
     )?;
 
     let certs = platform.certificates();
-    let needed = Outputs {
-        rcx: manifest.len() as u64,
-        rdx: certs.len() as u64,
-        r8: platform.report_size() as u64,
-    };
+    let (manifest_len, certs_len) = (manifest.len() as u64, certs.len() as u64);
+    let report_len = platform.report_size() as u64;
     let (manifest_gpa, manifest_size) = buffer(request.manifest_gpa, request.manifest_size);
     let (certs_gpa, certs_size) = buffer(request.certs_gpa, request.certs_size);
     let (report_gpa, report_size) = buffer(request.report_gpa, request.report_size);
-    if manifest_size < needed.rcx || certs_size < needed.rdx || report_size < needed.r8 {
+    if manifest_size < manifest_len || certs_size < certs_len || report_size < report_len {
         return Err(SvsmError::BufferTooSmall {
-            manifest: needed.rcx,
-            certs: needed.rdx,
-            report: needed.r8,
+            manifest: manifest_len,
+            certs: certs_len,
+            report: report_len,
         });
     }
     // Check every destination before writing any, so a bad address leaves
     // the guest's buffers untouched.
-    memory::check(mem, manifest_gpa, needed.rcx, Rules::ANY)?;
-    memory::check(mem, certs_gpa, needed.rdx, Rules::ANY)?;
-    memory::check(mem, report_gpa, needed.r8, Rules::ANY)?;
+    memory::check(mem, manifest_gpa, manifest_len, Rules::ANY)?;
+    memory::check(mem, certs_gpa, certs_len, Rules::ANY)?;
+    memory::check(mem, report_gpa, report_len, Rules::ANY)?;
 
     let report_data = crypto
         .sha512(&[&nonce, manifest])
@@ -257,5 +254,5 @@ fn attest(
     memory::write_bytes(mem, manifest_gpa, manifest, Rules::ANY)?;
     memory::write_bytes(mem, certs_gpa, certs, Rules::ANY)?;
     memory::write_bytes(mem, report_gpa, &report, Rules::ANY)?;
-    Ok(needed)
+    Ok(Outputs::all(manifest_len, certs_len, report_len))
 }

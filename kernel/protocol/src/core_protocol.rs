@@ -87,7 +87,7 @@ fn guest_page(mem: &dyn GuestMemory, raw: u64) -> Result<GuestPhysAddr, SvsmErro
 fn remap_ca(svsm: &mut Svsm<'_>, mem: &dyn GuestMemory, args: Args) -> Result<Outputs, SvsmError> {
     let caa = guest_page(mem, args.rcx)?;
     svsm.caa = Some(caa);
-    Ok(Outputs::default())
+    Ok(Outputs::NONE)
 }
 
 /// PVALIDATE request header; `u64` entries follow.
@@ -96,6 +96,10 @@ fn remap_ca(svsm: &mut Svsm<'_>, mem: &dyn GuestMemory, args: Args) -> Result<Ou
 pub struct PvalidateHeader {
     pub entries: u16,
     pub next: u16,
+    /// Ignored, whatever it holds: Linux never clears it (its Calling Area
+    /// page doubles as the attestation structure, so these bytes can hold a
+    /// buffer address) and terminates when PVALIDATE fails; COCONUT-SVSM
+    /// ignores it too.
     pub reserved: u32,
 }
 
@@ -143,13 +147,36 @@ fn parse_entry(mem: &dyn GuestMemory, raw: u64) -> Result<Entry, SvsmError> {
     })
 }
 
+impl Entry {
+    /// Whether invalidating this entry would take from the guest a page the
+    /// SVSM still has to write for this call: the page holding the request
+    /// (where `next` is written back) or the Calling Area (whose
+    /// `call_pending` is cleared after the call). On a platform where
+    /// invalidation revokes the page, the SVSM would then write into memory
+    /// it may no longer use.
+    fn rescinds(&self, pages_in_use: &[Option<GuestPhysAddr>]) -> bool {
+        let (start, len) = (self.gpa.raw(), self.size.bytes());
+        !self.validate
+            && pages_in_use
+                .iter()
+                .flatten()
+                .any(|page| page.raw().wrapping_sub(start) < len)
+    }
+}
+
 /// Processes entries `next..entries` in order, advancing `next` in the
 /// guest's request after each one, so that a failed or interrupted request
 /// can be resumed from the entry that failed.
+///
+/// An entry that would invalidate the request's own page or the Calling Area
+/// ([`Entry::rescinds`]) is refused with INVALID_PARAMETER before anything is
+/// done for it, `next` pointing at it: the SVSM never writes into a page the
+/// same call took away. The guest invalidates such a page from a request
+/// held elsewhere.
 fn pvalidate(svsm: &mut Svsm<'_>, mem: &dyn GuestMemory, args: Args) -> Result<Outputs, SvsmError> {
     let request = GuestPhysAddr::new(args.rcx);
     let header: PvalidateHeader = memory::read(mem, request, Rules::aligned(8).in_one_page())?;
-    if header.reserved != 0 || header.entries == 0 || header.next > header.entries {
+    if header.entries == 0 || header.next > header.entries {
         return Err(SvsmError::InvalidParameter);
     }
     // The whole request (header and entries) lies inside one page.
@@ -161,12 +188,19 @@ fn pvalidate(svsm: &mut Svsm<'_>, mem: &dyn GuestMemory, args: Args) -> Result<O
     let next_at = request
         .checked_add(NEXT_OFFSET)
         .ok_or(SvsmError::InvalidAddress)?;
+    let pages_in_use = [
+        Some(request.page_align_down()),
+        svsm.caa.map(GuestPhysAddr::page_align_down),
+    ];
     for index in header.next..header.entries {
         let at = request
             .checked_add(HEADER_LEN + u64::from(index) * ENTRY_LEN)
             .ok_or(SvsmError::InvalidAddress)?;
         let raw: u64 = memory::read(mem, at, Rules::ANY)?;
         let entry = parse_entry(mem, raw)?;
+        if entry.rescinds(&pages_in_use) {
+            return Err(SvsmError::InvalidParameter);
+        }
         match svsm
             .platform
             .pvalidate(entry.gpa, entry.size, entry.validate)
@@ -177,7 +211,7 @@ fn pvalidate(svsm: &mut Svsm<'_>, mem: &dyn GuestMemory, args: Args) -> Result<O
         }
         memory::write(mem, next_at, &(index + 1), Rules::ANY)?;
     }
-    Ok(Outputs::default())
+    Ok(Outputs::NONE)
 }
 
 fn create_vcpu(
@@ -192,7 +226,7 @@ fn create_vcpu(
     let caa = guest_page(mem, args.rdx)?;
     let apic_id = u32::try_from(args.r8).map_err(|_| SvsmError::InvalidParameter)?;
     svsm.platform.create_vcpu(vmsa, caa, apic_id)?;
-    Ok(Outputs::default())
+    Ok(Outputs::NONE)
 }
 
 fn delete_vcpu(
@@ -205,7 +239,7 @@ fn delete_vcpu(
     }
     let vmsa = guest_page(mem, args.rcx)?;
     svsm.platform.delete_vcpu(vmsa)?;
-    Ok(Outputs::default())
+    Ok(Outputs::NONE)
 }
 
 /// DEPOSIT_MEM and WITHDRAW_MEM: the SVSM never sets `mem_available`, so it
@@ -229,10 +263,7 @@ fn query_protocol(
         .map_or(0, |p| {
             (u64::from(p.max_version) << 32) | u64::from(p.min_version)
         });
-    Ok(Outputs {
-        rcx,
-        ..Outputs::default()
-    })
+    Ok(Outputs::rcx(rcx))
 }
 
 /// RCX bit 0 set: query (no other bit may be set). Clear: configure.
@@ -245,11 +276,8 @@ fn configure_vtom(
         if args.rcx != 1 {
             return Err(SvsmError::InvalidParameter);
         }
-        return Ok(Outputs {
-            rcx: svsm.platform.vtom_query(),
-            ..Outputs::default()
-        });
+        return Ok(Outputs::rcx(svsm.platform.vtom_query()));
     }
     svsm.platform.configure_vtom(args.rcx)?;
-    Ok(Outputs::default())
+    Ok(Outputs::NONE)
 }

@@ -1,7 +1,10 @@
 //! The call dispatcher: registers in, registers out.
 //!
 //! `RAX = protocol << 32 | call`; parameters in RCX, RDX, R8, R9; the result
-//! code comes back in RAX and outputs in RCX, RDX, R8. Protocols and their
+//! code comes back in RAX and outputs in RCX, RDX, R8. A register that is not
+//! an output of the call comes back as the guest left it, on success and on
+//! error (COCONUT-SVSM's behaviour): [`Outputs`] names only the registers a
+//! call writes, and [`Svsm::handle`] touches no other. Protocols and their
 //! calls are a table ([`PROTOCOLS`]); a protocol that needs the crypto module
 //! is present in the table only while the module is operational, so
 //! QUERY_PROTOCOL and the dispatcher agree on what is served.
@@ -28,12 +31,53 @@ pub struct Args {
     pub r9: u64,
 }
 
-/// Output registers of a call (RCX, RDX, R8); unchanged registers are zero.
+/// The output registers of a call (RCX, RDX, R8): `None` is a register the
+/// call does not write, which the guest gets back unchanged.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Outputs {
-    pub rcx: u64,
-    pub rdx: u64,
-    pub r8: u64,
+    pub rcx: Option<u64>,
+    pub rdx: Option<u64>,
+    pub r8: Option<u64>,
+}
+
+impl Outputs {
+    /// A call without outputs.
+    pub const NONE: Outputs = Outputs {
+        rcx: None,
+        rdx: None,
+        r8: None,
+    };
+
+    /// A call whose only output is RCX.
+    pub const fn rcx(value: u64) -> Outputs {
+        Outputs {
+            rcx: Some(value),
+            rdx: None,
+            r8: None,
+        }
+    }
+
+    /// A call that writes all three output registers.
+    pub const fn all(rcx: u64, rdx: u64, r8: u64) -> Outputs {
+        Outputs {
+            rcx: Some(rcx),
+            rdx: Some(rdx),
+            r8: Some(r8),
+        }
+    }
+
+    /// Writes the outputs into `regs`, leaving every other register alone.
+    fn apply(self, regs: &mut Registers) {
+        for (value, reg) in [
+            (self.rcx, &mut regs.rcx),
+            (self.rdx, &mut regs.rdx),
+            (self.r8, &mut regs.r8),
+        ] {
+            if let Some(value) = value {
+                *reg = value;
+            }
+        }
+    }
 }
 
 /// One call of a protocol.
@@ -125,7 +169,9 @@ impl<'a> Svsm<'a> {
             .filter(|p| !p.needs_crypto || self.crypto().is_some())
     }
 
-    /// Answers one call in `regs` (the Calling Area is not looked at).
+    /// Answers one call in `regs` (the Calling Area is not looked at): RAX
+    /// becomes the result code, the call's outputs are written, every other
+    /// register is left as it was.
     pub fn handle(&mut self, mem: &dyn GuestMemory, regs: &mut Registers) {
         let protocol_id = (regs.rax >> 32) as u32;
         let call_id = regs.rax as u32;
@@ -147,13 +193,8 @@ impl<'a> Svsm<'a> {
             Ok(out) => (code::SUCCESS, out),
             Err(e) => e.to_wire(),
         };
-        *regs = Registers {
-            rax,
-            rcx: out.rcx,
-            rdx: out.rdx,
-            r8: out.r8,
-            r9: regs.r9,
-        };
+        regs.rax = rax;
+        out.apply(regs);
     }
 
     /// The Calling Area protocol: answers the call in `regs` if the current

@@ -61,9 +61,11 @@ pub enum SvsmError {
 }
 
 impl SvsmError {
-    /// The result code and the output registers the guest receives.
+    /// The result code and the output registers the guest receives (only
+    /// [`SvsmError::BufferTooSmall`] has outputs; every other error leaves
+    /// the guest's registers as they were).
     pub fn to_wire(self) -> (u64, Outputs) {
-        let none = Outputs::default();
+        let none = Outputs::NONE;
         match self {
             Self::UnsupportedProtocol => (code::UNSUPPORTED_PROTOCOL, none),
             Self::UnsupportedCall => (code::UNSUPPORTED_CALL, none),
@@ -76,11 +78,7 @@ impl SvsmError {
                 report,
             } => (
                 code::INVALID_PARAMETER,
-                Outputs {
-                    rcx: manifest,
-                    rdx: certs,
-                    r8: report,
-                },
+                Outputs::all(manifest, certs, report),
             ),
             Self::Pvalidate(PvalidateFailure::Input) => (code::PVALIDATE_FAIL_INPUT, none),
             Self::Pvalidate(PvalidateFailure::SizeMismatch) => {

@@ -32,9 +32,9 @@ fn unknown_protocol_and_call() {
         call(&mut svsm, &mem, 1, 2, [0; 4]).rax,
         code::UNSUPPORTED_CALL
     );
-    // Every output register is cleared on failure.
+    // Every register but RAX comes back unchanged on failure.
     let r = call(&mut svsm, &mem, CORE, 0xffff, [1, 2, 3, 4]);
-    assert_eq!((r.rcx, r.rdx, r.r8, r.r9), (0, 0, 0, 4));
+    assert_eq!((r.rcx, r.rdx, r.r8, r.r9), (1, 2, 3, 4));
 }
 
 #[test]
@@ -182,10 +182,6 @@ fn pvalidate_header_errors() {
             "{bad:#x}"
         );
     }
-    // Reserved header bytes.
-    let at = request(&mem, REQ, 0, &[e4k(BASE)]);
-    mem.put(at + 7, &[1]);
-    assert_eq!(pvalidate(&mut svsm, &mem, at), code::INVALID_PARAMETER);
     // No entries; next beyond entries.
     let at = request(&mem, REQ, 0, &[]);
     assert_eq!(pvalidate(&mut svsm, &mem, at), code::INVALID_PARAMETER);
@@ -199,6 +195,83 @@ fn pvalidate_header_errors() {
     mem.put(at, &600u16.to_le_bytes());
     assert_eq!(pvalidate(&mut svsm, &mem, at), code::INVALID_PARAMETER);
     assert!(platform.validated.lock().unwrap().is_empty());
+}
+
+#[test]
+fn pvalidate_ignores_the_header_reserved_field() {
+    // Linux leaves whatever its Calling Area held in these bytes.
+    let mem = FakeMemory::new();
+    let platform = FakePlatform::default();
+    let mut svsm = svsm(&platform, None);
+    for reserved in [1u32, 0x8000_0000, u32::MAX, 0x1234_5678] {
+        platform.validated.lock().unwrap().clear();
+        let at = request(&mem, REQ, 0, &[e4k(BASE), e4k(BASE + 0x1000)]);
+        mem.put(at + 4, &reserved.to_le_bytes());
+        assert_eq!(
+            pvalidate(&mut svsm, &mem, at),
+            code::SUCCESS,
+            "{reserved:#x}"
+        );
+        assert_eq!(mem.get_u16(at + 2), 2);
+        assert_eq!(platform.validated.lock().unwrap().len(), 2);
+        // The field is left as the guest wrote it.
+        assert_eq!(mem.get(at + 4, 4), reserved.to_le_bytes());
+    }
+}
+
+#[test]
+fn pvalidate_refuses_to_rescind_the_request_or_calling_area_page() {
+    let mem = FakeMemory::new();
+    let caa = BASE + 0x1000;
+    let big = 0x40_0000; // a 2 MiB page of guest RAM
+    // (request at, entry): the request's page, the Calling Area, and a 2 MiB
+    // page holding either.
+    let cases = [
+        (REQ, REQ),
+        (REQ + 0x100, REQ),
+        (REQ, caa),
+        (big + 0x5000, big | entry::PAGE_SIZE_2M),
+        (REQ, big | entry::PAGE_SIZE_2M),
+    ];
+    for (at, bad) in cases {
+        let platform = FakePlatform::default();
+        let mut svsm = svsm(&platform, None);
+        let own_caa = if bad & entry::PAGE_SIZE_2M != 0 && at == REQ {
+            big + 0x1000
+        } else {
+            caa
+        };
+        svsm.set_calling_area(GuestPhysAddr::new(own_caa));
+        let at = request(&mem, at, 0, &[e4k(BASE + 0x8000), bad, e4k(BASE + 0x9000)]);
+        assert_eq!(
+            pvalidate(&mut svsm, &mem, at),
+            code::INVALID_PARAMETER,
+            "entry {bad:#x} with the request at {at:#x}"
+        );
+        // Nothing was done for the entry, and `next` points at it.
+        assert_eq!(mem.get_u16(at + 2), 1);
+        assert_eq!(
+            *platform.validated.lock().unwrap(),
+            [(BASE + 0x8000, PageSize::Size4K, true)]
+        );
+    }
+    // Validating those pages, or invalidating their neighbours, is served.
+    let platform = FakePlatform::default();
+    let mut svsm = svsm(&platform, None);
+    svsm.set_calling_area(GuestPhysAddr::new(caa));
+    let fine = [
+        e4k(REQ),
+        e4k(caa),
+        REQ - 0x1000,
+        REQ + 0x1000,
+        caa - 0x1000,
+        caa + 0x1000,
+        big | entry::PAGE_SIZE_2M,
+    ];
+    let at = request(&mem, REQ, 0, &fine);
+    assert_eq!(pvalidate(&mut svsm, &mem, at), code::SUCCESS);
+    assert_eq!(mem.get_u16(at + 2), fine.len() as u16);
+    assert_eq!(platform.validated.lock().unwrap().len(), fine.len());
 }
 
 #[test]

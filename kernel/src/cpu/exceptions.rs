@@ -126,6 +126,7 @@ global_asm!(
     "#,
     super::push_gprs!(),
     r#"
+    svsm_exception_report_frame:
     movq %rsp, %rdi
     andq $-16, %rsp
     call {report}
@@ -138,8 +139,72 @@ global_asm!(
     options(att_syntax)
 );
 
+/// The #VC vector.
+pub const VC_VECTOR: usize = 29;
+
+// #VC has its own entry: it may return. It builds the same frame as the
+// other stubs (the CPU pushed the error code, the exit code of the
+// intercepted instruction); then `vc_dispatch` either handled it (the frame
+// holds the results and the next RIP: restore and IRETQ) or not (the common
+// path's fatal report, `svsm_exception_report_frame`, on the same frame).
+global_asm!(
+    r#"
+    .pushsection .text.exception_stubs, "ax", @progbits
+    .p2align 4
+    .global svsm_vc_stub
+    svsm_vc_stub:
+    pushq ${vector}
+    cld
+    "#,
+    super::push_gprs!(),
+    r#"
+    movq %rsp, %rdi
+    movq %rsp, %rbx
+    andq $-16, %rsp
+    call {dispatch}
+    movq %rbx, %rsp
+    testb %al, %al
+    jz 1f
+    "#,
+    super::pop_gprs!(),
+    r#"
+    addq $16, %rsp
+    iretq
+    1:
+    jmp svsm_exception_report_frame
+    .popsection
+    "#,
+    vector = const VC_VECTOR,
+    dispatch = sym vc_dispatch,
+    options(att_syntax)
+);
+
 unsafe extern "C" {
     static svsm_exception_stubs: u8;
+    static svsm_vc_stub: u8;
+}
+
+/// Entry of #VC.
+pub fn vc_stub_address() -> VirtAddr {
+    VirtAddr::new(&raw const svsm_vc_stub as u64)
+}
+
+/// Handles a #VC raised in ring 0: on success the frame's registers hold
+/// the instruction's results and `rip` points past it; `false` means
+/// unhandled (fatal).
+pub type VcHook = fn(&mut ExceptionFrame) -> bool;
+
+static VC_HOOK: Once<VcHook> = Once::new();
+
+/// Registers the #VC handler (the first registration stays).
+pub fn set_vc_hook(hook: VcHook) {
+    VC_HOOK.call_once(|| hook);
+}
+
+extern "C" fn vc_dispatch(frame: &mut ExceptionFrame) -> bool {
+    // A #VC from ring 3 belongs to the task; it goes the fatal-report way,
+    // which hands it to the user fault hook.
+    frame.cs & 3 == 0 && VC_HOOK.get().is_some_and(|hook| hook(frame))
 }
 
 /// Entry stub for `vector`.
@@ -162,10 +227,10 @@ pub struct ExceptionFrame {
     rbp: u64,
     rdi: u64,
     rsi: u64,
-    rdx: u64,
-    rcx: u64,
-    rbx: u64,
-    rax: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
     pub vector: u64,
     pub error_code: u64,
     pub rip: u64,

@@ -15,7 +15,7 @@ use x86_64::instructions::tables::lidt;
 use x86_64::registers::segmentation::SegmentSelector;
 use x86_64::structures::DescriptorTablePointer;
 
-use super::exceptions::{EXCEPTIONS, stub_address};
+use super::exceptions::{EXCEPTIONS, VC_VECTOR, stub_address, vc_stub_address};
 
 #[derive(Clone, Copy, Default)]
 #[repr(C)]
@@ -63,6 +63,8 @@ pub fn init(code: SegmentSelector, user_gates: &[(u8, VirtAddr)]) {
         for (vector, info) in EXCEPTIONS.iter().enumerate() {
             idt.0[vector] = Gate::new(stub_address(vector), code, info.ist.map(|s| s as u8));
         }
+        // #VC may return to the interrupted code: its own entry.
+        idt.0[VC_VECTOR] = Gate::new(vc_stub_address(), code, None);
         for &(vector, handler) in user_gates {
             let mut user = Gate::new(handler, code, None);
             user.attributes = USER_INTERRUPT_GATE_PRESENT;

@@ -1,23 +1,25 @@
 //! Which platform the kernel runs on, detected once at boot.
 //!
 //! SEV-SNP is recognised (CPUID 0x8000_001F reports SEV-SNP support and the
-//! SEV_STATUS MSR says SNP is active) but not implemented: the kernel then
-//! stops with a boot error rather than pretend. Anything else is the
-//! [`Native`] platform from the protocol crate: stock QEMU, no confidential
-//! computing. The protocol code only ever sees `&dyn Platform`.
+//! SEV_STATUS MSR says SNP is active); [`snp`] then checks SEV_STATUS and
+//! VMPL0 and stops with a clear message where the kernel is not ready yet
+//! (see its comment). Anything else is the [`Native`] platform from the
+//! protocol crate: stock QEMU, no confidential computing. The protocol code
+//! only ever sees `&dyn Platform`.
+
+pub mod snp;
 
 use core::fmt;
 
 use spin::Once;
 use svsm_protocol::platform::Platform;
 use svsm_protocol::platform::native::Native;
+use svsm_snp::boot::MSR_SEV_STATUS;
 
 use crate::cpu::features::cpuid;
 
 /// CPUID leaf of the AMD memory-encryption features.
 const CPUID_AMD_MEM_ENCRYPT: u32 = 0x8000_001f;
-/// The SEV_STATUS MSR.
-const MSR_SEV_STATUS: u32 = 0xc001_0131;
 
 bitflags::bitflags! {
     /// CPUID 0x8000_001F EAX: memory-encryption features the CPU supports
@@ -42,16 +44,14 @@ bitflags::bitflags! {
 
 #[derive(Debug)]
 pub enum PlatformError {
-    /// Running as an SEV-SNP guest, which this kernel does not support yet.
-    SnpNotImplemented,
+    /// Running as an SEV-SNP guest whose bring-up stopped.
+    Snp(snp::SnpStop),
 }
 
 impl fmt::Display for PlatformError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::SnpNotImplemented => {
-                write!(f, "SEV-SNP detected; the SNP platform is not implemented")
-            }
+            Self::Snp(stop) => write!(f, "{stop}"),
         }
     }
 }
@@ -61,7 +61,7 @@ static NATIVE: Once<Native> = Once::new();
 /// Detects the platform.
 pub fn detect() -> Result<&'static dyn Platform, PlatformError> {
     if snp_active() {
-        return Err(PlatformError::SnpNotImplemented);
+        return Err(PlatformError::Snp(snp::bring_up()));
     }
     Ok(NATIVE.call_once(|| Native::new(measurement())))
 }

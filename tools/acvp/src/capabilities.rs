@@ -34,12 +34,12 @@ pub const ECDSA_HASHES: &[&str] = &["SHA2-256", "SHA2-384", "SHA2-512"];
 
 pub const KAS_SCHEMES: &[&str] = &["ephemeralUnified", "onePassDh", "staticUnified"];
 
-pub const DRBG_MODE: &str = "SHA2-256";
+pub const DRBG_MODE: &str = "AES-256";
 pub const DRBG_ENTROPY_BITS: u64 = 256;
 pub const DRBG_NONCE_BITS: u64 = 128;
 pub const DRBG_PERSO_BITS: &[u64] = &[0, 256];
 pub const DRBG_ADDL_BITS: &[u64] = &[0, 256];
-pub const DRBG_RETURNED_BITS: u64 = 1024;
+pub const DRBG_RETURNED_BITS: u64 = 512;
 
 fn sha(alg: &str) -> Value {
     json!({
@@ -154,13 +154,13 @@ pub fn registration() -> Value {
         "domainParameterGenerationMethods": ECDSA_CURVES,
     }));
     algs.push(json!({
-        "algorithm": "hashDRBG",
+        "algorithm": "ctrDRBG",
         "revision": "1.0",
         "predResistanceEnabled": [true, false],
         "reseedImplemented": true,
         "capabilities": [{
             "mode": DRBG_MODE,
-            "derFuncEnabled": false,
+            "derFuncEnabled": true,
             "entropyInputLen": [DRBG_ENTROPY_BITS],
             "nonceLen": [DRBG_NONCE_BITS],
             "persoStringLen": DRBG_PERSO_BITS,

@@ -555,8 +555,8 @@ pub fn write_summary(
     md.push_str(
         "\n\"not claimed\" counts the tests of groups outside the module's ACVP capabilities \
          (`svsm-acvp capabilities`), and the Wycheproof cases its interface cannot express. \
-         Random answers (keyGen, sigGen, KAS AFT, internal-IV GCM, hashDRBG) and the generated \
-         sets' expected answers come from the test oracle (RustCrypto and a Hash_DRBG model), \
+         Random answers (keyGen, sigGen, KAS AFT, internal-IV GCM, ctrDRBG) and the generated \
+         sets' expected answers come from the test oracle (RustCrypto and a CTR_DRBG model), \
          never from the module.\n",
     );
     std::fs::write(dir.join("summary.md"), md)

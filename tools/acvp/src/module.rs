@@ -34,7 +34,7 @@ impl fmt::Display for ModuleError {
 
 pub type ModResult<T> = Result<T, ModuleError>;
 
-/// A Hash_DRBG instance seeded with caller-supplied (test) entropy.
+/// A CTR_DRBG instance seeded with caller-supplied (test) entropy.
 pub trait TestDrbg {
     /// Generates `len` bytes with optional additional input.
     fn generate(&mut self, len: usize, additional: &[u8]) -> ModResult<Vec<u8>>;
@@ -98,7 +98,7 @@ pub trait CryptoModule {
         tag: &[u8],
     ) -> ModResult<Vec<u8>>;
 
-    /// Instantiates a Hash_DRBG (SHA-256) with caller entropy.
+    /// Instantiates a CTR_DRBG (AES-256, derivation function) with caller entropy.
     fn drbg_instantiate_test<'a>(
         &'a self,
         entropy: &[u8],

@@ -6,13 +6,13 @@ use crate::module::{CryptoModule, Curve, HashAlg, ModResult, ModuleError, TestDr
 use rand_core::{OsRng, RngCore};
 use svsm_oracle as oracle;
 
-impl TestDrbg for oracle::HashDrbg {
+impl TestDrbg for oracle::CtrDrbg {
     fn generate(&mut self, len: usize, additional: &[u8]) -> ModResult<Vec<u8>> {
-        Ok(oracle::HashDrbg::generate(self, len, additional))
+        Ok(oracle::CtrDrbg::generate(self, len, additional))
     }
 
     fn reseed(&mut self, entropy: &[u8], additional: &[u8]) -> ModResult<()> {
-        oracle::HashDrbg::reseed(self, entropy, additional);
+        oracle::CtrDrbg::reseed(self, entropy, additional);
         Ok(())
     }
 }
@@ -103,7 +103,7 @@ impl CryptoModule for RustCryptoModule {
         nonce: &[u8],
         personalization: &[u8],
     ) -> ModResult<Box<dyn TestDrbg + 'a>> {
-        Ok(Box::new(oracle::HashDrbg::instantiate(
+        Ok(Box::new(oracle::CtrDrbg::instantiate(
             entropy,
             nonce,
             personalization,

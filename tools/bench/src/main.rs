@@ -193,7 +193,7 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     eprintln!(
-        "  agreed: hashes, HMAC, HKDF, AES-GCM (caller IV and module IV), ECDH, ECDSA cross-verification (P-384 keys as bytes and loaded, P-256), d*G"
+        "  agreed: hashes, HMAC, HKDF, CTR_DRBG (with the model), AES-GCM (caller IV and module IV), ECDH, ECDSA cross-verification (P-384 keys as bytes and loaded, P-256), d*G"
     );
 
     eprintln!(

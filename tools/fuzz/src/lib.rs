@@ -5,6 +5,8 @@
 //! * [`protocol`]: the SVSM protocol dispatcher, with fuzzed registers and
 //!   guest memory;
 //! * [`acvp_json`]: the ACVP JSON reader (`svsm-acvp`), run through the module;
+//! * [`snp`]: the SEV-SNP decoders of hypervisor- and PSP-written bytes
+//!   (`svsm-snp`);
 //! * [`boot_params`]: the start-info parser (PVH and IGVM) and the kernel
 //!   command-line options (`svsm-boot-params`).
 //!
@@ -19,6 +21,7 @@ pub mod acvp_json;
 pub mod boot_params;
 pub mod input;
 pub mod protocol;
+pub mod snp;
 
 use std::path::{Path, PathBuf};
 
@@ -49,9 +52,10 @@ macro_rules! libfuzzer_target {
 pub type Target = fn(&[u8]);
 
 /// The targets written in Rust, by the name their folders and binaries use.
-pub const TARGETS: [(&str, Target); 3] = [
+pub const TARGETS: [(&str, Target); 4] = [
     ("protocol", protocol::one_input),
     ("acvp-json", acvp_json::one_input),
+    ("snp", snp::one_input),
     ("boot-params", boot_params::one_input),
 ];
 

@@ -37,6 +37,21 @@ fn protocol_seeds_reach_their_calls() {
     assert_eq!(answers("create-vcpu"), [SUCCESS]);
 }
 
+/// The SNP seeds are accepted by the decoders they are named after.
+#[test]
+fn snp_seeds_reach_their_decoders() {
+    let seed = |name: &str| {
+        std::fs::read(svsm_fuzz::fuzz_dir().join("corpus/snp").join(name)).expect("seed")
+    };
+    let header = seed("header-report-response");
+    let mut bytes = [0u8; svsm_snp::guest_msg::HEADER_SIZE];
+    bytes.copy_from_slice(&header[1..]);
+    assert!(svsm_snp::guest_msg::Header::decode(&bytes).is_ok());
+    let table = seed("cert-table-vcek");
+    assert_eq!(svsm_snp::certs::table_len(&table[1..]), Ok(table.len() - 1));
+    assert_eq!(svsm_snp::certs::entries(&table[1..]).count(), 1);
+}
+
 /// The boot-params seeds are well-formed launches (PVH and IGVM), so the
 /// fuzzer starts past the magic and the header checks.
 #[test]

@@ -1,5 +1,5 @@
 //! The test oracle of the SVSM crypto module: reference computations made
-//! with RustCrypto crates and a Hash_DRBG model written from SP 800-90A.
+//! with RustCrypto crates and a CTR_DRBG model written from SP 800-90A.
 //!
 //! The ffi tests, the ACVP harness and the benchmark agreement check all ask
 //! this crate for the answer the module must give, so the three never hold
@@ -11,9 +11,12 @@ mod drbg;
 mod ecc;
 mod symmetric;
 
-pub use drbg::HashDrbg;
+pub use drbg::CtrDrbg;
 pub use ecc::{ecc_keygen, ecc_public, ecc_valid, ecdh, ecdsa_sign, ecdsa_verify};
-pub use symmetric::{gcm_open, gcm_seal, hash, hkdf, hkdf_extract, hmac};
+pub use symmetric::{
+    aes_cfb128, aes_ecb, gcm_open, gcm_seal, hash, hkdf, hkdf_extract, hmac, kdf_counter_hmac,
+    kdf_one_step,
+};
 
 /// The SHA-2 functions the module offers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

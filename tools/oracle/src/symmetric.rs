@@ -1,4 +1,5 @@
-//! SHA-2, HMAC, HKDF and AES-GCM (RustCrypto).
+//! SHA-2, HMAC, HKDF, the SP 800-108 counter KDF, the SP 800-56C one-step
+//! KDF, AES-GCM, AES-ECB and AES-CFB128 (RustCrypto).
 
 use crate::HashAlg;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
@@ -79,6 +80,97 @@ pub fn gcm_open(key: &[u8], iv: &[u8], aad: &[u8], ct: &[u8], tag: &[u8]) -> Opt
     (ct2 == ct && !tag.is_empty() && tag.len() <= 16 && full[..tag.len()] == *tag).then_some(pt)
 }
 
+/// AES-ECB over whole blocks (128- or 256-bit key); `None` for another key
+/// length or a partial block.
+pub fn aes_ecb(key: &[u8], encrypt: bool, data: &[u8]) -> Option<Vec<u8>> {
+    use aes::cipher::{BlockDecrypt, BlockEncrypt, BlockSizeUser, KeyInit as _, consts::U16};
+    fn run<C>(c: &C, encrypt: bool, data: &[u8]) -> Vec<u8>
+    where
+        C: BlockEncrypt + BlockDecrypt + BlockSizeUser<BlockSize = U16>,
+    {
+        let mut out = data.to_vec();
+        for chunk in out.chunks_exact_mut(16) {
+            let Ok(block) = <&mut [u8; 16]>::try_from(chunk) else {
+                unreachable!("chunks_exact_mut(16) yields 16-byte chunks")
+            };
+            let block = block.into();
+            if encrypt {
+                c.encrypt_block(block);
+            } else {
+                c.decrypt_block(block);
+            }
+        }
+        out
+    }
+    if !data.len().is_multiple_of(16) {
+        return None;
+    }
+    match key.len() {
+        16 => Some(run(&aes::Aes128::new_from_slice(key).ok()?, encrypt, data)),
+        32 => Some(run(&aes::Aes256::new_from_slice(key).ok()?, encrypt, data)),
+        _ => None,
+    }
+}
+
+/// AES-CFB128 (SP 800-38A) from a 16-byte IV over any length; `None` for
+/// another key or IV length.
+pub fn aes_cfb128(key: &[u8], iv: &[u8], encrypt: bool, data: &[u8]) -> Option<Vec<u8>> {
+    use cfb_mode::cipher::{AsyncStreamCipher, KeyIvInit};
+    fn run<C: aes::cipher::BlockEncrypt + aes::cipher::BlockCipher + aes::cipher::KeyInit>(
+        key: &[u8],
+        iv: &[u8],
+        encrypt: bool,
+        data: &[u8],
+    ) -> Option<Vec<u8>> {
+        let mut out = data.to_vec();
+        if encrypt {
+            cfb_mode::Encryptor::<C>::new_from_slices(key, iv)
+                .ok()?
+                .encrypt(&mut out);
+        } else {
+            cfb_mode::Decryptor::<C>::new_from_slices(key, iv)
+                .ok()?
+                .decrypt(&mut out);
+        }
+        Some(out)
+    }
+    match key.len() {
+        16 => run::<aes::Aes128>(key, iv, encrypt, data),
+        32 => run::<aes::Aes256>(key, iv, encrypt, data),
+        _ => None,
+    }
+}
+
+/// SP 800-108r1 KDF in counter mode with HMAC as the PRF, the counter a
+/// 32-bit big-endian value before the fixed data: K(i) = HMAC(key, [i]_32
+/// || fixed), i from 1, the first `len` bytes of K(1) || K(2) || ...
+/// (TPM 2.0 KDFa when fixed = Label || 0x00 || Context || [L]_32).
+pub fn kdf_counter_hmac(alg: HashAlg, key: &[u8], fixed: &[u8], len: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + alg.digest_len());
+    let mut i: u32 = 1;
+    while out.len() < len {
+        let mut msg = i.to_be_bytes().to_vec();
+        msg.extend_from_slice(fixed);
+        out.extend(hmac(alg, key, &msg));
+        i += 1;
+    }
+    out.truncate(len);
+    out
+}
+
+/// SP 800-56C rev. 2 one-step KDF with a hash: H([i]_32 || Z || FixedInfo),
+/// i from 1 (the `concat-kdf` crate); `None` for an empty Z or output.
+pub fn kdf_one_step(alg: HashAlg, z: &[u8], fixed_info: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut out = vec![0; len];
+    match alg {
+        HashAlg::Sha256 => concat_kdf::derive_key_into::<Sha256>(z, fixed_info, &mut out),
+        HashAlg::Sha384 => concat_kdf::derive_key_into::<Sha384>(z, fixed_info, &mut out),
+        HashAlg::Sha512 => concat_kdf::derive_key_into::<Sha512>(z, fixed_info, &mut out),
+    }
+    .ok()?;
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +180,30 @@ mod tests {
             .step_by(2)
             .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn aes_fips197_and_sp800_38a_examples() {
+        // FIPS 197 C.1 and C.3.
+        let pt = unhex("00112233445566778899aabbccddeeff");
+        let k128 = unhex("000102030405060708090a0b0c0d0e0f");
+        let ct = aes_ecb(&k128, true, &pt).unwrap();
+        assert_eq!(ct, unhex("69c4e0d86a7b0430d8cdb78070b4c55a"));
+        assert_eq!(aes_ecb(&k128, false, &ct).unwrap(), pt);
+        let k256 = unhex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+        assert_eq!(
+            aes_ecb(&k256, true, &pt).unwrap(),
+            unhex("8ea2b7ca516745bfeafc49904b496089")
+        );
+        // SP 800-38A F.3.13 CFB128-AES128.Encrypt, first two blocks.
+        let key = unhex("2b7e151628aed2a6abf7158809cf4f3c");
+        let iv = unhex("000102030405060708090a0b0c0d0e0f");
+        let pt = unhex("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e51");
+        let ct = unhex("3b3fd92eb72dad20333449f8e83cfb4ac8a64537a0b3a93fcde3cdad9f1ce58b");
+        assert_eq!(aes_cfb128(&key, &iv, true, &pt).unwrap(), ct);
+        assert_eq!(aes_cfb128(&key, &iv, false, &ct).unwrap(), pt);
+        assert_eq!(aes_ecb(&[0; 24], true, &pt), None);
+        assert_eq!(aes_ecb(&key, true, &pt[..15]), None);
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub fn handler_for(info: &SetInfo) -> std::result::Result<Handler, String> {
             },
         ),
         "KAS-ECC-SSC" => (&["Sp800-56Ar3"], Ok(kas::group)),
-        "hashDRBG" => (&["1.0"], Ok(drbg::group)),
+        "ctrDRBG" => (&["1.0"], Ok(drbg::group)),
         _ => {
             return Err(format!(
                 "algorithm {alg}{}{mode} not claimed",
@@ -92,7 +92,7 @@ pub fn checker_for(info: &SetInfo) -> Option<crate::verdict::Checker> {
         ("ECDSA", "siggen") => Some(ecdsa::check_siggen),
         ("KAS-ECC-SSC", _) => Some(kas::check),
         ("ACVP-AES-GCM", _) => Some(gcm::check),
-        ("hashDRBG", _) => Some(drbg::check),
+        ("ctrDRBG", _) => Some(drbg::check),
         _ => None,
     }
 }

@@ -430,7 +430,7 @@ pub fn bench(f: &Fixture, b: &mut Bench) -> Result<(), Error> {
             "DRBG",
             format!("random {}", size_label(n)),
             Some(n),
-            "module Hash_DRBG (SHA-256); OpenSSL and AWS-LC RAND_bytes (CTR_DRBG AES-256); ChaCha20Rng and ring (getrandom) are not SP 800-90A DRBGs",
+            "module CTR_DRBG (AES-256, df) on a caller instance; OpenSSL and AWS-LC RAND_bytes (CTR_DRBG AES-256); ChaCha20Rng and ring (getrandom) are not SP 800-90A DRBGs",
             vec![
                 op(|| match drbg.generate(&mut r1, &[]) {
                     Err(Error::Limit) => {

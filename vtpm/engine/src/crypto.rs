@@ -1,0 +1,146 @@
+//! The one way the engine reaches cryptography: the [`TpmCrypto`] trait.
+//!
+//! Every hash, MAC, KDF, cipher, random byte and curve operation the engine
+//! performs is a call on this trait; the engine itself computes none. The
+//! trait speaks only in byte slices and plain enums, so an implementation
+//! can forward each call across a privilege boundary (the kernel crypto gate
+//! of a ring-3 vTPM) as easily as call the module directly
+//! ([`crate::ModuleCrypto`], feature `module`).
+
+/// The TPM's hash algorithms (the PCR banks and every name and HMAC).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TpmHash {
+    Sha256,
+    Sha384,
+}
+
+impl TpmHash {
+    pub const fn digest_len(self) -> usize {
+        match self {
+            TpmHash::Sha256 => 32,
+            TpmHash::Sha384 => 48,
+        }
+    }
+}
+
+/// The TPM's curves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TpmCurve {
+    P256,
+    P384,
+}
+
+impl TpmCurve {
+    /// Bytes in a scalar or coordinate.
+    pub const fn scalar_len(self) -> usize {
+        match self {
+            TpmCurve::P256 => 32,
+            TpmCurve::P384 => 48,
+        }
+    }
+}
+
+/// Why a crypto call failed, as far as the engine needs to know.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CryptoError {
+    /// The provider cannot serve requests any more (module error state,
+    /// failed self-test or entropy): the TPM enters failure mode.
+    Failed,
+    /// An argument the provider refuses (length, range).
+    Arg,
+    /// A private scalar outside [1, n-1] or a public point not on the curve.
+    Key,
+    /// A signature or tag did not verify.
+    Verify,
+    /// The provider does not offer this service.
+    Unsupported,
+}
+
+/// The cryptographic services of the TPM engine. Every method writes exactly
+/// `out.len()` bytes (or the fixed size the method names) and leaves the
+/// output zeroed on error. Secrets enter as slices the engine owns and wipes.
+pub trait TpmCrypto {
+    /// A running hash (HashSequenceStart ... SequenceComplete).
+    type HashState;
+
+    /// `out = H(data)`; `out.len() == alg.digest_len()`.
+    fn hash(&self, alg: TpmHash, data: &[u8], out: &mut [u8]) -> Result<(), CryptoError>;
+    fn hash_start(&self, alg: TpmHash) -> Result<Self::HashState, CryptoError>;
+    fn hash_update(&self, state: &mut Self::HashState, data: &[u8]) -> Result<(), CryptoError>;
+    /// Ends the hash; `out.len() == alg.digest_len()` of the state's algorithm.
+    fn hash_finish(&self, state: Self::HashState, out: &mut [u8]) -> Result<(), CryptoError>;
+
+    /// `out = HMAC(key, data)`, `out.len() == alg.digest_len()`. The key may
+    /// be empty (an empty TPM authValue).
+    fn hmac(
+        &self,
+        alg: TpmHash,
+        key: &[u8],
+        data: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError>;
+
+    /// TPM 2.0 Part 1 11.4.10.2 KDFa (SP 800-108 counter mode, HMAC PRF):
+    /// `out.len()` bytes of K(1) || K(2) ..., K(i) = HMAC(key, [i]_32 ||
+    /// label || 0x00 || context_u || context_v || [8 * out.len()]_32).
+    fn kdfa(
+        &self,
+        alg: TpmHash,
+        key: &[u8],
+        label: &[u8],
+        context_u: &[u8],
+        context_v: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError>;
+
+    /// TPM 2.0 Part 1 11.4.10.3 KDFe (SP 800-56C one-step, hash):
+    /// H([i]_32 || z || label || 0x00 || party_u || party_v) ...
+    fn kdfe(
+        &self,
+        alg: TpmHash,
+        z: &[u8],
+        label: &[u8],
+        party_u: &[u8],
+        party_v: &[u8],
+        out: &mut [u8],
+    ) -> Result<(), CryptoError>;
+
+    /// AES-CFB128 with a 128-bit (or 256-bit) key, in place.
+    fn aes_cfb(
+        &self,
+        encrypt: bool,
+        key: &[u8],
+        iv: &[u8; 16],
+        data: &mut [u8],
+    ) -> Result<(), CryptoError>;
+
+    /// Random bytes from the approved DRBG.
+    fn random(&self, out: &mut [u8]) -> Result<(), CryptoError>;
+    /// Additional input for the DRBG (TPM2_StirRandom).
+    fn stir(&self, input: &[u8]) -> Result<(), CryptoError>;
+
+    /// The public point X || Y of the private scalar `d` (big-endian,
+    /// `curve.scalar_len()` bytes); [`CryptoError::Key`] unless d is in
+    /// [1, n-1]. `q.len() == 2 * curve.scalar_len()`.
+    fn ecc_public(&self, curve: TpmCurve, d: &[u8], q: &mut [u8]) -> Result<(), CryptoError>;
+    /// ECDSA over a digest; `sig = r || s`, `2 * curve.scalar_len()` bytes.
+    fn ecdsa_sign(
+        &self,
+        curve: TpmCurve,
+        d: &[u8],
+        digest: &[u8],
+        sig: &mut [u8],
+    ) -> Result<(), CryptoError>;
+    /// [`CryptoError::Verify`] when the signature does not verify,
+    /// [`CryptoError::Key`] when `q` is not a valid point.
+    fn ecdsa_verify(
+        &self,
+        curve: TpmCurve,
+        q: &[u8],
+        digest: &[u8],
+        sig: &[u8],
+    ) -> Result<(), CryptoError>;
+    /// ECC CDH: `z = x(d * Q)`, `curve.scalar_len()` bytes, after full
+    /// validation of `q`.
+    fn ecdh(&self, curve: TpmCurve, d: &[u8], q: &[u8], z: &mut [u8]) -> Result<(), CryptoError>;
+}

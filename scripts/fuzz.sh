@@ -12,6 +12,8 @@
 #               address,undefined), answers compared with OpenSSL
 #   protocol    the SVSM protocol dispatcher (Rust, stable: sancov + libFuzzer)
 #   acvp-json   the ACVP JSON reader (Rust, stable: sancov + libFuzzer)
+#   boot-params the PVH/IGVM start-info parser and the command-line options
+#               (Rust, stable: sancov + libFuzzer)
 #   snp         the SEV-SNP decoders of hypervisor/PSP bytes (Rust, as above)
 #
 # Seeds come from tools/fuzz/corpus/<target>/ (read only); what the fuzzer
@@ -26,7 +28,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=target/fuzz
 mkdir -p "$out"
-all_targets=(module-api protocol acvp-json snp)
+all_targets=(module-api protocol acvp-json snp boot-params)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
@@ -72,7 +74,7 @@ build_c() {
 binary() {
     case $1 in
         module-api) echo "$out/module-api/fuzz-module-api" ;;
-        protocol | acvp-json | snp) echo "$out/rust/x86_64-unknown-linux-gnu/release/fuzz-$1" ;;
+        protocol | acvp-json | snp | boot-params) echo "$out/rust/x86_64-unknown-linux-gnu/release/fuzz-$1" ;;
         *) echo "fuzz: unknown target $1 (${all_targets[*]})" >&2; return 1 ;;
     esac
 }

@@ -107,12 +107,12 @@ HAND_INTERNAL_SSP_USES = [
     ("module_drbg_zeroize", "Module DRBG internal state (Key, V)", "Z"),
     ("entropy_get", "Entropy input (from the entropy source)", "G,E"),
 ]
-# wolfCrypt calls that draw from the WC_RNG handed to them (key generation,
-# the ECDSA per-message secret, blinding of the ECDH scalar multiplication).
-# WC_RNG draws from the function user_settings.h names as
-# CUSTOM_RAND_GENERATE_BLOCK, so a module function calling one of these
-# reaches that function.
-HAND_WOLFCRYPT_RNG_DRAWERS = ["wc_ecc_make_key_ex", "wc_ecc_sign_hash_ex", "wc_ecc_shared_secret"]
+# wolfCrypt calls that draw from the WC_RNG handed to them (a key-generation
+# candidate, ecc_keys.c's draw_private; the ECDSA per-message secret, drawn
+# inside the fixed-size signing functions). WC_RNG draws from the function
+# user_settings.h names as CUSTOM_RAND_GENERATE_BLOCK, so a module function
+# calling one of these reaches that function.
+HAND_WOLFCRYPT_RNG_DRAWERS = ["wc_RNG_GenerateBlock", "sp_ecc_sign_256", "sp_ecc_sign_384"]
 
 # The service each API function provides, as an SP 800-140B services table
 # names it. Must list exactly the header's functions.
@@ -316,11 +316,15 @@ HAND_MITIGATIONS = [
      "The portable C AES fallback, used only without AES-NI, reads every cache line of its "
      "tables on each lookup, so the cache footprint does not depend on the key or data."),
     ("ECC_TIMING_RESISTANT",
-     "ECC scalar multiplication in wolfCrypt runs in constant time with blinding, for key "
-     "generation, signing and ECDH."),
+     "wolfCrypt's generic ECC code takes its timing-resistant paths; the module's private-key "
+     "operations (key generation, signing, ECDH, public-key derivation) do not go through it "
+     "but straight to the fixed-size code below, with the private scalar loaded at the "
+     "curve's fixed length and range-checked without branches."),
     ("WOLFSSL_SP_X86_64_ASM",
      "P-256 and P-384 arithmetic uses wolfCrypt's fixed-size single-precision code with "
-     "x86_64 assembly, written to be constant time."),
+     "x86_64 assembly, written to be constant time; the pinned patches make its scalar "
+     "recoding and point additions free of secret-dependent lookups and branches, which "
+     "the constant-time check (valgrind, make ct) verifies on the shipped object."),
     ("WOLFSSL_NO_MALLOC",
      "No heap: SSPs only ever live on the stack, in the module's data section or in "
      "caller-provided contexts, all zeroised as section 9 describes."),

@@ -15,12 +15,28 @@
  * prime-order curves (cofactor 1) a point passing it has order n, so a
  * modified handle can never bring an invalid point in. What each use skips
  * is the n*Q scalar multiplication.
+ *
+ * Constant time (issue 12, `make ct`): a private scalar never enters
+ * wolfCrypt's general integer code (whose import, range checks, bit counts
+ * and exports loop and branch on a number's length) nor its ecc_key paths.
+ * It is loaded with a fixed number of limbs (scalar_load), range-checked by
+ * the branch-free in_range, and handed straight to wolfCrypt's fixed-size
+ * P-256/P-384 code (sp_ecc_sign_*, sp_ecc_secret_gen_*,
+ * sp_ecc_mulmod_base_*), which reads exactly that many limbs. Results leave
+ * through the branch-free scalar_store. Values public by design (a public
+ * key the module just computed, a signature, a verdict the service reports)
+ * are passed through svsm_ct_public before code branches on them.
  */
 #include "internal.h"
 
 #include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/random.h>
+#include <wolfssl/wolfcrypt/sp.h>
 #include <wolfssl/wolfcrypt/sp_int.h>
+
+/* scalar_load and scalar_store move 8 bytes per limb. */
+_Static_assert(sizeof(sp_int_digit) == 8, "64-bit limbs");
+_Static_assert(SVSM_CRYPTO_ECC_MAX_SCALAR_LEN / 8 <= SP_INT_DIGITS, "a scalar fits an mp_int");
 
 /*
  * The curves, parameters inline: the table holds no pointer, so it lies in
@@ -101,41 +117,133 @@ static int in_range(const uint8_t *x, const uint8_t *bound, size_t len, int allo
 }
 
 typedef struct ecc_work {
-    ecc_key key;
-    ecc_key peer;
+    ecc_key peer;   /* a public key, imported and validated by wolfCrypt */
     WC_RNG rng;
-    mp_int r, s;
-    int key_init, peer_init, rng_init;
+    mp_int d;       /* the private scalar (scalar_load) */
+    mp_int k;       /* a fixed nonce, for the signature KAT (scalar_load) */
+    mp_int r, s;    /* a signature */
+    ecc_point q;    /* d*G */
+    int peer_init, rng_init;
 } ecc_work;
 
 static int work_begin(ecc_work *w)
 {
     memset(w, 0, sizeof(*w));
-    if (wc_ecc_init_ex(&w->key, NULL, INVALID_DEVID) != 0)
-        return -1;
-    w->key_init = 1;
     if (wc_ecc_init_ex(&w->peer, NULL, INVALID_DEVID) != 0)
         return -1;
     w->peer_init = 1;
     if (wc_InitRng(&w->rng) != 0)
         return -1;
     w->rng_init = 1;
-    if (mp_init(&w->r) != 0 || mp_init(&w->s) != 0)
+    if (mp_init_multi(&w->d, &w->k, &w->r, &w->s, NULL, NULL) != 0 ||
+        mp_init_multi(w->q.x, w->q.y, w->q.z, NULL, NULL, NULL) != 0)
         return -1;
-    return wc_ecc_set_rng(&w->key, &w->rng) == 0 ? 0 : -1;
+    return 0;
 }
 
+/* The integers hold no heap memory (WOLFSSL_SP_NO_MALLOC): zeroing the
+ * whole structure wipes the scalars, without wolfCrypt's length-driven
+ * clears. */
 static void work_end(ecc_work *w)
 {
-    mp_forcezero(&w->r);
-    mp_forcezero(&w->s);
-    if (w->key_init)
-        wc_ecc_free(&w->key);
     if (w->peer_init)
         wc_ecc_free(&w->peer);
     if (w->rng_init)
         wc_FreeRng(&w->rng);
     svsm_secure_zero(w, sizeof(*w));
+}
+
+/*
+ * Loads a big-endian scalar of c->len bytes into m with the curve's fixed
+ * number of limbs: `used` is len / 8 whatever the value, leading zero limbs
+ * included, so nothing reveals how long the secret is. Only for wolfCrypt's
+ * fixed-size P-256/P-384 functions, which read exactly that many limbs; the
+ * general integer functions expect a clamped number and never see it.
+ */
+static void scalar_load(mp_int *m, const uint8_t *be, size_t len)
+{
+    size_t limbs = len / 8;
+    for (size_t i = 0; i < limbs; i++) {
+        const uint8_t *b = be + len - 8 * (i + 1);
+        uint64_t v = 0;
+        for (size_t j = 0; j < 8; j++)
+            v = (v << 8) | b[j];
+        m->dp[i] = (sp_int_digit)v;
+    }
+    m->used = (sp_size_t)limbs;
+}
+
+/* Writes m as len big-endian bytes, reading len / 8 limbs and masking off
+ * those at or above m->used: no branch or index depends on the value. m is
+ * below 2^(8 len) (a coordinate or a signature half of the curve). */
+static void scalar_store(const mp_int *m, uint8_t *be, size_t len)
+{
+    size_t limbs = len / 8;
+    for (size_t i = 0; i < limbs; i++) {
+        uint64_t below_used = ((uint64_t)i - (uint64_t)m->used) >> 63;
+        uint64_t v = (uint64_t)m->dp[i] & (0 - below_used);
+        uint8_t *b = be + len - 8 * (i + 1);
+        for (size_t j = 8; j-- > 0;) {
+            b[j] = (uint8_t)v;
+            v >>= 8;
+        }
+    }
+}
+
+/* Every byte value at its own index: the lookup svsm_ct_public makes. */
+#define BYTES4(b) (b), (b) + 1, (b) + 2, (b) + 3
+#define BYTES16(b) BYTES4(b), BYTES4((b) + 4), BYTES4((b) + 8), BYTES4((b) + 12)
+#define BYTES64(b) BYTES16(b), BYTES16((b) + 16), BYTES16((b) + 32), BYTES16((b) + 48)
+static const uint8_t g_byte_values[256] = { BYTES64(0), BYTES64(64), BYTES64(128), BYTES64(192) };
+
+/*
+ * Declares bytes public by design (a signature, a public key the module
+ * computed, a verdict the service reports anyway) before code that branches
+ * on them: each byte is replaced by itself, looked up in a table, so
+ * valgrind's ctgrind check (`make ct`, tools/ct) sees it as known from here
+ * on. That lookup is this function's only secret-dependent access, and
+ * tools/ct/allowlist.txt names it: every call site says why its bytes are
+ * public. wolfCrypt's signing calls it too (patches/ct-sign-public.patch).
+ */
+__attribute__((noinline)) void svsm_ct_public(void *buf, size_t len)
+{
+    uint8_t *b = buf;
+    for (size_t i = 0; i < len; i++)
+        b[i] = ((const volatile uint8_t *)g_byte_values)[b[i]];
+}
+
+/* A check's verdict the service reveals anyway (its status, or a retry
+ * whose discarded input says nothing): public by design, see svsm_ct_public. */
+static int public_verdict(int ok)
+{
+    uint8_t b = (uint8_t)ok;
+    svsm_ct_public(&b, 1);
+    return b;
+}
+
+/* wolfCrypt's fixed-size code for the curve: direct calls, so the call
+ * graph stays complete (scripts/stack-usage.py). */
+static int sp_base_mul(const curve_desc *c, const mp_int *k, ecc_point *out)
+{
+    return c->wc_curve == ECC_SECP256R1 ? sp_ecc_mulmod_base_256(k, out, 1, NULL)
+                                        : sp_ecc_mulmod_base_384(k, out, 1, NULL);
+}
+
+static int sp_sign(const curve_desc *c, const uint8_t *digest, size_t digest_len, ecc_work *w,
+                   mp_int *fixed_k)
+{
+    return c->wc_curve == ECC_SECP256R1
+               ? sp_ecc_sign_256(digest, (word32)digest_len, &w->rng, &w->d, &w->r, &w->s,
+                                 fixed_k, NULL)
+               : sp_ecc_sign_384(digest, (word32)digest_len, &w->rng, &w->d, &w->r, &w->s,
+                                 fixed_k, NULL);
+}
+
+static int sp_shared_x(const curve_desc *c, const mp_int *d, const ecc_point *q, uint8_t *z,
+                       word32 *z_len)
+{
+    return c->wc_curve == ECC_SECP256R1 ? sp_ecc_secret_gen_256(d, q, z, z_len, NULL)
+                                        : sp_ecc_secret_gen_384(d, q, z, z_len, NULL);
 }
 
 #ifdef SVSM_CRYPTO_BREAK_CT_LEAK
@@ -154,14 +262,38 @@ static __attribute__((noinline)) void ct_leak_control(const uint8_t *priv, size_
 #define CT_LEAK_CONTROL(priv, len) ((void)0)
 #endif
 
+/* Loads the private scalar into w->d after the range check [1, n); the
+ * check's outcome (ERR_KEY or not) is the service's public result. */
 static int import_private(ecc_work *w, const curve_desc *c, const uint8_t *priv)
 {
     CT_LEAK_CONTROL(priv, c->len);
-    if (!in_range(priv, c->n, c->len, 0))
+    if (!public_verdict(in_range(priv, c->n, c->len, 0)))
         return SVSM_CRYPTO_ERR_KEY;
-    if (wc_ecc_import_private_key_ex(priv, (word32)c->len, NULL, 0, &w->key, c->wc_curve) != 0)
-        return SVSM_CRYPTO_ERR_KEY;
-    return wc_ecc_set_rng(&w->key, &w->rng) == 0 ? 0 : SVSM_CRYPTO_ERR_INTERNAL;
+    scalar_load(&w->d, priv, c->len);
+    return 0;
+}
+
+/* Candidates drawn before key generation gives up; each is rejected with
+ * probability (2^(8 len) - n + 1) / 2^(8 len), at most 2^-32 here. */
+#define DRAW_TRIES 64
+
+/*
+ * A new private key by rejection sampling (FIPS 186-5 A.2.2): len bytes
+ * from the DRBG until they are a number in [1, n-1], which is then d (A.2.2
+ * keeps c + 1 for a c in [0, n-2]: the same uniform choice). A rejected
+ * candidate is discarded, so whether one was says nothing about d.
+ */
+static int draw_private(ecc_work *w, const curve_desc *c, uint8_t *priv)
+{
+    for (unsigned tries = 0; tries < DRAW_TRIES; tries++) {
+        if (wc_RNG_GenerateBlock(&w->rng, priv, (word32)c->len) != 0)
+            return svc_operational() ? SVSM_CRYPTO_ERR_INTERNAL : SVSM_CRYPTO_ERR_ENTROPY;
+        if (public_verdict(in_range(priv, c->n, c->len, 0))) {
+            scalar_load(&w->d, priv, c->len);
+            return 0;
+        }
+    }
+    return SVSM_CRYPTO_ERR_INTERNAL;
 }
 
 /*
@@ -212,12 +344,13 @@ static int import_public_from(key_source from, ecc_key *into, const curve_desc *
                                    : import_public(into, c, pub);
 }
 
-static int export_public(ecc_key *key, const curve_desc *c, uint8_t *pub)
+/* pub = X || Y of d*G for the scalar in w->d. */
+static int derive_public(ecc_work *w, const curve_desc *c, uint8_t *pub)
 {
-    word32 xl = (word32)c->len, yl = (word32)c->len;
-    if (wc_ecc_export_public_raw(key, pub, &xl, pub + c->len, &yl) != 0 || xl != c->len ||
-        yl != c->len)
+    if (sp_base_mul(c, &w->d, &w->q) != 0)
         return SVSM_CRYPTO_ERR_INTERNAL;
+    scalar_store(w->q.x, pub, c->len);
+    scalar_store(w->q.y, pub + c->len, c->len);
     return 0;
 }
 
@@ -248,13 +381,12 @@ static int sign_with(ecc_work *w, const curve_desc *c, const uint8_t *digest,
                      size_t digest_len, const uint8_t *fixed_k, uint8_t *sig)
 {
     padded_digest d = pad_digest(digest, digest_len);
-    if (fixed_k != NULL && wc_ecc_sign_set_k(fixed_k, (word32)c->len, &w->key) != 0)
+    if (fixed_k != NULL)
+        scalar_load(&w->k, fixed_k, c->len);
+    if (sp_sign(c, d.bytes, d.len, w, fixed_k != NULL ? &w->k : NULL) != 0)
         return SVSM_CRYPTO_ERR_INTERNAL;
-    if (wc_ecc_sign_hash_ex(d.bytes, (word32)d.len, &w->rng, &w->key, &w->r, &w->s) != 0)
-        return SVSM_CRYPTO_ERR_INTERNAL;
-    if (mp_to_unsigned_bin_len(&w->r, sig, (int)c->len) != 0 ||
-        mp_to_unsigned_bin_len(&w->s, sig + c->len, (int)c->len) != 0)
-        return SVSM_CRYPTO_ERR_INTERNAL;
+    scalar_store(&w->r, sig, c->len);
+    scalar_store(&w->s, sig + c->len, c->len);
     return 0;
 }
 
@@ -324,23 +456,15 @@ static int shared_secret_op(const curve_desc *c, key_source from, const uint8_t 
         ret = import_private(&w, c, priv);
     if (ret == 0)
         ret = import_public_from(from, &w.peer, c, peer_pub);
-    if (ret == 0) {
-        int wret = wc_ecc_shared_secret(&w.key, &w.peer, z, &z_len);
-        /*
-         * wolfCrypt's SP code writes the point at infinity as x = 0 and so
-         * reports ECC_INF_E for any all-zero x. Here the peer key passed full
-         * validation (order n, SP 800-56A 5.6.2.3.3) and d is in [1, n-1] on
-         * a curve of prime order, so d*Q is never infinity: the code means
-         * x = 0, a valid Z (5.7.1.2 refuses only the point at infinity).
-         */
-        if (wret == ECC_INF_E) {
-            svsm_secure_zero(z, c->len);
-            z_len = (word32)c->len;
-            wret = 0;
-        }
-        if (wret != 0 || z_len != c->len)
-            ret = SVSM_CRYPTO_ERR_INTERNAL;
-    }
+    /*
+     * Z is the x-coordinate of d*Q, written at full length. The peer key
+     * passed full validation (order n, SP 800-56A 5.6.2.3.3, at the call or
+     * at load) and d is in [1, n-1] on a curve of prime order, so d*Q is
+     * never the point at infinity (5.7.1.2's only refusal); an all-zero x is
+     * a valid Z, and nothing here looks at its value.
+     */
+    if (ret == 0 && (sp_shared_x(c, &w.d, &w.peer.pubkey, z, &z_len) != 0 || z_len != c->len))
+        ret = SVSM_CRYPTO_ERR_INTERNAL;
     if (c)
         work_end(&w);
     return ret;
@@ -446,15 +570,11 @@ svsm_crypto_status svsm_crypto_ecc_keygen(uint32_t curve, uint8_t *private_key,
 
     ecc_work w;
     uint8_t sig[2 * SVSM_CRYPTO_ECC_MAX_SCALAR_LEN];
-    word32 priv_len = (word32)c->len;
     int ret = work_begin(&w);
-    if (ret == 0 && wc_ecc_make_key_ex(&w.rng, (int)c->len, &w.key, c->wc_curve) != 0)
-        ret = svc_operational() ? SVSM_CRYPTO_ERR_INTERNAL : SVSM_CRYPTO_ERR_ENTROPY;
-    if (ret == 0 && (wc_ecc_export_private_only(&w.key, private_key, &priv_len) != 0 ||
-                     priv_len != c->len))
-        ret = SVSM_CRYPTO_ERR_INTERNAL;
     if (ret == 0)
-        ret = export_public(&w.key, c, public_key);
+        ret = draw_private(&w, c, private_key);
+    if (ret == 0)
+        ret = derive_public(&w, c, public_key);
     /*
      * Pairwise consistency test (FIPS 140-3 IG 10.3.A): sign, then verify.
      * The public key is the module's own d*G for a d in [1, n-1], so on
@@ -463,6 +583,8 @@ svsm_crypto_status svsm_crypto_ecc_keygen(uint32_t curve, uint8_t *private_key,
      * one (no n*Q multiplication).
      */
     if (ret == 0) {
+        /* The public key is public by design: the caller gets it next. */
+        svsm_ct_public(public_key, 2 * c->len);
         ret = PCT_FAULT(&w, c, private_key);
         if (ret == 0)
             ret = sign_with(&w, c, g_pct_digest, sizeof(g_pct_digest), NULL, sig);
@@ -511,10 +633,8 @@ svsm_crypto_status svsm_crypto_ecc_public_key_derive(uint32_t curve, const uint8
     int ret = work_begin(&w);
     if (ret == 0)
         ret = import_private(&w, c, private_key);
-    if (ret == 0 && wc_ecc_make_pub(&w.key, NULL) != 0)
-        ret = SVSM_CRYPTO_ERR_INTERNAL;
     if (ret == 0)
-        ret = export_public(&w.key, c, public_key);
+        ret = derive_public(&w, c, public_key);
     work_end(&w);
     SERVICE_RESULT(ret);
 }

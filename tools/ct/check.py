@@ -35,8 +35,8 @@ OPEN_HEADER = """# Open constant-time findings (issue 12): module functions wher
 # secret-dependent branch or memory index that is NOT public by design and is
 # not fixed yet. make ct fails on any finding not listed here or in
 # allowlist.txt, and on an entry here that no longer occurs. Written by
-# `python3 tools/ct/check.py target/ct/ct --write-open`; the acceptance of
-# issue 12 needs this file empty.
+# `python3 tools/ct/check.py target/ct/ct --write-open`. Empty since issue 12's
+# ECC findings were fixed; keep it empty.
 """
 # The module's XCR0 settings the harness runs with: SSE-only and AVX/AVX2.
 MODES = ("sse", "avx")

@@ -7,6 +7,8 @@
 //! truncated input. The kernel supplies the one machine-dependent piece: how
 //! loader memory is read ([`start_info::LoaderMemory`]).
 #![cfg_attr(not(test), no_std)]
+// Loader input is parsed in safe Rust only (docs/security.md, Fuzzing).
+#![forbid(unsafe_code)]
 
 pub mod cmdline;
 pub mod igvm;

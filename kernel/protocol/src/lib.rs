@@ -13,6 +13,9 @@
 //! Nothing here panics on a value the guest controls: every guest field is
 //! checked, and arithmetic on guest values is checked.
 #![no_std]
+// Guest input is parsed in safe Rust only (docs/security.md, Fuzzing); deny,
+// not forbid, so zerocopy's derives can vouch for their own impls.
+#![deny(unsafe_code)]
 
 extern crate alloc;
 

@@ -5,6 +5,9 @@
 //! compares the answers with the expected ones and checks random answers
 //! with implementations that are not the module.
 
+// Vector files are parsed in safe Rust only (docs/security.md, Fuzzing).
+#![forbid(unsafe_code)]
+
 pub mod algs;
 pub mod baseline;
 pub mod capabilities;

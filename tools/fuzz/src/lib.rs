@@ -6,7 +6,9 @@
 //!   guest memory;
 //! * [`acvp_json`]: the ACVP JSON reader (`svsm-acvp`), run through the module;
 //! * [`snp`]: the SEV-SNP decoders of hypervisor- and PSP-written bytes
-//!   (`svsm-snp`).
+//!   (`svsm-snp`);
+//! * [`boot_params`]: the start-info parser (PVH and IGVM) and the kernel
+//!   command-line options (`svsm-boot-params`).
 //!
 //! The same functions back two drivers: the `fuzz-*` binaries (feature
 //! `libfuzzer`, built with coverage instrumentation by scripts/fuzz.sh and
@@ -16,6 +18,7 @@
 //! The module's C API target is C (`tools/fuzz/c/`), built by scripts/fuzz.sh.
 
 pub mod acvp_json;
+pub mod boot_params;
 pub mod input;
 pub mod protocol;
 pub mod snp;
@@ -49,10 +52,11 @@ macro_rules! libfuzzer_target {
 pub type Target = fn(&[u8]);
 
 /// The targets written in Rust, by the name their folders and binaries use.
-pub const TARGETS: [(&str, Target); 3] = [
+pub const TARGETS: [(&str, Target); 4] = [
     ("protocol", protocol::one_input),
     ("acvp-json", acvp_json::one_input),
     ("snp", snp::one_input),
+    ("boot-params", boot_params::one_input),
 ];
 
 /// `tools/fuzz/`.

@@ -53,3 +53,37 @@ fn snp_seeds_reach_their_decoders() {
     assert_eq!(svsm_snp::certs::table_len(&table[1..]), Ok(table.len() - 1));
     assert_eq!(svsm_snp::certs::entries(&table[1..]).count(), 1);
 }
+
+/// The boot-params seeds are well-formed launches (PVH and IGVM), so the
+/// fuzzer starts past the magic and the header checks.
+#[test]
+fn boot_params_seeds_parse() {
+    use svsm_boot_params::start_info::{Loader, StartInfo};
+    use svsm_fuzz::boot_params::{BASE, Image};
+    let parse = |name: &str| {
+        let file = svsm_fuzz::fuzz_dir().join("corpus/boot-params").join(name);
+        let bytes = std::fs::read(file).expect("seed");
+        let info = StartInfo::parse(&Image::new(&bytes), BASE).expect("the seed parses");
+        (
+            info.loader,
+            info.memory_map.iter().count(),
+            info.cmdline().to_vec(),
+        )
+    };
+    assert_eq!(
+        parse("pvh-qemu"),
+        (
+            Loader::Pvh { version: 1 },
+            5,
+            b"log=debug test=none quiet".to_vec()
+        )
+    );
+    assert_eq!(
+        parse("pvh-no-cmdline"),
+        (Loader::Pvh { version: 1 }, 1, Vec::new())
+    );
+    assert_eq!(
+        parse("igvm-launch"),
+        (Loader::Igvm { vcpus: 2 }, 3, b"log=trace".to_vec())
+    );
+}

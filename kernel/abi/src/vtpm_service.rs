@@ -105,6 +105,14 @@ pub mod gate {
         pub const ECDSA_VERIFY: u32 = 10;
         /// d, Q → Z
         pub const ECDH: u32 = 11;
+        /// key (16 or 32 bytes), IV, AAD, plaintext → ciphertext || tag
+        /// (AES-GCM; the tag is the output beyond the plaintext: 4, 8 or
+        /// 12..=16 bytes; parameter 0)
+        pub const AES_GCM_SEAL: u32 = 12;
+        /// key, IV, AAD, ciphertext, tag → plaintext (AES-GCM; parameter 0;
+        /// a tag that does not verify is [`super::ERR_VERIFY`] with the
+        /// output zeroed)
+        pub const AES_GCM_OPEN: u32 = 13;
     }
 
     /// Statuses in RAX.
@@ -215,8 +223,15 @@ pub mod bench {
         }
     }
 
-    pub const CASES: [Case; 3] = [
+    pub const CASES: [Case; 4] = [
         case("sha256-64B", op::HASH, ALG_256, [64, 0, 0, 0, 0], 32),
+        case(
+            "aes256-gcm-seal-4KiB",
+            op::AES_GCM_SEAL,
+            0,
+            [32, 12, 0, 4096, 0],
+            4096 + 16,
+        ),
         case(
             "aes256-cfb-4KiB",
             op::AES_CFB,

@@ -246,6 +246,7 @@ mod tests {
     fn parses_vtpm_lines() {
         let log = "\
 [ 187.845 ms] INFO  vtpm gate bench sha256-64B: direct 10062 cycles, gate 12532 cycles, ratio 1.25\r
+[ 188.886 ms] INFO  vtpm gate bench aes256-gcm-seal-4KiB: direct 204776 cycles, gate 212914 cycles, ratio 1.04\r
 [ 189.034 ms] INFO  vtpm gate bench ecdsa-p256-sign: direct 494416 cycles, gate 489580 cycles, ratio 0.99\r
 [ 300.000 ms] INFO  guest-harness: harness: vtpm round trip PCR_Extend: 81234 cycles\r
 [ 300.100 ms] INFO  guest-harness: harness: vtpm gate bench garbage\r
@@ -255,6 +256,7 @@ mod tests {
             b.gate,
             [
                 ("sha256-64B".to_string(), 10062, 12532),
+                ("aes256-gcm-seal-4KiB".to_string(), 204776, 212914),
                 ("ecdsa-p256-sign".to_string(), 494416, 489580)
             ]
         );

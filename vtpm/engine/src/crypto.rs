@@ -144,3 +144,34 @@ pub trait TpmCrypto {
     /// validation of `q`.
     fn ecdh(&self, curve: TpmCurve, d: &[u8], q: &[u8], z: &mut [u8]) -> Result<(), CryptoError>;
 }
+
+/// AES-GCM (SP 800-38D) under a caller-chosen IV. Not a TPM service (the
+/// engine never calls it) but one the kernel crypto gate offers every
+/// ring-3 module, e.g. an encrypted-storage service sealing its blocks.
+/// Outputs are zeroed on error; the key is the caller's to wipe.
+pub trait AeadCrypto {
+    /// Encrypts `plaintext` into `ciphertext` (same length) under `key` (16
+    /// or 32 bytes) and `iv`, authenticating `aad` as well, and writes the
+    /// tag (`tag.len()` 4, 8 or 12..=16).
+    fn aes_gcm_seal(
+        &self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        ciphertext: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(), CryptoError>;
+    /// Checks the tag and decrypts `ciphertext` into `plaintext` (same
+    /// length); [`CryptoError::Verify`], with `plaintext` zeroed, when the
+    /// tag does not verify.
+    fn aes_gcm_open(
+        &self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8],
+        plaintext: &mut [u8],
+    ) -> Result<(), CryptoError>;
+}

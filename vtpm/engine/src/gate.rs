@@ -5,7 +5,9 @@
 //! lengths, output length, then the bytes) and handed to a [`Gate`], which
 //! in the service raises the kernel's task-service gate. [`serve`] is the
 //! kernel's end: it checks the call against the page, runs it in a direct
-//! [`TpmCrypto`] (the module), writes the output and wipes the inputs. Both
+//! [`TpmCrypto`] (the module), writes the output and wipes the inputs. The
+//! gate also carries AES-GCM seal and open ([`AeadCrypto`]) for ring-3
+//! modules other than the TPM. Both
 //! ends are here, in one crate, so a host test can join them
 //! ([`Gate`] over [`serve`]) and check the encoding both ways.
 
@@ -15,7 +17,7 @@ use core::cell::RefCell;
 use svsm_abi::vtpm_service::gate::{self as abi, ALG_256, ALG_384, Call, HEADER_BYTES, INPUTS, op};
 use zeroize::Zeroize;
 
-use crate::crypto::{CryptoError, TpmCrypto, TpmCurve, TpmHash};
+use crate::crypto::{AeadCrypto, CryptoError, TpmCrypto, TpmCurve, TpmHash};
 
 /// How a call written in the crypto page reaches the kernel.
 pub trait Gate {
@@ -80,7 +82,7 @@ fn error(status: u64) -> CryptoError {
 /// known to fit ([`Call::read`]), the output goes only into the call's own
 /// output area (zeroed on error), and the inputs are wiped afterwards (they
 /// may be keys, seeds or shared secrets).
-pub fn serve<C: TpmCrypto>(crypto: &C, page: &mut [u8]) -> u64 {
+pub fn serve<C: TpmCrypto + AeadCrypto>(crypto: &C, page: &mut [u8]) -> u64 {
     let Some(call) = Call::read(page) else {
         return abi::ERR_ARG;
     };
@@ -98,8 +100,12 @@ pub fn serve<C: TpmCrypto>(crypto: &C, page: &mut [u8]) -> u64 {
     status(result)
 }
 
-fn run<C: TpmCrypto>(crypto: &C, call: &Call, page: &mut [u8]) -> Result<(), CryptoError> {
-    let ([a, b, c, d, _], out) = call.split(page).ok_or(CryptoError::Arg)?;
+fn run<C: TpmCrypto + AeadCrypto>(
+    crypto: &C,
+    call: &Call,
+    page: &mut [u8],
+) -> Result<(), CryptoError> {
+    let ([a, b, c, d, e], out) = call.split(page).ok_or(CryptoError::Arg)?;
     let alg = || hash_of(call.param).ok_or(CryptoError::Arg);
     let ecc = || curve_of(call.param).ok_or(CryptoError::Arg);
     match call.op {
@@ -121,6 +127,19 @@ fn run<C: TpmCrypto>(crypto: &C, call: &Call, page: &mut [u8]) -> Result<(), Cry
         op::ECDSA_SIGN => crypto.ecdsa_sign(ecc()?, a, b, out),
         op::ECDSA_VERIFY => crypto.ecdsa_verify(ecc()?, a, b, c),
         op::ECDH => crypto.ecdh(ecc()?, a, b, out),
+        op::AES_GCM_SEAL => {
+            if call.param != 0 || !e.is_empty() || out.len() < d.len() {
+                return Err(CryptoError::Arg);
+            }
+            let (ciphertext, tag) = out.split_at_mut(d.len());
+            crypto.aes_gcm_seal(a, b, c, d, ciphertext, tag)
+        }
+        op::AES_GCM_OPEN => {
+            if call.param != 0 {
+                return Err(CryptoError::Arg);
+            }
+            crypto.aes_gcm_open(a, b, c, d, e, out)
+        }
         _ => Err(CryptoError::Unsupported),
     }
 }
@@ -354,5 +373,54 @@ impl<G: Gate> TpmCrypto for GateCrypto<G> {
 
     fn ecdh(&self, curve: TpmCurve, d: &[u8], q: &[u8], z: &mut [u8]) -> Result<(), CryptoError> {
         self.call(op::ECDH, curve_param(curve), [d, q, NONE, NONE, NONE], z)
+    }
+}
+
+/// AES-GCM for a ring-3 module, through the gate ([`abi::op::AES_GCM_SEAL`],
+/// [`abi::op::AES_GCM_OPEN`]).
+impl<G: Gate> AeadCrypto for GateCrypto<G> {
+    fn aes_gcm_seal(
+        &self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        ciphertext: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let sealed_len = plaintext.len().checked_add(tag.len());
+        let (Some(sealed_len), true) = (sealed_len, ciphertext.len() == plaintext.len()) else {
+            ciphertext.fill(0);
+            tag.fill(0);
+            return Err(CryptoError::Arg);
+        };
+        let mut sealed = alloc::vec![0; sealed_len];
+        let result = self.call(
+            op::AES_GCM_SEAL,
+            0,
+            [key, iv, aad, plaintext, NONE],
+            &mut sealed,
+        );
+        let (c, t) = sealed.split_at(plaintext.len());
+        ciphertext.copy_from_slice(c);
+        tag.copy_from_slice(t);
+        result
+    }
+
+    fn aes_gcm_open(
+        &self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8],
+        plaintext: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        self.call(
+            op::AES_GCM_OPEN,
+            0,
+            [key, iv, aad, ciphertext, tag],
+            plaintext,
+        )
     }
 }

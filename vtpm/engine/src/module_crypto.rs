@@ -11,7 +11,7 @@ use svsm_crypto::{
     Curve, DRBG_MAX_REQUEST, Drbg, Error, HashAlg, Hasher, Module, PrivateKey, PublicKey, Signature,
 };
 
-use crate::crypto::{CryptoError, TpmCrypto, TpmCurve, TpmHash};
+use crate::crypto::{AeadCrypto, CryptoError, TpmCrypto, TpmCurve, TpmHash};
 
 /// The module instance the engine uses, with the engine's own DRBG instance
 /// (so TPM2_StirRandom can reseed it with the caller's input).
@@ -218,5 +218,49 @@ impl<'m> TpmCrypto for ModuleCrypto<'m> {
         let peer = PublicKey::from_bytes(curve(c), q).map_err(map_err)?;
         let secret = self.module.ecdh(&key, &peer).map_err(map_err)?;
         copy_out(secret.value().as_bytes(), z)
+    }
+}
+
+/// A fresh module key context per call (cleansed when it drops). The IV is
+/// the caller's, so the module marks these seals non-approved; the
+/// indicator is not surfaced, as for the engine's services.
+impl AeadCrypto for ModuleCrypto<'_> {
+    fn aes_gcm_seal(
+        &self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+        ciphertext: &mut [u8],
+        tag: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let result = self
+            .module
+            .aes_gcm_key(key)
+            .and_then(|mut k| k.seal_with_iv(iv, aad, plaintext, ciphertext, tag));
+        if result.is_err() {
+            ciphertext.fill(0);
+            tag.fill(0);
+        }
+        result.map(|_| ()).map_err(map_err)
+    }
+
+    fn aes_gcm_open(
+        &self,
+        key: &[u8],
+        iv: &[u8],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8],
+        plaintext: &mut [u8],
+    ) -> Result<(), CryptoError> {
+        let result = self
+            .module
+            .aes_gcm_key(key)
+            .and_then(|mut k| k.open(iv, aad, ciphertext, tag, plaintext));
+        if result.is_err() {
+            plaintext.fill(0);
+        }
+        result.map(|_| ()).map_err(map_err)
     }
 }

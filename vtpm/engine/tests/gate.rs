@@ -5,11 +5,14 @@
 
 mod common;
 
+use aes_gcm::aead::{AeadInPlace, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+
 use common::{command, rc};
 use svsm_abi::vtpm_service::CRYPTO_BYTES;
 use svsm_abi::vtpm_service::gate::{self as abi, ALG_256, Call, HEADER_BYTES, op};
 use svsm_vtpm::gate::{Gate, GateCrypto, serve};
-use svsm_vtpm::{CryptoError, ModuleCrypto, Tpm, TpmCrypto, TpmCurve, TpmHash};
+use svsm_vtpm::{AeadCrypto, CryptoError, ModuleCrypto, Tpm, TpmCrypto, TpmCurve, TpmHash};
 
 struct Loopback(ModuleCrypto<'static>);
 
@@ -190,11 +193,37 @@ fn serve_refuses_hostile_pages() {
         // Wrong digest size; no such call.
         (call(op::HASH, ALG_256, [1, 0, 0, 0, 0], 31), abi::ERR_ARG),
         (call(0, 0, [0; 5], 0), abi::ERR_UNSUPPORTED),
-        (call(99, 0, [0; 5], 0), abi::ERR_UNSUPPORTED),
     ];
-    for (c, want) in cases {
+    let gcm = |op, param, inputs, output| (call(op, param, inputs, output), abi::ERR_ARG);
+    let gcm_cases = [
+        // AES-GCM seal (key, IV, AAD, plaintext → ciphertext || tag): a
+        // parameter, a fifth input, an output shorter than the plaintext, a
+        // tag of a size GCM does not have, a key that is no AES key, no IV.
+        gcm(op::AES_GCM_SEAL, 1, [32, 12, 0, 8, 0], 24),
+        gcm(op::AES_GCM_SEAL, 0, [32, 12, 0, 8, 1], 24),
+        gcm(op::AES_GCM_SEAL, 0, [32, 12, 0, 8, 0], 7),
+        gcm(op::AES_GCM_SEAL, 0, [32, 12, 0, 8, 0], 8 + 3),
+        gcm(op::AES_GCM_SEAL, 0, [32, 12, 0, 8, 0], 8 + 17),
+        gcm(op::AES_GCM_SEAL, 0, [31, 12, 0, 8, 0], 24),
+        gcm(op::AES_GCM_SEAL, 0, [32, 0, 0, 8, 0], 24),
+        // ... and lengths that together overrun the page.
+        gcm(op::AES_GCM_SEAL, 0, [32, 12, 0, room - 44, 0], 16),
+        gcm(op::AES_GCM_SEAL, 0, [32, 12, u32::MAX - 40, 8, 0], 24),
+        // AES-GCM open: a parameter, plaintext and ciphertext of different
+        // sizes, a tag of a size GCM does not have, more than the page.
+        gcm(op::AES_GCM_OPEN, 1, [32, 12, 0, 8, 16], 8),
+        gcm(op::AES_GCM_OPEN, 0, [32, 12, 0, 8, 16], 9),
+        gcm(op::AES_GCM_OPEN, 0, [32, 12, 0, 8, 3], 8),
+        gcm(op::AES_GCM_OPEN, 0, [32, 12, 0, room, 16], 0),
+    ];
+    for (c, want) in cases.into_iter().chain(gcm_cases) {
         let mut page = page_with(c, &[0x11; 64]);
         assert_eq!(serve(&m, &mut page), want, "{c:?}");
+        // Nothing of a refused call stays in the page: inputs wiped, no
+        // output.
+        if let Some(end) = c.extent() {
+            assert!(page[HEADER_BYTES..end].iter().all(|&b| b == 0), "{c:?}");
+        }
     }
     // A page shorter than a header.
     assert_eq!(serve(&m, &mut [0u8; HEADER_BYTES - 1]), abi::ERR_ARG);
@@ -212,4 +241,133 @@ fn a_tpm_runs_over_the_gate() {
     let r = tpm.execute(&command(0x8001, 0x17B, &[0, 16]));
     assert_eq!(rc(&r), 0, "GetRandom");
     assert_eq!(&r[10..12], &[0, 16]);
+}
+
+const KEY: [u8; 32] = [0x42; 32];
+const IV: [u8; 12] = [0x24; 12];
+const AAD: &[u8] = b"block 7";
+
+#[test]
+fn aes_gcm_over_the_gate_is_the_modules() {
+    let (g, m) = (gated(), direct());
+    let plain: Vec<u8> = (0..=255u8).cycle().take(4096 + 5).collect();
+    for key in [&KEY[..16], &KEY[..]] {
+        for text in [&plain[..0], &plain[..1], &plain[..]] {
+            let (mut cg, mut tg) = (vec![0; text.len()], [0; 16]);
+            let (mut cm, mut tm) = (vec![0; text.len()], [0; 16]);
+            g.aes_gcm_seal(key, &IV, AAD, text, &mut cg, &mut tg)
+                .unwrap();
+            m.aes_gcm_seal(key, &IV, AAD, text, &mut cm, &mut tm)
+                .unwrap();
+            assert_eq!((&cg, tg), (&cm, tm));
+            assert_ne!(tg, [0; 16]);
+            if !text.is_empty() {
+                assert_ne!(&cg[..], text);
+            }
+            let mut back = vec![0xff; text.len()];
+            g.aes_gcm_open(key, &IV, AAD, &cg, &tg, &mut back).unwrap();
+            assert_eq!(&back[..], text);
+        }
+    }
+    // An independent AES-256-GCM (RustCrypto) agrees.
+    let mut reference = plain.clone();
+    let tag = Aes256Gcm::new_from_slice(&KEY)
+        .unwrap()
+        .encrypt_in_place_detached(&Nonce::from(IV), AAD, &mut reference)
+        .unwrap();
+    let (mut c, mut t) = (vec![0; plain.len()], [0; 16]);
+    g.aes_gcm_seal(&KEY, &IV, AAD, &plain, &mut c, &mut t)
+        .unwrap();
+    assert_eq!((c, &t[..]), (reference, &tag[..]));
+    // A short tag is the leading bytes of the full one.
+    let (mut c, mut t8, mut t16) = ([0; 3], [0; 8], [0; 16]);
+    g.aes_gcm_seal(&KEY, &IV, b"", b"abc", &mut c, &mut t8)
+        .unwrap();
+    m.aes_gcm_seal(&KEY, &IV, b"", b"abc", &mut c, &mut t16)
+        .unwrap();
+    assert_eq!(t8, t16[..8]);
+}
+
+#[test]
+fn a_forged_aes_gcm_open_returns_no_plaintext() {
+    let g = gated();
+    let plain = b"sixteen byte blk and some more";
+    let (mut c, mut t) = ([0; 30], [0; 16]);
+    g.aes_gcm_seal(&KEY, &IV, AAD, plain, &mut c, &mut t)
+        .unwrap();
+    let mut forged_tag = t;
+    forged_tag[15] ^= 1;
+    let mut forged_text = c;
+    forged_text[0] ^= 0x80;
+    let mut other_key = KEY;
+    other_key[0] ^= 1;
+    let forgeries: [[&[u8]; 5]; 5] = [
+        [&KEY, &IV, AAD, &c, &forged_tag],
+        [&KEY, &IV, AAD, &forged_text, &t],
+        [&KEY, &IV, b"block 8", &c, &t],
+        [&KEY, &[0x25; 12], AAD, &c, &t],
+        [&other_key, &IV, AAD, &c, &t],
+    ];
+    for [key, iv, aad, text, tag] in forgeries {
+        let mut out = [0xff; 30];
+        assert_eq!(
+            g.aes_gcm_open(key, iv, aad, text, tag, &mut out),
+            Err(CryptoError::Verify)
+        );
+        assert_eq!(out, [0; 30], "no plaintext after a failed open");
+    }
+
+    // The kernel's end: a forged open leaves the page empty (inputs,
+    // key included, wiped; no output) and a good one leaves only the
+    // plaintext.
+    let m = direct();
+    let sizes = [32, 12, AAD.len() as u32, 30, 16];
+    let inputs = [&KEY[..], &IV, AAD, &c, &forged_tag].concat();
+    let mut page = page_with(call(op::AES_GCM_OPEN, 0, sizes, 30), &inputs);
+    assert_eq!(serve(&m, &mut page), abi::ERR_VERIFY);
+    assert!(page[HEADER_BYTES..].iter().all(|&b| b == 0));
+    let inputs = [&KEY[..], &IV, AAD, &c, &t].concat();
+    let mut page = page_with(call(op::AES_GCM_OPEN, 0, sizes, 30), &inputs);
+    assert_eq!(serve(&m, &mut page), abi::OK);
+    let end = HEADER_BYTES + inputs.len();
+    assert!(page[HEADER_BYTES..end].iter().all(|&b| b == 0));
+    assert_eq!(&page[end..end + 30], plain);
+}
+
+#[test]
+fn aes_gcm_lengths_the_service_gets_wrong_are_refused_with_outputs_zeroed() {
+    let g = gated();
+    let mut c = [0xff; 4];
+    let mut t = [0xff; 16];
+    // Ciphertext not the plaintext's size: refused before the gate.
+    assert_eq!(
+        g.aes_gcm_seal(&KEY, &IV, b"", b"abc", &mut c, &mut t),
+        Err(CryptoError::Arg)
+    );
+    assert_eq!((c, t), ([0; 4], [0; 16]));
+    // A tag size GCM does not have; a key that is no AES key.
+    let mut c = [0xff; 3];
+    let mut t5 = [0xff; 5];
+    assert_eq!(
+        g.aes_gcm_seal(&KEY, &IV, b"", b"abc", &mut c, &mut t5),
+        Err(CryptoError::Arg)
+    );
+    assert_eq!((c, t5), ([0; 3], [0; 5]));
+    assert_eq!(
+        g.aes_gcm_seal(&KEY[..24], &IV, b"", b"abc", &mut c, &mut t),
+        Err(CryptoError::Arg)
+    );
+    // More than the page carries.
+    let big = vec![0; CRYPTO_BYTES];
+    let mut out = vec![0xff; CRYPTO_BYTES];
+    assert_eq!(
+        g.aes_gcm_seal(&KEY, &IV, b"", &big, &mut out, &mut t),
+        Err(CryptoError::Arg)
+    );
+    assert!(out.iter().all(|&b| b == 0));
+    assert_eq!(
+        g.aes_gcm_open(&KEY, &IV, b"", &big, &t, &mut out),
+        Err(CryptoError::Arg)
+    );
+    assert!(out.iter().all(|&b| b == 0));
 }

@@ -10,9 +10,10 @@
 use core::ops::RangeInclusive;
 
 use crate::calls::IoSize;
-use crate::cpuid::{CpuidPage, MissingLeaf};
+use crate::cpuid::{CpuidPage, MissingLeaf, has_subleaves};
 use crate::ghcb::{Ghcb, GhcbError, exit};
 use crate::hw::SnpHardware;
+use crate::msr_protocol::{self, MsrProtocolError};
 
 /// The registers the handled instructions read and write.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub enum VcError {
     Port(u16),
     /// The hypervisor failed the call.
     Ghcb(GhcbError),
+    /// The hypervisor failed an MSR-protocol CPUID request (early path).
+    MsrProtocol(MsrProtocolError),
 }
 
 impl From<GhcbError> for VcError {
@@ -165,5 +168,36 @@ pub fn handle<H: SnpHardware>(
     };
     out.rip = regs.rip.wrapping_add(len);
     *regs = out;
+    Ok(())
+}
+
+/// Handles a #VC raised before the GHCB page and the CPUID page are usable:
+/// only CPUID is served, through the GHCB MSR protocol (no GHCB page
+/// needed). That protocol carries no subleaf, so a subleaf-indexed leaf is
+/// answered only for ECX = 0. The answers are the hypervisor's word: the
+/// early boot uses them to find the CPU and the C-bit, and the C-bit is
+/// confirmed against the CPUID page later ([`crate::cbit::CBit::confirm`]).
+/// Everything else (I/O included: the MSR protocol has none) is refused;
+/// on error `regs` is unchanged.
+pub fn handle_early<H: SnpHardware>(
+    hw: &H,
+    exit_code: u64,
+    insn: &[u8],
+    regs: &mut VcRegisters,
+) -> Result<(), VcError> {
+    if exit_code != exit::CPUID {
+        return Err(VcError::Unsupported(exit_code));
+    }
+    let len = expect(insn, &[0x0f, 0xa2], exit_code)?;
+    let (leaf, subleaf) = (regs.rax as u32, regs.rcx as u32);
+    if has_subleaves(leaf) && subleaf != 0 {
+        return Err(VcError::Cpuid(MissingLeaf { leaf, subleaf }));
+    }
+    let r = msr_protocol::cpuid(hw, leaf).map_err(VcError::MsrProtocol)?;
+    regs.rax = r.eax.into();
+    regs.rbx = r.ebx.into();
+    regs.rcx = r.ecx.into();
+    regs.rdx = r.edx.into();
+    regs.rip = regs.rip.wrapping_add(len);
     Ok(())
 }

@@ -20,15 +20,23 @@
 //! No page is both writable and executable. CR0.WP (set by the trampoline)
 //! makes read-only pages read-only for the kernel too, and EFER.NXE makes NX
 //! effective.
+//!
+//! On SEV-SNP ([`SnpMapping`]) every entry's address, CR3's included, comes
+//! from `svsm_snp::cbit::CBit::entry_address`: private (C-bit set) except the
+//! pages shared with the hypervisor (the GHCB, the guest-message pages),
+//! and the launch pages the IGVM file places below 1 MiB (CPUID page R NX,
+//! secrets page RW NX) are mapped too. Native has no [`SnpMapping`] and its
+//! entries are the plain addresses, as before.
 
 use core::fmt;
 use core::ops::Range;
 
+use svsm_snp::cbit::{CBit, Visibility};
 use x86_64::registers::control::{Cr3, Cr3Flags};
-use x86_64::structures::paging::mapper::MapToError;
+use x86_64::structures::paging::mapper::{MapToError, MappedPageTable, PageTableFrameMapping};
 use x86_64::structures::paging::{
-    Mapper, OffsetPageTable, Page, PageSize, PageTable, PageTableFlags as Flags, PhysFrame,
-    Size2MiB, Size4KiB,
+    FrameAllocator as TableFrames, Mapper, Page, PageSize, PageTable, PageTableFlags as Flags,
+    PhysFrame, Size2MiB, Size4KiB,
 };
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -71,35 +79,96 @@ pub struct PagingStats {
 }
 
 const RX: Flags = Flags::PRESENT;
-const R_NX: Flags = Flags::PRESENT.union(Flags::NO_EXECUTE);
-const RW_NX: Flags = Flags::PRESENT
+pub const R_NX: Flags = Flags::PRESENT.union(Flags::NO_EXECUTE);
+pub const RW_NX: Flags = Flags::PRESENT
     .union(Flags::WRITABLE)
     .union(Flags::NO_EXECUTE);
 /// Intermediate tables allow everything; leaves decide.
 const TABLE_FLAGS: Flags = Flags::PRESENT.union(Flags::WRITABLE);
 
-struct Builder<'a> {
-    mapper: OffsetPageTable<'a>,
+/// What the kernel maps differently on SEV-SNP.
+pub struct SnpMapping<'a> {
+    pub c_bit: CBit,
+    /// Pages mapped without the C-bit (4 KiB, inside the image).
+    pub shared: &'a [u64],
+    /// Pages outside the image and RAM regions to map (private, 4 KiB).
+    pub launch_pages: &'a [(u64, Flags)],
+}
+
+/// The C-bit of the tables being built (0 on Native): table frames carry it
+/// in the entries that point at them, and the software walk strips it.
+#[derive(Clone, Copy)]
+struct Tables {
+    c_bit: u64,
+}
+
+// SAFETY: page-table frames come from the frame allocator, which returns RAM
+// below 4 GiB only, identity mapped by the boot tables (and by the kernel's
+// own direct map once it is active); stripping the C-bit gives that address.
+unsafe impl PageTableFrameMapping for Tables {
+    fn frame_to_pointer(&self, frame: PhysFrame) -> *mut PageTable {
+        (frame.start_address().as_u64() & !self.c_bit) as *mut PageTable
+    }
+}
+
+/// The frame allocator, handing out table frames as private (C-bit set)
+/// frames.
+struct TableAllocator<'a> {
     frames: &'a mut FrameAllocator,
+    tables: Tables,
+}
+
+// SAFETY: every frame is a fresh one of the underlying allocator (unique,
+// unused); only the C-bit, which names the same frame, is added.
+unsafe impl TableFrames<Size4KiB> for TableAllocator<'_> {
+    fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
+        let frame = self.frames.allocate_frame()?;
+        PhysFrame::from_start_address(PhysAddr::new(
+            frame.start_address().as_u64() | self.tables.c_bit,
+        ))
+        .ok()
+    }
+}
+
+struct Builder<'a> {
+    mapper: MappedPageTable<'a, Tables>,
+    tables: TableAllocator<'a>,
+    snp: Option<&'a SnpMapping<'a>>,
     stats: PagingStats,
 }
 
 impl Builder<'_> {
+    /// The address `addr`'s entry names: itself on Native; on SNP with the
+    /// C-bit unless the page is shared.
+    fn entry_address(&self, addr: u64) -> Option<u64> {
+        let Some(snp) = self.snp else {
+            return Some(addr);
+        };
+        let visibility = if snp.shared.contains(&addr) {
+            Visibility::Shared
+        } else {
+            Visibility::Private
+        };
+        snp.c_bit.entry_address(addr, visibility).ok()
+    }
+
     fn map<S: PageSize>(&mut self, addr: u64, flags: Flags) -> Result<(), PagingError>
     where
-        for<'a> OffsetPageTable<'a>: Mapper<S>,
+        for<'a> MappedPageTable<'a, Tables>: Mapper<S>,
     {
         let va = VirtAddr::new(addr);
         let page = Page::<S>::from_start_address(va).map_err(|_| PagingError::Refused(va))?;
-        let frame = PhysFrame::<S>::from_start_address(PhysAddr::new(addr))
-            .map_err(|_| PagingError::Refused(va))?;
-        let before = self.frames.allocated_bytes();
+        let frame = self
+            .entry_address(addr)
+            .and_then(|pa| PhysFrame::<S>::from_start_address(PhysAddr::new(pa)).ok())
+            .ok_or(PagingError::Refused(va))?;
+        let before = self.tables.frames.allocated_bytes();
         // SAFETY: identity mapping of memory that belongs to the kernel (its
-        // image or usable RAM); the tables are not active yet, so no existing
-        // mapping changes under running code.
+        // image, usable RAM, or on SNP the launch pages); the tables are not
+        // active yet, so no existing mapping changes under running code.
         let flush = unsafe {
             self.mapper
-                .map_to_with_table_flags(page, frame, flags, TABLE_FLAGS, self.frames)
+                .map_to_with_table_flags(page, frame, flags, TABLE_FLAGS, &mut self.tables)
         }
         .map_err(|e| match e {
             MapToError::FrameAllocationFailed => PagingError::OutOfFrames,
@@ -109,7 +178,7 @@ impl Builder<'_> {
         })?;
         // Not the active address space: no TLB entries to flush.
         flush.ignore();
-        self.stats.table_frames += (self.frames.allocated_bytes() - before) / Size4KiB::SIZE;
+        self.stats.table_frames += (self.tables.frames.allocated_bytes() - before) / Size4KiB::SIZE;
         if S::SIZE == Size2MiB::SIZE {
             self.stats.pages_2m += 1;
         } else {
@@ -148,10 +217,11 @@ fn raw(range: &Range<PhysAddr>) -> Range<u64> {
     range.start.as_u64()..range.end.as_u64()
 }
 
-/// Builds the kernel's page tables and switches to them.
+/// Builds the kernel's page tables and switches to them; `snp` on SEV-SNP.
 pub fn init(
     layout: &KernelLayout,
     frames: &mut FrameAllocator,
+    snp: Option<&SnpMapping<'_>>,
 ) -> Result<PagingStats, PagingError> {
     let pml4_addr = frames.allocate_contiguous(1)?;
     let pml4_ptr = pml4_addr.as_u64() as *mut PageTable;
@@ -162,13 +232,17 @@ pub fn init(
         pml4_ptr.write(PageTable::new());
         &mut *pml4_ptr
     };
+    let tables = Tables {
+        c_bit: snp.map_or(0, |s| s.c_bit.mask()),
+    };
     // SAFETY: all page-table frames come from `frames`, which only returns RAM
-    // below 4 GiB, identity mapped (offset 0) by the active boot tables.
-    let mapper = unsafe { OffsetPageTable::new(pml4, VirtAddr::zero()) };
+    // below 4 GiB, identity mapped by the active boot tables ([`Tables`]).
+    let mapper = unsafe { MappedPageTable::new(pml4, tables) };
     let regions_end = frames.regions().len();
     let mut b = Builder {
         mapper,
-        frames,
+        tables: TableAllocator { frames, tables },
+        snp,
         stats: PagingStats {
             table_frames: 1,
             ..PagingStats::default()
@@ -189,16 +263,20 @@ pub fn init(
     // The direct map. Frames allocated for page tables while building it come
     // from these same regions, so they end up mapped too.
     for i in 0..regions_end {
-        let region = b.frames.regions()[i].clone();
+        let region = b.tables.frames.regions()[i].clone();
         b.map_mixed(region, RW_NX)?;
+    }
+    for &(page, flags) in snp.map_or(&[][..], |s| s.launch_pages) {
+        b.map::<Size4KiB>(page, flags)?;
     }
 
     let stats = b.stats;
+    let cr3 = PhysAddr::new(pml4_addr.as_u64() | tables.c_bit);
     // SAFETY: the new tables map the running code (.text), the current stack
     // (boot stack), all statics and every frame allocated so far, with the same
     // virtual addresses as the boot tables, so execution continues unchanged.
     unsafe {
-        Cr3::write(PhysFrame::containing_address(pml4_addr), Cr3Flags::empty());
+        Cr3::write(PhysFrame::containing_address(cr3), Cr3Flags::empty());
     }
     Ok(stats)
 }

@@ -110,8 +110,13 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
         cpu::mask_legacy_pic();
     }
 
-    // Time, early, so that log lines carry timestamps.
-    let tsc_frequency = tsc::init();
+    // Time, early, so that log lines carry timestamps. Not on SEV-SNP: the
+    // fallback calibration's PIT I/O would raise #VC before a GHCB exists.
+    let tsc_frequency = if snp_c_bit.is_none() {
+        tsc::init()
+    } else {
+        None
+    };
 
     // Copy what the loader handed over before anything can overwrite it.
     let start_info = boot::start_info::init(start_info_paddr)?;

@@ -171,16 +171,18 @@ pub fn handle<H: SnpHardware>(
     Ok(())
 }
 
-/// Handles a #VC raised before the GHCB page and the CPUID page are usable:
-/// only CPUID is served, through the GHCB MSR protocol (no GHCB page
-/// needed). That protocol carries no subleaf, so a subleaf-indexed leaf is
-/// answered only for ECX = 0. The answers are the hypervisor's word: the
-/// early boot uses them to find the CPU and the C-bit, and the C-bit is
-/// confirmed against the CPUID page later ([`crate::cbit::CBit::confirm`]).
-/// Everything else (I/O included: the MSR protocol has none) is refused;
-/// on error `regs` is unchanged.
+/// Handles a #VC raised before the GHCB page exists: only CPUID is served.
+/// A leaf the firmware-validated CPUID page holds is answered from it (the
+/// hypervisor is never asked); a leaf it lacks goes to the hypervisor
+/// through the GHCB MSR protocol (no GHCB page needed), whose answers are
+/// the hypervisor's word and trusted for nothing the C-bit depends on (see
+/// [`crate::cbit`]). That protocol carries no subleaf, so a missing
+/// subleaf-indexed leaf is asked for only with ECX = 0. `cpuid` is `None`
+/// until the page is readable. Everything else (I/O included: the MSR
+/// protocol has none) is refused; on error `regs` is unchanged.
 pub fn handle_early<H: SnpHardware>(
     hw: &H,
+    cpuid: Option<&CpuidPage>,
     exit_code: u64,
     insn: &[u8],
     regs: &mut VcRegisters,
@@ -190,10 +192,13 @@ pub fn handle_early<H: SnpHardware>(
     }
     let len = expect(insn, &[0x0f, 0xa2], exit_code)?;
     let (leaf, subleaf) = (regs.rax as u32, regs.rcx as u32);
-    if has_subleaves(leaf) && subleaf != 0 {
-        return Err(VcError::Cpuid(MissingLeaf { leaf, subleaf }));
-    }
-    let r = msr_protocol::cpuid(hw, leaf).map_err(VcError::MsrProtocol)?;
+    let r = match cpuid.map(|page| page.lookup(leaf, subleaf)) {
+        Some(Ok(r)) => r,
+        _ if has_subleaves(leaf) && subleaf != 0 => {
+            return Err(VcError::Cpuid(MissingLeaf { leaf, subleaf }));
+        }
+        _ => msr_protocol::cpuid(hw, leaf).map_err(VcError::MsrProtocol)?,
+    };
     regs.rax = r.eax.into();
     regs.rbx = r.ebx.into();
     regs.rcx = r.ecx.into();

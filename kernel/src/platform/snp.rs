@@ -6,7 +6,8 @@
 //! SNP hardware is reachable from this project). The path, in boot order:
 //! the trampoline finds the C-bit in the firmware-validated CPUID page and
 //! maps all early memory private (`boot::pvh`); the console is silent and
-//! [`install_vc_hook`] answers CPUID through the GHCB MSR protocol;
+//! [`install_vc_hook`] answers CPUID from the CPUID page (the leaves it
+//! lacks through the GHCB MSR protocol);
 //! the kernel's page tables map everything private except the pages below
 //! ([`mapping`]), and the CPUID and secrets pages the IGVM file places;
 //! [`bring_up`] checks SEV_STATUS and VMPL0, gives up the GHCB page's
@@ -29,7 +30,7 @@ use svsm_protocol::platform::{PageSize, PvalidateFailure};
 use svsm_snp::SnpPlatform;
 use svsm_snp::boot::{self, BootError, MSR_SEV_STATUS};
 use svsm_snp::cbit::{CBit, CBitError};
-use svsm_snp::cpuid::CpuidPage;
+use svsm_snp::cpuid::{CpuidPage, CpuidPageError};
 use svsm_snp::hw::{
     MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, VmplPermissions,
 };
@@ -52,8 +53,11 @@ pub enum SnpStop {
     /// SEV-SNP is active, but the trampoline found no CPUID page naming a
     /// C-bit (not launched from this kernel's IGVM image).
     NotIgvm,
-    /// The C-bit in use disagrees with the hypervisor's or the CPUID page's.
+    /// The C-bit in use disagrees with the CPUID page's.
     CBit(CBitError),
+    /// The hypervisor's SEV information names another C-bit than the one
+    /// in use (from the CPUID page).
+    HypervisorCBit { in_use: u8, hypervisor: u8 },
     /// No operational crypto module to hold VMPCK0.
     NoModule,
     /// The platform could not be built from the launch pages.
@@ -64,7 +68,7 @@ impl SnpStop {
     fn termination_reason(&self) -> TerminationReason {
         match self {
             Self::Boot(e) => e.termination_reason(),
-            Self::NotIgvm | Self::CBit(_) | Self::Init(_) => {
+            Self::NotIgvm | Self::CBit(_) | Self::HypervisorCBit { .. } | Self::Init(_) => {
                 TerminationReason::svsm(svsm_reason::LAUNCH_PAGES)
             }
             Self::NoModule => TerminationReason::svsm(svsm_reason::FATAL),
@@ -81,6 +85,10 @@ impl fmt::Display for SnpStop {
                 "SEV-SNP is active, but no CPUID page named the C-bit: launch the IGVM image"
             ),
             Self::CBit(e) => write!(f, "SEV-SNP: the C-bit is not consistent: {e:?}"),
+            Self::HypervisorCBit { in_use, hypervisor } => write!(
+                f,
+                "SEV-SNP: the hypervisor names C-bit {hypervisor}, the CPUID page {in_use}"
+            ),
             Self::NoModule => write!(
                 f,
                 "SEV-SNP: the crypto module is not operational, so VMPCK0 has no home"
@@ -273,17 +281,29 @@ const VC_PORTS: &[RangeInclusive<u16>] = &[0x3f8..=0x3ff, 0xf4..=0xf7];
 /// Longest x86 instruction.
 const MAX_INSN: usize = 15;
 
+/// The CPUID page, parsed once before the first #VC can happen.
+static EARLY_CPUID: Once<Result<CpuidPage, CpuidPageError>> = Once::new();
+
+/// The launch's CPUID page, read where the IGVM file placed it.
+fn cpuid_page() -> &'static [u8; PAGE_SIZE] {
+    // SAFETY: on SNP the page at CPUID_PAGE_GPA is the firmware-validated
+    // CPUID page (the trampoline found the C-bit in it), mapped private by
+    // the boot tables (all of the first 4 GiB) and later read-only by the
+    // kernel's ([`LAUNCH_PAGES`]); a whole page that nothing writes.
+    unsafe { &*(CPUID_PAGE_GPA as *const [u8; PAGE_SIZE]) }
+}
+
 /// Installs the #VC hook; the first thing the kernel does on SEV-SNP, before
 /// anything that may raise #VC.
 pub fn install_vc_hook() {
+    EARLY_CPUID.call_once(|| CpuidPage::parse(cpuid_page()));
     exceptions::set_vc_hook(vc_hook);
 }
 
 /// The #VC handler: `svsm-snp`'s decode and answers on the interrupted
-/// registers, through the platform once it is up; before that CPUID only,
-/// through the GHCB MSR protocol (`vc::handle_early`: the hypervisor's
-/// answers, trusted for nothing the C-bit depends on). Unhandled is reported
-/// here and then fatal.
+/// registers, through the platform once it is up; before that CPUID only
+/// (`vc::handle_early`: from the CPUID page, the leaves it lacks through the
+/// GHCB MSR protocol). Unhandled is reported here and then fatal.
 fn vc_hook(frame: &mut ExceptionFrame) -> bool {
     let rip = frame.rip as usize;
     let len = MAX_INSN.min(PAGE_SIZE - rip % PAGE_SIZE);
@@ -301,7 +321,10 @@ fn vc_hook(frame: &mut ExceptionFrame) -> bool {
     };
     let answer = match PLATFORM.get() {
         Some(platform) => platform.handle_vc(VC_PORTS, frame.error_code, insn, &mut regs),
-        None => vc::handle_early(&Machine, frame.error_code, insn, &mut regs),
+        None => {
+            let page = EARLY_CPUID.get().and_then(|p| p.as_ref().ok());
+            vc::handle_early(&Machine, page, frame.error_code, insn, &mut regs)
+        }
     };
     match answer {
         Ok(()) => {
@@ -339,16 +362,13 @@ fn build(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
         .map_err(|e| SnpStop::Boot(BootError::Rescind(e)))?;
     let setup = boot::establish_ghcb(&machine).map_err(SnpStop::Boot)?;
     if setup.sev_info.c_bit != c_bit.position() {
-        return Err(SnpStop::CBit(CBitError::Mismatch {
+        return Err(SnpStop::HypervisorCBit {
             in_use: c_bit.position(),
-            cpuid_page: setup.sev_info.c_bit,
-        }));
+            hypervisor: setup.sev_info.c_bit,
+        });
     }
     let module = svsm_crypto::initialized().ok_or(SnpStop::NoModule)?;
-    // SAFETY: the CPUID page is mapped read-only (private) at its GPA by
-    // the kernel's page tables on SNP ([`LAUNCH_PAGES`]), a whole page, and
-    // nothing writes it.
-    let cpuid = unsafe { &*(CPUID_PAGE_GPA as *const [u8; PAGE_SIZE]) };
+    let cpuid = cpuid_page();
     let parsed = CpuidPage::parse(cpuid).map_err(|e| SnpStop::Init(SnpInitError::Cpuid(e)))?;
     c_bit.confirm(&parsed).map_err(SnpStop::CBit)?;
     // SAFETY: the secrets page is mapped writable (private) at its GPA

@@ -67,7 +67,7 @@ fn msr_protocol_cpuid_asks_for_each_register() {
 fn early_vc_answers_cpuid_through_the_msr_protocol() {
     let hw = machine(MEM_ENCRYPT);
     let mut r = regs(0x7, 0);
-    vc::handle_early(&hw, exit::CPUID, CPUID, &mut r).unwrap();
+    vc::handle_early(&hw, None, exit::CPUID, CPUID, &mut r).unwrap();
     assert_eq!(
         (r.rax, r.rbx, r.rcx, r.rdx, r.rip),
         (0x70, 0x71, 0x72, 0x73, 0x2002)
@@ -81,7 +81,7 @@ fn early_vc_refuses_what_it_cannot_answer_and_leaves_registers_alone() {
     // The MSR protocol has no subleaf: an indexed leaf only for ECX = 0.
     let mut r = regs(0x7, 1);
     assert_eq!(
-        vc::handle_early(&hw, exit::CPUID, CPUID, &mut r),
+        vc::handle_early(&hw, None, exit::CPUID, CPUID, &mut r),
         Err(VcError::Cpuid(MissingLeaf {
             leaf: 7,
             subleaf: 1
@@ -91,16 +91,45 @@ fn early_vc_refuses_what_it_cannot_answer_and_leaves_registers_alone() {
     // No I/O (the console stays silent until the GHCB exists).
     let mut r = regs(0x41, 0);
     assert_eq!(
-        vc::handle_early(&hw, exit::IOIO, &[0xee], &mut r),
+        vc::handle_early(&hw, None, exit::IOIO, &[0xee], &mut r),
         Err(VcError::Unsupported(exit::IOIO))
     );
     // Bytes that are not CPUID.
     assert_eq!(
-        vc::handle_early(&hw, exit::CPUID, &[0x0f, 0x31], &mut r),
+        vc::handle_early(&hw, None, exit::CPUID, &[0x0f, 0x31], &mut r),
         Err(VcError::Decode(exit::CPUID))
     );
     assert_eq!(r, regs(0x41, 0));
     assert_eq!(hw.with(|m| m.exits), exits);
+}
+
+#[test]
+fn early_vc_prefers_the_validated_page_and_asks_the_hypervisor_only_for_what_it_lacks() {
+    let hw = machine(MEM_ENCRYPT);
+    // The hypervisor would lie about leaf 0: the page answers.
+    hw.with(|m| m.hypervisor.cpuid.insert(0, [1, 2, 3, 4]));
+    let page = validated_page();
+    let exits = hw.with(|m| m.exits);
+    let mut r = regs(0, 0);
+    vc::handle_early(&hw, Some(&page), exit::CPUID, CPUID, &mut r).unwrap();
+    assert_eq!((r.rax, r.rbx, r.rip), (0xd, 0x6874_7541, 0x2002));
+    assert_eq!(hw.with(|m| m.exits), exits);
+    // A leaf the page lacks: the hypervisor's answer, four exits.
+    hw.with(|m| m.hypervisor.cpuid.insert(0x8000_0007, [0, 0, 0, 1 << 8]));
+    let mut r = regs(0x8000_0007, 0);
+    vc::handle_early(&hw, Some(&page), exit::CPUID, CPUID, &mut r).unwrap();
+    assert_eq!(r.rdx, 1 << 8);
+    assert_eq!(hw.with(|m| m.exits), exits + 4);
+    // A subleaf the page lacks cannot be asked for.
+    let mut r = regs(0x7, 2);
+    assert_eq!(
+        vc::handle_early(&hw, Some(&page), exit::CPUID, CPUID, &mut r),
+        Err(VcError::Cpuid(MissingLeaf {
+            leaf: 7,
+            subleaf: 2
+        }))
+    );
+    assert_eq!(r, regs(0x7, 2));
 }
 
 #[test]
@@ -152,7 +181,7 @@ fn entry_addresses_carry_the_cbit_only_when_private() {
 fn the_early_cbit_is_confirmed_by_the_cpuid_page() {
     let hw = machine(MEM_ENCRYPT);
     let mut r = regs(u64::from(CPUID_MEM_ENCRYPT), 0);
-    vc::handle_early(&hw, exit::CPUID, CPUID, &mut r).unwrap();
+    vc::handle_early(&hw, None, exit::CPUID, CPUID, &mut r).unwrap();
     let c = CBit::from_cpuid_ebx(r.rbx as u32).unwrap();
     assert_eq!(c.confirm(&validated_page()), Ok(()));
 }

@@ -33,7 +33,9 @@
 //!    instance, which it hands to whoever needs them.
 //! 2. [`task`]: runs ring-3 code; uses `guest`, `cpu` and `mm`.
 //! 3. [`guest`]: builds the SVSM instance from the platform and the
-//!    [`CryptoBoot`] outcome; [`crypto_boot`] and [`platform`] use `cpu` only.
+//!    [`CryptoBoot`] outcome; [`crypto_boot`] and [`platform`] use `cpu`
+//!    (the SNP platform also `mm`'s page-table types, the console and the
+//!    exit outcome).
 //! 4. [`boot`]: the trampoline and the start-info reader; uses `cpu::tsc`,
 //!    `exit` and `mm`.
 //! 5. [`cpu`] and [`mm`]: the machine. `cpu` knows nothing of tasks: the IDT
@@ -97,6 +99,7 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     if snp_c_bit.is_some() {
         console::set_silent(true);
         platform::snp::install_vc_hook();
+        exit::set_platform_exit(platform::snp::exit);
     }
 
     // Console first: every later step can report.

@@ -42,6 +42,7 @@ use x86_64::registers::model_specific::Msr;
 
 use crate::console::{self, emergency_write};
 use crate::cpu::exceptions::{self, ExceptionFrame};
+use crate::exit::KernelOutcome;
 use crate::mm::paging::{R_NX, RW_NX, SnpMapping};
 use crate::mm::{PAGE_SIZE, USABLE_LIMIT};
 
@@ -298,6 +299,23 @@ fn cpuid_page() -> &'static [u8; PAGE_SIZE] {
 pub fn install_vc_hook() {
     EARLY_CPUID.call_once(|| CpuidPage::parse(cpuid_page()));
     exceptions::set_vc_hook(vc_hook);
+}
+
+/// The kernel's exit on SNP (`exit::set_platform_exit`): once the platform
+/// is up the debug-exit port is written through the GHCB (#VC hook); before
+/// that the write would raise a #VC nobody can serve, so the hypervisor is
+/// asked to terminate the guest instead (a fault with the SVSM's FATAL
+/// reason), and the caller halts if it returns.
+pub fn exit(outcome: KernelOutcome) -> bool {
+    if PLATFORM.get().is_some() {
+        return true;
+    }
+    let reason = match outcome {
+        KernelOutcome::Fault => TerminationReason::svsm(svsm_reason::FATAL),
+        KernelOutcome::Success | KernelOutcome::Degraded => TerminationReason::GENERAL,
+    };
+    msr_protocol::terminate(&Machine, reason);
+    false
 }
 
 /// The #VC handler: `svsm-snp`'s decode and answers on the interrupted

@@ -22,18 +22,23 @@
 //! effective.
 //!
 //! On SEV-SNP ([`SnpMapping`]) every entry's address, CR3's included, comes
-//! from `svsm_snp::cbit::CBit::entry_address`: private (C-bit set) except the
-//! pages shared with the hypervisor (the GHCB, the guest-message pages),
-//! and the launch pages the IGVM file places below 1 MiB (CPUID page R NX,
-//! secrets page RW NX) are mapped too. Native has no [`SnpMapping`] and its
-//! entries are the plain addresses, as before.
+//! from `svsm_snp::cbit::CBit::entry_address`: all private (C-bit set), and
+//! the launch pages the IGVM file places below 1 MiB (CPUID page R NX,
+//! secrets page RW NX) are mapped too. A page the SNP platform has made
+//! shared with the hypervisor (the GHCB, the guest-message pages) loses its
+//! C-bit afterwards ([`share`]), in Linux's order: validation rescinded and
+//! page state changed through the private mapping, then the entry changed.
+//! Native has no [`SnpMapping`] and its entries are the plain addresses, as
+//! before.
 
 use core::fmt;
 use core::ops::Range;
 
 use svsm_snp::cbit::{CBit, Visibility};
 use x86_64::registers::control::{Cr3, Cr3Flags};
-use x86_64::structures::paging::mapper::{MapToError, MappedPageTable, PageTableFrameMapping};
+use x86_64::structures::paging::mapper::{
+    MapToError, MappedFrame, MappedPageTable, PageTableFrameMapping, Translate, TranslateResult,
+};
 use x86_64::structures::paging::{
     FrameAllocator as TableFrames, Mapper, Page, PageSize, PageTable, PageTableFlags as Flags,
     PhysFrame, Size2MiB, Size4KiB,
@@ -89,8 +94,6 @@ const TABLE_FLAGS: Flags = Flags::PRESENT.union(Flags::WRITABLE);
 /// What the kernel maps differently on SEV-SNP.
 pub struct SnpMapping<'a> {
     pub c_bit: CBit,
-    /// Pages mapped without the C-bit (4 KiB, inside the image).
-    pub shared: &'a [u64],
     /// Pages outside the image and RAM regions to map (private, 4 KiB).
     pub launch_pages: &'a [(u64, Flags)],
 }
@@ -138,18 +141,13 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    /// The address `addr`'s entry names: itself on Native; on SNP with the
-    /// C-bit unless the page is shared.
+    /// The address `addr`'s entry names: itself on Native, with the C-bit
+    /// on SNP.
     fn entry_address(&self, addr: u64) -> Option<u64> {
-        let Some(snp) = self.snp else {
-            return Some(addr);
-        };
-        let visibility = if snp.shared.contains(&addr) {
-            Visibility::Shared
-        } else {
-            Visibility::Private
-        };
-        snp.c_bit.entry_address(addr, visibility).ok()
+        match self.snp {
+            None => Some(addr),
+            Some(snp) => snp.c_bit.entry_address(addr, Visibility::Private).ok(),
+        }
     }
 
     fn map<S: PageSize>(&mut self, addr: u64, flags: Flags) -> Result<(), PagingError>
@@ -279,4 +277,55 @@ pub fn init(
         Cr3::write(PhysFrame::containing_address(cr3), Cr3Flags::empty());
     }
     Ok(stats)
+}
+
+/// Hands out no frames: [`share`] only changes existing leaf entries.
+struct NoFrames;
+
+// SAFETY: returns no frame at all, so none can be handed out twice.
+unsafe impl TableFrames<Size4KiB> for NoFrames {
+    fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
+        None
+    }
+}
+
+/// SEV-SNP: clears the C-bit of the active tables' 4 KiB entries for
+/// `pages` (same rights) and flushes them from the TLB, once the platform
+/// has rescinded their validation and made them shared.
+pub fn share(c_bit: CBit, pages: &[u64]) -> Result<(), PagingError> {
+    let tables = Tables {
+        c_bit: c_bit.mask(),
+    };
+    let (pml4, _) = Cr3::read();
+    // SAFETY: CR3 names the kernel's PML4 (built by [`init`] with `c_bit`),
+    // identity mapped; boot runs on one CPU and nothing else edits the
+    // tables meanwhile, so this is the only reference to them.
+    let mut mapper = unsafe { MappedPageTable::new(&mut *tables.frame_to_pointer(pml4), tables) };
+    for &addr in pages {
+        let va = VirtAddr::new(addr);
+        let flags = match mapper.translate(va) {
+            TranslateResult::Mapped {
+                frame: MappedFrame::Size4KiB(_),
+                flags,
+                ..
+            } => flags,
+            _ => return Err(PagingError::Refused(va)),
+        };
+        let page =
+            Page::<Size4KiB>::from_start_address(va).map_err(|_| PagingError::Refused(va))?;
+        let frame = c_bit
+            .entry_address(addr, Visibility::Shared)
+            .ok()
+            .and_then(|pa| PhysFrame::from_start_address(PhysAddr::new(pa)).ok())
+            .ok_or(PagingError::Refused(va))?;
+        let (_, unmapped) = mapper.unmap(page).map_err(|_| PagingError::Refused(va))?;
+        unmapped.ignore();
+        // SAFETY: the same page of the kernel's image, mapped again with the
+        // same rights to the same frame, only without the C-bit; the caller
+        // has made the frame shared and nothing holds a reference into it.
+        unsafe { mapper.map_to_with_table_flags(page, frame, flags, TABLE_FLAGS, &mut NoFrames) }
+            .map_err(|_| PagingError::Refused(va))?
+            .flush();
+    }
+    Ok(())
 }

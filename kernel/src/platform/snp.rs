@@ -8,12 +8,13 @@
 //! maps all early memory private (`boot::pvh`); the console is silent and
 //! [`install_vc_hook`] answers CPUID from the CPUID page (the leaves it
 //! lacks through the GHCB MSR protocol);
-//! the kernel's page tables map everything private except the pages below
-//! ([`mapping`]), and the CPUID and secrets pages the IGVM file places;
-//! [`bring_up`] checks SEV_STATUS and VMPL0, gives up the GHCB page's
-//! validation, makes it shared and registers it (checking the hypervisor's
-//! C-bit against the page's), builds [`SnpPlatform`] from the secrets and
-//! CPUID pages, and from then on the #VC hook serves through it and the
+//! the kernel's page tables map everything private ([`mapping`]), and the
+//! CPUID and secrets pages the IGVM file places; [`bring_up`] checks
+//! SEV_STATUS and VMPL0, gives up the GHCB page's validation, makes it
+//! shared and registers it (checking the hypervisor's C-bit against the
+//! page's), clears its C-bit, builds [`SnpPlatform`] from the secrets and
+//! CPUID pages (which makes the message pages shared; their C-bit is
+//! cleared after), and from then on the #VC hook serves through it and the
 //! console writes through the GHCB. See docs/snp.md for what still stops
 //! the boot before it gets there.
 
@@ -43,7 +44,7 @@ use x86_64::registers::model_specific::Msr;
 use crate::console::{self, emergency_write};
 use crate::cpu::exceptions::{self, ExceptionFrame};
 use crate::exit::KernelOutcome;
-use crate::mm::paging::{R_NX, RW_NX, SnpMapping};
+use crate::mm::paging::{self, PagingError, R_NX, RW_NX, SnpMapping};
 use crate::mm::{PAGE_SIZE, USABLE_LIMIT};
 
 /// Why the SNP bring-up stopped.
@@ -63,6 +64,8 @@ pub enum SnpStop {
     NoModule,
     /// The platform could not be built from the launch pages.
     Init(SnpInitError),
+    /// A shared page's entry could not lose its C-bit.
+    Paging(PagingError),
 }
 
 impl SnpStop {
@@ -72,7 +75,7 @@ impl SnpStop {
             Self::NotIgvm | Self::CBit(_) | Self::HypervisorCBit { .. } | Self::Init(_) => {
                 TerminationReason::svsm(svsm_reason::LAUNCH_PAGES)
             }
-            Self::NoModule => TerminationReason::svsm(svsm_reason::FATAL),
+            Self::NoModule | Self::Paging(_) => TerminationReason::svsm(svsm_reason::FATAL),
         }
     }
 }
@@ -95,6 +98,7 @@ impl fmt::Display for SnpStop {
                 "SEV-SNP: the crypto module is not operational, so VMPCK0 has no home"
             ),
             Self::Init(e) => write!(f, "SEV-SNP: the platform cannot be built: {e:?}"),
+            Self::Paging(e) => write!(f, "SEV-SNP: a shared page stays private: {e}"),
         }
     }
 }
@@ -112,9 +116,6 @@ static CERTS: [SharedPage; CERT_PAGES] = [const { SharedPage::new() }; CERT_PAGE
 /// VMPL1's access away, which the SVSM's memory must not have anyway).
 static VMPL_PROBE: SharedPage = SharedPage::new();
 
-/// The pages the kernel maps without the C-bit.
-static SHARED: Once<[u64; 3 + CERT_PAGES]> = Once::new();
-
 /// The launch pages the IGVM file places (the same addresses the trampoline
 /// read from the launch-info page): the CPUID page read-only, the secrets
 /// page writable (VMPCK0..3 are wiped from it).
@@ -123,19 +124,20 @@ const LAUNCH_PAGES: [(u64, x86_64::structures::paging::PageTableFlags); 2] =
 
 /// How the kernel's page tables differ on SEV-SNP with `c_bit`.
 pub fn mapping(c_bit: CBit) -> SnpMapping<'static> {
-    let shared = SHARED.call_once(|| {
-        let mut pages = [0; 3 + CERT_PAGES];
-        let all = [&GHCB, &REQUEST, &RESPONSE].into_iter().chain(&CERTS);
-        for (slot, page) in pages.iter_mut().zip(all) {
-            *slot = gpa_of(page).raw();
-        }
-        pages
-    });
     SnpMapping {
         c_bit,
-        shared,
         launch_pages: &LAUNCH_PAGES,
     }
+}
+
+/// The guest-message pages, which `SnpPlatform::new` makes shared.
+fn message_pages() -> [u64; 2 + CERT_PAGES] {
+    let mut pages = [0; 2 + CERT_PAGES];
+    let all = [&REQUEST, &RESPONSE].into_iter().chain(&CERTS);
+    for (slot, page) in pages.iter_mut().zip(all) {
+        *slot = gpa_of(page).raw();
+    }
+    pages
 }
 
 fn gpa_of(page: &SharedPage) -> GuestPhysAddr {
@@ -372,13 +374,14 @@ pub fn bring_up(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
 fn build(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
     let machine = Machine;
     checks(&machine).map_err(SnpStop::Boot)?;
-    // The GHCB page: validation rescinded (the private copy is gone), then
-    // shared and registered by the MSR protocol; the page tables already
-    // map it without the C-bit and nothing touched it before.
+    // The GHCB page: validation rescinded through its private mapping,
+    // shared and registered by the MSR protocol (which writes nothing to
+    // it), then mapped without the C-bit before its first use.
     machine
         .pvalidate(machine.ghcb_gpa(), PageSize::Size4K, false)
         .map_err(|e| SnpStop::Boot(BootError::Rescind(e)))?;
     let setup = boot::establish_ghcb(&machine).map_err(SnpStop::Boot)?;
+    paging::share(c_bit, &[machine.ghcb_gpa().raw()]).map_err(SnpStop::Paging)?;
     if setup.sev_info.c_bit != c_bit.position() {
         return Err(SnpStop::HypervisorCBit {
             in_use: c_bit.position(),
@@ -393,7 +396,10 @@ fn build(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
     // ([`LAUNCH_PAGES`]); this is its only reference, taken once
     // (`platform::detect`, which alone calls this, runs once).
     let secrets = unsafe { &mut *(SECRETS_PAGE_GPA as *mut SecretsPage) };
+    // Makes the message pages shared (rescind, then page state change)
+    // without touching their contents; only then do they lose the C-bit.
     let platform = SnpPlatform::new(Machine, module, secrets, cpuid).map_err(SnpStop::Init)?;
+    paging::share(c_bit, &message_pages()).map_err(SnpStop::Paging)?;
     let platform = PLATFORM.call_once(|| platform);
     // COM1 now goes through the GHCB (the #VC hook).
     console::set_silent(false);

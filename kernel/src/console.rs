@@ -16,6 +16,7 @@
 //! firmware left one open (SeaBIOS's `Booting from ROM..`).
 
 use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use log::{LevelFilter, Log, Metadata, Record};
 use spin::Mutex;
@@ -24,6 +25,16 @@ use x86_64::instructions::port::Port;
 use crate::cpu::tsc;
 
 const COM1: u16 = 0x3f8;
+
+/// Set on SEV-SNP until the GHCB is registered: every UART access raises
+/// #VC, which only the GHCB can answer (the MSR protocol has no I/O), so
+/// until then nothing is written, not even by the fatal paths.
+static SILENT: AtomicBool = AtomicBool::new(false);
+
+/// Silences (or re-enables) the UART, see [`SILENT`].
+pub fn set_silent(silent: bool) {
+    SILENT.store(silent, Ordering::Relaxed);
+}
 /// Bound on polls of the transmit-empty bit per byte, so a missing or wedged
 /// UART costs time but never hangs the kernel.
 const TX_SPIN_LIMIT: u32 = 100_000;
@@ -46,12 +57,19 @@ struct Uart {
 
 impl Uart {
     fn out(&self, offset: u16, value: u8) {
+        if SILENT.load(Ordering::Relaxed) {
+            return;
+        }
         // SAFETY: COM1's registers are I/O ports owned by this driver; writing
         // them has no effect on memory.
         unsafe { Port::new(self.base + offset).write(value) }
     }
 
     fn inb(&self, offset: u16) -> u8 {
+        if SILENT.load(Ordering::Relaxed) {
+            // Transmitter empty: a silent byte costs no polling.
+            return 0xff;
+        }
         // SAFETY: as in `out`; reading the line-status register has no side
         // effects on memory.
         unsafe { Port::new(self.base + offset).read() }

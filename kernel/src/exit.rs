@@ -11,9 +11,22 @@
 //! | `Degraded` | 0x11          | 35          | 2                     |
 //! | `Fault`    | 0x12          | 37          | 3                     |
 
+use spin::Once;
 use x86_64::instructions::{hlt, interrupts, port::Port};
 
 use crate::console;
+
+/// A platform's own way to end the guest, asked first: it returns whether
+/// the debug-exit port may still be written (on SEV-SNP only once the GHCB
+/// can carry the write; before that it asks the hypervisor to terminate).
+pub type PlatformExit = fn(KernelOutcome) -> bool;
+
+static PLATFORM_EXIT: Once<PlatformExit> = Once::new();
+
+/// Registers the platform's exit (the first registration stays).
+pub fn set_platform_exit(hook: PlatformExit) {
+    PLATFORM_EXIT.call_once(|| hook);
+}
 
 const DEBUG_EXIT_PORT: u16 = 0xf4;
 
@@ -40,12 +53,14 @@ impl KernelOutcome {
 /// ignored by the machine; the kernel then says so and halts with interrupts
 /// off, which is the only remaining safe state.
 pub fn exit(outcome: KernelOutcome) -> ! {
-    // SAFETY: port 0xf4 is the isa-debug-exit device (or nothing); writing it
-    // does not touch memory.
-    unsafe { Port::<u32>::new(DEBUG_EXIT_PORT).write(outcome as u32) };
-    console::emergency_write(format_args!(
-        "svsm: isa-debug-exit absent; halting with outcome {outcome:?}\n"
-    ));
+    if PLATFORM_EXIT.get().is_none_or(|hook| hook(outcome)) {
+        // SAFETY: port 0xf4 is the isa-debug-exit device (or nothing);
+        // writing it does not touch memory.
+        unsafe { Port::<u32>::new(DEBUG_EXIT_PORT).write(outcome as u32) };
+        console::emergency_write(format_args!(
+            "svsm: isa-debug-exit absent; halting with outcome {outcome:?}\n"
+        ));
+    }
     interrupts::disable();
     loop {
         hlt();

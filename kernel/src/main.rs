@@ -33,7 +33,9 @@
 //!    instance, which it hands to whoever needs them.
 //! 2. [`task`]: runs ring-3 code; uses `guest`, `cpu` and `mm`.
 //! 3. [`guest`]: builds the SVSM instance from the platform and the
-//!    [`CryptoBoot`] outcome; [`crypto_boot`] and [`platform`] use `cpu` only.
+//!    [`CryptoBoot`] outcome; [`crypto_boot`] and [`platform`] use `cpu`
+//!    (the SNP platform also `mm`'s page-table types, the console and the
+//!    exit outcome).
 //! 4. [`boot`]: the trampoline and the start-info reader; uses `cpu::tsc`,
 //!    `exit` and `mm`.
 //! 5. [`cpu`] and [`mm`]: the machine. `cpu` knows nothing of tasks: the IDT
@@ -90,16 +92,34 @@ extern "C" fn kernel_main(start_info_paddr: u64) -> ! {
 }
 
 fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
+    // On SEV-SNP (the trampoline found the C-bit) the UART and CPUID raise
+    // #VC before a GHCB exists: the console stays silent until the platform
+    // is up, and the #VC hook answers CPUID meanwhile (platform::snp).
+    let snp_c_bit = boot::pvh::snp_c_bit();
+    if snp_c_bit.is_some() {
+        console::set_silent(true);
+        platform::snp::install_vc_hook();
+        exit::set_platform_exit(platform::snp::exit);
+    }
+
     // Console first: every later step can report.
     console::init();
 
     // Exceptions are reported from here on, on IST stacks where needed.
     let selectors = cpu::gdt::init();
     cpu::idt::init(selectors.code, &task::gate::user_gates());
-    cpu::mask_legacy_pic();
+    if snp_c_bit.is_none() {
+        // Port I/O; an SNP guest's interrupts stay disabled anyway.
+        cpu::mask_legacy_pic();
+    }
 
-    // Time, early, so that log lines carry timestamps.
-    let tsc_frequency = tsc::init();
+    // Time, early, so that log lines carry timestamps. Not on SEV-SNP: the
+    // fallback calibration's PIT I/O would raise #VC before a GHCB exists.
+    let tsc_frequency = if snp_c_bit.is_none() {
+        tsc::init()
+    } else {
+        None
+    };
 
     // Copy what the loader handed over before anything can overwrite it.
     let start_info = boot::start_info::init(start_info_paddr)?;
@@ -126,7 +146,8 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
         mm::USABLE,
         layout.image.clone(),
     )?;
-    let paging = mm::paging::init(&layout, &mut frames)?;
+    let snp_mapping = snp_c_bit.map(platform::snp::mapping);
+    let paging = mm::paging::init(&layout, &mut frames, snp_mapping.as_ref())?;
     info!(
         "paging: kernel tables active ({} x 4 KiB, {} x 2 MiB pages, {} table frames)",
         paging.pages_4k, paging.pages_2m, paging.table_frames
@@ -153,7 +174,7 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     let vtpm = start_vtpm(&mut frames, &crypto, options.vtpm)?;
 
     // The platform, then the one SVSM instance.
-    let platform = platform::detect()?;
+    let platform = platform::detect(snp_c_bit)?;
     let mut svsm = guest::create_svsm(platform, &crypto, vtpm);
 
     if let Some(hook) = options.test.filter(|&h| h != TestHook::GuestFault) {

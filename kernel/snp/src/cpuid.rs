@@ -51,7 +51,7 @@ pub struct CpuidPage {
 
 /// Leaves whose answer depends on ECX (the subleaf); for the others ECX is
 /// ignored when looking up.
-fn has_subleaves(leaf: u32) -> bool {
+pub(crate) fn has_subleaves(leaf: u32) -> bool {
     matches!(
         leaf,
         0x4 | 0x7

@@ -3,7 +3,8 @@
 //! * [`hw`]: the narrow trait around the privileged operations
 //!   ([`hw::SnpHardware`]) and the pages shared with the hypervisor.
 //! * [`msr_protocol`]: the GHCB MSR protocol (SEV information, features,
-//!   GHCB registration, page state, termination).
+//!   CPUID, GHCB registration, page state, termination).
+//! * [`cbit`]: the C-bit position and the page-table entry addresses.
 //! * [`ghcb`]: the GHCB page layout and the call mechanics.
 //! * [`platform`]: [`platform::SnpPlatform`], the protocol crate's
 //!   `Platform` on SNP.
@@ -23,6 +24,7 @@ extern crate alloc;
 
 pub mod boot;
 pub mod calls;
+pub mod cbit;
 pub mod certs;
 pub mod cpuid;
 pub mod ghcb;

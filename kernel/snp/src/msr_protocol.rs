@@ -5,6 +5,7 @@
 //! GHCB registration) and to terminate. Every answer is the hypervisor's
 //! word: its response code and every field are checked.
 
+use crate::cpuid::CpuidResult;
 use crate::hw::SnpHardware;
 use svsm_protocol::GuestPhysAddr;
 
@@ -15,6 +16,8 @@ pub const MSR_GHCB: u32 = 0xc001_0130;
 pub mod info {
     pub const SEV_INFO_RESPONSE: u64 = 0x001;
     pub const SEV_INFO_REQUEST: u64 = 0x002;
+    pub const CPUID_REQUEST: u64 = 0x004;
+    pub const CPUID_RESPONSE: u64 = 0x005;
     pub const REGISTER_GHCB_REQUEST: u64 = 0x012;
     pub const REGISTER_GHCB_RESPONSE: u64 = 0x013;
     pub const PAGE_STATE_REQUEST: u64 = 0x014;
@@ -142,6 +145,22 @@ pub fn hv_features<H: SnpHardware>(hw: &H) -> Result<u64, MsrProtocolError> {
         return Err(MsrProtocolError::MissingFeatures(missing));
     }
     Ok(features)
+}
+
+/// CPUID through the MSR protocol (request 0x004, one register per exchange:
+/// GHCBData[63:32] the leaf, [31:30] the register). There is no subleaf:
+/// the hypervisor answers for ECX = 0. The answer is the hypervisor's word,
+/// not the firmware-validated CPUID page's; it serves only until that page
+/// is mapped (see [`crate::cbit`] for how the one value used that early is
+/// checked afterwards).
+pub fn cpuid<H: SnpHardware>(hw: &H, leaf: u32) -> Result<CpuidResult, MsrProtocolError> {
+    let mut out = [0u32; 4];
+    for (register, value) in (0u64..).zip(out.iter_mut()) {
+        let request = (u64::from(leaf) << 32) | (register << 30) | info::CPUID_REQUEST;
+        *value = (exchange(hw, request, info::CPUID_RESPONSE)? >> 32) as u32;
+    }
+    let [eax, ebx, ecx, edx] = out;
+    Ok(CpuidResult { eax, ebx, ecx, edx })
 }
 
 /// Registers the GHCB at `gpa` (page aligned).

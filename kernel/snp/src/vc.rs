@@ -10,9 +10,10 @@
 use core::ops::RangeInclusive;
 
 use crate::calls::IoSize;
-use crate::cpuid::{CpuidPage, MissingLeaf};
+use crate::cpuid::{CpuidPage, MissingLeaf, has_subleaves};
 use crate::ghcb::{Ghcb, GhcbError, exit};
 use crate::hw::SnpHardware;
+use crate::msr_protocol::{self, MsrProtocolError};
 
 /// The registers the handled instructions read and write.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -37,6 +38,8 @@ pub enum VcError {
     Port(u16),
     /// The hypervisor failed the call.
     Ghcb(GhcbError),
+    /// The hypervisor failed an MSR-protocol CPUID request (early path).
+    MsrProtocol(MsrProtocolError),
 }
 
 impl From<GhcbError> for VcError {
@@ -165,5 +168,41 @@ pub fn handle<H: SnpHardware>(
     };
     out.rip = regs.rip.wrapping_add(len);
     *regs = out;
+    Ok(())
+}
+
+/// Handles a #VC raised before the GHCB page exists: only CPUID is served.
+/// A leaf the firmware-validated CPUID page holds is answered from it (the
+/// hypervisor is never asked); a leaf it lacks goes to the hypervisor
+/// through the GHCB MSR protocol (no GHCB page needed), whose answers are
+/// the hypervisor's word and trusted for nothing the C-bit depends on (see
+/// [`crate::cbit`]). That protocol carries no subleaf, so a missing
+/// subleaf-indexed leaf is asked for only with ECX = 0. `cpuid` is `None`
+/// until the page is readable. Everything else (I/O included: the MSR
+/// protocol has none) is refused; on error `regs` is unchanged.
+pub fn handle_early<H: SnpHardware>(
+    hw: &H,
+    cpuid: Option<&CpuidPage>,
+    exit_code: u64,
+    insn: &[u8],
+    regs: &mut VcRegisters,
+) -> Result<(), VcError> {
+    if exit_code != exit::CPUID {
+        return Err(VcError::Unsupported(exit_code));
+    }
+    let len = expect(insn, &[0x0f, 0xa2], exit_code)?;
+    let (leaf, subleaf) = (regs.rax as u32, regs.rcx as u32);
+    let r = match cpuid.map(|page| page.lookup(leaf, subleaf)) {
+        Some(Ok(r)) => r,
+        _ if has_subleaves(leaf) && subleaf != 0 => {
+            return Err(VcError::Cpuid(MissingLeaf { leaf, subleaf }));
+        }
+        _ => msr_protocol::cpuid(hw, leaf).map_err(VcError::MsrProtocol)?,
+    };
+    regs.rax = r.eax.into();
+    regs.rbx = r.ebx.into();
+    regs.rcx = r.ecx.into();
+    regs.rdx = r.edx.into();
+    regs.rip = regs.rip.wrapping_add(len);
     Ok(())
 }

@@ -11,7 +11,8 @@
 //! The trampoline does the least that lets Rust run:
 //! 1. reads the TSC first into [`crate::cpu::tsc::BOOT_TSC`], so boot time
 //!    can be measured from the very first kernel instruction;
-//! 2. checks that the CPU has long mode and NX (the kernel's W^X mapping needs
+//! 2. recognises an SEV-SNP launch of the IGVM image (below), or else checks
+//!    that the CPU has long mode and NX (the kernel's W^X mapping needs
 //!    NX); if not, it says so on COM1 and exits QEMU with the Fault status;
 //! 3. zeroes `.bss` and paints the boot stack with [`STACK_PAINT`] so the
 //!    high-water mark can be measured later;
@@ -19,14 +20,44 @@
 //!    NX and write protection, and far-jumps into 64-bit code;
 //! 5. calls [`crate::kernel_main`] with the start-info address as argument.
 //!
+//! SEV-SNP (reviewed against AMD APM vol. 2 §15.34-36, never executed here):
+//! CPUID raises #VC, and no IDT exists yet, so the trampoline may not execute
+//! it. With paging off every access is private, so it reads the launch-info
+//! page `%ebx` names (IGVM magic and version) and the CPUID page it points
+//! to, which the firmware validated: an entry for 0x8000_001F with a C-bit
+//! position in 32..=51 means SEV-SNP. The CPU checks are skipped then (an
+//! SNP CPU has long mode and NX), every boot table entry gets the C-bit (all
+//! early memory is private), and the position is left in [`SNP_C_BIT`] for
+//! the kernel. Anything else (a PVH start info, a native IGVM launch whose
+//! CPUID page was never loaded and reads as zero) takes the native path,
+//! unchanged.
+//!
 //! The temporary tables live in `.bss` and are abandoned once
 //! [`crate::mm::paging`] installs the kernel's real page tables.
 
 use core::arch::global_asm;
+use core::sync::atomic::{AtomicU8, Ordering};
+
+use svsm_boot_params::igvm::{LAUNCH_INFO_MAGIC, LAUNCH_INFO_VERSION};
+use svsm_snp::cbit::{CBit, CPUID_MEM_ENCRYPT};
+use svsm_snp::cpuid::MAX_ENTRIES;
 
 use crate::cpu::tsc::BOOT_TSC;
 use crate::exit::KernelOutcome;
 use crate::mm::stack::{BOOT_STACK, BOOT_STACK_SIZE, GUARD_SIZE, STACK_PAINT};
+
+/// The C-bit position the trampoline found on an SEV-SNP launch; 0 on
+/// Native. Written once by the trampoline, after `.bss` is zeroed.
+static SNP_C_BIT: AtomicU8 = AtomicU8::new(0);
+
+/// The C-bit the boot tables use: `Some` exactly when this is an SEV-SNP
+/// launch.
+pub fn snp_c_bit() -> Option<CBit> {
+    match SNP_C_BIT.load(Ordering::Relaxed) {
+        0 => None,
+        position => CBit::from_cpuid_ebx(position.into()).ok(),
+    }
+}
 
 global_asm!(
     // ---- PVH ELF note ------------------------------------------------------
@@ -79,6 +110,49 @@ global_asm!(
     cld
     movl %ebx, %esi                 /* hvm_start_info, kept for Rust */
 
+    /* SEV-SNP? %ebx: C-bit position, %ebp: C-bit in an entry's high dword;
+       both 0 on Native. Offsets: launch info (magic, version, ..., CPUID
+       page at 32), CPUID page (count at 0, 48-byte entries from 16: leaf
+       at 0, EBX out at 28). */
+    xorl %ebx, %ebx
+    xorl %ebp, %ebp
+    cmpl ${launch_magic}, (%esi)
+    jne .Lnative
+    cmpl ${launch_version}, 4(%esi)
+    jne .Lnative
+    cmpl $0, 36(%esi)               /* CPUID page below 4 GiB */
+    jne .Lnative
+    movl 32(%esi), %edx
+    testl %edx, %edx
+    jz .Lnative
+    movl (%edx), %ecx               /* entry count */
+    cmpl ${max_entries}, %ecx
+    ja .Lnative
+    addl $16, %edx
+    6:
+    testl %ecx, %ecx
+    jz .Lnative
+    cmpl ${mem_encrypt}, (%edx)
+    je 7f
+    addl $48, %edx
+    decl %ecx
+    jmp 6b
+    7:
+    movl 28(%edx), %ecx
+    andl $0x3f, %ecx
+    cmpl $32, %ecx
+    jb .Lnative
+    cmpl $51, %ecx
+    ja .Lnative
+    movl %ecx, %ebx
+    subl $32, %ecx
+    movl $1, %ebp
+    shll %cl, %ebp
+    jmp .Lcpu_ok
+
+    .Lnative:
+    xorl %ebx, %ebx
+    xorl %ebp, %ebp
     movl $0x80000000, %eax
     cpuid
     cmpl $0x80000001, %eax
@@ -89,12 +163,15 @@ global_asm!(
     jnc .Lno_long_mode
     btl $20, %edx                   /* NX */
     jnc .Lno_long_mode
+    xorl %ebx, %ebx                 /* CPUID wrote it: Native, no C-bit */
 
+    .Lcpu_ok:
     movl $__bss_start, %edi
     movl $__bss_end, %ecx
     subl %edi, %ecx
     xorl %eax, %eax
     rep stosb
+    movb %bl, {snp_c_bit}
 
     movl ${boot_stack} + {guard}, %edi
     movl ${stack_dwords}, %ecx
@@ -103,10 +180,12 @@ global_asm!(
 
     movl $.Lboot_pdpt + 3, %eax     /* present | writable */
     movl %eax, .Lboot_pml4
+    movl %ebp, .Lboot_pml4 + 4      /* C-bit (SNP) */
     movl $.Lboot_pd + 3, %eax
     xorl %ecx, %ecx
     1:
     movl %eax, .Lboot_pdpt(,%ecx,8)
+    movl %ebp, .Lboot_pdpt + 4(,%ecx,8)
     addl $4096, %eax
     incl %ecx
     cmpl $4, %ecx
@@ -115,6 +194,7 @@ global_asm!(
     xorl %ecx, %ecx
     2:
     movl %eax, .Lboot_pd(,%ecx,8)
+    movl %ebp, .Lboot_pd + 4(,%ecx,8)
     addl $0x200000, %eax
     incl %ecx
     cmpl $2048, %ecx
@@ -177,5 +257,10 @@ global_asm!(
     paint = const STACK_PAINT,
     fault = const KernelOutcome::Fault as u32,
     main = sym crate::kernel_main,
+    snp_c_bit = sym SNP_C_BIT,
+    launch_magic = const LAUNCH_INFO_MAGIC,
+    launch_version = const LAUNCH_INFO_VERSION,
+    max_entries = const MAX_ENTRIES,
+    mem_encrypt = const CPUID_MEM_ENCRYPT,
     options(att_syntax)
 );

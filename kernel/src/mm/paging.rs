@@ -20,15 +20,28 @@
 //! No page is both writable and executable. CR0.WP (set by the trampoline)
 //! makes read-only pages read-only for the kernel too, and EFER.NXE makes NX
 //! effective.
+//!
+//! On SEV-SNP ([`SnpMapping`]) every entry's address, CR3's included, comes
+//! from `svsm_snp::cbit::CBit::entry_address`: all private (C-bit set), and
+//! the launch pages the IGVM file places below 1 MiB (CPUID page R NX,
+//! secrets page RW NX) are mapped too. A page the SNP platform has made
+//! shared with the hypervisor (the GHCB, the guest-message pages) loses its
+//! C-bit afterwards ([`share`]), in Linux's order: validation rescinded and
+//! page state changed through the private mapping, then the entry changed.
+//! Native has no [`SnpMapping`] and its entries are the plain addresses, as
+//! before.
 
 use core::fmt;
 use core::ops::Range;
 
+use svsm_snp::cbit::{CBit, Visibility};
 use x86_64::registers::control::{Cr3, Cr3Flags};
-use x86_64::structures::paging::mapper::MapToError;
+use x86_64::structures::paging::mapper::{
+    MapToError, MappedFrame, MappedPageTable, PageTableFrameMapping, Translate, TranslateResult,
+};
 use x86_64::structures::paging::{
-    Mapper, OffsetPageTable, Page, PageSize, PageTable, PageTableFlags as Flags, PhysFrame,
-    Size2MiB, Size4KiB,
+    FrameAllocator as TableFrames, Mapper, Page, PageSize, PageTable, PageTableFlags as Flags,
+    PhysFrame, Size2MiB, Size4KiB,
 };
 use x86_64::{PhysAddr, VirtAddr};
 
@@ -71,35 +84,89 @@ pub struct PagingStats {
 }
 
 const RX: Flags = Flags::PRESENT;
-const R_NX: Flags = Flags::PRESENT.union(Flags::NO_EXECUTE);
-const RW_NX: Flags = Flags::PRESENT
+pub const R_NX: Flags = Flags::PRESENT.union(Flags::NO_EXECUTE);
+pub const RW_NX: Flags = Flags::PRESENT
     .union(Flags::WRITABLE)
     .union(Flags::NO_EXECUTE);
 /// Intermediate tables allow everything; leaves decide.
 const TABLE_FLAGS: Flags = Flags::PRESENT.union(Flags::WRITABLE);
 
-struct Builder<'a> {
-    mapper: OffsetPageTable<'a>,
+/// What the kernel maps differently on SEV-SNP.
+pub struct SnpMapping<'a> {
+    pub c_bit: CBit,
+    /// Pages outside the image and RAM regions to map (private, 4 KiB).
+    pub launch_pages: &'a [(u64, Flags)],
+}
+
+/// The C-bit of the tables being built (0 on Native): table frames carry it
+/// in the entries that point at them, and the software walk strips it.
+#[derive(Clone, Copy)]
+struct Tables {
+    c_bit: u64,
+}
+
+// SAFETY: page-table frames come from the frame allocator, which returns RAM
+// below 4 GiB only, identity mapped by the boot tables (and by the kernel's
+// own direct map once it is active); stripping the C-bit gives that address.
+unsafe impl PageTableFrameMapping for Tables {
+    fn frame_to_pointer(&self, frame: PhysFrame) -> *mut PageTable {
+        (frame.start_address().as_u64() & !self.c_bit) as *mut PageTable
+    }
+}
+
+/// The frame allocator, handing out table frames as private (C-bit set)
+/// frames.
+struct TableAllocator<'a> {
     frames: &'a mut FrameAllocator,
+    tables: Tables,
+}
+
+// SAFETY: every frame is a fresh one of the underlying allocator (unique,
+// unused); only the C-bit, which names the same frame, is added.
+unsafe impl TableFrames<Size4KiB> for TableAllocator<'_> {
+    fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
+        let frame = self.frames.allocate_frame()?;
+        PhysFrame::from_start_address(PhysAddr::new(
+            frame.start_address().as_u64() | self.tables.c_bit,
+        ))
+        .ok()
+    }
+}
+
+struct Builder<'a> {
+    mapper: MappedPageTable<'a, Tables>,
+    tables: TableAllocator<'a>,
+    snp: Option<&'a SnpMapping<'a>>,
     stats: PagingStats,
 }
 
 impl Builder<'_> {
+    /// The address `addr`'s entry names: itself on Native, with the C-bit
+    /// on SNP.
+    fn entry_address(&self, addr: u64) -> Option<u64> {
+        match self.snp {
+            None => Some(addr),
+            Some(snp) => snp.c_bit.entry_address(addr, Visibility::Private).ok(),
+        }
+    }
+
     fn map<S: PageSize>(&mut self, addr: u64, flags: Flags) -> Result<(), PagingError>
     where
-        for<'a> OffsetPageTable<'a>: Mapper<S>,
+        for<'a> MappedPageTable<'a, Tables>: Mapper<S>,
     {
         let va = VirtAddr::new(addr);
         let page = Page::<S>::from_start_address(va).map_err(|_| PagingError::Refused(va))?;
-        let frame = PhysFrame::<S>::from_start_address(PhysAddr::new(addr))
-            .map_err(|_| PagingError::Refused(va))?;
-        let before = self.frames.allocated_bytes();
+        let frame = self
+            .entry_address(addr)
+            .and_then(|pa| PhysFrame::<S>::from_start_address(PhysAddr::new(pa)).ok())
+            .ok_or(PagingError::Refused(va))?;
+        let before = self.tables.frames.allocated_bytes();
         // SAFETY: identity mapping of memory that belongs to the kernel (its
-        // image or usable RAM); the tables are not active yet, so no existing
-        // mapping changes under running code.
+        // image, usable RAM, or on SNP the launch pages); the tables are not
+        // active yet, so no existing mapping changes under running code.
         let flush = unsafe {
             self.mapper
-                .map_to_with_table_flags(page, frame, flags, TABLE_FLAGS, self.frames)
+                .map_to_with_table_flags(page, frame, flags, TABLE_FLAGS, &mut self.tables)
         }
         .map_err(|e| match e {
             MapToError::FrameAllocationFailed => PagingError::OutOfFrames,
@@ -109,7 +176,7 @@ impl Builder<'_> {
         })?;
         // Not the active address space: no TLB entries to flush.
         flush.ignore();
-        self.stats.table_frames += (self.frames.allocated_bytes() - before) / Size4KiB::SIZE;
+        self.stats.table_frames += (self.tables.frames.allocated_bytes() - before) / Size4KiB::SIZE;
         if S::SIZE == Size2MiB::SIZE {
             self.stats.pages_2m += 1;
         } else {
@@ -148,10 +215,11 @@ fn raw(range: &Range<PhysAddr>) -> Range<u64> {
     range.start.as_u64()..range.end.as_u64()
 }
 
-/// Builds the kernel's page tables and switches to them.
+/// Builds the kernel's page tables and switches to them; `snp` on SEV-SNP.
 pub fn init(
     layout: &KernelLayout,
     frames: &mut FrameAllocator,
+    snp: Option<&SnpMapping<'_>>,
 ) -> Result<PagingStats, PagingError> {
     let pml4_addr = frames.allocate_contiguous(1)?;
     let pml4_ptr = pml4_addr.as_u64() as *mut PageTable;
@@ -162,13 +230,17 @@ pub fn init(
         pml4_ptr.write(PageTable::new());
         &mut *pml4_ptr
     };
+    let tables = Tables {
+        c_bit: snp.map_or(0, |s| s.c_bit.mask()),
+    };
     // SAFETY: all page-table frames come from `frames`, which only returns RAM
-    // below 4 GiB, identity mapped (offset 0) by the active boot tables.
-    let mapper = unsafe { OffsetPageTable::new(pml4, VirtAddr::zero()) };
+    // below 4 GiB, identity mapped by the active boot tables ([`Tables`]).
+    let mapper = unsafe { MappedPageTable::new(pml4, tables) };
     let regions_end = frames.regions().len();
     let mut b = Builder {
         mapper,
-        frames,
+        tables: TableAllocator { frames, tables },
+        snp,
         stats: PagingStats {
             table_frames: 1,
             ..PagingStats::default()
@@ -189,16 +261,71 @@ pub fn init(
     // The direct map. Frames allocated for page tables while building it come
     // from these same regions, so they end up mapped too.
     for i in 0..regions_end {
-        let region = b.frames.regions()[i].clone();
+        let region = b.tables.frames.regions()[i].clone();
         b.map_mixed(region, RW_NX)?;
+    }
+    for &(page, flags) in snp.map_or(&[][..], |s| s.launch_pages) {
+        b.map::<Size4KiB>(page, flags)?;
     }
 
     let stats = b.stats;
+    let cr3 = PhysAddr::new(pml4_addr.as_u64() | tables.c_bit);
     // SAFETY: the new tables map the running code (.text), the current stack
     // (boot stack), all statics and every frame allocated so far, with the same
     // virtual addresses as the boot tables, so execution continues unchanged.
     unsafe {
-        Cr3::write(PhysFrame::containing_address(pml4_addr), Cr3Flags::empty());
+        Cr3::write(PhysFrame::containing_address(cr3), Cr3Flags::empty());
     }
     Ok(stats)
+}
+
+/// Hands out no frames: [`share`] only changes existing leaf entries.
+struct NoFrames;
+
+// SAFETY: returns no frame at all, so none can be handed out twice.
+unsafe impl TableFrames<Size4KiB> for NoFrames {
+    fn allocate_frame(&mut self) -> Option<PhysFrame<Size4KiB>> {
+        None
+    }
+}
+
+/// SEV-SNP: clears the C-bit of the active tables' 4 KiB entries for
+/// `pages` (same rights) and flushes them from the TLB, once the platform
+/// has rescinded their validation and made them shared.
+pub fn share(c_bit: CBit, pages: &[u64]) -> Result<(), PagingError> {
+    let tables = Tables {
+        c_bit: c_bit.mask(),
+    };
+    let (pml4, _) = Cr3::read();
+    // SAFETY: CR3 names the kernel's PML4 (built by [`init`] with `c_bit`),
+    // identity mapped; boot runs on one CPU and nothing else edits the
+    // tables meanwhile, so this is the only reference to them.
+    let mut mapper = unsafe { MappedPageTable::new(&mut *tables.frame_to_pointer(pml4), tables) };
+    for &addr in pages {
+        let va = VirtAddr::new(addr);
+        let flags = match mapper.translate(va) {
+            TranslateResult::Mapped {
+                frame: MappedFrame::Size4KiB(_),
+                flags,
+                ..
+            } => flags,
+            _ => return Err(PagingError::Refused(va)),
+        };
+        let page =
+            Page::<Size4KiB>::from_start_address(va).map_err(|_| PagingError::Refused(va))?;
+        let frame = c_bit
+            .entry_address(addr, Visibility::Shared)
+            .ok()
+            .and_then(|pa| PhysFrame::from_start_address(PhysAddr::new(pa)).ok())
+            .ok_or(PagingError::Refused(va))?;
+        let (_, unmapped) = mapper.unmap(page).map_err(|_| PagingError::Refused(va))?;
+        unmapped.ignore();
+        // SAFETY: the same page of the kernel's image, mapped again with the
+        // same rights to the same frame, only without the C-bit; the caller
+        // has made the frame shared and nothing holds a reference into it.
+        unsafe { mapper.map_to_with_table_flags(page, frame, flags, TABLE_FLAGS, &mut NoFrames) }
+            .map_err(|_| PagingError::Refused(va))?
+            .flush();
+    }
+    Ok(())
 }

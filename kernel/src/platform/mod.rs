@@ -1,9 +1,10 @@
 //! Which platform the kernel runs on, detected once at boot.
 //!
-//! SEV-SNP is recognised (CPUID 0x8000_001F reports SEV-SNP support and the
-//! SEV_STATUS MSR says SNP is active); [`snp`] then checks SEV_STATUS and
-//! VMPL0 and stops with a clear message where the kernel is not ready yet
-//! (see its comment). Anything else is the [`Native`] platform from the
+//! SEV-SNP is recognised by the trampoline (the C-bit it found in the
+//! launch's CPUID page, passed in here); [`snp`] then checks SEV_STATUS and
+//! VMPL0, sets up the GHCB and builds the SNP platform, or stops with a
+//! clear message (see its comment). An SNP guest without that C-bit (CPUID
+//! 0x8000_001F and SEV_STATUS say SNP is active) stops too. Anything else is the [`Native`] platform from the
 //! protocol crate: stock QEMU, no confidential computing. The protocol code
 //! only ever sees `&dyn Platform`.
 
@@ -15,6 +16,7 @@ use spin::Once;
 use svsm_protocol::platform::Platform;
 use svsm_protocol::platform::native::Native;
 use svsm_snp::boot::MSR_SEV_STATUS;
+use svsm_snp::cbit::CBit;
 
 use crate::cpu::features::cpuid;
 
@@ -58,10 +60,14 @@ impl fmt::Display for PlatformError {
 
 static NATIVE: Once<Native> = Once::new();
 
-/// Detects the platform.
-pub fn detect() -> Result<&'static dyn Platform, PlatformError> {
+/// Detects the platform; `snp_c_bit` is the trampoline's finding.
+pub fn detect(snp_c_bit: Option<CBit>) -> Result<&'static dyn Platform, PlatformError> {
+    if let Some(c_bit) = snp_c_bit {
+        let platform = snp::bring_up(c_bit).map_err(PlatformError::Snp)?;
+        return Ok(platform);
+    }
     if snp_active() {
-        return Err(PlatformError::Snp(snp::bring_up()));
+        return Err(PlatformError::Snp(snp::SnpStop::NotIgvm));
     }
     Ok(NATIVE.call_once(|| Native::new(measurement())))
 }

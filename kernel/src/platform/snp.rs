@@ -1,17 +1,22 @@
 //! SEV-SNP on the real machine: [`Machine`], the [`SnpHardware`] of the
 //! `svsm-snp` crate with the privileged instructions in inline assembly,
-//! the pages shared with the hypervisor, and the bring-up checks.
+//! the pages shared with the hypervisor, the #VC hook and the bring-up.
 //!
-//! What runs today (reviewed against the APM and the GHCB specification,
-//! never executed: no SNP hardware is reachable from this project): the
-//! SEV_STATUS check and the VMPL0 check, each stopping the boot with a
-//! clear message and a GHCB termination request. The GHCB cannot be set up
-//! yet: the kernel's page tables carry no C-bit, so no page can be mapped
-//! as shared (nor private pages as encrypted), and the launch pages (CPUID,
-//! secrets) below 1 MiB are not mapped. The bring-up stops there with
-//! [`SnpStop::PagingWithoutCbit`]; everything after it (GHCB calls, #VC,
-//! guest requests, attestation) is the `svsm-snp` crate, exercised by the
-//! simulation in `tools/snp-sim`. See docs/snp.md.
+//! Reviewed against the APM and the GHCB specification, never executed (no
+//! SNP hardware is reachable from this project). The path, in boot order:
+//! the trampoline finds the C-bit in the firmware-validated CPUID page and
+//! maps all early memory private (`boot::pvh`); the console is silent and
+//! [`install_vc_hook`] answers CPUID from the CPUID page (the leaves it
+//! lacks through the GHCB MSR protocol);
+//! the kernel's page tables map everything private ([`mapping`]), and the
+//! CPUID and secrets pages the IGVM file places; [`bring_up`] checks
+//! SEV_STATUS and VMPL0, gives up the GHCB page's validation, makes it
+//! shared and registers it (checking the hypervisor's C-bit against the
+//! page's), clears its C-bit, builds [`SnpPlatform`] from the secrets and
+//! CPUID pages (which makes the message pages shared; their C-bit is
+//! cleared after), and from then on the #VC hook serves through it and the
+//! console writes through the GHCB. See docs/snp.md for what still stops
+//! the boot before it gets there.
 
 use core::arch::asm;
 use core::fmt;
@@ -19,20 +24,27 @@ use core::ops::RangeInclusive;
 
 use spin::Once;
 
+use svsm_boot_params::igvm::{CPUID_PAGE_GPA, SECRETS_PAGE_GPA};
 use svsm_protocol::GuestPhysAddr;
 use svsm_protocol::memory::MemoryError;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 use svsm_snp::SnpPlatform;
 use svsm_snp::boot::{self, BootError, MSR_SEV_STATUS};
+use svsm_snp::cbit::{CBit, CBitError};
+use svsm_snp::cpuid::{CpuidPage, CpuidPageError};
 use svsm_snp::hw::{
     MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, VmplPermissions,
 };
-use svsm_snp::msr_protocol;
-use svsm_snp::vc::VcRegisters;
+use svsm_snp::msr_protocol::{self, TerminationReason, svsm_reason};
+use svsm_snp::platform::SnpInitError;
+use svsm_snp::secrets::SecretsPage;
+use svsm_snp::vc::{self, VcRegisters};
 use x86_64::registers::model_specific::Msr;
 
-use crate::console::emergency_write;
+use crate::console::{self, emergency_write};
 use crate::cpu::exceptions::{self, ExceptionFrame};
+use crate::exit::KernelOutcome;
+use crate::mm::paging::{self, PagingError, R_NX, RW_NX, SnpMapping};
 use crate::mm::{PAGE_SIZE, USABLE_LIMIT};
 
 /// Why the SNP bring-up stopped.
@@ -40,19 +52,53 @@ use crate::mm::{PAGE_SIZE, USABLE_LIMIT};
 pub enum SnpStop {
     /// A check of `svsm-snp`'s bring-up failed.
     Boot(BootError),
-    /// The kernel's page tables cannot map a shared page yet (no C-bit).
-    PagingWithoutCbit,
+    /// SEV-SNP is active, but the trampoline found no CPUID page naming a
+    /// C-bit (not launched from this kernel's IGVM image).
+    NotIgvm,
+    /// The C-bit in use disagrees with the CPUID page's.
+    CBit(CBitError),
+    /// The hypervisor's SEV information names another C-bit than the one
+    /// in use (from the CPUID page).
+    HypervisorCBit { in_use: u8, hypervisor: u8 },
+    /// No operational crypto module to hold VMPCK0.
+    NoModule,
+    /// The platform could not be built from the launch pages.
+    Init(SnpInitError),
+    /// A shared page's entry could not lose its C-bit.
+    Paging(PagingError),
+}
+
+impl SnpStop {
+    fn termination_reason(&self) -> TerminationReason {
+        match self {
+            Self::Boot(e) => e.termination_reason(),
+            Self::NotIgvm | Self::CBit(_) | Self::HypervisorCBit { .. } | Self::Init(_) => {
+                TerminationReason::svsm(svsm_reason::LAUNCH_PAGES)
+            }
+            Self::NoModule | Self::Paging(_) => TerminationReason::svsm(svsm_reason::FATAL),
+        }
+    }
 }
 
 impl fmt::Display for SnpStop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SnpStop::Boot(e) => write!(f, "SEV-SNP: {e}"),
-            SnpStop::PagingWithoutCbit => write!(
+            Self::Boot(e) => write!(f, "SEV-SNP: {e}"),
+            Self::NotIgvm => write!(
                 f,
-                "SEV-SNP at VMPL0 confirmed, but the kernel's page tables set no C-bit, \
-                 so the GHCB cannot be shared: the SNP platform is not bootable yet (docs/snp.md)"
+                "SEV-SNP is active, but no CPUID page named the C-bit: launch the IGVM image"
             ),
+            Self::CBit(e) => write!(f, "SEV-SNP: the C-bit is not consistent: {e:?}"),
+            Self::HypervisorCBit { in_use, hypervisor } => write!(
+                f,
+                "SEV-SNP: the hypervisor names C-bit {hypervisor}, the CPUID page {in_use}"
+            ),
+            Self::NoModule => write!(
+                f,
+                "SEV-SNP: the crypto module is not operational, so VMPCK0 has no home"
+            ),
+            Self::Init(e) => write!(f, "SEV-SNP: the platform cannot be built: {e:?}"),
+            Self::Paging(e) => write!(f, "SEV-SNP: a shared page stays private: {e}"),
         }
     }
 }
@@ -69,6 +115,30 @@ static CERTS: [SharedPage; CERT_PAGES] = [const { SharedPage::new() }; CERT_PAGE
 /// A private page of the SVSM's own, for the VMPL0 check (RMPADJUST takes
 /// VMPL1's access away, which the SVSM's memory must not have anyway).
 static VMPL_PROBE: SharedPage = SharedPage::new();
+
+/// The launch pages the IGVM file places (the same addresses the trampoline
+/// read from the launch-info page): the CPUID page read-only, the secrets
+/// page writable (VMPCK0..3 are wiped from it).
+const LAUNCH_PAGES: [(u64, x86_64::structures::paging::PageTableFlags); 2] =
+    [(CPUID_PAGE_GPA, R_NX), (SECRETS_PAGE_GPA, RW_NX)];
+
+/// How the kernel's page tables differ on SEV-SNP with `c_bit`.
+pub fn mapping(c_bit: CBit) -> SnpMapping<'static> {
+    SnpMapping {
+        c_bit,
+        launch_pages: &LAUNCH_PAGES,
+    }
+}
+
+/// The guest-message pages, which `SnpPlatform::new` makes shared.
+fn message_pages() -> [u64; 2 + CERT_PAGES] {
+    let mut pages = [0; 2 + CERT_PAGES];
+    let all = [&REQUEST, &RESPONSE].into_iter().chain(&CERTS);
+    for (slot, page) in pages.iter_mut().zip(all) {
+        *slot = gpa_of(page).raw();
+    }
+    pages
+}
 
 fn gpa_of(page: &SharedPage) -> GuestPhysAddr {
     GuestPhysAddr::new(core::ptr::from_ref(page) as u64)
@@ -172,9 +242,9 @@ impl SnpHardware for Machine {
         }
     }
 
-    /// Refused: the kernel has no encrypted (C-bit) mapping of SNP guest
-    /// memory yet (see the module comment), and a plain mapping would write
-    /// through the shared alias. The page policy fails closed on it.
+    /// Refused: the kernel maps no guest memory on SNP yet (its tables map
+    /// only its own memory, with the C-bit), and a mapping without the C-bit
+    /// would write through the shared alias. The page policy fails closed.
     fn zero_page(&self, _gpa: GuestPhysAddr, _size: PageSize) -> Result<(), MemoryError> {
         Err(MemoryError::NotGranted)
     }
@@ -214,13 +284,47 @@ const VC_PORTS: &[RangeInclusive<u16>] = &[0x3f8..=0x3ff, 0xf4..=0xf7];
 /// Longest x86 instruction.
 const MAX_INSN: usize = 15;
 
-/// The #VC handler: `svsm-snp`'s decode and answers on the interrupted
-/// registers. Unhandled (no platform yet, or an error) is reported here and
-/// then fatal.
-fn vc_hook(frame: &mut ExceptionFrame) -> bool {
-    let Some(platform) = PLATFORM.get() else {
-        return false;
+/// The CPUID page, parsed once before the first #VC can happen.
+static EARLY_CPUID: Once<Result<CpuidPage, CpuidPageError>> = Once::new();
+
+/// The launch's CPUID page, read where the IGVM file placed it.
+fn cpuid_page() -> &'static [u8; PAGE_SIZE] {
+    // SAFETY: on SNP the page at CPUID_PAGE_GPA is the firmware-validated
+    // CPUID page (the trampoline found the C-bit in it), mapped private by
+    // the boot tables (all of the first 4 GiB) and later read-only by the
+    // kernel's ([`LAUNCH_PAGES`]); a whole page that nothing writes.
+    unsafe { &*(CPUID_PAGE_GPA as *const [u8; PAGE_SIZE]) }
+}
+
+/// Installs the #VC hook; the first thing the kernel does on SEV-SNP, before
+/// anything that may raise #VC.
+pub fn install_vc_hook() {
+    EARLY_CPUID.call_once(|| CpuidPage::parse(cpuid_page()));
+    exceptions::set_vc_hook(vc_hook);
+}
+
+/// The kernel's exit on SNP (`exit::set_platform_exit`): once the platform
+/// is up the debug-exit port is written through the GHCB (#VC hook); before
+/// that the write would raise a #VC nobody can serve, so the hypervisor is
+/// asked to terminate the guest instead (a fault with the SVSM's FATAL
+/// reason), and the caller halts if it returns.
+pub fn exit(outcome: KernelOutcome) -> bool {
+    if PLATFORM.get().is_some() {
+        return true;
+    }
+    let reason = match outcome {
+        KernelOutcome::Fault => TerminationReason::svsm(svsm_reason::FATAL),
+        KernelOutcome::Success | KernelOutcome::Degraded => TerminationReason::GENERAL,
     };
+    msr_protocol::terminate(&Machine, reason);
+    false
+}
+
+/// The #VC handler: `svsm-snp`'s decode and answers on the interrupted
+/// registers, through the platform once it is up; before that CPUID only
+/// (`vc::handle_early`: from the CPUID page, the leaves it lacks through the
+/// GHCB MSR protocol). Unhandled is reported here and then fatal.
+fn vc_hook(frame: &mut ExceptionFrame) -> bool {
     let rip = frame.rip as usize;
     let len = MAX_INSN.min(PAGE_SIZE - rip % PAGE_SIZE);
     // SAFETY: a ring-0 #VC (the only kind dispatched here) was raised by an
@@ -235,7 +339,14 @@ fn vc_hook(frame: &mut ExceptionFrame) -> bool {
         rdx: frame.rdx,
         rip: frame.rip,
     };
-    match platform.handle_vc(VC_PORTS, frame.error_code, insn, &mut regs) {
+    let answer = match PLATFORM.get() {
+        Some(platform) => platform.handle_vc(VC_PORTS, frame.error_code, insn, &mut regs),
+        None => {
+            let page = EARLY_CPUID.get().and_then(|p| p.as_ref().ok());
+            vc::handle_early(&Machine, page, frame.error_code, insn, &mut regs)
+        }
+    };
+    match answer {
         Ok(()) => {
             frame.rax = regs.rax;
             frame.rbx = regs.rbx;
@@ -251,19 +362,51 @@ fn vc_hook(frame: &mut ExceptionFrame) -> bool {
     }
 }
 
-/// Brings SNP up as far as the kernel can today; on a failed check asks the
-/// hypervisor to terminate the guest with the reason, and if it returns,
-/// reports the stop for the fatal path.
-pub fn bring_up() -> SnpStop {
-    exceptions::set_vc_hook(vc_hook);
+/// Brings the SNP platform up on the kernel's page tables (built with
+/// [`mapping`] for `c_bit`) and the operational crypto module; on failure
+/// asks the hypervisor to terminate the guest with the reason, and if it
+/// returns, reports the stop for the fatal path.
+pub fn bring_up(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
     let machine = Machine;
-    match checks(&machine) {
-        Err(e) => {
-            msr_protocol::terminate(&machine, e.termination_reason());
-            SnpStop::Boot(e)
-        }
-        Ok(()) => SnpStop::PagingWithoutCbit,
+    build(c_bit).inspect_err(|stop| msr_protocol::terminate(&machine, stop.termination_reason()))
+}
+
+fn build(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+    let machine = Machine;
+    checks(&machine).map_err(SnpStop::Boot)?;
+    // The GHCB page: validation rescinded through its private mapping,
+    // shared and registered by the MSR protocol (which writes nothing to
+    // it), then mapped without the C-bit before its first use.
+    machine
+        .pvalidate(machine.ghcb_gpa(), PageSize::Size4K, false)
+        .map_err(|e| SnpStop::Boot(BootError::Rescind(e)))?;
+    let setup = boot::establish_ghcb(&machine).map_err(SnpStop::Boot)?;
+    paging::share(c_bit, &[machine.ghcb_gpa().raw()]).map_err(SnpStop::Paging)?;
+    if setup.sev_info.c_bit != c_bit.position() {
+        return Err(SnpStop::HypervisorCBit {
+            in_use: c_bit.position(),
+            hypervisor: setup.sev_info.c_bit,
+        });
     }
+    let module = svsm_crypto::initialized().ok_or(SnpStop::NoModule)?;
+    let cpuid = cpuid_page();
+    let parsed = CpuidPage::parse(cpuid).map_err(|e| SnpStop::Init(SnpInitError::Cpuid(e)))?;
+    c_bit.confirm(&parsed).map_err(SnpStop::CBit)?;
+    // SAFETY: the secrets page is mapped writable (private) at its GPA
+    // ([`LAUNCH_PAGES`]); this is its only reference, taken once
+    // (`platform::detect`, which alone calls this, runs once).
+    let secrets = unsafe { &mut *(SECRETS_PAGE_GPA as *mut SecretsPage) };
+    // Makes the message pages shared (rescind, then page state change)
+    // without touching their contents; only then do they lose the C-bit.
+    let platform = SnpPlatform::new(Machine, module, secrets, cpuid).map_err(SnpStop::Init)?;
+    paging::share(c_bit, &message_pages()).map_err(SnpStop::Paging)?;
+    let platform = PLATFORM.call_once(|| platform);
+    // COM1 now goes through the GHCB (the #VC hook).
+    console::set_silent(false);
+    if let Err(e) = platform.fetch_certificates() {
+        log::warn!("SEV-SNP: no certificates from the hypervisor: {e:?}");
+    }
+    Ok(platform)
 }
 
 fn checks(machine: &Machine) -> Result<(), BootError> {

@@ -61,6 +61,9 @@ pub struct Hypervisor {
     pub io_inputs: BTreeMap<u16, u32>,
     /// MSRs the hypervisor emulates.
     pub msrs: BTreeMap<u32, u64>,
+    /// What it answers to MSR-protocol CPUID requests, by leaf (EAX..EDX;
+    /// zeros when absent).
+    pub cpuid: BTreeMap<u32, [u32; 4]>,
     /// The time-stamp counter it reports (advances by 1000 per read).
     pub tsc: u64,
     /// The certificate table it hands out with extended guest requests.
@@ -80,6 +83,7 @@ impl Default for Hypervisor {
             io_writes: Vec::new(),
             io_inputs: BTreeMap::new(),
             msrs: BTreeMap::new(),
+            cpuid: BTreeMap::new(),
             tsc: 0,
             certificates: Vec::new(),
             ap_creations: Vec::new(),
@@ -109,6 +113,12 @@ impl Hypervisor {
     pub fn msr_protocol(&mut self, request: u64, rmp: &mut Rmp) -> u64 {
         match request & 0xfff {
             info::SEV_INFO_REQUEST => (2 << 48) | (2 << 32) | (51 << 24) | info::SEV_INFO_RESPONSE,
+            info::CPUID_REQUEST => {
+                let leaf = (request >> 32) as u32;
+                let register = ((request >> 30) & 3) as usize;
+                let value = self.cpuid.get(&leaf).map_or(0, |r| r[register]);
+                (u64::from(value) << 32) | info::CPUID_RESPONSE
+            }
             info::HV_FEATURES_REQUEST => (self.features << 12) | info::HV_FEATURES_RESPONSE,
             info::REGISTER_GHCB_REQUEST => {
                 let gpa = request & !0xfff;

@@ -15,6 +15,9 @@
 #   boot-params the PVH/IGVM start-info parser and the command-line options
 #               (Rust, stable: sancov + libFuzzer)
 #   snp         the SEV-SNP decoders of hypervisor/PSP bytes (Rust, as above)
+#   tpm         the vTPM command parser and engine (Rust, as above)
+#   igvm        the IGVM file reader of svsm-igvm measure (Rust, as above;
+#               inputs up to 16 KiB, a file with a VMSA needs more than 4)
 #
 # Seeds come from tools/fuzz/corpus/<target>/ (read only); what the fuzzer
 # adds goes to target/fuzz/corpus/<target>/, a crashing input to
@@ -28,7 +31,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 out=target/fuzz
 mkdir -p "$out"
-all_targets=(module-api protocol acvp-json snp boot-params)
+all_targets=(module-api protocol acvp-json snp boot-params tpm igvm)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
@@ -74,7 +77,7 @@ build_c() {
 binary() {
     case $1 in
         module-api) echo "$out/module-api/fuzz-module-api" ;;
-        protocol | acvp-json | snp | boot-params) echo "$out/rust/x86_64-unknown-linux-gnu/release/fuzz-$1" ;;
+        protocol | acvp-json | snp | boot-params | tpm | igvm) echo "$out/rust/x86_64-unknown-linux-gnu/release/fuzz-$1" ;;
         *) echo "fuzz: unknown target $1 (${all_targets[*]})" >&2; return 1 ;;
     esac
 }
@@ -110,11 +113,13 @@ for t in "${targets[@]}"; do
     # targets `cargo test -p svsm-fuzz` replays them too).
     regressions=""
     [ ! -d "tools/fuzz/regressions/$t" ] || regressions="tools/fuzz/regressions/$t"
+    max_len=4096
+    [ "$t" != igvm ] || max_len=16384
     echo "fuzz: $t ($what)"
     status=0
     # -rss_limit_mb / -timeout: a slow or memory-hungry input is a finding.
     "$(binary "$t")" "${limit[@]}" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 \
-        -max_len=4096 -artifact_prefix="$artifacts/" "$corpus" "tools/fuzz/corpus/$t" $regressions \
+        -max_len=$max_len -artifact_prefix="$artifacts/" "$corpus" "tools/fuzz/corpus/$t" $regressions \
         >"$log" 2>&1 || status=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)

@@ -8,7 +8,10 @@
 //! * [`snp`]: the SEV-SNP decoders of hypervisor- and PSP-written bytes
 //!   (`svsm-snp`);
 //! * [`boot_params`]: the start-info parser (PVH and IGVM) and the kernel
-//!   command-line options (`svsm-boot-params`).
+//!   command-line options (`svsm-boot-params`);
+//! * [`tpm`]: the vTPM's command parser and engine (`svsm-vtpm`);
+//! * [`igvm`]: the IGVM file reader of `svsm-igvm measure`, its heap
+//!   measured by [`alloc_meter`] (this crate's global allocator).
 //!
 //! The same functions back two drivers: the `fuzz-*` binaries (feature
 //! `libfuzzer`, built with coverage instrumentation by scripts/fuzz.sh and
@@ -18,10 +21,13 @@
 //! The module's C API target is C (`tools/fuzz/c/`), built by scripts/fuzz.sh.
 
 pub mod acvp_json;
+pub mod alloc_meter;
 pub mod boot_params;
+pub mod igvm;
 pub mod input;
 pub mod protocol;
 pub mod snp;
+pub mod tpm;
 
 use std::path::{Path, PathBuf};
 
@@ -52,11 +58,13 @@ macro_rules! libfuzzer_target {
 pub type Target = fn(&[u8]);
 
 /// The targets written in Rust, by the name their folders and binaries use.
-pub const TARGETS: [(&str, Target); 4] = [
+pub const TARGETS: [(&str, Target); 6] = [
     ("protocol", protocol::one_input),
     ("acvp-json", acvp_json::one_input),
     ("snp", snp::one_input),
     ("boot-params", boot_params::one_input),
+    ("tpm", tpm::one_input),
+    ("igvm", igvm::one_input),
 ];
 
 /// `tools/fuzz/`.

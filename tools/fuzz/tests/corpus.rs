@@ -87,3 +87,120 @@ fn boot_params_seeds_parse() {
         (Loader::Igvm { vcpus: 2 }, 3, b"log=trace".to_vec())
     );
 }
+
+/// The TPM seeds are answered as the commands they are named after (a seed
+/// the engine stopped accepting would show here), and the input splits into
+/// commands by their size fields.
+#[test]
+fn tpm_seeds_reach_their_commands() {
+    use svsm_fuzz::tpm::{ST_NO_SESSIONS, ST_SESSIONS, rc, run, split};
+    const SUCCESS: u32 = 0;
+    const TPM_RC_INITIALIZE: u32 = 0x100;
+    let seed = |name: &str| {
+        std::fs::read(svsm_fuzz::fuzz_dir().join("corpus/tpm").join(name)).expect("seed")
+    };
+    let codes = |name: &str| run(&seed(name)).iter().map(|r| rc(r)).collect::<Vec<_>>();
+    assert_eq!(codes("get-random"), [SUCCESS]);
+    assert_eq!(codes("pcr-read"), [SUCCESS]);
+    assert_eq!(codes("get-capability-algs"), [SUCCESS]);
+    assert_eq!(codes("startup-again"), [TPM_RC_INITIALIZE]);
+    assert_eq!(codes("sequence-extend-read"), [SUCCESS, SUCCESS]);
+
+    // GetRandom(16): 10 header bytes, a TPM2B of 16 random bytes.
+    let random = run(&seed("get-random"));
+    assert_eq!(random[0].len(), 10 + 2 + 16);
+    assert_eq!(&random[0][..2], ST_NO_SESSIONS.to_be_bytes());
+    // The extend answers with sessions; the PCR read after it sees the new
+    // value (a fresh Startup per input: PCR 0 starts at zero each time).
+    let both = run(&seed("sequence-extend-read"));
+    assert_eq!(&both[0][..2], ST_SESSIONS.to_be_bytes());
+    assert_eq!(both, run(&seed("sequence-extend-read")), "inputs are independent");
+    assert_ne!(both[1], run(&seed("pcr-read"))[0], "the extend changed PCR 0");
+
+    // A size field below the header or beyond the input: the rest is one command.
+    assert_eq!(split(&[0x80, 1, 0, 0, 0, 4, 9, 9, 9, 9, 9, 9]).len(), 1);
+    assert_eq!(split(&[0x80, 1, 0, 0, 0, 99, 0, 0, 1, 0x7b]).len(), 1);
+    let get_random = seed("get-random");
+    assert_eq!(split(&get_random.repeat(20)).len(), svsm_fuzz::tpm::MAX_COMMANDS);
+}
+
+/// A small SEV-SNP IGVM file: a guest policy, two data pages (one with
+/// 16 bytes, one empty), a parameter area inserted as one page, and the
+/// boot vCPU's VMSA; built with the `igvm` crate the reader uses.
+fn small_igvm_file() -> Vec<u8> {
+    use igvm::{Arch, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader};
+    use igvm::{IgvmPlatformHeader, IgvmRevision};
+    use igvm_defs::{IgvmPageDataFlags, IgvmPageDataType, IgvmPlatformType};
+    use igvm_defs::{IGVM_SEV_SNP_PLATFORM_VERSION, IGVM_VHS_SUPPORTED_PLATFORM};
+    use zerocopy::FromZeros;
+    let page = |gpa, data| IgvmDirectiveHeader::PageData {
+        gpa,
+        compatibility_mask: 1,
+        flags: IgvmPageDataFlags::new(),
+        data_type: IgvmPageDataType::NORMAL,
+        data,
+    };
+    let file = IgvmFile::new(
+        IgvmRevision::V2 {
+            arch: Arch::X64,
+            page_size: 4096,
+        },
+        vec![IgvmPlatformHeader::SupportedPlatform(
+            IGVM_VHS_SUPPORTED_PLATFORM {
+                compatibility_mask: 1,
+                highest_vtl: 0,
+                platform_type: IgvmPlatformType::SEV_SNP,
+                platform_version: IGVM_SEV_SNP_PLATFORM_VERSION,
+                shared_gpa_boundary: 0,
+            },
+        )],
+        vec![IgvmInitializationHeader::GuestPolicy {
+            policy: 0x30000,
+            compatibility_mask: 1,
+        }],
+        vec![
+            page(0x10_0000, vec![0x90; 16]),
+            page(0x10_1000, vec![]),
+            IgvmDirectiveHeader::ParameterArea {
+                number_of_bytes: 4096,
+                parameter_area_index: 0,
+                initial_data: vec![],
+            },
+            IgvmDirectiveHeader::VpCount(igvm_defs::IGVM_VHS_PARAMETER {
+                parameter_area_index: 0,
+                byte_offset: 0,
+            }),
+            IgvmDirectiveHeader::ParameterInsert(igvm_defs::IGVM_VHS_PARAMETER_INSERT {
+                gpa: 0x20_0000,
+                compatibility_mask: 1,
+                parameter_area_index: 0,
+            }),
+            IgvmDirectiveHeader::SnpVpContext {
+                gpa: 0x30_0000,
+                compatibility_mask: 1,
+                vp_index: 0,
+                vmsa: Box::new(igvm::snp_defs::SevVmsa::new_zeroed()),
+            },
+        ],
+    )
+    .expect("a valid file");
+    let mut bytes = Vec::new();
+    file.serialize(&mut bytes).expect("serializes");
+    bytes
+}
+
+/// The committed igvm seed is the builder's file above behind the vCPU
+/// byte, and the reader measures it: two data pages, the inserted
+/// parameter page, one VMSA per vCPU.
+#[test]
+fn igvm_seed_is_the_builders_file_and_measures() {
+    let mut expected = vec![1u8]; // two vCPUs
+    expected.extend(small_igvm_file());
+    let path = svsm_fuzz::fuzz_dir().join("corpus/igvm/snp-small");
+    if std::env::var_os("FUZZ_WRITE_SEEDS").is_some() {
+        std::fs::write(&path, &expected).expect("seed written");
+    }
+    assert_eq!(std::fs::read(&path).expect("seed"), expected);
+    let analysis = svsm_igvm::analyse(&expected[1..], 2).expect("the seed is accepted");
+    assert_eq!(analysis.launch.pages.len(), 2 + 1 + 2);
+}

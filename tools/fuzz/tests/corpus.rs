@@ -128,6 +128,12 @@ fn tpm_seeds_reach_their_commands() {
 /// 16 bytes, one empty), a parameter area inserted as one page, and the
 /// boot vCPU's VMSA; built with the `igvm` crate the reader uses.
 fn small_igvm_file() -> Vec<u8> {
+    igvm_file_with_areas(&[(0x20_0000, 4096)])
+}
+
+/// [`small_igvm_file`] with one parameter area of `size` bytes inserted at
+/// `gpa` per entry of `areas` (the first carrying the vCPU count).
+fn igvm_file_with_areas(areas: &[(u64, u64)]) -> Vec<u8> {
     use igvm::{Arch, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader};
     use igvm::{IgvmPlatformHeader, IgvmRevision};
     use igvm_defs::{IgvmPageDataFlags, IgvmPageDataType, IgvmPlatformType};
@@ -140,6 +146,34 @@ fn small_igvm_file() -> Vec<u8> {
         data_type: IgvmPageDataType::NORMAL,
         data,
     };
+    let mut directives = vec![page(0x10_0000, vec![0x90; 16]), page(0x10_1000, vec![])];
+    for (index, &(gpa, size)) in areas.iter().enumerate() {
+        let index = index as u32;
+        directives.push(IgvmDirectiveHeader::ParameterArea {
+            number_of_bytes: size,
+            parameter_area_index: index,
+            initial_data: vec![],
+        });
+        if index == 0 {
+            directives.push(IgvmDirectiveHeader::VpCount(igvm_defs::IGVM_VHS_PARAMETER {
+                parameter_area_index: 0,
+                byte_offset: 0,
+            }));
+        }
+        directives.push(IgvmDirectiveHeader::ParameterInsert(
+            igvm_defs::IGVM_VHS_PARAMETER_INSERT {
+                gpa,
+                compatibility_mask: 1,
+                parameter_area_index: index,
+            },
+        ));
+    }
+    directives.push(IgvmDirectiveHeader::SnpVpContext {
+        gpa: 0x30_0000,
+        compatibility_mask: 1,
+        vp_index: 0,
+        vmsa: Box::new(igvm::snp_defs::SevVmsa::new_zeroed()),
+    });
     let file = IgvmFile::new(
         IgvmRevision::V2 {
             arch: Arch::X64,
@@ -158,30 +192,7 @@ fn small_igvm_file() -> Vec<u8> {
             policy: 0x30000,
             compatibility_mask: 1,
         }],
-        vec![
-            page(0x10_0000, vec![0x90; 16]),
-            page(0x10_1000, vec![]),
-            IgvmDirectiveHeader::ParameterArea {
-                number_of_bytes: 4096,
-                parameter_area_index: 0,
-                initial_data: vec![],
-            },
-            IgvmDirectiveHeader::VpCount(igvm_defs::IGVM_VHS_PARAMETER {
-                parameter_area_index: 0,
-                byte_offset: 0,
-            }),
-            IgvmDirectiveHeader::ParameterInsert(igvm_defs::IGVM_VHS_PARAMETER_INSERT {
-                gpa: 0x20_0000,
-                compatibility_mask: 1,
-                parameter_area_index: 0,
-            }),
-            IgvmDirectiveHeader::SnpVpContext {
-                gpa: 0x30_0000,
-                compatibility_mask: 1,
-                vp_index: 0,
-                vmsa: Box::new(igvm::snp_defs::SevVmsa::new_zeroed()),
-            },
-        ],
+        directives,
     )
     .expect("a valid file");
     let mut bytes = Vec::new();
@@ -203,4 +214,23 @@ fn igvm_seed_is_the_builders_file_and_measures() {
     assert_eq!(std::fs::read(&path).expect("seed"), expected);
     let analysis = svsm_igvm::analyse(&expected[1..], 2).expect("the seed is accepted");
     assert_eq!(analysis.launch.pages.len(), 2 + 1 + 2);
+}
+
+/// Parameter areas are the one place a few bytes of an IGVM file make the
+/// reader allocate (a page record per 4 KiB an area declares): 64 areas of
+/// the largest accepted size stay within the target's heap allowance,
+/// because the reader refuses areas adding up to more than one (before
+/// that limit the heap grew to 38 MB for this 11 KiB file).
+#[test]
+fn igvm_huge_parameter_areas_stay_within_the_allowance() {
+    let max = svsm_igvm::inspect::MAX_PARAMETER_AREA;
+    let areas: Vec<(u64, u64)> = (0..64).map(|i| (0x1_0000_0000 + i * max, max)).collect();
+    let mut input = vec![0u8];
+    input.extend(igvm_file_with_areas(&areas));
+    svsm_fuzz::igvm::one_input(&input);
+    let refused = svsm_igvm::analyse(&input[1..], 1).expect_err("areas over the limit");
+    assert!(
+        matches!(refused, svsm_igvm::inspect::InspectError::AreasTooLarge { .. }),
+        "{refused}"
+    );
 }

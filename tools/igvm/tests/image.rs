@@ -340,6 +340,34 @@ fn a_huge_parameter_area_is_refused_not_walked() {
 }
 
 #[test]
+fn parameter_areas_adding_up_beyond_the_limit_are_refused() {
+    // A page, area 0 of the largest size, then area 1 of one page, each
+    // inserted.
+    let mut directives = vec![page(0x5000, vec![1; 16])];
+    for (index, size, gpa) in [
+        (0, inspect::MAX_PARAMETER_AREA, 0x1_0000_0000),
+        (1, 4096, 0x2_0000_0000),
+    ] {
+        directives.push(IgvmDirectiveHeader::ParameterArea {
+            number_of_bytes: size,
+            parameter_area_index: index,
+            initial_data: vec![],
+        });
+        directives.push(IgvmDirectiveHeader::ParameterInsert(
+            igvm_defs::IGVM_VHS_PARAMETER_INSERT {
+                gpa,
+                compatibility_mask: 1,
+                parameter_area_index: index,
+            },
+        ));
+    }
+    expect_error(
+        &snp_file(directives),
+        "SEV_SNP inserts parameter areas of 0x1001000 bytes in all, more than 0x1000000",
+    );
+}
+
+#[test]
 fn a_file_without_a_vmsa_or_snp_platform_cannot_be_measured() {
     expect_error(
         &snp_file(vec![page(0x5000, vec![1; 16])]),

@@ -114,14 +114,25 @@ fn tpm_seeds_reach_their_commands() {
     // value (a fresh Startup per input: PCR 0 starts at zero each time).
     let both = run(&seed("sequence-extend-read"));
     assert_eq!(&both[0][..2], ST_SESSIONS.to_be_bytes());
-    assert_eq!(both, run(&seed("sequence-extend-read")), "inputs are independent");
-    assert_ne!(both[1], run(&seed("pcr-read"))[0], "the extend changed PCR 0");
+    assert_eq!(
+        both,
+        run(&seed("sequence-extend-read")),
+        "inputs are independent"
+    );
+    assert_ne!(
+        both[1],
+        run(&seed("pcr-read"))[0],
+        "the extend changed PCR 0"
+    );
 
     // A size field below the header or beyond the input: the rest is one command.
     assert_eq!(split(&[0x80, 1, 0, 0, 0, 4, 9, 9, 9, 9, 9, 9]).len(), 1);
     assert_eq!(split(&[0x80, 1, 0, 0, 0, 99, 0, 0, 1, 0x7b]).len(), 1);
     let get_random = seed("get-random");
-    assert_eq!(split(&get_random.repeat(20)).len(), svsm_fuzz::tpm::MAX_COMMANDS);
+    assert_eq!(
+        split(&get_random.repeat(20)).len(),
+        svsm_fuzz::tpm::MAX_COMMANDS
+    );
 }
 
 /// A small SEV-SNP IGVM file: a guest policy, two data pages (one with
@@ -136,8 +147,8 @@ fn small_igvm_file() -> Vec<u8> {
 fn igvm_file_with_areas(areas: &[(u64, u64)]) -> Vec<u8> {
     use igvm::{Arch, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader};
     use igvm::{IgvmPlatformHeader, IgvmRevision};
-    use igvm_defs::{IgvmPageDataFlags, IgvmPageDataType, IgvmPlatformType};
     use igvm_defs::{IGVM_SEV_SNP_PLATFORM_VERSION, IGVM_VHS_SUPPORTED_PLATFORM};
+    use igvm_defs::{IgvmPageDataFlags, IgvmPageDataType, IgvmPlatformType};
     use zerocopy::FromZeros;
     let page = |gpa, data| IgvmDirectiveHeader::PageData {
         gpa,
@@ -155,10 +166,12 @@ fn igvm_file_with_areas(areas: &[(u64, u64)]) -> Vec<u8> {
             initial_data: vec![],
         });
         if index == 0 {
-            directives.push(IgvmDirectiveHeader::VpCount(igvm_defs::IGVM_VHS_PARAMETER {
-                parameter_area_index: 0,
-                byte_offset: 0,
-            }));
+            directives.push(IgvmDirectiveHeader::VpCount(
+                igvm_defs::IGVM_VHS_PARAMETER {
+                    parameter_area_index: 0,
+                    byte_offset: 0,
+                },
+            ));
         }
         directives.push(IgvmDirectiveHeader::ParameterInsert(
             igvm_defs::IGVM_VHS_PARAMETER_INSERT {
@@ -230,7 +243,10 @@ fn igvm_huge_parameter_areas_stay_within_the_allowance() {
     svsm_fuzz::igvm::one_input(&input);
     let refused = svsm_igvm::analyse(&input[1..], 1).expect_err("areas over the limit");
     assert!(
-        matches!(refused, svsm_igvm::inspect::InspectError::AreasTooLarge { .. }),
+        matches!(
+            refused,
+            svsm_igvm::inspect::InspectError::AreasTooLarge { .. }
+        ),
         "{refused}"
     );
 }

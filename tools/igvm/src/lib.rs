@@ -12,6 +12,7 @@
 //!   ABI's PAGE_INFO definition (checked against the `igvm` crate's own
 //!   measurement and, in `make test`, PyPI `sev-snp-measure`);
 //! * [`report`]: `svsm.igvm.json`, what a verifier reads.
+#![forbid(unsafe_code)]
 
 pub mod elf;
 pub mod image;

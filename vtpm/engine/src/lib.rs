@@ -10,6 +10,7 @@
 //! kernel end is [`gate::serve`]. Profile, commands and limits:
 //! docs/vtpm.md.
 #![no_std]
+#![forbid(unsafe_code)]
 
 extern crate alloc;
 

@@ -145,9 +145,7 @@ fn small_igvm_file() -> Vec<u8> {
 /// [`small_igvm_file`] with one parameter area of `size` bytes inserted at
 /// `gpa` per entry of `areas` (the first carrying the vCPU count).
 fn igvm_file_with_areas(areas: &[(u64, u64)]) -> Vec<u8> {
-    use igvm::{Arch, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader};
-    use igvm::{IgvmPlatformHeader, IgvmRevision};
-    use igvm_defs::{IGVM_SEV_SNP_PLATFORM_VERSION, IGVM_VHS_SUPPORTED_PLATFORM};
+    use igvm::{IgvmDirectiveHeader, IgvmInitializationHeader};
     use igvm_defs::{IgvmPageDataFlags, IgvmPageDataType, IgvmPlatformType};
     use zerocopy::FromZeros;
     let page = |gpa, data| IgvmDirectiveHeader::PageData {
@@ -187,30 +185,12 @@ fn igvm_file_with_areas(areas: &[(u64, u64)]) -> Vec<u8> {
         vp_index: 0,
         vmsa: Box::new(igvm::snp_defs::SevVmsa::new_zeroed()),
     });
-    let file = IgvmFile::new(
-        IgvmRevision::V2 {
-            arch: Arch::X64,
-            page_size: 4096,
-        },
-        vec![IgvmPlatformHeader::SupportedPlatform(
-            IGVM_VHS_SUPPORTED_PLATFORM {
-                compatibility_mask: 1,
-                highest_vtl: 0,
-                platform_type: IgvmPlatformType::SEV_SNP,
-                platform_version: IGVM_SEV_SNP_PLATFORM_VERSION,
-                shared_gpa_boundary: 0,
-            },
-        )],
-        vec![IgvmInitializationHeader::GuestPolicy {
-            policy: 0x30000,
-            compatibility_mask: 1,
-        }],
-        directives,
-    )
-    .expect("a valid file");
-    let mut bytes = Vec::new();
-    file.serialize(&mut bytes).expect("serializes");
-    bytes
+    let policy = IgvmInitializationHeader::GuestPolicy {
+        policy: 0x30000,
+        compatibility_mask: 1,
+    };
+    svsm_igvm::image::one_platform_file(IgvmPlatformType::SEV_SNP, vec![policy], directives)
+        .expect("a valid file")
 }
 
 /// The committed igvm seed is the builder's file above behind the vCPU

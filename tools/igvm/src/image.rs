@@ -273,3 +273,34 @@ fn snp_vmsa(entry: u64) -> Box<SevVmsa> {
     v.sev_features = SevFeatures::new().with_snp(true);
     v
 }
+
+/// A serialized file for one platform (compatibility mask 1, platform
+/// version 1) with these headers: the bad and small files of the tests and
+/// the fuzz seeds.
+pub fn one_platform_file(
+    platform_type: IgvmPlatformType,
+    initialization: Vec<IgvmInitializationHeader>,
+    directives: Vec<IgvmDirectiveHeader>,
+) -> Result<Vec<u8>, igvm::Error> {
+    let file = IgvmFile::new(
+        IgvmRevision::V2 {
+            arch: Arch::X64,
+            page_size: PAGE_SIZE as u32,
+        },
+        vec![IgvmPlatformHeader::SupportedPlatform(
+            IGVM_VHS_SUPPORTED_PLATFORM {
+                compatibility_mask: 1,
+                highest_vtl: 0,
+                platform_type,
+                // Version 1 for every platform type.
+                platform_version: IGVM_SEV_SNP_PLATFORM_VERSION,
+                shared_gpa_boundary: 0,
+            },
+        )],
+        initialization,
+        directives,
+    )?;
+    let mut out = Vec::new();
+    file.serialize(&mut out)?;
+    Ok(out)
+}

@@ -3,12 +3,9 @@
 //! crate's, reproducibility, the kernel pages against the ELF, and bad files
 //! (generated here) refused with an error naming what is wrong.
 
-use igvm::{Arch, IgvmRevision, IsolationType};
-use igvm::{IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader};
-use igvm_defs::{
-    IGVM_SEV_SNP_PLATFORM_VERSION, IGVM_VHS_PARAMETER, IGVM_VHS_SUPPORTED_PLATFORM,
-    IgvmPageDataFlags, IgvmPageDataType, IgvmPlatformType,
-};
+use igvm::IsolationType;
+use igvm::{IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader};
+use igvm_defs::{IGVM_VHS_PARAMETER, IgvmPageDataFlags, IgvmPageDataType, IgvmPlatformType};
 use svsm_igvm::inspect::{self, InspectError};
 use svsm_igvm::{analyse, elf, image, kernel_pages_match, snp};
 
@@ -241,28 +238,7 @@ fn one_platform_file(
     initialization: Vec<IgvmInitializationHeader>,
     directives: Vec<IgvmDirectiveHeader>,
 ) -> Vec<u8> {
-    let file = IgvmFile::new(
-        IgvmRevision::V2 {
-            arch: Arch::X64,
-            page_size: 4096,
-        },
-        vec![IgvmPlatformHeader::SupportedPlatform(
-            IGVM_VHS_SUPPORTED_PLATFORM {
-                compatibility_mask: 1,
-                highest_vtl: 0,
-                platform_type,
-                // Version 1 for every platform type.
-                platform_version: IGVM_SEV_SNP_PLATFORM_VERSION,
-                shared_gpa_boundary: 0,
-            },
-        )],
-        initialization,
-        directives,
-    )
-    .unwrap();
-    let mut out = Vec::new();
-    file.serialize(&mut out).unwrap();
-    out
+    image::one_platform_file(platform_type, initialization, directives).unwrap()
 }
 
 /// A serialized SEV-SNP-only file with these directives.

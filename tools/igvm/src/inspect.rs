@@ -5,7 +5,8 @@
 //! file is refused, with an error naming what is wrong, when it is shorter
 //! than its header says, does not start with the IGVM magic, loads the same
 //! page twice for one platform, or deposits a parameter beyond the end of its
-//! parameter area.
+//! parameter area; its variable headers' bounds are checked before the
+//! crate sees them (it adds them unchecked: a panic, found by fuzzing).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -27,6 +28,13 @@ pub enum InspectError {
         needed: usize,
     },
     WrongMagic(u32),
+    /// The variable headers end beyond the file (the `igvm` crate adds
+    /// their offset and size as 32-bit numbers, unchecked).
+    HeadersBeyondFile {
+        offset: u32,
+        size: u32,
+        total: usize,
+    },
     /// The `igvm` crate refused the headers.
     Invalid(String),
     /// Two directives of one platform load the same page.
@@ -79,6 +87,14 @@ impl fmt::Display for InspectError {
                     "wrong magic {m:#010x}, an IGVM file starts with 'IGVM' ({IGVM_MAGIC_VALUE:#010x})"
                 )
             }
+            Self::HeadersBeyondFile {
+                offset,
+                size,
+                total,
+            } => write!(
+                f,
+                "variable headers at {offset:#x} of {size:#x} bytes end beyond the file's {total:#x} bytes"
+            ),
             Self::Invalid(e) => write!(f, "invalid IGVM file: {e}"),
             Self::OverlappingPages { platform, gpa } => {
                 write!(f, "overlapping pages: {platform} loads GPA {gpa:#x} twice")
@@ -137,6 +153,14 @@ pub fn parse(bytes: &[u8]) -> Result<IgvmFile, InspectError> {
         return Err(InspectError::Truncated {
             len: bytes.len(),
             needed: total,
+        });
+    }
+    let (offset, size) = (header.variable_header_offset, header.variable_header_size);
+    if u64::from(offset) + u64::from(size) > total as u64 {
+        return Err(InspectError::HeadersBeyondFile {
+            offset,
+            size,
+            total,
         });
     }
     let file = IgvmFile::new_from_binary(bytes, None).map_err(|e| {

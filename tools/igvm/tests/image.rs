@@ -315,6 +315,18 @@ fn a_huge_parameter_area_is_refused_not_walked() {
     expect_error(&bytes, "parameter area 0 declares 0x4000000000000 bytes");
 }
 
+/// The fuzz target's first finding: variable headers whose offset plus
+/// size overflows 32 bits made the `igvm` crate panic.
+#[test]
+fn variable_headers_beyond_the_file_are_refused_not_added_up() {
+    let (_, mut bytes) = built(1);
+    // IGVM_FIXED_HEADER: magic, format version, variable header offset,
+    // variable header size, total file size, checksum.
+    bytes[12..16].copy_from_slice(&0xffff_fff8u32.to_le_bytes());
+    expect_error(&bytes, "variable headers at 0x");
+    expect_error(&bytes, "end beyond the file's");
+}
+
 #[test]
 fn parameter_areas_adding_up_beyond_the_limit_are_refused() {
     // A page, area 0 of the largest size, then area 1 of one page, each

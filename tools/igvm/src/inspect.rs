@@ -35,6 +35,13 @@ pub enum InspectError {
         size: u32,
         total: usize,
     },
+    /// A header's file data lies before the file data section (the `igvm`
+    /// crate subtracts the section's start from it, unchecked).
+    DataBeforeFileData {
+        header_type: u32,
+        file_offset: u32,
+        data_start: u32,
+    },
     /// The `igvm` crate refused the headers.
     Invalid(String),
     /// Two directives of one platform load the same page.
@@ -94,6 +101,14 @@ impl fmt::Display for InspectError {
             } => write!(
                 f,
                 "variable headers at {offset:#x} of {size:#x} bytes end beyond the file's {total:#x} bytes"
+            ),
+            Self::DataBeforeFileData {
+                header_type,
+                file_offset,
+                data_start,
+            } => write!(
+                f,
+                "header type {header_type:#x} points at file offset {file_offset:#x}, before the file data at {data_start:#x}"
             ),
             Self::Invalid(e) => write!(f, "invalid IGVM file: {e}"),
             Self::OverlappingPages { platform, gpa } => {
@@ -163,6 +178,7 @@ pub fn parse(bytes: &[u8]) -> Result<IgvmFile, InspectError> {
             total,
         });
     }
+    file_offsets_in_data(&bytes[offset as usize..][..size as usize], offset + size)?;
     let file = IgvmFile::new_from_binary(bytes, None).map_err(|e| {
         let mut text = e.to_string();
         let mut source = std::error::Error::source(&e);
@@ -176,6 +192,56 @@ pub fn parse(bytes: &[u8]) -> Result<IgvmFile, InspectError> {
         loaded_pages(&file, &name, mask)?;
     }
     Ok(file)
+}
+
+/// Checks that every variable header in `headers` which points into the
+/// file data (page data, parameter area, VP context, CoRIM document and
+/// signature) points at or after `data_start`: the `igvm` crate subtracts
+/// `data_start` from those offsets unchecked (a VP context's even when it is
+/// zero). Headers are walked as the crate walks them, each 8-byte aligned; a
+/// malformed walk stops here and is the crate's to refuse.
+fn file_offsets_in_data(mut headers: &[u8], data_start: u32) -> Result<(), InspectError> {
+    use igvm_defs::{
+        IGVM_VHS_CORIM_DATA, IGVM_VHS_PAGE_DATA, IGVM_VHS_PARAMETER_AREA, IGVM_VHS_VARIABLE_HEADER,
+        IGVM_VHS_VP_CONTEXT, IgvmVariableHeaderType as T,
+    };
+    while let Ok((header, rest)) = IGVM_VHS_VARIABLE_HEADER::read_from_prefix(headers) {
+        let Some(body) = rest.get(..header.length as usize) else {
+            break;
+        };
+        // (file offset, whether zero means "no data")
+        let pointer = match header.typ {
+            T::IGVM_VHT_PAGE_DATA => IGVM_VHS_PAGE_DATA::read_from_prefix(body)
+                .ok()
+                .map(|(h, _)| (h.file_offset, true)),
+            T::IGVM_VHT_PARAMETER_AREA => IGVM_VHS_PARAMETER_AREA::read_from_prefix(body)
+                .ok()
+                .map(|(h, _)| (h.file_offset, true)),
+            T::IGVM_VHT_VP_CONTEXT => IGVM_VHS_VP_CONTEXT::read_from_prefix(body)
+                .ok()
+                .map(|(h, _)| (h.file_offset, false)),
+            T::IGVM_VHT_CORIM_DOCUMENT | T::IGVM_VHT_CORIM_SIGNATURE => {
+                IGVM_VHS_CORIM_DATA::read_from_prefix(body)
+                    .ok()
+                    .map(|(h, _)| (h.file_offset, true))
+            }
+            _ => None,
+        };
+        if let Some((file_offset, zero_is_none)) = pointer
+            && file_offset < data_start
+            && !(zero_is_none && file_offset == 0)
+        {
+            return Err(InspectError::DataBeforeFileData {
+                header_type: header.typ.0,
+                file_offset,
+                data_start,
+            });
+        }
+        headers = rest
+            .get((header.length as usize).next_multiple_of(8)..)
+            .unwrap_or(&[]);
+    }
+    Ok(())
 }
 
 /// Every platform of the file: its name and compatibility mask.

@@ -241,11 +241,9 @@ pub unsafe fn leave_user(status: u64) -> ! {
 /// Called by the gates' common stub with the task's saved registers.
 extern "C" fn gate_entry(frame: &mut GateFrame) {
     let running = RUNNING.load(Ordering::Relaxed).cast::<Task<'_>>();
-    // SAFETY: the gates are DPL 3 and ring 3 runs only inside `enter_user`,
-    // which set RUNNING to a task it borrows exclusively for that call and
-    // does not touch until the task leaves ring 3; one CPU, interrupts off,
-    // so this is the only reference. Null would mean a gate raised from ring
-    // 0, which nothing does; it is ignored.
+    // Null would mean a gate raised from ring 0, which nothing does; ignored.
+    // SAFETY: ring 3 runs only inside `enter_user`, which set RUNNING to a task
+    // it borrows exclusively until the task leaves ring 3 (one CPU, IF = 0).
     let task = unsafe { running.as_mut() };
     if let Some(task) = task {
         task.gate(frame);

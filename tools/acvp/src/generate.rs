@@ -178,11 +178,17 @@ pub fn all_sets() -> Vec<Generated> {
 }
 
 /// Writes every generated set as `DIR/vectors/NAME.json` (prompt, in the
-/// server's document form) and `DIR/expected/NAME.json`.
+/// server's document form) and `DIR/expected/NAME.json`. Both folders are
+/// replaced, not added to: a set an older build wrote (and this one no
+/// longer offers) must not be read back as one of this build's.
 pub fn write_all(dir: &std::path::Path) -> std::io::Result<Vec<String>> {
     let (vdir, edir) = (dir.join("vectors"), dir.join("expected"));
-    std::fs::create_dir_all(&vdir)?;
-    std::fs::create_dir_all(&edir)?;
+    for d in [&vdir, &edir] {
+        match std::fs::remove_dir_all(d) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => std::fs::create_dir_all(d)?,
+        }
+    }
     let mut names = Vec::new();
     for g in all_sets() {
         let file = format!(

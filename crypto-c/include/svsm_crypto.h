@@ -419,8 +419,16 @@ SVSM_CRYPTO_API svsm_crypto_status svsm_crypto_ecdh_shared_secret(uint32_t curve
  * through the handle then re-check only range and curve membership (partial
  * validation, 5.6.2.3.4), which on these prime-order curves implies order n:
  * they skip the n*Q multiplication. A handle holds no secret; cleanse ends it.
+ *
+ * The size: an 8-byte tag (magic, curve), the point (96 bytes at most), a
+ * 32-byte SHA-256 check value over them and the table, padding to 16, and
+ * the key's precomputed table for the scalar multiplications (64 affine
+ * points of the curve, 6144 bytes for P-384, 4096 used for P-256): each use
+ * verifies the check value first and refuses a handle that was changed
+ * since load (SVSM_CRYPTO_ERR_KEY), never loaded or cleansed
+ * (SVSM_CRYPTO_ERR_ARG).
  */
-#define SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE 112
+#define SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE 6288
 typedef struct svsm_crypto_ecc_public_key_ctx {
     _Alignas(16) uint8_t opaque[SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE];
 } svsm_crypto_ecc_public_key_ctx;

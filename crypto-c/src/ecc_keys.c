@@ -16,6 +16,18 @@
  * modified handle can never bring an invalid point in. What each use skips
  * is the n*Q scalar multiplication.
  *
+ * The handle also keeps the key's precomputed table (wolfCrypt's 64-entry
+ * stripe table, patches/key-table.patch, built at load), so verification
+ * and ECDH through it skip rebuilding a window table per call: 43 (P-256)
+ * or 64 (P-384) doublings and additions instead of a doubling per bit.
+ * The table is public (multiples of a public point) but lies in caller
+ * memory too: load stores a SHA-256 over the handle's header, point and
+ * table, and every use recomputes it first and refuses a handle that no
+ * longer matches (SVSM_CRYPTO_ERR_KEY). That catches a corrupted or
+ * mismatched table; it is no MAC, and a caller who rewrites table and
+ * digest together only changes computations on its own inputs (it passes
+ * the private scalar and gets Z).
+ *
  * Constant time (issue 12, `make ct`): a private scalar never enters
  * wolfCrypt's general integer code (whose import, range checks, bit counts
  * and exports loop and branch on a number's length) nor its ecc_key paths.
@@ -246,6 +258,59 @@ static int sp_shared_x(const curve_desc *c, const mp_int *d, const ecc_point *q,
                                         : sp_ecc_secret_gen_384(d, q, z, z_len, NULL);
 }
 
+/* ---- Key tables (sp_x86_64.c, patches/key-table.patch) --------------------- */
+int sp_ecc_key_table_gen_256(const ecc_point *pub, byte *table, word32 table_len, void *heap);
+int sp_ecc_key_table_gen_384(const ecc_point *pub, byte *table, word32 table_len, void *heap);
+int sp_ecc_secret_gen_key_table_256(const mp_int *priv, const byte *table, word32 table_len,
+                                    byte *out, word32 *out_len, void *heap);
+int sp_ecc_secret_gen_key_table_384(const mp_int *priv, const byte *table, word32 table_len,
+                                    byte *out, word32 *out_len, void *heap);
+int sp_ecc_verify_key_table_256(const byte *hash, word32 hash_len, const mp_int *x,
+                                const mp_int *y, const mp_int *z, const byte *table,
+                                word32 table_len, const mp_int *r, const mp_int *s, int *res,
+                                void *heap);
+int sp_ecc_verify_key_table_384(const byte *hash, word32 hash_len, const mp_int *x,
+                                const mp_int *y, const mp_int *z, const byte *table,
+                                word32 table_len, const mp_int *r, const mp_int *s, int *res,
+                                void *heap);
+
+/* The stripe table: 64 affine points in Montgomery form, each two
+ * coordinates of the curve's size (P-256 4096 bytes, P-384 6144). */
+#define KEY_TABLE_ENTRIES 64
+#define KEY_TABLE_MAX_LEN (KEY_TABLE_ENTRIES * 2 * SVSM_CRYPTO_ECC_MAX_SCALAR_LEN)
+
+static word32 key_table_len(const curve_desc *c)
+{
+    return (word32)(KEY_TABLE_ENTRIES * 2 * c->len);
+}
+
+static int sp_key_table_gen(const curve_desc *c, const ecc_point *q, uint8_t *table)
+{
+    return c->wc_curve == ECC_SECP256R1
+               ? sp_ecc_key_table_gen_256(q, table, key_table_len(c), NULL)
+               : sp_ecc_key_table_gen_384(q, table, key_table_len(c), NULL);
+}
+
+/* As sp_shared_x, the peer point given by its table (constant-time lookup). */
+static int sp_shared_x_table(const curve_desc *c, const mp_int *d, const uint8_t *table,
+                             uint8_t *z, word32 *z_len)
+{
+    return c->wc_curve == ECC_SECP256R1
+               ? sp_ecc_secret_gen_key_table_256(d, table, key_table_len(c), z, z_len, NULL)
+               : sp_ecc_secret_gen_key_table_384(d, table, key_table_len(c), z, z_len, NULL);
+}
+
+static int sp_verify_table(const curve_desc *c, const uint8_t *digest, size_t digest_len,
+                           const ecc_point *q, const uint8_t *table, const mp_int *r,
+                           const mp_int *s, int *verified)
+{
+    return c->wc_curve == ECC_SECP256R1
+               ? sp_ecc_verify_key_table_256(digest, (word32)digest_len, q->x, q->y, q->z, table,
+                                             key_table_len(c), r, s, verified, NULL)
+               : sp_ecc_verify_key_table_384(digest, (word32)digest_len, q->x, q->y, q->z, table,
+                                             key_table_len(c), r, s, verified, NULL);
+}
+
 #ifdef SVSM_CRYPTO_BREAK_CT_LEAK
 /*
  * Control of the constant-time check (BREAK=ct-leak, never in the real
@@ -390,17 +455,42 @@ static int sign_with(ecc_work *w, const curve_desc *c, const uint8_t *digest,
     return 0;
 }
 
-static int verify_with(ecc_key *pub_key, ecc_work *w, const curve_desc *c,
-                       const uint8_t *digest, size_t digest_len, const uint8_t *sig)
+/* Whether a (public) digest is all zero: wolfCrypt neither signs nor
+ * verifies one, so the sign service refuses it as an argument (ERR_ARG)
+ * instead of failing inside (the verify service answers ERR_AUTH). */
+static int digest_is_zero(const uint8_t *digest, size_t digest_len)
 {
-    int verified = 0;
+    uint8_t any = 0;
+    for (size_t i = 0; i < digest_len; i++)
+        any |= digest[i];
+    return any == 0;
+}
+
+/*
+ * Verifies sig over digest with pub_key, or with the key's table when one
+ * is given (a loaded handle's): the table path calls wolfCrypt's fixed-size
+ * verify directly, after the checks wc_ecc_verify_hash_ex would make (r
+ * and s in [1, n-1], a digest not all zero).
+ */
+static int verify_with(ecc_key *pub_key, const uint8_t *table, ecc_work *w,
+                       const curve_desc *c, const uint8_t *digest, size_t digest_len,
+                       const uint8_t *sig)
+{
+    int verified = 0, ret;
     padded_digest d = pad_digest(digest, digest_len);
     if (!in_range(sig, c->n, c->len, 0) || !in_range(sig + c->len, c->n, c->len, 0))
         return SVSM_CRYPTO_ERR_AUTH;
     if (mp_read_unsigned_bin(&w->r, sig, (word32)c->len) != 0 ||
         mp_read_unsigned_bin(&w->s, sig + c->len, (word32)c->len) != 0)
         return SVSM_CRYPTO_ERR_INTERNAL;
-    if (wc_ecc_verify_hash_ex(&w->r, &w->s, d.bytes, (word32)d.len, &verified, pub_key) != 0)
+    if (table != NULL)
+        ret = digest_is_zero(d.bytes, d.len)
+                  ? -1
+                  : sp_verify_table(c, d.bytes, d.len, &pub_key->pubkey, table, &w->r, &w->s,
+                                    &verified);
+    else
+        ret = wc_ecc_verify_hash_ex(&w->r, &w->s, d.bytes, (word32)d.len, &verified, pub_key);
+    if (ret != 0)
         return SVSM_CRYPTO_ERR_AUTH;
     return verified == 1 ? 0 : SVSM_CRYPTO_ERR_AUTH;
 }
@@ -420,15 +510,17 @@ int ecdsa_sign_op(uint32_t curve, const uint8_t *priv, const uint8_t *digest,
     return ret;
 }
 
+/* table: the key's precomputed table (a loaded handle's), or NULL. */
 static int verify_op(const curve_desc *c, key_source from, const uint8_t *pub,
-                     const uint8_t *digest, size_t digest_len, const uint8_t *sig)
+                     const uint8_t *table, const uint8_t *digest, size_t digest_len,
+                     const uint8_t *sig)
 {
     ecc_work w;
     int ret = c ? work_begin(&w) : SVSM_CRYPTO_ERR_ARG;
     if (ret == 0)
         ret = import_public_from(from, &w.peer, c, pub);
     if (ret == 0)
-        ret = verify_with(&w.peer, &w, c, digest, digest_len, sig);
+        ret = verify_with(&w.peer, table, &w, c, digest, digest_len, sig);
     if (c)
         work_end(&w);
     return ret;
@@ -437,17 +529,18 @@ static int verify_op(const curve_desc *c, key_source from, const uint8_t *pub,
 int ecdsa_verify_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
                     size_t digest_len, const uint8_t *sig)
 {
-    return verify_op(curve_lookup(curve), KEY_FROM_CALLER, pub, digest, digest_len, sig);
+    return verify_op(curve_lookup(curve), KEY_FROM_CALLER, pub, NULL, digest, digest_len, sig);
 }
 
 int ecdsa_verify_loaded_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
                            size_t digest_len, const uint8_t *sig)
 {
-    return verify_op(curve_lookup(curve), KEY_FROM_HANDLE, pub, digest, digest_len, sig);
+    return verify_op(curve_lookup(curve), KEY_FROM_HANDLE, pub, NULL, digest, digest_len, sig);
 }
 
+/* table: the peer key's precomputed table (a loaded handle's), or NULL. */
 static int shared_secret_op(const curve_desc *c, key_source from, const uint8_t *priv,
-                            const uint8_t *peer_pub, uint8_t *z)
+                            const uint8_t *peer_pub, const uint8_t *table, uint8_t *z)
 {
     ecc_work w;
     word32 z_len = c ? (word32)c->len : 0;
@@ -463,7 +556,10 @@ static int shared_secret_op(const curve_desc *c, key_source from, const uint8_t 
      * never the point at infinity (5.7.1.2's only refusal); an all-zero x is
      * a valid Z, and nothing here looks at its value.
      */
-    if (ret == 0 && (sp_shared_x(c, &w.d, &w.peer.pubkey, z, &z_len) != 0 || z_len != c->len))
+    if (ret == 0 &&
+        ((table != NULL ? sp_shared_x_table(c, &w.d, table, z, &z_len)
+                        : sp_shared_x(c, &w.d, &w.peer.pubkey, z, &z_len)) != 0 ||
+         z_len != c->len))
         ret = SVSM_CRYPTO_ERR_INTERNAL;
     if (c)
         work_end(&w);
@@ -472,12 +568,12 @@ static int shared_secret_op(const curve_desc *c, key_source from, const uint8_t 
 
 int ecdh_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
 {
-    return shared_secret_op(curve_lookup(curve), KEY_FROM_CALLER, priv, peer_pub, z);
+    return shared_secret_op(curve_lookup(curve), KEY_FROM_CALLER, priv, peer_pub, NULL, z);
 }
 
 int ecdh_loaded_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
 {
-    return shared_secret_op(curve_lookup(curve), KEY_FROM_HANDLE, priv, peer_pub, z);
+    return shared_secret_op(curve_lookup(curve), KEY_FROM_HANDLE, priv, peer_pub, NULL, z);
 }
 
 /* ---- Loaded public keys -------------------------------------------------- */
@@ -488,6 +584,11 @@ typedef struct pubkey_state {
     uint32_t magic;
     uint32_t curve;
     uint8_t q[2 * SVSM_CRYPTO_ECC_MAX_SCALAR_LEN]; /* X || Y, 2 * curve length used */
+    /* SHA-256 over the bytes above and the table's key_table_len bytes. */
+    uint8_t check[32];
+    /* The stripe table of Q (sp_ecc_key_table_gen_*): wolfCrypt reads it as
+     * 64-bit limbs. */
+    _Alignas(16) uint8_t table[KEY_TABLE_MAX_LEN];
 } pubkey_state;
 
 _Static_assert(sizeof(pubkey_state) <= SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE,
@@ -495,6 +596,10 @@ _Static_assert(sizeof(pubkey_state) <= SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE,
 _Static_assert(_Alignof(pubkey_state) <= 16, "public-key context alignment");
 /* ffi/tests/raw_layer.rs modifies the stored point here. */
 _Static_assert(offsetof(pubkey_state, q) == 8, "public-key context point offset");
+/* ffi/tests/raw_layer.rs changes the check value and the table here. */
+_Static_assert(offsetof(pubkey_state, check) == 104 && sizeof(((pubkey_state *)0)->check) == 32,
+               "public-key context check value");
+_Static_assert(offsetof(pubkey_state, table) == 144, "public-key context table offset");
 
 /* The curve of a loaded handle, or NULL when ctx holds none. */
 static const curve_desc *pubkey_curve(const svsm_crypto_ecc_public_key_ctx *ctx)
@@ -505,9 +610,28 @@ static const curve_desc *pubkey_curve(const svsm_crypto_ecc_public_key_ctx *ctx)
     return k->magic == PUBKEY_MAGIC ? curve_lookup(k->curve) : NULL;
 }
 
-static const uint8_t *pubkey_q(const svsm_crypto_ecc_public_key_ctx *ctx)
+static const pubkey_state *pubkey_of(const svsm_crypto_ecc_public_key_ctx *ctx)
 {
-    return ((const pubkey_state *)(const void *)ctx->opaque)->q;
+    return (const pubkey_state *)(const void *)ctx->opaque;
+}
+
+/* The handle's check value: SHA-256 over magic, curve, point and table. */
+static int pubkey_digest(const pubkey_state *k, const curve_desc *c, uint8_t out[32])
+{
+    const byte_span parts[] = {
+        { (const uint8_t *)k, offsetof(pubkey_state, check) },
+        { k->table, key_table_len(c) },
+    };
+    return hash_parts_op(SVSM_CRYPTO_SHA256, parts, ARRAY_LEN(parts), out);
+}
+
+/* 1 when the handle's point and table are still those load stored. */
+static int pubkey_intact(const pubkey_state *k, const curve_desc *c)
+{
+    uint8_t now[32];
+    int ok = pubkey_digest(k, c, now) == 0 && svsm_ct_equal(now, k->check, sizeof(now));
+    svsm_secure_zero(now, sizeof(now));
+    return ok;
 }
 
 /* ---- Services ---------------------------------------------------------- */
@@ -515,17 +639,6 @@ static const uint8_t *pubkey_q(const svsm_crypto_ecc_public_key_ctx *ctx)
 static int digest_len_ok(const uint8_t *digest, size_t digest_len)
 {
     return digest != NULL && digest_len >= 1 && digest_len <= SVSM_CRYPTO_MAX_DIGEST_LEN;
-}
-
-/* Whether a (public) digest is all zero: wolfCrypt neither signs nor
- * verifies one, so the sign service refuses it as an argument (ERR_ARG)
- * instead of failing inside (the verify service answers ERR_AUTH). */
-static int digest_is_zero(const uint8_t *digest, size_t digest_len)
-{
-    uint8_t any = 0;
-    for (size_t i = 0; i < digest_len; i++)
-        any |= digest[i];
-    return any == 0;
 }
 
 /* Maps an op result to a service status. */
@@ -591,7 +704,7 @@ svsm_crypto_status svsm_crypto_ecc_keygen(uint32_t curve, uint8_t *private_key,
         if (ret == 0)
             ret = import_public_from(KEY_FROM_HANDLE, &w.peer, c, public_key);
         if (ret == 0)
-            ret = verify_with(&w.peer, &w, c, g_pct_digest, sizeof(g_pct_digest), sig);
+            ret = verify_with(&w.peer, NULL, &w, c, g_pct_digest, sizeof(g_pct_digest), sig);
         if (ret != 0) {
             module_enter_error();
             ret = SVSM_CRYPTO_ERR_SELF_TEST;
@@ -694,17 +807,21 @@ svsm_crypto_status svsm_crypto_ecc_public_key_load(svsm_crypto_ecc_public_key_ct
     if (ctx == NULL || c == NULL || public_key == NULL || public_len != 2 * c->len)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
     svsm_secure_zero(ctx, sizeof(*ctx));
+    pubkey_state *k = (pubkey_state *)(void *)ctx->opaque;
     ecc_work w;
     int ret = work_begin(&w);
     if (ret == 0)
         ret = import_public(&w.peer, c, public_key);
+    if (ret == 0 && sp_key_table_gen(c, &w.peer.pubkey, k->table) != 0)
+        ret = SVSM_CRYPTO_ERR_INTERNAL;
     work_end(&w);
     if (ret != 0)
         SERVICE_RESULT(ret);
-    pubkey_state *k = (pubkey_state *)(void *)ctx->opaque;
     memcpy(k->q, public_key, public_len);
     k->curve = curve;
     k->magic = PUBKEY_MAGIC;
+    if (pubkey_digest(k, c, k->check) != 0)
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_INTERNAL);
     return SVSM_CRYPTO_OK;
 }
 
@@ -718,8 +835,11 @@ svsm_crypto_status svsm_crypto_ecdsa_verify_digest_loaded(
     if (c == NULL || !digest_len_ok(digest, digest_len) || signature == NULL ||
         signature_len != 2 * c->len)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
+    const pubkey_state *k = pubkey_of(ctx);
+    if (!pubkey_intact(k, c))
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_KEY);
     SERVICE_RESULT(
-        verify_op(c, KEY_FROM_HANDLE, pubkey_q(ctx), digest, digest_len, signature));
+        verify_op(c, KEY_FROM_HANDLE, k->q, k->table, digest, digest_len, signature));
 }
 
 svsm_crypto_status svsm_crypto_ecdh_shared_secret_loaded(
@@ -732,8 +852,11 @@ svsm_crypto_status svsm_crypto_ecdh_shared_secret_loaded(
     if (c == NULL || private_key == NULL || private_len != c->len || shared_secret == NULL ||
         shared_secret_len != c->len)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
-    SERVICE_RESULT(shared_secret_op(c, KEY_FROM_HANDLE, private_key, pubkey_q(peer),
-                                    shared_secret));
+    const pubkey_state *k = pubkey_of(peer);
+    if (!pubkey_intact(k, c))
+        SERVICE_FAIL(SVSM_CRYPTO_ERR_KEY);
+    SERVICE_RESULT(
+        shared_secret_op(c, KEY_FROM_HANDLE, private_key, k->q, k->table, shared_secret));
 }
 
 /* Zeroes the whole context (a public key is no secret; this ends the handle). */

@@ -1174,3 +1174,71 @@ fn loaded_public_keys_agree_with_by_bytes_calls_and_reference() {
         );
     }
 }
+
+/// The loaded path multiplies with the key's precomputed table (a
+/// different scalar multiplication from the by-bytes calls): for random
+/// keys from outside the module, and for scalars whose top stripes or
+/// whole windows are zero, it gives the reference's shared secret and
+/// verdicts, and the by-bytes calls' answers.
+#[test]
+fn key_tables_agree_with_reference_for_random_keys_and_edge_scalars() {
+    let module = module();
+    for (curve, n) in [(Curve::P256, common::P256_N), (Curve::P384, common::P384_N)] {
+        let len = curve.scalar_len();
+        let oc = common::oracle_curve(curve);
+        let n = hex(n);
+        let mut n_minus_1 = n.clone();
+        n_minus_1[len - 1] -= 1;
+        let mut two = vec![0u8; len];
+        two[len - 1] = 2;
+        let mut low = vec![0u8; len]; // below 2^40: every top stripe zero
+        low[len - 5..].copy_from_slice(&[0x9a, 0x31, 0x07, 0xee, 0x51]);
+        let mut high = vec![0u8; len]; // only the top byte: the low windows zero
+        high[0] = 0x80;
+        let mut scalars = vec![n_minus_1, two, low, high];
+        scalars.extend((0..12).map(|_| svsm_oracle::ecc_keygen(oc).0));
+        for round in 0..8 {
+            let (qd, qxy) = svsm_oracle::ecc_keygen(oc);
+            let q = PublicKey::from_bytes(curve, &qxy).unwrap();
+            let loaded = module.ecc_load_public_key(&q).unwrap().into_value();
+            for d in &scalars {
+                let want = svsm_oracle::ecdh(oc, d, &qxy).unwrap();
+                let d = PrivateKey::from_bytes(curve, d).unwrap();
+                let z = loaded.ecdh(&d).unwrap().into_value();
+                assert_eq!(z.as_bytes(), &want[..], "{curve:?} round {round}");
+                let by_bytes = module.ecdh(&d, &q).unwrap().into_value();
+                assert_eq!(z.as_bytes(), by_bytes.as_bytes());
+            }
+            // d = 1: Z is Q's own x.
+            let mut one = vec![0u8; len];
+            one[len - 1] = 1;
+            let z = loaded
+                .ecdh(&PrivateKey::from_bytes(curve, &one).unwrap())
+                .unwrap()
+                .into_value();
+            assert_eq!(z.as_bytes(), &qxy[..len]);
+
+            // Signatures by the reference (deterministic k): the loaded key
+            // accepts each, refuses it for another digest, and answers as
+            // the by-bytes call and the reference do.
+            for digest_len in [len, 64] {
+                let digest = common::random_bytes(digest_len);
+                let rs = svsm_oracle::ecdsa_sign(oc, &qd, &digest).unwrap();
+                let sig = Signature::from_bytes(curve, &rs).unwrap();
+                assert_eq!(
+                    loaded.ecdsa_verify_digest(&digest, &sig),
+                    Ok(Indicator::Approved),
+                    "{curve:?} round {round}, digest {digest_len}"
+                );
+                let mut other = digest.clone();
+                other[0] ^= 0x40;
+                assert!(loaded.ecdsa_verify_digest(&other, &sig).is_err());
+                assert!(!svsm_oracle::ecdsa_verify(oc, &qxy, &other, &rs));
+                assert_eq!(
+                    loaded.ecdsa_verify_digest(&other, &sig),
+                    module.ecdsa_verify_digest(&q, &other, &sig)
+                );
+            }
+        }
+    }
+}

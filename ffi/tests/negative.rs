@@ -4,13 +4,11 @@
 
 mod common;
 
-use common::{hex, is_zero, poisoned};
+use common::{P256_N, P384_N, hex, is_zero, poisoned};
 use svsm_crypto::host::module;
 use svsm_crypto::{Curve, Error, HashAlg, PrivateKey, Prk, PublicKey, Signature};
 
 const P256_P: &str = "ffffffff00000001000000000000000000000000ffffffffffffffffffffffff";
-const P256_N: &str = "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551";
-const P384_N: &str = "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973";
 /// P-256 generator.
 const P256_GX: &str = "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296";
 const P256_GY: &str = "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5";

@@ -473,7 +473,58 @@ fn null_pointers_and_short_buffers_are_err_arg() {
             [32],
             |[z]| ecdh(&handle, z),
         );
+        // The precomputed table and the check value over the handle
+        // (ecc_keys.c pins their offsets, 144 and 104) are checked before
+        // every use: a changed table or check byte, or a curve tag turned
+        // into P-384's, is ERR_KEY; a changed magic is a handle never
+        // loaded, ERR_ARG.
+        let p384_sig = [0x22u8; 96];
+        let d384 = [0x11u8; 48];
+        for (offset, what) in [
+            (144, "first table byte"),
+            (144 + 64 * 33, "a table byte"),
+            (144 + 4095, "last table byte of P-256"),
+            (104, "check value"),
+            (4, "curve tag"),
+            (0, "magic"),
+        ] {
+            assert_eq!(
+                svsm_crypto_ecc_public_key_load(&mut handle, SVSM_CRYPTO_P256, g.as_ptr(), 64),
+                SVSM_CRYPTO_OK
+            );
+            assert_eq!(ecdh(&handle, z.as_mut_ptr()), SVSM_CRYPTO_OK, "{what}");
+            handle.opaque[offset] ^= 3; // the curve tag becomes 2, P-384
+            let want = if offset == 0 {
+                ARG
+            } else {
+                SVSM_CRYPTO_ERR_KEY
+            };
+            let (sig_len, d_len) = if offset == 4 { (96, 48) } else { (64, 32) };
+            assert_eq!(
+                svsm_crypto_ecdsa_verify_digest_loaded(
+                    &handle,
+                    digest.as_ptr(),
+                    32,
+                    p384_sig.as_ptr(),
+                    sig_len
+                ),
+                want,
+                "verify: {what} changed after load"
+            );
+            fails_zeroed(
+                &format!("ECDH: {what} changed after load"),
+                want,
+                [d_len],
+                |[z]| {
+                    svsm_crypto_ecdh_shared_secret_loaded(&handle, d384.as_ptr(), d_len, z, d_len)
+                },
+            );
+        }
         svsm_crypto_ecc_public_key_cleanse(&mut handle);
+        assert!(
+            handle.opaque.iter().all(|&b| b == 0),
+            "cleanse wipes the table"
+        );
         assert_eq!(verify(&handle), ARG, "cleansed");
         svsm_crypto_ecc_public_key_cleanse(null_mut());
 

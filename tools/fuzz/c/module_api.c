@@ -702,6 +702,7 @@ static void fuzz_ecc(input *in)
     s = svsm_crypto_ecdsa_verify_digest(c.id, peer, pub_len, digest, digest_len, sig_in,
                                         sig_len);
     check_status(s);
+    svsm_crypto_status verify_status = s;
     if (peer_pt != NULL && sig_len == want && digest_len >= 1 && digest_len <= 64 &&
         !zero_digest) {
         EC_KEY *key = EC_KEY_new_by_curve_name(c.nid);
@@ -737,6 +738,31 @@ static void fuzz_ecc(input *in)
         EC_POINT_free(shared);
     }
 
+    /* The peer key loaded into a handle (its precomputed table, ecc_keys.c):
+     * loaded exactly when valid, a refused load leaves the handle zeroed;
+     * verify and ECDH through it answer as the by-bytes calls. */
+    svsm_crypto_status ecdh_status = s;
+    svsm_crypto_ecc_public_key_ctx handle;
+    memset(&handle, 0xa5, sizeof(handle));
+    s = svsm_crypto_ecc_public_key_load(&handle, c.id, peer, pub_len);
+    check_status(s);
+    CHECK(ok(s) == (peer_pt != NULL));
+    int loaded = ok(s);
+    for (size_t i = 0; !loaded && i < sizeof(handle.opaque); i++)
+        CHECK(handle.opaque[i] == 0);
+    uint8_t *priv0 = malloc(priv_len ? priv_len : 1); /* keygen below overwrites priv */
+    CHECK(priv0 != NULL);
+    memcpy(priv0, priv, priv_len);
+    uint8_t *z2 = out_buf(z_len);
+    if (loaded) {
+        CHECK(svsm_crypto_ecdsa_verify_digest_loaded(&handle, digest, digest_len, sig_in,
+                                                     sig_len) == verify_status);
+        CHECK(svsm_crypto_ecdh_shared_secret_loaded(&handle, priv, priv_len, z2, z_len) ==
+              ecdh_status);
+        if (ok(ecdh_status))
+            CHECK(memcmp(z2, zz, z_len) == 0);
+    }
+
     /* Key generation: the public key is d·G of the private key. */
     if ((in_u8(in) & 7) == 0) {
         s = svsm_crypto_ecc_keygen(c.id, priv, priv_len, pub, pub_len);
@@ -754,9 +780,44 @@ static void fuzz_ecc(input *in)
         }
     }
 
+    /* One handle byte changed: refused (ERR_KEY, ERR_ARG for the tag) when
+     * the check value covers it (the 104 header and point bytes, the check
+     * value, the curve's table: ecc_keys.c's offsets), the same answers when
+     * it does not (padding, the unused end of a P-256 table). Cleanse wipes
+     * the handle and ends it. */
+    if (loaded) {
+        size_t at = (in_len(in) * 53 + in_u8(in)) % sizeof(handle.opaque);
+        handle.opaque[at] ^= (uint8_t)(in_u8(in) | 1);
+        int covered = at < 136 || (at >= 144 && at < 144 + 128 * c.scalar);
+        svsm_crypto_status v = svsm_crypto_ecdsa_verify_digest_loaded(&handle, digest, digest_len,
+                                                                      sig_in, sig_len);
+        check_status(v);
+        memset(z2, 0xa5, z_len);
+        svsm_crypto_status e =
+            svsm_crypto_ecdh_shared_secret_loaded(&handle, priv0, priv_len, z2, z_len);
+        check_status(e);
+        if (covered) {
+            CHECK(v == SVSM_CRYPTO_ERR_KEY || v == SVSM_CRYPTO_ERR_ARG);
+            CHECK(e == SVSM_CRYPTO_ERR_KEY || e == SVSM_CRYPTO_ERR_ARG);
+            for (size_t i = 0; i < z_len; i++)
+                CHECK(z2[i] == 0);
+        } else {
+            CHECK(v == verify_status && e == ecdh_status);
+            if (ok(e))
+                CHECK(memcmp(z2, zz, z_len) == 0);
+        }
+    }
+    svsm_crypto_ecc_public_key_cleanse(&handle);
+    for (size_t i = 0; i < sizeof(handle.opaque); i++)
+        CHECK(handle.opaque[i] == 0);
+    CHECK(svsm_crypto_ecdsa_verify_digest_loaded(&handle, digest, digest_len, sig_in, sig_len) ==
+          SVSM_CRYPTO_ERR_ARG);
+
     BN_free(d);
     EC_POINT_free(peer_pt);
     EC_GROUP_free(g);
+    free(priv0);
+    free(z2);
     free(priv);
     free(digest);
     free(peer);

@@ -71,7 +71,7 @@ impl P256 {
     }
 
     /// Each signs; each verifies every signature and refuses it for another
-    /// digest (ring: another message).
+    /// digest (ring: another message); the module also through a loaded key.
     pub fn check(&self, bad: &mut Vec<String>) {
         let m = self.module;
         let sig_m = m
@@ -87,6 +87,7 @@ impl P256 {
         other[0] ^= 1;
         let mut other_msg = self.msg.clone();
         other_msg[0] ^= 1;
+        let loaded = m.ecc_load_public_key(&self.public).map(|k| k.into_value());
         for (signer, sig) in [
             ("module", &sig_m),
             ("OpenSSL", &sig_o),
@@ -101,11 +102,15 @@ impl P256 {
                     && sig_ossl_from_bytes(sig)
                         .verify(d, &self.ossl_public)
                         .unwrap_or(false);
+                let by_l = match (&loaded, Signature::from_bytes(Curve::P256, sig)) {
+                    (Ok(k), Ok(s)) => k.ecdsa_verify_digest(d, &s).is_ok(),
+                    _ => false,
+                };
                 let by_a = peers::awslc_verify_digest(&self.sec1, d, sig);
                 let by_b = peers::ring_verify(&self.sec1, msg, sig);
-                if [by_m, by_o, by_a, by_b] != [expect; 4] {
+                if [by_m, by_l, by_o, by_a, by_b] != [expect; 5] {
                     bad.push(format!(
-                        "ECDSA P-256 signature by {signer} over {} digest: verified by module {by_m}, OpenSSL {by_o}, AWS-LC {by_a}, ring {by_b}",
+                        "ECDSA P-256 signature by {signer} over {} digest: verified by module {by_m} (loaded key {by_l}), OpenSSL {by_o}, AWS-LC {by_a}, ring {by_b}",
                         if expect { "the signed" } else { "another" }
                     ));
                 }
@@ -159,6 +164,30 @@ impl P256 {
                 None,
                 op(|| assert!(black_box(peers::awslc_verify_digest(q, digest, &sig_a)))),
                 op(|| assert!(black_box(peers::ring_verify(q, &self.msg, &sig_b)))),
+            ],
+        );
+        let loaded = m.ecc_load_public_key(&self.public)?.into_value();
+        let parsed = peers::awslc_verifier(q).expect("AWS-LC parses the key");
+        b.row(
+            "ECC P-256",
+            "ECDSA P-256 verify, public key used repeatedly".into(),
+            None,
+            "module: loaded key (validated in full once, with its precomputed table); OpenSSL: prepared key as above; AWS-LC: ParsedPublicKey; ring has no parsed form",
+            vec![
+                op(|| {
+                    let _ = black_box(loaded.ecdsa_verify_digest(digest, &sig_m))
+                        .expect("module verify");
+                }),
+                op(|| {
+                    assert!(black_box(sig_o.verify(digest, &self.ossl_public)).expect("verify"));
+                }),
+                None,
+                op(|| {
+                    assert!(black_box(peers::awslc_verify_digest_parsed(
+                        &parsed, digest, &sig_a
+                    )))
+                }),
+                None,
             ],
         );
         Ok(())

@@ -484,6 +484,7 @@ pub fn bench(f: &Fixture, b: &mut Bench) -> Result<(), Error> {
         vec![
             ("P-384 d*G (public key from private)", None),
             ("P-384 full public-key validation", None),
+            ("P-384 public-key load (validation + table)", None),
             ("ECDSA P-384 sign (as above)", None),
             ("ECDSA P-384 verify (as above)", None),
             ("ECDSA P-384 verify, loaded key (as above)", None),
@@ -497,6 +498,9 @@ pub fn bench(f: &Fixture, b: &mut Bench) -> Result<(), Error> {
             Box::new(|| {
                 let _ = black_box(m.ecc_validate_public_key(&f.a.module_public))
                     .expect("module validate");
+            }),
+            Box::new(|| {
+                let _ = black_box(m.ecc_load_public_key(&f.a.module_public)).expect("module load");
             }),
             Box::new(|| {
                 let _ = black_box(m.ecdsa_sign_digest(&f.a.module_private, digest))

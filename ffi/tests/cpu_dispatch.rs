@@ -10,7 +10,7 @@ mod common;
 use common::dynamic::Instance;
 use common::dynamic::bindings::*;
 use std::path::Path;
-use svsm_crypto::HashAlg;
+use svsm_crypto::{Curve, HashAlg};
 
 #[test]
 fn module_without_avx_state_computes_the_same_answers() {
@@ -83,5 +83,62 @@ fn module_without_avx_state_computes_the_same_answers() {
             SVSM_CRYPTO_OK
         );
         assert_eq!(sha512.as_slice(), want_sha512.as_bytes(), "SHA-512");
+
+        // A loaded public key: its table built and used by the SSE code
+        // (no AVX2, BMI2 or ADX paths at XCR0 = 0), the host module's
+        // answers (ECDH secret, a signature that verifies).
+        for curve in [Curve::P256, Curve::P384] {
+            let len = curve.scalar_len();
+            let own = host.ecc_keygen(curve).unwrap().into_value();
+            let peer = host.ecc_keygen(curve).unwrap().into_value();
+            let want_z = host.ecdh(&own.private, &peer.public).unwrap().into_value();
+            let digest = [0x5au8; 48];
+            let sig = host
+                .ecdsa_sign_digest(&peer.private, &digest[..len])
+                .unwrap()
+                .into_value();
+            let id = match curve {
+                Curve::P256 => SVSM_CRYPTO_P256,
+                Curve::P384 => SVSM_CRYPTO_P384,
+            };
+            let mut handle = svsm_crypto_ecc_public_key_ctx {
+                opaque: [0; SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE as usize],
+            };
+            let q = peer.public.as_bytes();
+            assert_eq!(
+                module.svsm_crypto_ecc_public_key_load(&mut handle, id, q.as_ptr(), q.len()),
+                SVSM_CRYPTO_OK
+            );
+            let mut z = vec![0u8; len];
+            let d = own.private.as_bytes();
+            assert_eq!(
+                module.svsm_crypto_ecdh_shared_secret_loaded(
+                    &handle,
+                    d.as_ptr(),
+                    d.len(),
+                    z.as_mut_ptr(),
+                    z.len()
+                ),
+                SVSM_CRYPTO_OK
+            );
+            assert_eq!(
+                z.as_slice(),
+                want_z.as_bytes(),
+                "{curve:?} ECDH, loaded key"
+            );
+            let rs = sig.as_bytes();
+            assert_eq!(
+                module.svsm_crypto_ecdsa_verify_digest_loaded(
+                    &handle,
+                    digest.as_ptr(),
+                    len,
+                    rs.as_ptr(),
+                    rs.len()
+                ),
+                SVSM_CRYPTO_OK,
+                "{curve:?} verify, loaded key"
+            );
+            module.svsm_crypto_ecc_public_key_cleanse(&mut handle);
+        }
     }
 }

@@ -532,8 +532,8 @@ int ecdsa_verify_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
     return verify_op(curve_lookup(curve), KEY_FROM_CALLER, pub, NULL, digest, digest_len, sig);
 }
 
-int ecdsa_verify_loaded_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
-                           size_t digest_len, const uint8_t *sig)
+int ecdsa_verify_partial_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
+                            size_t digest_len, const uint8_t *sig)
 {
     return verify_op(curve_lookup(curve), KEY_FROM_HANDLE, pub, NULL, digest, digest_len, sig);
 }
@@ -569,11 +569,6 @@ static int shared_secret_op(const curve_desc *c, key_source from, const uint8_t 
 int ecdh_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
 {
     return shared_secret_op(curve_lookup(curve), KEY_FROM_CALLER, priv, peer_pub, NULL, z);
-}
-
-int ecdh_loaded_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
-{
-    return shared_secret_op(curve_lookup(curve), KEY_FROM_HANDLE, priv, peer_pub, NULL, z);
 }
 
 /* ---- Loaded public keys -------------------------------------------------- */
@@ -632,6 +627,50 @@ static int pubkey_intact(const pubkey_state *k, const curve_desc *c)
     int ok = pubkey_digest(k, c, now) == 0 && svsm_ct_equal(now, k->check, sizeof(now));
     svsm_secure_zero(now, sizeof(now));
     return ok;
+}
+
+/*
+ * Fills a zeroed handle: the point, validated in full (KEY_FROM_CALLER) or,
+ * for a key already known valid, partially (KEY_FROM_HANDLE), its table
+ * and the check value.
+ */
+static int pubkey_fill(pubkey_state *k, const curve_desc *c, key_source from,
+                       const uint8_t *pub)
+{
+    ecc_work w;
+    int ret = work_begin(&w);
+    if (ret == 0)
+        ret = import_public_from(from, &w.peer, c, pub);
+    if (ret == 0 && sp_key_table_gen(c, &w.peer.pubkey, k->table) != 0)
+        ret = SVSM_CRYPTO_ERR_INTERNAL;
+    work_end(&w);
+    if (ret != 0)
+        return ret;
+    memcpy(k->q, pub, 2 * c->len);
+    k->curve = c->id;
+    k->magic = PUBKEY_MAGIC;
+    return pubkey_digest(k, c, k->check) == 0 ? 0 : SVSM_CRYPTO_ERR_INTERNAL;
+}
+
+/*
+ * The ECDH self-test's path: the KAT's peer key (known valid) loaded into a
+ * handle on the stack as the load service loads one, then checked and used
+ * as the ECDH service uses it, so the power-on tests cover the table code
+ * (its generation, the check value, the multiplication with the
+ * constant-time lookup).
+ */
+int ecdh_loaded_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z)
+{
+    const curve_desc *c = curve_lookup(curve);
+    svsm_crypto_ecc_public_key_ctx ctx;
+    pubkey_state *k = (pubkey_state *)(void *)ctx.opaque;
+    svsm_secure_zero(&ctx, sizeof(ctx));
+    int ret = c ? pubkey_fill(k, c, KEY_FROM_HANDLE, peer_pub) : SVSM_CRYPTO_ERR_ARG;
+    if (ret == 0)
+        ret = pubkey_intact(k, c) ? shared_secret_op(c, KEY_FROM_HANDLE, priv, k->q, k->table, z)
+                                  : SVSM_CRYPTO_ERR_KEY;
+    svsm_secure_zero(&ctx, sizeof(ctx));
+    return ret;
 }
 
 /* ---- Services ---------------------------------------------------------- */
@@ -807,22 +846,8 @@ svsm_crypto_status svsm_crypto_ecc_public_key_load(svsm_crypto_ecc_public_key_ct
     if (ctx == NULL || c == NULL || public_key == NULL || public_len != 2 * c->len)
         SERVICE_FAIL(SVSM_CRYPTO_ERR_ARG);
     svsm_secure_zero(ctx, sizeof(*ctx));
-    pubkey_state *k = (pubkey_state *)(void *)ctx->opaque;
-    ecc_work w;
-    int ret = work_begin(&w);
-    if (ret == 0)
-        ret = import_public(&w.peer, c, public_key);
-    if (ret == 0 && sp_key_table_gen(c, &w.peer.pubkey, k->table) != 0)
-        ret = SVSM_CRYPTO_ERR_INTERNAL;
-    work_end(&w);
-    if (ret != 0)
-        SERVICE_RESULT(ret);
-    memcpy(k->q, public_key, public_len);
-    k->curve = curve;
-    k->magic = PUBKEY_MAGIC;
-    if (pubkey_digest(k, c, k->check) != 0)
-        SERVICE_FAIL(SVSM_CRYPTO_ERR_INTERNAL);
-    return SVSM_CRYPTO_OK;
+    SERVICE_RESULT(
+        pubkey_fill((pubkey_state *)(void *)ctx->opaque, c, KEY_FROM_CALLER, public_key));
 }
 
 svsm_crypto_status svsm_crypto_ecdsa_verify_digest_loaded(

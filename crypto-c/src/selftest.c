@@ -599,9 +599,10 @@ static int drbg_kat(uint32_t id, const kat_vector *v)
 
 /*
  * Sign with the fixed k and compare; verify (the key validated in full);
- * refuse a changed digest through the loaded-key path (partial validation,
- * as for a handle: the key was just validated), which covers both verify
- * paths and spends one n*Q multiplication, not two.
+ * refuse a changed digest with partial validation of the key (as for a
+ * key known valid: it was just validated), which covers both validations
+ * and spends one n*Q multiplication, not two. (The multiplication with a
+ * loaded key's table is the ECDH KAT's.)
  */
 static int ecdsa_kat(uint32_t id, const kat_vector *v)
 {
@@ -618,17 +619,20 @@ static int ecdsa_kat(uint32_t id, const kat_vector *v)
              ecdsa_verify_op(v->alg, pub, digest, h.digest_len, sig) == 0;
     if (ok) {
         digest[0] ^= 0x01;
-        ok = ecdsa_verify_loaded_op(v->alg, pub, digest, h.digest_len, sig) ==
+        ok = ecdsa_verify_partial_op(v->alg, pub, digest, h.digest_len, sig) ==
              SVSM_CRYPTO_ERR_AUTH;
     }
     return ok ? 0 : -1;
 }
 
 /*
- * Through the loaded-key path (partial validation of the KAT's peer key):
- * full validation, the same import_public for every curve, is exercised by
- * the ECDSA KAT's first verify, so the power-on tests cover both paths and
- * spend no second n*Q multiplication.
+ * Through the loaded-key path (a handle with the peer key's precomputed
+ * table, the multiplication ECDH through a handle makes; partial validation
+ * of the KAT's peer key): full validation, the same import_public for every
+ * curve, is exercised by the ECDSA KAT's first verify, so the power-on
+ * tests cover both paths and spend no second n*Q multiplication. The
+ * by-bytes ECDH multiplication is the one the ECDSA KAT's first verify
+ * makes for [r/s]Q.
  */
 static int ecdh_kat(uint32_t id, const kat_vector *v)
 {

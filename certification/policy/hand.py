@@ -295,8 +295,10 @@ HAND_SSPS = [
      "svsm_crypto_ecc_keygen, svsm_crypto_ecc_public_key_derive",
      "Caller, plaintext; fully validated (SP 800-56A rev. 3 5.6.2.3.3)",
      "To the caller's buffer",
-     "Not retained",
-     "N/A (public)"),
+     "Not retained; a loaded key in the caller-provided svsm_crypto_ecc_public_key_ctx "
+     "({SVSM_CRYPTO_ECC_PUBLIC_KEY_CTX_SIZE} bytes): the point, its precomputed table "
+     "(multiples of the point) and a SHA-256 check value every use verifies",
+     "N/A (public); svsm_crypto_ecc_public_key_cleanse zeroes a loaded key's context"),
     ("Software integrity key", "Public value (not an SSP)",
      "{INTEGRITY_KEY_BITS} bits",
      "Fixed at build time",

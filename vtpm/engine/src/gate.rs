@@ -188,6 +188,19 @@ fn run<C: TpmCrypto + AeadCrypto + HashStateCrypto>(
     }
 }
 
+/// Both ends in one process: each call served at once by [`serve`] over
+/// the module, as the kernel serves the ring-3 service. The host simulator
+/// runs a TPM over it (`svsm-vtpm-sim --gate`) and so do the tests.
+#[cfg(feature = "module")]
+pub struct Loopback<'m>(pub crate::ModuleCrypto<'m>);
+
+#[cfg(feature = "module")]
+impl Gate for Loopback<'_> {
+    fn call(&self, page: &mut [u8]) -> u64 {
+        serve(&self.0, page)
+    }
+}
+
 const NONE: &[u8] = &[];
 
 /// The service's [`TpmCrypto`]: every call through `G` and the crypto page.

@@ -13,22 +13,14 @@ use svsm_abi::vtpm_service::CRYPTO_BYTES;
 use svsm_abi::vtpm_service::gate::{
     self as abi, ALG_256, ALG_384, Call, HASH_STATE_BYTES, HASH_UPDATE_MAX, HEADER_BYTES, op,
 };
-use svsm_vtpm::gate::{Gate, GateCrypto, serve};
+use svsm_vtpm::gate::{GateCrypto, Loopback, serve};
 use svsm_vtpm::{AeadCrypto, CryptoError, ModuleCrypto, Tpm, TpmCrypto, TpmCurve, TpmHash};
-
-struct Loopback(ModuleCrypto<'static>);
-
-impl Gate for Loopback {
-    fn call(&self, page: &mut [u8]) -> u64 {
-        serve(&self.0, page)
-    }
-}
 
 fn direct() -> ModuleCrypto<'static> {
     ModuleCrypto::new(svsm_crypto::host::module()).expect("module DRBG")
 }
 
-fn gated() -> GateCrypto<Loopback> {
+fn gated() -> GateCrypto<Loopback<'static>> {
     let page = Box::leak(vec![0u8; CRYPTO_BYTES].into_boxed_slice());
     GateCrypto::new(Loopback(direct()), page)
 }

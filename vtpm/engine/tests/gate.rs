@@ -559,3 +559,95 @@ fn aes_gcm_lengths_the_service_gets_wrong_are_refused_with_outputs_zeroed() {
     );
     assert!(out.iter().all(|&b| b == 0));
 }
+
+/// xorshift64*: reproducible test inputs without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Thousands of forged states, each through HASH_UPDATE and HASH_FINISH:
+/// a few bytes of a real state flipped (any field), counts set to anything
+/// (buffered count kept consistent or not, up to the counters' ends), the
+/// partial block filled with junk. The module never fails otherwise than
+/// `ERR_ARG`, the page is wiped after every refusal, and a state it accepts
+/// and continues is one it accepts again.
+#[test]
+fn serve_survives_random_forged_hash_states() {
+    let n = HASH_STATE_BYTES as u32;
+    let mut rng = Rng(0x5eed_0f_9a7e);
+    let mut seeds = Vec::new();
+    for (alg, digest) in [(ALG_256, 32u32), (ALG_384, 48)] {
+        let (status, empty) = serve_state(op::HASH_START, alg, &[], &[], n);
+        assert_eq!(status, abi::OK);
+        for len in [1usize, 63, 64, 65, 127, 200] {
+            let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let (status, state) = serve_state(op::HASH_UPDATE, alg, &empty, &data, n);
+            assert_eq!(status, abi::OK);
+            seeds.push((alg, digest, state));
+        }
+    }
+    let (mut accepted, mut refused) = (0, 0);
+    for round in 0..6000 {
+        let (alg, digest, seed) = &seeds[round % seeds.len()];
+        let mut state = seed.clone();
+        match rng.below(3) {
+            0 => {
+                for _ in 0..1 + rng.below(4) {
+                    let at = rng.below(state.len());
+                    state[at] ^= 1 << rng.below(8);
+                }
+            }
+            1 => {
+                // Byte count (16..24) and high count (24..32) anything; the
+                // buffered count (8..12) agreeing with it half the time.
+                let lo = rng.next() >> (rng.below(64) as u32);
+                state[16..24].copy_from_slice(&lo.to_le_bytes());
+                state[24..32].copy_from_slice(&rng.next().to_le_bytes());
+                let block = if *alg == ALG_256 { 64 } else { 128 };
+                let buffered = if rng.below(2) == 0 {
+                    lo % block
+                } else {
+                    rng.next() % 256
+                };
+                state[8..12].copy_from_slice(&(buffered as u32).to_le_bytes());
+            }
+            _ => {
+                let buffered = u32::from_le_bytes(state[8..12].try_into().unwrap()) as usize;
+                for b in &mut state[96..96 + buffered.min(128)] {
+                    *b = rng.next() as u8;
+                }
+            }
+        }
+        let data = vec![0x3c; rng.below(300)];
+        let (status, next) = serve_state(op::HASH_UPDATE, *alg, &state, &data, n);
+        match status {
+            abi::OK => {
+                accepted += 1;
+                let (again, _) = serve_state(op::HASH_FINISH, *alg, &next, b"", *digest);
+                assert_eq!(again, abi::OK, "round {round}: a state the kernel wrote");
+            }
+            abi::ERR_ARG => refused += 1,
+            other => panic!("round {round}: status {other}"),
+        }
+        let (status, _) = serve_state(op::HASH_FINISH, *alg, &state, &data, *digest);
+        assert!(
+            status == abi::OK || status == abi::ERR_ARG,
+            "round {round}: {status}"
+        );
+    }
+    assert!(
+        accepted > 100 && refused > 100,
+        "{accepted} accepted, {refused} refused"
+    );
+}

@@ -116,11 +116,9 @@ fn run<C: TpmCrypto + AeadCrypto + HashStateCrypto>(
     let alg = || hash_of(call.param).ok_or(CryptoError::Arg);
     let ecc = || curve_of(call.param).ok_or(CryptoError::Arg);
     // Inputs a call does not take must be empty.
-    let unused = |inputs: &[&[u8]]| -> Result<(), CryptoError> {
-        match inputs.iter().all(|i| i.is_empty()) {
-            true => Ok(()),
-            false => Err(CryptoError::Arg),
-        }
+    let unused = |inputs: &[&[u8]]| {
+        let empty = inputs.iter().all(|i| i.is_empty());
+        empty.then_some(()).ok_or(CryptoError::Arg)
     };
     // A state the service sent, checked by the provider's import.
     let import = |state: &[u8]| -> Result<C::HashState, CryptoError> {
@@ -129,9 +127,10 @@ fn run<C: TpmCrypto + AeadCrypto + HashStateCrypto>(
         }
         crypto.hash_import(alg()?, state)
     };
-    let state_out = |out: &[u8]| match out.len() == C::STATE_LEN {
-        true => Ok(()),
-        false => Err(CryptoError::Arg),
+    // An output that is to hold a state.
+    let state_out = |out: &[u8]| {
+        let fits = out.len() == C::STATE_LEN;
+        fits.then_some(()).ok_or(CryptoError::Arg)
     };
     match call.op {
         op::HASH => crypto.hash(alg()?, a, out),

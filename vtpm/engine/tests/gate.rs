@@ -8,7 +8,7 @@ mod common;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 
-use common::{B, R, RH_NULL, command, rc, session_params, with_pw};
+use common::{B, R, RH_NULL, Rng, command, rc, session_params, with_pw};
 use svsm_abi::vtpm_service::CRYPTO_BYTES;
 use svsm_abi::vtpm_service::gate::{
     self as abi, ALG_256, ALG_384, Call, HASH_STATE_BYTES, HASH_UPDATE_MAX, HEADER_BYTES, op,
@@ -558,22 +558,6 @@ fn aes_gcm_lengths_the_service_gets_wrong_are_refused_with_outputs_zeroed() {
         Err(CryptoError::Arg)
     );
     assert!(out.iter().all(|&b| b == 0));
-}
-
-/// xorshift64*: reproducible test inputs without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
 }
 
 /// Thousands of forged states, each through HASH_UPDATE and HASH_FINISH:

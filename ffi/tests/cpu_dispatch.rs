@@ -97,7 +97,7 @@ fn module_without_avx_state_computes_the_same_answers() {
         // The doubling branch of the mul/adc point addition (the host takes
         // the BMI2/ADX twin): P-256 ECDH with n - 34 adds -17Q to -17Q last
         // (patches/ct-point-add.patch) and must give the x of 34*Q.
-        let mut n_minus_34 =
+        let n_minus_34 =
             common::hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63252f");
         let mut z = [0u8; 32];
         assert_eq!(

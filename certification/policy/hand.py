@@ -323,7 +323,9 @@ HAND_MITIGATIONS = [
     ("WOLFSSL_SP_X86_64_ASM",
      "P-256 and P-384 arithmetic uses wolfCrypt's fixed-size single-precision code with "
      "x86_64 assembly, written to be constant time; the pinned patches make its scalar "
-     "recoding and point additions free of secret-dependent lookups and branches, which "
+     "recoding free of secret-dependent lookups and its point additions free of branches on "
+     "secrets (their branch to a doubling is on a flag computed without branches and declared "
+     "public: with a secret scalar only one P-256 ECDH private key, n - 34, sets it), which "
      "the constant-time check (valgrind, make ct) verifies on the shipped object."),
     ("WOLFSSL_NO_MALLOC",
      "No heap: SSPs only ever live on the stack, in the module's data section or in "

@@ -174,7 +174,8 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     let vtpm = start_vtpm(&mut frames, &crypto, options.vtpm)?;
 
     // The platform, then the one SVSM instance.
-    let platform = platform::detect(snp_c_bit)?;
+    let ram_end = start_info.memory_map.ram().map(|r| r.end).max();
+    let platform = platform::detect(snp_c_bit, ram_end.unwrap_or(0))?;
     let mut svsm = guest::create_svsm(platform, &crypto, vtpm);
 
     if let Some(hook) = options.test.filter(|&h| h != TestHook::GuestFault) {

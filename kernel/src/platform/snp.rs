@@ -39,12 +39,15 @@ use svsm_snp::msr_protocol::{self, TerminationReason, svsm_reason};
 use svsm_snp::platform::SnpInitError;
 use svsm_snp::secrets::SecretsPage;
 use svsm_snp::vc::{self, VcRegisters};
+use svsm_snp::window::{GuestOwned, Window};
 use x86_64::registers::model_specific::Msr;
 
 use crate::console::{self, emergency_write};
 use crate::cpu::exceptions::{self, ExceptionFrame};
 use crate::exit::KernelOutcome;
-use crate::mm::paging::{self, PagingError, R_NX, RW_NX, SnpMapping};
+use crate::mm::paging::{
+    self, GuestWindowTables, PagingError, R_NX, RW_NX, SnpMapping, WINDOW_BASE, WINDOW_SLOTS,
+};
 use crate::mm::{PAGE_SIZE, USABLE_LIMIT};
 
 /// Why the SNP bring-up stopped.
@@ -66,6 +69,9 @@ pub enum SnpStop {
     Init(SnpInitError),
     /// A shared page's entry could not lose its C-bit.
     Paging(PagingError),
+    /// The kernel's tables have no mapping window, so guest pages would be
+    /// unreachable.
+    NoWindow,
 }
 
 impl SnpStop {
@@ -75,7 +81,9 @@ impl SnpStop {
             Self::NotIgvm | Self::CBit(_) | Self::HypervisorCBit { .. } | Self::Init(_) => {
                 TerminationReason::svsm(svsm_reason::LAUNCH_PAGES)
             }
-            Self::NoModule | Self::Paging(_) => TerminationReason::svsm(svsm_reason::FATAL),
+            Self::NoModule | Self::Paging(_) | Self::NoWindow => {
+                TerminationReason::svsm(svsm_reason::FATAL)
+            }
         }
     }
 }
@@ -99,6 +107,7 @@ impl fmt::Display for SnpStop {
             ),
             Self::Init(e) => write!(f, "SEV-SNP: the platform cannot be built: {e:?}"),
             Self::Paging(e) => write!(f, "SEV-SNP: a shared page stays private: {e}"),
+            Self::NoWindow => write!(f, "SEV-SNP: no mapping window for guest pages"),
         }
     }
 }
@@ -150,6 +159,13 @@ fn identity(gpa: GuestPhysAddr, size: PageSize) -> Option<u64> {
     let end = gpa.raw().checked_add(size.bytes())?;
     (gpa.is_aligned(size.bytes()) && end <= USABLE_LIMIT).then_some(gpa.raw())
 }
+
+/// The window through which the SVSM reaches guest pages (private, one at
+/// a time), set up by [`bring_up`] once the SVSM's memory is known.
+static WINDOW: Once<Window<GuestWindowTables, WINDOW_SLOTS>> = Once::new();
+
+/// The window slot of the boot CPU, the only one the SVSM runs on.
+const BOOT_CPU_SLOT: usize = 0;
 
 /// The SNP machine the kernel runs on.
 pub struct Machine;
@@ -242,16 +258,24 @@ impl SnpHardware for Machine {
         }
     }
 
-    /// Refused: the kernel maps no guest memory on SNP yet (its tables map
-    /// only its own memory, with the C-bit), and a mapping without the C-bit
-    /// would write through the shared alias. The page policy fails closed.
-    fn zero_page(&self, _gpa: GuestPhysAddr, _size: PageSize) -> Result<(), MemoryError> {
-        Err(MemoryError::NotGranted)
+    /// Through the mapping window ([`WINDOW`]: private, writable, NX, one
+    /// page at a time, unmapped after); refused before it exists and for
+    /// pages the guest does not own.
+    fn zero_page(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), MemoryError> {
+        WINDOW
+            .get()
+            .ok_or(MemoryError::NotGranted)?
+            .zero(BOOT_CPU_SLOT, gpa, size)
+            .map_err(|_| MemoryError::NotGranted)
     }
 
-    /// Refused, as [`Machine::zero_page`].
-    fn read_guest(&self, _gpa: GuestPhysAddr, _out: &mut [u8]) -> Result<(), MemoryError> {
-        Err(MemoryError::NotGranted)
+    /// Through the mapping window, read-only, as [`Machine::zero_page`].
+    fn read_guest(&self, gpa: GuestPhysAddr, out: &mut [u8]) -> Result<(), MemoryError> {
+        WINDOW
+            .get()
+            .ok_or(MemoryError::NotGranted)?
+            .read(BOOT_CPU_SLOT, gpa, out)
+            .map_err(|_| MemoryError::NotGranted)
     }
 
     fn ghcb(&self) -> &SharedPage {
@@ -366,12 +390,13 @@ fn vc_hook(frame: &mut ExceptionFrame) -> bool {
 /// [`mapping`] for `c_bit`) and the operational crypto module; on failure
 /// asks the hypervisor to terminate the guest with the reason, and if it
 /// returns, reports the stop for the fatal path.
-pub fn bring_up(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+pub fn bring_up(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
     let machine = Machine;
-    build(c_bit).inspect_err(|stop| msr_protocol::terminate(&machine, stop.termination_reason()))
+    build(c_bit, ram_end)
+        .inspect_err(|stop| msr_protocol::terminate(&machine, stop.termination_reason()))
 }
 
-fn build(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
     let machine = Machine;
     checks(&machine).map_err(SnpStop::Boot)?;
     // The GHCB page: validation rescinded through its private mapping,
@@ -400,6 +425,14 @@ fn build(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
     // without touching their contents; only then do they lose the C-bit.
     let platform = SnpPlatform::new(Machine, module, secrets, cpuid).map_err(SnpStop::Init)?;
     paging::share(c_bit, &message_pages()).map_err(SnpStop::Paging)?;
+    // Guest pages (PVALIDATE's zeroing, CREATE_VCPU's VMSA) through the
+    // window, never SVSM memory, never past the RAM.
+    let tables = GuestWindowTables::get().ok_or(SnpStop::NoWindow)?;
+    let guest = GuestOwned {
+        svsm: platform.svsm_memory(),
+        ram_end,
+    };
+    WINDOW.call_once(|| Window::new(tables, c_bit, WINDOW_BASE, guest));
     let platform = PLATFORM.call_once(|| platform);
     // COM1 now goes through the GHCB (the #VC hook).
     console::set_silent(false);

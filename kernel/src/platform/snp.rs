@@ -33,7 +33,8 @@ use svsm_snp::boot::{self, BootError, MSR_SEV_STATUS};
 use svsm_snp::cbit::{CBit, CBitError};
 use svsm_snp::cpuid::{CpuidPage, CpuidPageError};
 use svsm_snp::hw::{
-    MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, VmplPermissions,
+    MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, TlbFlushError,
+    VmplPermissions,
 };
 use svsm_snp::msr_protocol::{self, TerminationReason, svsm_reason};
 use svsm_snp::platform::SnpInitError;
@@ -167,6 +168,27 @@ static WINDOW: Once<Window<GuestWindowTables, WINDOW_SLOTS>> = Once::new();
 /// The window slot of the boot CPU, the only one the SVSM runs on.
 const BOOT_CPU_SLOT: usize = 0;
 
+/// CPUID leaf and EBX bit of INVLPGB/TLBSYNC (AMD APM vol. 3, CPUID
+/// Fn8000_0008 EBX[3]).
+const CPUID_EXT_FEATURES: u32 = 0x8000_0008;
+const EBX_INVLPGB: u32 = 1 << 3;
+
+/// INVLPGB's RAX: the ASID in EDX is valid (in a guest the hardware uses
+/// the guest's own), global translations included; no address, so every
+/// translation of the guest, at every VMPL, on every processor.
+const INVLPGB_ASID: u64 = 1 << 2;
+const INVLPGB_GLOBAL: u64 = 1 << 3;
+
+/// Whether the firmware-validated CPUID page lists INVLPGB (the page, not
+/// CPUID itself: the hypervisor's answer is not trusted for it).
+fn broadcast_flush() -> bool {
+    EARLY_CPUID
+        .get()
+        .and_then(|page| page.as_ref().ok())
+        .and_then(|page| page.lookup(CPUID_EXT_FEATURES, 0).ok())
+        .is_some_and(|leaf| leaf.ebx & EBX_INVLPGB != 0)
+}
+
 /// The SNP machine the kernel runs on.
 pub struct Machine;
 
@@ -256,6 +278,33 @@ impl SnpHardware for Machine {
             6 => Err(RmpadjustFailure::SizeMismatch),
             other => Err(RmpadjustFailure::Other(other)),
         }
+    }
+
+    /// INVLPGB of every translation of the guest's ASID, then TLBSYNC, which
+    /// waits until every processor has completed it (AMD APM vol. 3,
+    /// INVLPGB/TLBSYNC; COCONUT-SVSM flushes the same way). Refused when the
+    /// CPUID page does not list INVLPGB: an IPI-based flush would need the
+    /// guest's vCPUs to run SVSM code, which they never do.
+    fn flush_guest_tlb(&self) -> Result<(), TlbFlushError> {
+        if !broadcast_flush() {
+            return Err(TlbFlushError::NoBroadcast);
+        }
+        // SAFETY: INVLPGB (0F 01 FE) only drops TLB entries, here all of
+        // the guest's (RAX: ASID valid, global included; ECX 0: no count;
+        // EDX 0: the guest's ASID); TLBSYNC (0F 01 FF) waits for that to
+        // complete on every processor. Neither touches memory or registers
+        // other than those named; the CPUID page says both exist.
+        unsafe {
+            asm!(
+                ".byte 0x0f, 0x01, 0xfe",
+                ".byte 0x0f, 0x01, 0xff",
+                in("rax") INVLPGB_ASID | INVLPGB_GLOBAL,
+                in("ecx") 0u32,
+                in("edx") 0u32,
+                options(nostack, preserves_flags)
+            )
+        }
+        Ok(())
     }
 
     /// Through the mapping window ([`WINDOW`]: private, writable, NX, one

@@ -5,22 +5,24 @@
 //! Reviewed against the APM and the GHCB specification, never executed (no
 //! SNP hardware is reachable from this project). The path, in boot order:
 //! the trampoline finds the C-bit in the firmware-validated CPUID page and
-//! maps all early memory private (`boot::pvh`); the console is silent and
-//! [`install_vc_hook`] answers CPUID from the CPUID page (the leaves it
-//! lacks through the GHCB MSR protocol);
-//! the kernel's page tables map everything private ([`mapping`]), and the
-//! CPUID and secrets pages the IGVM file places; [`bring_up`] checks
-//! SEV_STATUS and VMPL0, gives up the GHCB page's validation, makes it
-//! shared and registers it (checking the hypervisor's C-bit against the
-//! page's), clears its C-bit, builds [`SnpPlatform`] from the secrets and
-//! CPUID pages (which makes the message pages shared; their C-bit is
-//! cleared after), and from then on the #VC hook serves through it and the
-//! console writes through the GHCB. See docs/snp.md for what still stops
-//! the boot before it gets there.
+//! maps all early memory private (`boot::pvh`); the console holds its
+//! output back and [`install_vc_hook`] answers CPUID from the CPUID page
+//! (the leaves it lacks through the GHCB MSR protocol); the kernel's page
+//! tables map everything private ([`mapping`]), the CPUID and secrets pages
+//! the IGVM file places, and the empty page table of the guest-page window;
+//! right after, [`ghcb_up`] checks SEV_STATUS and VMPL0, gives up the GHCB
+//! page's validation, makes it shared and registers it (checking the
+//! hypervisor's C-bit against the page's), clears its C-bit, and the console
+//! goes live through it (the #VC hook); once the crypto module is up,
+//! [`bring_up`] builds [`SnpPlatform`] from the secrets and CPUID pages
+//! (which makes the message pages shared; their C-bit is cleared after) and
+//! the window over the guest's pages, and from then on the #VC hook serves
+//! through the platform. See docs/snp.md for what is still only reviewed.
 
 use core::arch::asm;
 use core::fmt;
 use core::ops::RangeInclusive;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use spin::Once;
 
@@ -32,6 +34,7 @@ use svsm_snp::SnpPlatform;
 use svsm_snp::boot::{self, BootError, MSR_SEV_STATUS};
 use svsm_snp::cbit::{CBit, CBitError};
 use svsm_snp::cpuid::{CpuidPage, CpuidPageError};
+use svsm_snp::ghcb::{Ghcb, exit as vc_exit};
 use svsm_snp::hw::{
     MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, TlbFlushError,
     VmplPermissions,
@@ -70,6 +73,9 @@ pub enum SnpStop {
     Init(SnpInitError),
     /// A shared page's entry could not lose its C-bit.
     Paging(PagingError),
+    /// The platform was asked for before the GHCB was registered
+    /// ([`ghcb_up`]).
+    NoGhcb,
     /// The kernel's tables have no mapping window, so guest pages would be
     /// unreachable.
     NoWindow,
@@ -82,6 +88,7 @@ impl SnpStop {
             Self::NotIgvm | Self::CBit(_) | Self::HypervisorCBit { .. } | Self::Init(_) => {
                 TerminationReason::svsm(svsm_reason::LAUNCH_PAGES)
             }
+            Self::NoGhcb => TerminationReason::svsm(svsm_reason::GHCB),
             Self::NoModule | Self::Paging(_) | Self::NoWindow => {
                 TerminationReason::svsm(svsm_reason::FATAL)
             }
@@ -108,6 +115,7 @@ impl fmt::Display for SnpStop {
             ),
             Self::Init(e) => write!(f, "SEV-SNP: the platform cannot be built: {e:?}"),
             Self::Paging(e) => write!(f, "SEV-SNP: a shared page stays private: {e}"),
+            Self::NoGhcb => write!(f, "SEV-SNP: the GHCB is not registered"),
             Self::NoWindow => write!(f, "SEV-SNP: no mapping window for guest pages"),
         }
     }
@@ -382,7 +390,7 @@ pub fn install_vc_hook() {
 /// asked to terminate the guest instead (a fault with the SVSM's FATAL
 /// reason), and the caller halts if it returns.
 pub fn exit(outcome: KernelOutcome) -> bool {
-    if PLATFORM.get().is_some() {
+    if GHCB_READY.load(Ordering::Acquire) {
         return true;
     }
     let reason = match outcome {
@@ -412,12 +420,18 @@ fn vc_hook(frame: &mut ExceptionFrame) -> bool {
         rdx: frame.rdx,
         rip: frame.rip,
     };
-    let answer = match PLATFORM.get() {
-        Some(platform) => platform.handle_vc(VC_PORTS, frame.error_code, insn, &mut regs),
-        None => {
-            let page = EARLY_CPUID.get().and_then(|p| p.as_ref().ok());
-            vc::handle_early(&Machine, page, frame.error_code, insn, &mut regs)
+    let page = EARLY_CPUID.get().and_then(|p| p.as_ref().ok());
+    let exit_code = frame.error_code;
+    let answer = match (PLATFORM.get(), page) {
+        (Some(platform), _) => platform.handle_vc(VC_PORTS, exit_code, insn, &mut regs),
+        // The console's I/O through the GHCB registered early; CPUID as
+        // before the GHCB (the leaves the page lacks from the hypervisor).
+        (None, Some(page)) if GHCB_READY.load(Ordering::Acquire) && exit_code != vc_exit::CPUID => {
+            vc::handle(
+                &Machine, &BOOT_GHCB, page, VC_PORTS, exit_code, insn, &mut regs,
+            )
         }
+        (None, page) => vc::handle_early(&Machine, page, exit_code, insn, &mut regs),
     };
     match answer {
         Ok(()) => {
@@ -435,17 +449,37 @@ fn vc_hook(frame: &mut ExceptionFrame) -> bool {
     }
 }
 
-/// Brings the SNP platform up on the kernel's page tables (built with
-/// [`mapping`] for `c_bit`) and the operational crypto module; on failure
-/// asks the hypervisor to terminate the guest with the reason, and if it
-/// returns, reports the stop for the fatal path.
-pub fn bring_up(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+/// Set once [`ghcb_up`] registered the GHCB and mapped it shared: from
+/// then on the #VC hook serves I/O through [`BOOT_GHCB`] until the platform
+/// is up, and the console is live.
+static GHCB_READY: AtomicBool = AtomicBool::new(false);
+
+/// The GHCB calls of the #VC hook between [`ghcb_up`] and the platform
+/// (the console's I/O). The platform has its own lock over the same page;
+/// the two are never used at once, because the console is held back
+/// (`console::set_silent`) while [`build`] lets the platform make its
+/// calls, and nothing else before the platform does I/O.
+static BOOT_GHCB: Ghcb = Ghcb::new();
+
+/// Registers the GHCB as early as it can be, right after the kernel's page
+/// tables are active (its entry must lose the C-bit, so the kernel's tables
+/// must exist): checks SEV_STATUS and VMPL0, rescinds the page's
+/// validation, makes it shared and registers it (MSR protocol), clears its
+/// C-bit, checks the hypervisor's C-bit. Then the console goes live,
+/// writing out what it held back since the trampoline. On failure asks the
+/// hypervisor to terminate the guest with the reason (the console is still
+/// silent: the reason code is all an operator gets), and if it returns,
+/// reports the stop for the fatal path.
+pub fn ghcb_up(c_bit: CBit) -> Result<(), SnpStop> {
     let machine = Machine;
-    build(c_bit, ram_end)
-        .inspect_err(|stop| msr_protocol::terminate(&machine, stop.termination_reason()))
+    register_ghcb(c_bit)
+        .inspect_err(|stop| msr_protocol::terminate(&machine, stop.termination_reason()))?;
+    GHCB_READY.store(true, Ordering::Release);
+    console::set_silent(false);
+    Ok(())
 }
 
-fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+fn register_ghcb(c_bit: CBit) -> Result<(), SnpStop> {
     let machine = Machine;
     checks(&machine).map_err(SnpStop::Boot)?;
     // The GHCB page: validation rescinded through its private mapping,
@@ -462,6 +496,25 @@ fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, Snp
             hypervisor: setup.sev_info.c_bit,
         });
     }
+    Ok(())
+}
+
+/// Brings the SNP platform up once the GHCB is registered ([`ghcb_up`])
+/// and the crypto module is operational; on failure reports the stop on
+/// the console, asks the hypervisor to terminate the guest with the
+/// reason, and if it returns, reports the stop for the fatal path.
+pub fn bring_up(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+    let machine = Machine;
+    build(c_bit, ram_end).inspect_err(|stop| {
+        log::error!("{stop}");
+        msr_protocol::terminate(&machine, stop.termination_reason());
+    })
+}
+
+fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+    if !GHCB_READY.load(Ordering::Acquire) {
+        return Err(SnpStop::NoGhcb);
+    }
     let module = svsm_crypto::initialized().ok_or(SnpStop::NoModule)?;
     let cpuid = cpuid_page();
     let parsed = CpuidPage::parse(cpuid).map_err(|e| SnpStop::Init(SnpInitError::Cpuid(e)))?;
@@ -472,7 +525,11 @@ fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, Snp
     let secrets = unsafe { &mut *(SECRETS_PAGE_GPA as *mut SecretsPage) };
     // Makes the message pages shared (rescind, then page state change)
     // without touching their contents; only then do they lose the C-bit.
-    let platform = SnpPlatform::new(Machine, module, secrets, cpuid).map_err(SnpStop::Init)?;
+    // The console holds its output back meanwhile (see [`BOOT_GHCB`]).
+    console::set_silent(true);
+    let platform = SnpPlatform::new(Machine, module, secrets, cpuid);
+    console::set_silent(false);
+    let platform = platform.map_err(SnpStop::Init)?;
     paging::share(c_bit, &message_pages()).map_err(SnpStop::Paging)?;
     // Guest pages (PVALIDATE's zeroing, CREATE_VCPU's VMSA) through the
     // window, never SVSM memory, never past the RAM.
@@ -483,8 +540,6 @@ fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, Snp
     };
     WINDOW.call_once(|| Window::new(tables, c_bit, WINDOW_BASE, guest));
     let platform = PLATFORM.call_once(|| platform);
-    // COM1 now goes through the GHCB (the #VC hook).
-    console::set_silent(false);
     if let Err(e) = platform.fetch_certificates() {
         log::warn!("SEV-SNP: no certificates from the hypervisor: {e:?}");
     }

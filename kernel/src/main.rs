@@ -350,10 +350,11 @@ fn ready(crypto: &CryptoBoot, harness: HarnessOutcome) -> KernelOutcome {
         stack::boot_stack_high_water(),
         BOOT_STACK_SIZE
     );
+    let start = tsc::clock_start();
     match tsc::since_boot_us() {
-        Some(us) => info!("boot time: {us} us from first instruction to ready"),
+        Some(us) => info!("boot time: {us} us from {start} to ready"),
         None => info!(
-            "boot time: {} TSC ticks from first instruction to ready",
+            "boot time: {} TSC ticks from {start} to ready",
             tsc::now().wrapping_sub(tsc::boot_tsc())
         ),
     }

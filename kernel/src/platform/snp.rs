@@ -48,6 +48,7 @@ use x86_64::registers::model_specific::Msr;
 
 use crate::console::{self, emergency_write};
 use crate::cpu::exceptions::{self, ExceptionFrame};
+use crate::cpu::tsc;
 use crate::exit::KernelOutcome;
 use crate::mm::paging::{
     self, GuestWindowTables, PagingError, R_NX, RW_NX, SnpMapping, WINDOW_BASE, WINDOW_SLOTS,
@@ -444,6 +445,14 @@ fn vc_hook(frame: &mut ExceptionFrame) -> bool {
         }
         Err(e) => {
             emergency_write(format_args!("\nsvsm: unhandled #VC: {e:?}\n"));
+            if !GHCB_READY.load(Ordering::Acquire) {
+                // Nothing reaches the console yet: the reason code is the
+                // report (e.g. an RDTSC intercepted before the GHCB).
+                msr_protocol::terminate(
+                    &Machine,
+                    TerminationReason::svsm(svsm_reason::UNHANDLED_VC),
+                );
+            }
             false
         }
     }
@@ -476,6 +485,10 @@ pub fn ghcb_up(c_bit: CBit) -> Result<(), SnpStop> {
         .inspect_err(|stop| msr_protocol::terminate(&machine, stop.termination_reason()))?;
     GHCB_READY.store(true, Ordering::Release);
     console::set_silent(false);
+    // The first RDTSC of an SNP boot: if the hypervisor intercepts it, the
+    // #VC hook now serves it through the GHCB.
+    tsc::start_late();
+    log::info!("SEV-SNP: GHCB registered; console live, boot clock started");
     Ok(())
 }
 

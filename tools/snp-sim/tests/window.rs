@@ -121,17 +121,20 @@ impl WindowTables for &Model {
     }
 }
 
-fn window(model: &Model) -> Window<&Model, SLOTS> {
-    let guest = GuestOwned {
+/// The guest's RAM below `ram_end`, the SVSM's range excepted.
+fn guest(ram_end: u64) -> GuestOwned {
+    GuestOwned {
         svsm: SvsmMemory::new(GuestPhysAddr::new(SVSM_BASE), SVSM_SIZE).unwrap(),
-        ram_end: RAM_END,
-    };
-    Window::new(
-        model,
-        CBit::from_cpuid_ebx(C_BIT.into()).unwrap(),
-        BASE,
-        guest,
-    )
+        ram_end,
+    }
+}
+
+fn c_bit() -> CBit {
+    CBit::from_cpuid_ebx(C_BIT.into()).unwrap()
+}
+
+fn window(model: &Model) -> Window<&Model, SLOTS> {
+    Window::new(model, c_bit(), BASE, guest(RAM_END))
 }
 
 fn gpa(raw: u64) -> GuestPhysAddr {
@@ -259,12 +262,12 @@ fn pages_the_guest_does_not_own_are_never_mapped() {
 #[test]
 fn a_gpa_at_the_c_bit_is_refused_even_inside_the_guest_ram() {
     let model = Model::default();
-    let guest = GuestOwned {
-        svsm: SvsmMemory::new(GuestPhysAddr::new(SVSM_BASE), SVSM_SIZE).unwrap(),
-        ram_end: u64::MAX,
-    };
-    let w: Window<&Model, SLOTS> =
-        Window::new(&model, CBit::from_cpuid_ebx(40).unwrap(), BASE, guest);
+    let w: Window<&Model, SLOTS> = Window::new(
+        &model,
+        CBit::from_cpuid_ebx(40).unwrap(),
+        BASE,
+        guest(u64::MAX),
+    );
     let alias = gpa(1 << 40);
     assert_eq!(
         w.entry(alias, Access::Read),
@@ -328,16 +331,7 @@ fn a_nested_use_of_a_busy_slot_is_refused_and_the_outer_one_completes() {
         .ram
         .borrow_mut()
         .insert(0x41_0000, vec![7; 4096]);
-    let guest = GuestOwned {
-        svsm: SvsmMemory::new(GuestPhysAddr::new(SVSM_BASE), SVSM_SIZE).unwrap(),
-        ram_end: RAM_END,
-    };
-    let window = Window::new(
-        &tables,
-        CBit::from_cpuid_ebx(C_BIT.into()).unwrap(),
-        BASE,
-        guest,
-    );
+    let window = Window::new(&tables, c_bit(), BASE, guest(RAM_END));
     let _ = tables.window.set(&window);
     window.zero(0, gpa(0x40_0000), PageSize::Size4K).unwrap();
     assert_eq!(*tables.nested.borrow(), Some(Err(WindowError::Busy(0))));

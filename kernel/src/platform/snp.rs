@@ -494,6 +494,14 @@ pub fn ghcb_up(c_bit: CBit) -> Result<(), SnpStop> {
 
 fn register_ghcb(c_bit: CBit) -> Result<(), SnpStop> {
     let machine = Machine;
+    // The #VC hook serves the console through the GHCB only with the
+    // parsed CPUID page, and the C-bit in use must be the page's.
+    let page = match EARLY_CPUID.get() {
+        Some(Ok(page)) => page,
+        Some(Err(e)) => return Err(SnpStop::Init(SnpInitError::Cpuid(*e))),
+        None => return Err(SnpStop::NotIgvm),
+    };
+    c_bit.confirm(page).map_err(SnpStop::CBit)?;
     checks(&machine).map_err(SnpStop::Boot)?;
     // The GHCB page: validation rescinded through its private mapping,
     // shared and registered by the MSR protocol (which writes nothing to
@@ -530,8 +538,6 @@ fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, Snp
     }
     let module = svsm_crypto::initialized().ok_or(SnpStop::NoModule)?;
     let cpuid = cpuid_page();
-    let parsed = CpuidPage::parse(cpuid).map_err(|e| SnpStop::Init(SnpInitError::Cpuid(e)))?;
-    c_bit.confirm(&parsed).map_err(SnpStop::CBit)?;
     // SAFETY: the secrets page is mapped writable (private) at its GPA
     // ([`LAUNCH_PAGES`]); this is its only reference, taken once
     // (`platform::detect`, which alone calls this, runs once).

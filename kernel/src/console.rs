@@ -33,6 +33,9 @@ const COM1: u16 = 0x3f8;
 /// held in [`EARLY`] instead, and written out when the console goes live.
 static SILENT: AtomicBool = AtomicBool::new(false);
 
+/// Set once the UART is initialised.
+static UART_READY: AtomicBool = AtomicBool::new(false);
+
 /// How much held-back output is kept: the banner, memory map and paging
 /// lines fit; what does not is counted and reported as dropped.
 const EARLY_BYTES: usize = 8192;
@@ -142,8 +145,14 @@ impl Uart {
         unsafe { Port::new(self.base + offset).read() }
     }
 
-    /// 115200 baud, 8N1, FIFOs on, UART interrupts off.
+    /// 115200 baud, 8N1, FIFOs on, UART interrupts off. Once: a second
+    /// initialisation would clear bytes still in the transmit FIFO. Not
+    /// while silent (the writes would be lost); the console going live
+    /// initialises it then.
     fn init(&self) {
+        if SILENT.load(Ordering::Relaxed) || UART_READY.swap(true, Ordering::Relaxed) {
+            return;
+        }
         self.out(1, 0x00); // IER: no interrupts
         self.out(3, 0x80); // LCR: DLAB on
         self.out(0, 0x01); // divisor low: 115200 baud

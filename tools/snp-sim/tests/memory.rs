@@ -63,6 +63,14 @@ impl Machine {
         machine
     }
 
+    /// A machine whose guest has validated PAGE_A through the SVSM.
+    fn with_page_a_validated() -> Self {
+        let m = Self::new();
+        m.assign(PAGE_A, PageSize::Size4K);
+        assert_eq!(m.pvalidate(&[PAGE_A | entry::VALIDATE]), code::SUCCESS);
+        m
+    }
+
     fn hw(&self) -> &SimHardware {
         self.platform.hardware()
     }
@@ -421,9 +429,7 @@ fn the_order_revoke_before_invalidating_zero_before_granting() {
 
 #[test]
 fn without_a_broadcast_tlb_flush_invalidation_fails_and_the_page_stays_the_guests() {
-    let m = Machine::new();
-    m.assign(PAGE_A, PageSize::Size4K);
-    assert_eq!(m.pvalidate(&[PAGE_A | entry::VALIDATE]), code::SUCCESS);
+    let m = Machine::with_page_a_validated();
     m.sim(|s| s.rmp.no_broadcast_flush = true);
     assert_eq!(m.pvalidate(&[PAGE_A]), code::PVALIDATE_FAIL_INPUT);
     // Not invalidated while another vCPU may still reach it; given back.
@@ -438,9 +444,7 @@ fn without_a_broadcast_tlb_flush_invalidation_fails_and_the_page_stays_the_guest
 fn the_model_catches_an_invalidation_before_the_flush() {
     // What the SVSM must never do, done by hand: revoke, then PVALIDATE(0)
     // with no flush in between.
-    let m = Machine::new();
-    m.assign(PAGE_A, PageSize::Size4K);
-    assert_eq!(m.pvalidate(&[PAGE_A | entry::VALIDATE]), code::SUCCESS);
+    let m = Machine::with_page_a_validated();
     m.sim(|s| {
         let a = gpa(PAGE_A);
         let size = PageSize::Size4K;

@@ -18,7 +18,8 @@
 #                memcheck with secrets undefined, and its leaky control
 #   make bench   benchmarks (not part of make test)
 #   make vtpm-tests  the tpm2-tools scenario suite against swtpm (the
-#                reference) and svsm-vtpm-sim, compared (part of make test)
+#                reference), svsm-vtpm-sim and svsm-vtpm-sim --gate (the
+#                engine over the crypto gate), compared (part of make test)
 #   make stack-usage  peak stack per service of the crypto object
 #   make fuzz    every fuzz target for FUZZ_SECONDS each (default 300); make
 #                test runs each for FUZZ_SHORT_RUNS inputs (fuzz-short)
@@ -198,8 +199,9 @@ bench: deps vtpm-sim
 
 # The vTPM engine on the host behind the Microsoft simulator protocol
 # (vtpm/sim), and the tpm2-tools scenario suite (vtpm/sim/suite): every
-# scenario against swtpm, then against svsm-vtpm-sim, then the outputs the
-# TPM 2.0 specification fixes compared; the last line counts passes and
+# scenario against swtpm, then against svsm-vtpm-sim, then against
+# svsm-vtpm-sim --gate (every crypto call through the crypto gate, as in the
+# kernel), then the outputs the TPM 2.0 specification fixes compared; the last line counts passes and
 # failures, every result is in target/vtpm/scenarios.json.
 VTPM_SIM := target/release/svsm-vtpm-sim
 vtpm-sim: deps

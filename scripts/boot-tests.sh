@@ -63,13 +63,15 @@ manifest_hash() {
 # N from the console's "harness: N calls, 0 failures" line
 # (target/boot-tests/healthy.log, target/boot-tests/break-integrity.log).
 # The vTPM cases (kernel/harness/src/vtpm.rs) add 2 calls when protocol 2 is
-# not offered (QUERY_PROTOCOL, SVSM_VTPM_QUERY refused), 50 when it is
+# not offered (QUERY_PROTOCOL, SVSM_VTPM_QUERY refused), 100 when it is
 # (Flags::EXPECT_VTPM: QUERY_PROTOCOL, SVSM_VTPM_QUERY, an unknown call,
-# ATTEST_SINGLE_SERVICE(vTPM), 10 Linux-sequence commands, 8 hostile buffers,
-# 27 timed round trips and a flush), 5 with a faulting service
-# (Flags::VTPM_FAULTS). The kernel runs the vTPM service whenever the module
-# is operational: healthy 358, vtpm=fault-first-request 313, degraded 298.
-healthy_calls=358
+# ATTEST_SINGLE_SERVICE(vTPM), 10 Linux-sequence commands, a 48 KiB hash
+# sequence (HashSequenceStart, 48 SequenceUpdates, SequenceComplete: 50),
+# 8 hostile buffers, 27 timed round trips and a flush), 5 with a faulting
+# service (Flags::VTPM_FAULTS). The kernel runs the vTPM service whenever the
+# module is operational: healthy 408, vtpm=fault-first-request 313,
+# degraded 298.
+healthy_calls=408
 vtpm_fault_calls=313
 degraded_calls=298
 

@@ -325,7 +325,9 @@ HAND_MITIGATIONS = [
     ("WOLFSSL_SP_X86_64_ASM",
      "P-256 and P-384 arithmetic uses wolfCrypt's fixed-size single-precision code with "
      "x86_64 assembly, written to be constant time; the pinned patches make its scalar "
-     "recoding and point additions free of secret-dependent lookups and branches, which "
+     "recoding free of secret-dependent lookups and its point additions free of branches on "
+     "secrets (their branch to a doubling is on a flag computed without branches and declared "
+     "public: with a secret scalar only one P-256 ECDH private key, n - 34, sets it), which "
      "the constant-time check (valgrind, make ct) verifies on the shipped object."),
     ("WOLFSSL_NO_MALLOC",
      "No heap: SSPs only ever live on the stack, in the module's data section or in "
@@ -380,16 +382,20 @@ HAND_SNP_ENVIRONMENT = [
      "SHA-512(nonce || manifest) computed by the module",
      "Verified in simulation: the report parsed and its signature verified by the `sev` crate "
      "against a test VCEK certificate (`tools/snp-sim/tests/attestation.rs`)"),
-    ("The kernel boots as an SNP guest", "Not yet: its page tables set no C-bit; the SNP "
-     "bring-up stops with a message after the SEV_STATUS and VMPL0 checks (docs/snp.md)"),
+    ("The kernel boots as an SNP guest (C-bit page tables, the GHCB registered right after "
+     "paging, guest pages reached one at a time through a private mapping window)",
+     "Not verified: never run on SNP hardware; the boot path is reviewed, the window's and the "
+     "TLB flush's logic verified in simulation (docs/snp.md, \"What runs only on hardware\")"),
     ("The SVSM's own memory, the module's included, is never validated, invalidated or "
      "granted to a lower VMPL on the guest's behalf",
      "Verified in simulation: a guest naming SVSM memory is refused (INVALID_ADDRESS) and the "
      "RMP is unchanged (`tools/snp-sim/tests/memory.rs`)"),
-    ("Guest pages get VMPL1 access only once validated and zeroed; access is revoked before a "
-     "page is invalidated",
-     "Verified in simulation against the RMP model; the RMPADJUST and PVALIDATE encodings are "
-     "reviewed against the APM, not executed"),
+    ("Guest pages get VMPL1 access only once validated and zeroed; access is revoked, and the "
+     "revocation flushed from every vCPU's TLB (INVLPGB, TLBSYNC), before a page is "
+     "invalidated or a VMSA read; without a broadcast flush the SVSM refuses",
+     "Verified in simulation against the RMP model, which tracks revocations not yet flushed; "
+     "the RMPADJUST, PVALIDATE, INVLPGB and TLBSYNC encodings are reviewed against the APM, "
+     "not executed"),
     ("The SVSM never writes into a page the guest has just rescinded (PVALIDATE list, Calling "
      "Area)", "Verified in simulation and on Native (the guest harness)"),
     ("A vCPU the guest creates runs at the guest's VMPL, never at VMPL0 (VMSA checks, VMSA bit)",

@@ -224,11 +224,13 @@ __attribute__((noinline)) void svsm_ct_public(void *buf, size_t len)
         b[i] = ((const volatile uint8_t *)g_byte_values)[b[i]];
 }
 
-/* A check's verdict the service reveals anyway (its status, or a retry
- * whose discarded input says nothing): public by design, see svsm_ct_public. */
-static int public_verdict(int ok)
+/* A 0/1 flag public by design, see svsm_ct_public: a check's verdict the
+ * service reveals anyway (its status, or a retry whose discarded input says
+ * nothing), or wolfCrypt's "same point" flag of a point addition, which no
+ * scalar but one P-256 ECDH key sets (patches/ct-point-add.patch). */
+int svsm_ct_public_flag(int flag)
 {
-    uint8_t b = (uint8_t)ok;
+    uint8_t b = (uint8_t)flag;
     svsm_ct_public(&b, 1);
     return b;
 }
@@ -332,7 +334,7 @@ static __attribute__((noinline)) void ct_leak_control(const uint8_t *priv, size_
 static int import_private(ecc_work *w, const curve_desc *c, const uint8_t *priv)
 {
     CT_LEAK_CONTROL(priv, c->len);
-    if (!public_verdict(in_range(priv, c->n, c->len, 0)))
+    if (!svsm_ct_public_flag(in_range(priv, c->n, c->len, 0)))
         return SVSM_CRYPTO_ERR_KEY;
     scalar_load(&w->d, priv, c->len);
     return 0;
@@ -353,7 +355,7 @@ static int draw_private(ecc_work *w, const curve_desc *c, uint8_t *priv)
     for (unsigned tries = 0; tries < DRAW_TRIES; tries++) {
         if (wc_RNG_GenerateBlock(&w->rng, priv, (word32)c->len) != 0)
             return svc_operational() ? SVSM_CRYPTO_ERR_INTERNAL : SVSM_CRYPTO_ERR_ENTROPY;
-        if (public_verdict(in_range(priv, c->n, c->len, 0))) {
+        if (svsm_ct_public_flag(in_range(priv, c->n, c->len, 0))) {
             scalar_load(&w->d, priv, c->len);
             return 0;
         }

@@ -159,8 +159,10 @@ void module_drbg_zeroize(void);
 /* ---- ecc_keys.c ----------------------------------------------------------- */
 int ecc_scalar_len(uint32_t curve); /* 0 for an unknown curve */
 /* Marks len bytes at buf public by design for the constant-time check; each
- * caller says why they are (ecc_keys.c). */
+ * caller says why they are (ecc_keys.c). svsm_ct_public_flag does so for a
+ * 0/1 flag and returns it (also called by patches/ct-point-add.patch). */
 void svsm_ct_public(void *buf, size_t len);
+int svsm_ct_public_flag(int flag);
 int ecdsa_sign_op(uint32_t curve, const uint8_t *priv, const uint8_t *digest,
                   size_t digest_len, const uint8_t *fixed_k, uint8_t *sig);
 int ecdsa_verify_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,

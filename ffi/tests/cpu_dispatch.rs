@@ -10,7 +10,7 @@ mod common;
 use common::dynamic::Instance;
 use common::dynamic::bindings::*;
 use std::path::Path;
-use svsm_crypto::{Curve, HashAlg};
+use svsm_crypto::{Curve, HashAlg, PrivateKey};
 
 #[test]
 fn module_without_avx_state_computes_the_same_answers() {
@@ -32,6 +32,16 @@ fn module_without_avx_state_computes_the_same_answers() {
         .seal_with_iv(&iv, b"aad", &message, &mut want_ct, &mut want_tag)
         .unwrap();
     let want_sha512 = host.hash(HashAlg::Sha512, &message).unwrap().into_value();
+    let peer = host.ecc_keygen(Curve::P256).unwrap().into_value();
+    let mut thirty_four = [0u8; 32];
+    thirty_four[31] = 34;
+    let want_z = host
+        .ecdh(
+            &PrivateKey::from_bytes(Curve::P256, &thirty_four).unwrap(),
+            &peer.public,
+        )
+        .unwrap()
+        .into_value();
 
     // SAFETY: single-threaded use of this instance; every pointer is valid
     // for the length passed with it.
@@ -83,6 +93,26 @@ fn module_without_avx_state_computes_the_same_answers() {
             SVSM_CRYPTO_OK
         );
         assert_eq!(sha512.as_slice(), want_sha512.as_bytes(), "SHA-512");
+
+        // The doubling branch of the mul/adc point addition (the host takes
+        // the BMI2/ADX twin): P-256 ECDH with n - 34 adds -17Q to -17Q last
+        // (patches/ct-point-add.patch) and must give the x of 34*Q.
+        let n_minus_34 =
+            common::hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63252f");
+        let mut z = [0u8; 32];
+        assert_eq!(
+            module.svsm_crypto_ecdh_shared_secret(
+                SVSM_CRYPTO_P256,
+                n_minus_34.as_ptr(),
+                n_minus_34.len(),
+                peer.public.as_bytes().as_ptr(),
+                peer.public.as_bytes().len(),
+                z.as_mut_ptr(),
+                z.len(),
+            ),
+            SVSM_CRYPTO_OK
+        );
+        assert_eq!(z.as_slice(), want_z.as_bytes(), "ECDH P-256 with n - 34");
 
         // A loaded public key: its table built and used by the SSE code
         // (no AVX2, BMI2 or ADX paths at XCR0 = 0), the host module's

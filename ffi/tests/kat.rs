@@ -1123,6 +1123,62 @@ fn ecdh_agrees_with_reference_on_random_keys() {
     }
 }
 
+/// Point additions of two equal points branch to a doubling
+/// (patches/ct-point-add.patch). With a secret scalar only one key makes
+/// that happen: P-256's n - 34, whose variable-base multiplication ends by
+/// adding -17*Q to the running sum -17*Q. Its shared secret must be the
+/// reference's and that of 34 (the same x). Verification of a signature
+/// built so that u1*G = u2*Q drives the same branch on both curves.
+#[test]
+fn point_additions_of_equal_points_double() {
+    let module = module();
+    let n_minus_34 = hex("ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc63252f");
+    let mut thirty_four = [0u8; 32];
+    thirty_four[31] = 34;
+    let key = PrivateKey::from_bytes(Curve::P256, &n_minus_34).unwrap();
+    let small = PrivateKey::from_bytes(Curve::P256, &thirty_four).unwrap();
+    for _ in 0..4 {
+        let peer = module.ecc_keygen(Curve::P256).unwrap().into_value();
+        let z = module.ecdh(&key, &peer.public).unwrap().into_value();
+        let z34 = module.ecdh(&small, &peer.public).unwrap().into_value();
+        assert_eq!(z.as_bytes(), z34.as_bytes());
+        check_cdh_vector_with_reference(
+            Curve::P256,
+            &n_minus_34,
+            peer.public.as_bytes(),
+            z.as_bytes(),
+        );
+    }
+    for curve in [Curve::P256, Curve::P384] {
+        let signer = module.ecc_keygen(curve).unwrap().into_value();
+        let (k, _) = svsm_oracle::ecc_keygen(common::oracle_curve(curve));
+        let (digest, rs) = svsm_oracle::ecdsa_equal_points_signature(
+            common::oracle_curve(curve),
+            signer.private.as_bytes(),
+            &k,
+        )
+        .unwrap();
+        assert!(reference_verify(
+            curve,
+            signer.public.as_bytes(),
+            &digest,
+            &rs
+        ));
+        let signature = Signature::from_bytes(curve, &rs).unwrap();
+        assert_eq!(
+            module.ecdsa_verify_digest(&signer.public, &digest, &signature),
+            Ok(Indicator::Approved)
+        );
+        let mut other = digest.clone();
+        other[0] ^= 1;
+        assert!(
+            module
+                .ecdsa_verify_digest(&signer.public, &other, &signature)
+                .is_err()
+        );
+    }
+}
+
 /// A loaded public key (validated once) gives the answers of the by-bytes
 /// calls and of the reference: verification of good and bad signatures, and
 /// ECDH, on both curves.

@@ -26,14 +26,84 @@ use crate::cpu::tsc;
 
 const COM1: u16 = 0x3f8;
 
-/// Set on SEV-SNP until the GHCB is registered: every UART access raises
-/// #VC, which only the GHCB can answer (the MSR protocol has no I/O), so
-/// until then nothing is written, not even by the fatal paths.
+/// Set on SEV-SNP while the UART cannot be reached: every UART access
+/// raises #VC, which only the GHCB can answer (the MSR protocol has no I/O),
+/// so until the GHCB is registered (right after the kernel's page tables),
+/// and while the SNP platform makes its own GHCB calls, what is written is
+/// held in [`EARLY`] instead, and written out when the console goes live.
 static SILENT: AtomicBool = AtomicBool::new(false);
 
-/// Silences (or re-enables) the UART, see [`SILENT`].
+/// Set once the UART is initialised.
+static UART_READY: AtomicBool = AtomicBool::new(false);
+
+/// How much held-back output is kept: the banner, memory map and paging
+/// lines fit; what does not is counted and reported as dropped.
+const EARLY_BYTES: usize = 8192;
+
+/// Output held back while [`SILENT`]: the first [`EARLY_BYTES`] bytes, and
+/// how many more there were.
+struct EarlyBuffer {
+    bytes: [u8; EARLY_BYTES],
+    len: usize,
+    dropped: usize,
+}
+
+impl EarlyBuffer {
+    fn push(&mut self, byte: u8) {
+        match self.bytes.get_mut(self.len) {
+            Some(slot) => {
+                *slot = byte;
+                self.len += 1;
+            }
+            None => self.dropped = self.dropped.saturating_add(1),
+        }
+    }
+
+    /// Empties the buffer, returning what it held.
+    fn take(&mut self) -> ([u8; EARLY_BYTES], usize, usize) {
+        let held = (self.bytes, self.len, self.dropped);
+        self.len = 0;
+        self.dropped = 0;
+        held
+    }
+}
+
+static EARLY: Mutex<EarlyBuffer> = Mutex::new(EarlyBuffer {
+    bytes: [0; EARLY_BYTES],
+    len: 0,
+    dropped: 0,
+});
+
+/// Silences the UART (output is held back, see [`SILENT`]), or makes it
+/// live again: then the UART is initialised and what was held back is
+/// written out first, with a note of what did not fit.
 pub fn set_silent(silent: bool) {
-    SILENT.store(silent, Ordering::Relaxed);
+    if silent {
+        SILENT.store(true, Ordering::Relaxed);
+        return;
+    }
+    // Held first, so no log line slips in before the held-back output.
+    let mut uart = CONSOLE.lock();
+    let (bytes, len, dropped) = EARLY.lock().take();
+    SILENT.store(false, Ordering::Relaxed);
+    uart.init();
+    for &byte in &bytes[..len] {
+        uart.put(byte);
+    }
+    if let Some(&last) = bytes[..len].last() {
+        uart.position = if last == b'\n' {
+            LinePosition::Start
+        } else {
+            LinePosition::Middle
+        };
+    }
+    if dropped > 0 {
+        uart.start_line();
+        let _ = writeln!(
+            uart,
+            "console: {dropped} early bytes did not fit and were dropped"
+        );
+    }
 }
 /// Bound on polls of the transmit-empty bit per byte, so a missing or wedged
 /// UART costs time but never hangs the kernel.
@@ -75,8 +145,14 @@ impl Uart {
         unsafe { Port::new(self.base + offset).read() }
     }
 
-    /// 115200 baud, 8N1, FIFOs on, UART interrupts off.
+    /// 115200 baud, 8N1, FIFOs on, UART interrupts off. Once: a second
+    /// initialisation would clear bytes still in the transmit FIFO. Not
+    /// while silent (the writes would be lost); the console going live
+    /// initialises it then.
     fn init(&self) {
+        if SILENT.load(Ordering::Relaxed) || UART_READY.swap(true, Ordering::Relaxed) {
+            return;
+        }
         self.out(1, 0x00); // IER: no interrupts
         self.out(3, 0x80); // LCR: DLAB on
         self.out(0, 0x01); // divisor low: 115200 baud
@@ -87,6 +163,14 @@ impl Uart {
     }
 
     fn put(&self, byte: u8) {
+        if SILENT.load(Ordering::Relaxed) {
+            // Never waits: a fatal path may interrupt a holder, and then
+            // loses its bytes rather than hangs.
+            if let Some(mut early) = EARLY.try_lock() {
+                early.push(byte);
+            }
+            return;
+        }
         for _ in 0..TX_SPIN_LIMIT {
             if self.inb(5) & 0x20 != 0 {
                 break;

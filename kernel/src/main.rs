@@ -93,8 +93,9 @@ extern "C" fn kernel_main(start_info_paddr: u64) -> ! {
 
 fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     // On SEV-SNP (the trampoline found the C-bit) the UART and CPUID raise
-    // #VC before a GHCB exists: the console stays silent until the platform
-    // is up, and the #VC hook answers CPUID meanwhile (platform::snp).
+    // #VC before a GHCB exists: the console holds its output back until the
+    // GHCB is registered (right after paging), and the #VC hook answers
+    // CPUID meanwhile (platform::snp).
     let snp_c_bit = boot::pvh::snp_c_bit();
     if snp_c_bit.is_some() {
         console::set_silent(true);
@@ -148,6 +149,12 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     )?;
     let snp_mapping = snp_c_bit.map(platform::snp::mapping);
     let paging = mm::paging::init(&layout, &mut frames, snp_mapping.as_ref())?;
+    // SEV-SNP: the GHCB as early as it can be (its entry loses the C-bit in
+    // the kernel's tables), so the console is live from here on: what it
+    // held back since the trampoline is written out first.
+    if let Some(c_bit) = snp_c_bit {
+        platform::snp::ghcb_up(c_bit).map_err(platform::PlatformError::Snp)?;
+    }
     info!(
         "paging: kernel tables active ({} x 4 KiB, {} x 2 MiB pages, {} table frames)",
         paging.pages_4k, paging.pages_2m, paging.table_frames
@@ -174,7 +181,8 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
     let vtpm = start_vtpm(&mut frames, &crypto, options.vtpm)?;
 
     // The platform, then the one SVSM instance.
-    let platform = platform::detect(snp_c_bit)?;
+    let ram_end = start_info.memory_map.ram().map(|r| r.end).max();
+    let platform = platform::detect(snp_c_bit, ram_end.unwrap_or(0))?;
     let mut svsm = guest::create_svsm(platform, &crypto, vtpm);
 
     if let Some(hook) = options.test.filter(|&h| h != TestHook::GuestFault) {
@@ -342,10 +350,11 @@ fn ready(crypto: &CryptoBoot, harness: HarnessOutcome) -> KernelOutcome {
         stack::boot_stack_high_water(),
         BOOT_STACK_SIZE
     );
+    let start = tsc::clock_start();
     match tsc::since_boot_us() {
-        Some(us) => info!("boot time: {us} us from first instruction to ready"),
+        Some(us) => info!("boot time: {us} us from {start} to ready"),
         None => info!(
-            "boot time: {} TSC ticks from first instruction to ready",
+            "boot time: {} TSC ticks from {start} to ready",
             tsc::now().wrapping_sub(tsc::boot_tsc())
         ),
     }

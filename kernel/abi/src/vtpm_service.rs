@@ -113,7 +113,26 @@ pub mod gate {
         /// a tag that does not verify is [`super::ERR_VERIFY`] with the
         /// output zeroed)
         pub const AES_GCM_OPEN: u32 = 13;
+        /// → hash state ([`super::HASH_STATE_BYTES`]) of an empty running
+        /// hash (parameter: the algorithm)
+        pub const HASH_START: u32 = 14;
+        /// hash state, data → hash state (the state continued with the data;
+        /// parameter: the algorithm the state must be of)
+        pub const HASH_UPDATE: u32 = 15;
+        /// hash state, data → digest (the state continued with the data,
+        /// then ended; parameter: the algorithm the state must be of)
+        pub const HASH_FINISH: u32 = 16;
     }
+
+    /// Bytes of a running hash's state as it crosses the gate (the crypto
+    /// module's exported hash state, `SVSM_CRYPTO_HASH_STATE_LEN`). The
+    /// service holds it between calls; the kernel imports it into the
+    /// module, which refuses any state it could not have exported.
+    pub const HASH_STATE_BYTES: usize = 224;
+
+    /// Most data one [`op::HASH_UPDATE`] carries: the page less the header,
+    /// the state in and the state out.
+    pub const HASH_UPDATE_MAX: usize = CRYPTO_BYTES - HEADER_BYTES - 2 * HASH_STATE_BYTES;
 
     /// Statuses in RAX.
     pub const OK: u64 = 0;

@@ -8,8 +8,12 @@ pub const ST_NO_SESSIONS: u16 = 0x8001;
 pub const ST_SESSIONS: u16 = 0x8002;
 pub const RS_PW: u32 = 0x4000_0009;
 pub const RH_OWNER: u32 = 0x4000_0001;
+pub const RH_NULL: u32 = 0x4000_0007;
 
 pub const CC_CREATE_PRIMARY: u32 = 0x131;
+pub const CC_SEQUENCE_COMPLETE: u32 = 0x13E;
+pub const CC_SEQUENCE_UPDATE: u32 = 0x15C;
+pub const CC_HASH_SEQUENCE_START: u32 = 0x186;
 pub const CC_SELF_TEST: u32 = 0x143;
 pub const CC_STARTUP: u32 = 0x144;
 pub const CC_QUOTE: u32 = 0x158;

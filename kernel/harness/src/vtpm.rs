@@ -3,7 +3,8 @@
 //! GetRandom, PCR_Extend and PCR_Read (the expected PCR computed here with
 //! RustCrypto), CreatePrimary (ECC P-256) and Quote, whose signature and
 //! PCR digest are verified here with RustCrypto `p256`/`sha2`, independently
-//! of the SVSM's crypto module; hostile buffers; the round trips timed.
+//! of the SVSM's crypto module; a hash sequence larger than the crypto
+//! gate's page; hostile buffers; the round trips timed.
 //!
 //! Guest RAM: page 13 is the command buffer, pages 14-15 the unaligned and
 //! out-of-range buffers.
@@ -28,6 +29,9 @@ const VTPM: u32 = proto::PROTOCOL_ID;
 const PCR: usize = 16;
 /// How many round trips each timed figure is the median of.
 const TIMED: usize = 9;
+/// SequenceUpdates of 1024 bytes (the TPM's input buffer) in
+/// [`large_sequence`]: 48 KiB, three times the crypto gate's page.
+const SEQUENCE_UPDATES: usize = 48;
 
 /// Runs the vTPM cases, or checks that the vTPM is refused when it is not
 /// offered (and not expected).
@@ -68,6 +72,7 @@ pub fn run(g: &mut Guest, flags: Flags) {
     query(g);
     attested(g);
     let quote_key = linux_sequence(g);
+    large_sequence(g);
     hostile(g);
     if let Some(key) = quote_key {
         timings(g, key);
@@ -478,6 +483,78 @@ fn linux_sequence(g: &mut Guest) -> Option<u32> {
         check_quote(g, &resp, &key, &nonce, &expected);
     }
     Some(handle)
+}
+
+/// Byte `i` of the data [`large_sequence`] hashes.
+fn sequence_byte(i: usize) -> u8 {
+    (i.wrapping_mul(31) ^ (i >> 10)) as u8
+}
+
+/// A SHA-256 hash sequence of [`SEQUENCE_UPDATES`] KiB and a tail, as
+/// tpm2_hash sends a large file: HashSequenceStart, SequenceUpdate per
+/// KiB, SequenceComplete; the digest checked against RustCrypto here. The
+/// service carries the running hash across the crypto gate as the module's
+/// state, so the sequence is not bounded by the gate's page.
+fn large_sequence(g: &mut Guest) {
+    let mut resp = Response::empty();
+    let mut start = Command::new(ST_NO_SESSIONS, CC_HASH_SEQUENCE_START);
+    start.b2(&[]).u16(ALG_SHA256);
+    if !send_expect(
+        g,
+        "TPM2_HashSequenceStart(SHA-256)",
+        &mut start,
+        &[RC_SUCCESS],
+        &mut resp,
+    ) {
+        return;
+    }
+    let Some(handle) = resp.body().u32() else {
+        g.check("  sequence handle", false);
+        return;
+    };
+    let mut reference = Sha256::new();
+    let at = buffer(g);
+    let mut all_ok = true;
+    let mut chunk = [0u8; 1024];
+    for k in 0..SEQUENCE_UPDATES {
+        for (i, b) in chunk.iter_mut().enumerate() {
+            *b = sequence_byte(k * 1024 + i);
+        }
+        reference.update(chunk);
+        let mut update = Command::new(ST_SESSIONS, CC_SEQUENCE_UPDATE);
+        update.u32(handle).password_session().b2(&chunk);
+        let Some(tpm) = update.bytes() else {
+            all_ok = false;
+            break;
+        };
+        put_request(g, at, TPM_SEND_COMMAND, 0, tpm.len() as u32, tpm);
+        let r = g.call(VTPM, proto::SVSM_VTPM_CMD, [at, 0, 0, 0]);
+        all_ok &= read_response(g, r.rax, at, &mut resp) == Some(RC_SUCCESS);
+    }
+    g.check("  every SequenceUpdate (1 KiB each) SUCCESS", all_ok);
+    let tail = b"end of the large sequence";
+    reference.update(tail);
+    let mut complete = Command::new(ST_SESSIONS, CC_SEQUENCE_COMPLETE);
+    complete
+        .u32(handle)
+        .password_session()
+        .b2(tail)
+        .u32(RH_NULL);
+    if send_expect(
+        g,
+        "TPM2_SequenceComplete(the tail, NULL hierarchy)",
+        &mut complete,
+        &[RC_SUCCESS],
+        &mut resp,
+    ) {
+        let expected: [u8; 32] = reference.finalize().into();
+        let mut r = resp.body();
+        let digest = r.u32().and_then(|_| r.b2());
+        g.check(
+            "  digest == SHA-256 of the whole sequence, computed here",
+            digest == Some(&expected[..]),
+        );
+    }
 }
 
 fn hostile(g: &mut Guest) {

@@ -111,6 +111,15 @@ pub enum RmpadjustFailure {
     Other(u64),
 }
 
+/// Why a revocation could not be made visible on every vCPU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlbFlushError {
+    /// The CPU offers no broadcast TLB invalidation (INVLPGB and TLBSYNC,
+    /// CPUID 0x8000_0008 EBX[3]), so another vCPU may keep a translation
+    /// the guest no longer has the right to.
+    NoBroadcast,
+}
+
 /// VMPL permission mask of RMPADJUST (SEV-SNP: RMPADJUST RCX[15:8]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct VmplPermissions(u8);
@@ -185,6 +194,15 @@ pub trait SnpHardware: Sync {
         perms: VmplPermissions,
         vmsa: bool,
     ) -> Result<(), RmpadjustFailure>;
+
+    /// Makes a revocation of the guest's access (RMPADJUST lowering its
+    /// permissions) visible on every vCPU: RMPADJUST does not invalidate
+    /// the TLB entries other vCPUs hold for the page, so until they are
+    /// flushed the guest may still reach it. Called after revoking and
+    /// before the SVSM relies on the guest no longer reaching the page
+    /// (PVALIDATE(0), reading a VMSA). Fails, and the caller must not go
+    /// on, when the flush cannot be broadcast.
+    fn flush_guest_tlb(&self) -> Result<(), TlbFlushError>;
 
     /// Writes zeros over the guest page of `size` at `gpa` through the
     /// SVSM's own (private) mapping of guest memory. Called only on a page

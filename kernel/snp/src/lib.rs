@@ -15,6 +15,8 @@
 //!   validation, 2 MiB pages and the rollback of a failed change.
 //! * [`vcpu`]: CREATE_VCPU / DELETE_VCPU (VMSA checks, the VMSA bit, AP
 //!   creation).
+//! * [`window`]: the temporary mapping through which the SVSM reaches one
+//!   guest page at a time, encrypted.
 //!
 //! Nothing here executes a privileged instruction: the kernel supplies them,
 //! the host tests (`tools/snp-sim`) simulate them.
@@ -38,6 +40,7 @@ pub mod pvalidate;
 pub mod secrets;
 pub mod vc;
 pub mod vcpu;
+pub mod window;
 
 pub use hw::SnpHardware;
 pub use platform::SnpPlatform;

@@ -139,6 +139,11 @@ impl<H: SnpHardware> SnpPlatform<H> {
         &self.ghcb
     }
 
+    /// The SVSM's own memory (the secrets page's SVSM range).
+    pub fn svsm_memory(&self) -> SvsmMemory {
+        self.layout.svsm
+    }
+
     /// The vCPUs the guest created.
     pub fn vcpus(&self) -> &Vcpus {
         &self.vcpus

@@ -7,7 +7,11 @@
 //!
 //! * validate: PVALIDATE(1), zero the page (its old contents are whatever
 //!   the frame last held), then grant the guest's VMPL every permission;
-//! * invalidate: revoke the guest's permissions first, then PVALIDATE(0).
+//! * invalidate: revoke the guest's permissions first, flush the guest's
+//!   TLB entries on every vCPU (the revocation is not visible to the other
+//!   vCPUs before), then PVALIDATE(0). Without a broadcast flush the page
+//!   is given back and the entry fails: it is never invalidated while a
+//!   stale translation may still let the guest reach it.
 //!
 //! The order keeps one invariant: a page the guest can reach is validated
 //! and holds nothing it did not write itself. If a later step fails, the
@@ -125,10 +129,15 @@ impl<H: SnpHardware> GuestPages<'_, H> {
         granted
     }
 
-    /// Invalidates one page for the guest: revoke, then PVALIDATE(0).
+    /// Invalidates one page for the guest: revoke, flush, PVALIDATE(0).
     fn invalidate(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), PvalidateFailure> {
         self.set_guest_access(gpa, size, VmplPermissions::NONE)
             .map_err(rmpadjust_failure)?;
+        if self.hw.flush_guest_tlb().is_err() {
+            // Undo: the page stays validated and the guest's, as before.
+            let _ = self.set_guest_access(gpa, size, VmplPermissions::ALL);
+            return Err(PvalidateFailure::Input);
+        }
         match self.hw.pvalidate(gpa, size, false)? {
             PvalidateOutcome::Changed => Ok(()),
             PvalidateOutcome::Unchanged => Err(PvalidateFailure::NoChange),

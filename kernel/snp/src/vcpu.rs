@@ -7,8 +7,9 @@
 //!    mistake such a page for a 2 MiB one), or a VMSA or Calling Area in SVSM
 //!    memory, or a page already serving as a VMSA;
 //! 2. takes the page from the guest (RMPADJUST: no permissions for the
-//!    guest's VMPL) *before* reading it, so the guest cannot change what was
-//!    checked;
+//!    guest's VMPL) and flushes the guest's TLB entries on every vCPU
+//!    *before* reading it, so the guest cannot change what was checked (no
+//!    broadcast flush: the page is given back, INVALID_REQUEST);
 //! 3. checks that the page is validated (PVALIDATE answering "no change":
 //!    a page that was not validated is invalidated again and refused), and
 //!    that the VMSA is for the guest's VMPL with SEV-SNP active: a guest
@@ -112,6 +113,11 @@ impl<H: SnpHardware> VcpuContext<'_, H> {
         // A page that is not the guest's private memory fails here.
         self.guest_access(vmsa, VmplPermissions::NONE)
             .map_err(|_| SvsmError::InvalidParameter)?;
+        // Other vCPUs may still write it through stale translations.
+        if self.hw.flush_guest_tlb().is_err() {
+            self.give_back(vmsa)?;
+            return Err(SvsmError::InvalidRequest);
+        }
         match self.hw.pvalidate(vmsa, PageSize::Size4K, true) {
             Ok(PvalidateOutcome::Unchanged) => {}
             Ok(PvalidateOutcome::Changed) => {

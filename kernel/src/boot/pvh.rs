@@ -9,20 +9,22 @@
 //! trampoline passes either address on unchanged.
 //!
 //! The trampoline does the least that lets Rust run:
-//! 1. reads the TSC first into [`crate::cpu::tsc::BOOT_TSC`], so boot time
-//!    can be measured from the very first kernel instruction;
-//! 2. recognises an SEV-SNP launch of the IGVM image (below), or else checks
-//!    that the CPU has long mode and NX (the kernel's W^X mapping needs
-//!    NX); if not, it says so on COM1 and exits QEMU with the Fault status;
-//! 3. zeroes `.bss` and paints the boot stack with [`STACK_PAINT`] so the
+//! 1. recognises an SEV-SNP launch of the IGVM image (below), or else reads
+//!    the TSC into [`crate::cpu::tsc::BOOT_TSC`] (a few instructions after
+//!    the entry, so boot time is measured from there) and checks that the
+//!    CPU has long mode and NX (the kernel's W^X mapping needs NX); if not,
+//!    it says so on COM1 and exits QEMU with the Fault status;
+//! 2. zeroes `.bss` and paints the boot stack with [`STACK_PAINT`] so the
 //!    high-water mark can be measured later;
-//! 4. identity-maps the first 4 GiB with 2 MiB pages, enables PAE, long mode,
+//! 3. identity-maps the first 4 GiB with 2 MiB pages, enables PAE, long mode,
 //!    NX and write protection, and far-jumps into 64-bit code;
-//! 5. calls [`crate::kernel_main`] with the start-info address as argument.
+//! 4. calls [`crate::kernel_main`] with the start-info address as argument.
 //!
 //! SEV-SNP (reviewed against AMD APM vol. 2 §15.34-36, never executed here):
 //! CPUID raises #VC, and no IDT exists yet, so the trampoline may not execute
-//! it. With paging off every access is private, so it reads the launch-info
+//! it; nor RDTSC, which raises #VC too when the hypervisor intercepts it (a
+//! hypervisor's choice, unless Secure TSC is on), so on SNP the boot clock
+//! starts only once the GHCB can serve that #VC (`platform::snp::ghcb_up`). With paging off every access is private, so it reads the launch-info
 //! page `%ebx` names (IGVM magic and version) and the CPUID page it points
 //! to, which the firmware validated: an entry for 0x8000_001F with a C-bit
 //! position in 32..=51 means SEV-SNP. The CPU checks are skipped then (an
@@ -103,9 +105,6 @@ global_asm!(
     .code32
     .global pvh_entry
     pvh_entry:
-    rdtsc
-    movl %eax, {boot_tsc}
-    movl %edx, {boot_tsc} + 4
     cli
     cld
     movl %ebx, %esi                 /* hvm_start_info, kept for Rust */
@@ -151,6 +150,9 @@ global_asm!(
     jmp .Lcpu_ok
 
     .Lnative:
+    rdtsc                           /* Native only: see the SNP note */
+    movl %eax, {boot_tsc}
+    movl %edx, {boot_tsc} + 4
     xorl %ebx, %ebx
     xorl %ebp, %ebp
     movl $0x80000000, %eax

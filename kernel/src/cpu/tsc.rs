@@ -1,7 +1,12 @@
 //! Time: TSC timestamps and the TSC frequency.
 //!
-//! The TSC is read at the kernel's first instruction by the PVH trampoline,
-//! which stores it in [`BOOT_TSC`]; all boot timings are relative to it.
+//! The TSC is read near the kernel's first instruction by the PVH
+//! trampoline, which stores it in [`BOOT_TSC`]; all boot timings are
+//! relative to it. Not on SEV-SNP: there RDTSC may raise #VC (if the
+//! hypervisor intercepts it), which nothing can serve before the GHCB, so
+//! the clock starts when the GHCB is registered ([`start_late`]), and no
+//! RDTSC runs before (timestamps need a known frequency, which SNP does not
+//! calibrate).
 //!
 //! The frequency comes from CPUID leaf 0x15 (crystal ratio) when it is fully
 //! populated, else leaf 0x16 (base frequency in MHz), else a 10 ms measurement
@@ -10,7 +15,7 @@
 //! is bounded by a TSC tick budget, so a missing PIT cannot hang the boot.
 
 use core::fmt;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use x86_64::instructions::port::Port;
 
@@ -22,9 +27,28 @@ use super::features::{Features, cpuid, get as features};
 #[unsafe(link_section = ".data.boot_tsc")]
 pub static BOOT_TSC: AtomicU64 = AtomicU64::new(0);
 
-/// TSC at the first kernel instruction.
+/// Set when the boot clock started late ([`start_late`]).
+static STARTED_LATE: AtomicBool = AtomicBool::new(false);
+
+/// TSC at the start of the boot clock.
 pub fn boot_tsc() -> u64 {
     BOOT_TSC.load(Ordering::Relaxed)
+}
+
+/// Starts the boot clock now, on a platform whose trampoline could not read
+/// the TSC (SEV-SNP, once RDTSC's #VC can be served).
+pub fn start_late() {
+    BOOT_TSC.store(now(), Ordering::Relaxed);
+    STARTED_LATE.store(true, Ordering::Relaxed);
+}
+
+/// Where the boot clock started, for the boot-time line.
+pub fn clock_start() -> &'static str {
+    if STARTED_LATE.load(Ordering::Relaxed) {
+        "GHCB registration"
+    } else {
+        "first instruction"
+    }
 }
 
 /// TSC frequency in Hz; 0 while unknown.
@@ -129,6 +153,9 @@ pub fn ticks_to_us(ticks: u64) -> Option<u64> {
 }
 
 /// Microseconds since the kernel's first instruction.
+/// No RDTSC while the frequency is unknown (SEV-SNP before the GHCB, see
+/// the module comment).
 pub fn since_boot_us() -> Option<u64> {
+    frequency()?;
     ticks_to_us(now().wrapping_sub(boot_tsc()))
 }

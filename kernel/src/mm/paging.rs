@@ -30,11 +30,19 @@
 //! page state changed through the private mapping, then the entry changed.
 //! Native has no [`SnpMapping`] and its entries are the plain addresses, as
 //! before.
+//!
+//! SEV-SNP also gets the temporary mapping window ([`GuestWindowTables`],
+//! `svsm_snp::window`): the page table of the last 2 MiB of the address
+//! space ([`WINDOW_BASE`]) exists, all its entries not present; one slot per
+//! CPU maps one guest page private, NX, for one access at a time.
 
 use core::fmt;
 use core::ops::Range;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use svsm_snp::cbit::{CBit, Visibility};
+use svsm_snp::hw::PAGE_BYTES;
+use svsm_snp::window::WindowTables;
 use x86_64::registers::control::{Cr3, Cr3Flags};
 use x86_64::structures::paging::mapper::{
     MapToError, MappedFrame, MappedPageTable, PageTableFrameMapping, Translate, TranslateResult,
@@ -211,6 +219,128 @@ impl Builder<'_> {
     }
 }
 
+impl Builder<'_> {
+    /// Creates the page table of the window (its entries all not present)
+    /// and returns its identity-mapped address: maps [`WINDOW_BASE`] once,
+    /// which allocates the tables on the way, unmaps it, and walks there.
+    fn window_table(&mut self) -> Result<u64, PagingError> {
+        let va = VirtAddr::new(WINDOW_BASE);
+        let page =
+            Page::<Size4KiB>::from_start_address(va).map_err(|_| PagingError::Refused(va))?;
+        // Any frame will do: the tables are not active and the entry is
+        // removed again before they are.
+        let frame = PhysFrame::<Size4KiB>::containing_address(PhysAddr::new(0));
+        let before = self.tables.frames.allocated_bytes();
+        // SAFETY: the tables being built are not active, and the entry is
+        // removed right after; only the intermediate tables stay.
+        unsafe {
+            self.mapper
+                .map_to_with_table_flags(page, frame, R_NX, TABLE_FLAGS, &mut self.tables)
+        }
+        .map_err(|_| PagingError::Refused(va))?
+        .ignore();
+        self.mapper
+            .unmap(page)
+            .map_err(|_| PagingError::Refused(va))?
+            .1
+            .ignore();
+        let c_bit = self.tables.tables.c_bit;
+        let mut table: &PageTable = self.mapper.level_4_table();
+        for index in [page.p4_index(), page.p3_index(), page.p2_index()] {
+            let next = table[index].addr().as_u64() & !c_bit;
+            // SAFETY: `next` is a table frame the mapper just allocated
+            // from RAM below 4 GiB, identity mapped ([`Tables`]).
+            table = unsafe { &*(next as *const PageTable) };
+        }
+        self.stats.table_frames += (self.tables.frames.allocated_bytes() - before) / Size4KiB::SIZE;
+        Ok(core::ptr::from_ref(table) as u64)
+    }
+}
+
+/// SEV-SNP: the virtual address of the temporary mapping window (the last
+/// 2 MiB of the address space: nothing else is mapped there).
+pub const WINDOW_BASE: u64 = 0xffff_ffff_ffe0_0000;
+/// Slots of the window: one per CPU; the SVSM runs on the boot CPU only.
+pub const WINDOW_SLOTS: usize = 1;
+
+/// The identity-mapped address of the window's page table; 0 until
+/// [`init`] built it (SNP only).
+static WINDOW_TABLE: AtomicU64 = AtomicU64::new(0);
+
+/// The window's page-table writes, TLB flush and accesses on the running
+/// CPU (`svsm_snp::window` decides what is mapped, and when). Exists once
+/// [`init`] built the window's table on SNP.
+pub struct GuestWindowTables {
+    table: *mut PageTable,
+}
+
+// SAFETY: the window's page table is only written through
+// `svsm_snp::window::Window`, which hands each slot to one user at a time.
+unsafe impl Sync for GuestWindowTables {}
+// SAFETY: as for `Sync`: the pointer names a table that lives forever.
+unsafe impl Send for GuestWindowTables {}
+
+impl GuestWindowTables {
+    /// The window's tables, if [`init`] built them.
+    pub fn get() -> Option<Self> {
+        match WINDOW_TABLE.load(Ordering::Relaxed) {
+            0 => None,
+            table => Some(Self {
+                table: table as *mut PageTable,
+            }),
+        }
+    }
+
+    /// Whether `[va, va + len)` lies in one slot page of the window.
+    fn in_window(va: u64, len: usize) -> bool {
+        let end = WINDOW_BASE + (WINDOW_SLOTS * PAGE_BYTES) as u64;
+        va >= WINDOW_BASE
+            && (va % PAGE_BYTES as u64) + len as u64 <= PAGE_BYTES as u64
+            && va.checked_add(len as u64).is_some_and(|e| e <= end)
+    }
+}
+
+impl WindowTables for GuestWindowTables {
+    fn set_entry(&self, slot: usize, entry: u64) {
+        if slot >= WINDOW_SLOTS {
+            return;
+        }
+        // SAFETY: `table` is the window's page table (built by [`init`],
+        // identity mapped RW, never freed) and `slot` one of its first
+        // WINDOW_SLOTS entries, which map only window pages; a volatile
+        // store, as the MMU reads the entry.
+        unsafe {
+            let entries = self.table.cast::<u64>();
+            core::ptr::write_volatile(entries.add(slot), entry);
+        }
+    }
+
+    fn flush_local(&self, va: u64) {
+        x86_64::instructions::tlb::flush(VirtAddr::new(va));
+    }
+
+    fn zero_mapped(&self, va: u64) {
+        if !Self::in_window(va, PAGE_BYTES) {
+            return;
+        }
+        // SAFETY: `va` is a slot page of the window, which maps a guest
+        // page (private, writable) only between the window's set_entry and
+        // its removal, and nothing else at all: no Rust object lives there,
+        // and a slot not mapped faults (a fatal report), never reaching
+        // kernel memory.
+        unsafe { core::ptr::write_bytes(va as *mut u8, 0, PAGE_BYTES) }
+    }
+
+    fn read_mapped(&self, va: u64, out: &mut [u8]) {
+        if !Self::in_window(va, out.len()) {
+            return;
+        }
+        // SAFETY: as in `zero_mapped`, read-only, inside one slot page;
+        // `out` is a kernel buffer, distinct from the window.
+        unsafe { core::ptr::copy_nonoverlapping(va as *const u8, out.as_mut_ptr(), out.len()) }
+    }
+}
+
 fn raw(range: &Range<PhysAddr>) -> Range<u64> {
     range.start.as_u64()..range.end.as_u64()
 }
@@ -266,6 +396,10 @@ pub fn init(
     }
     for &(page, flags) in snp.map_or(&[][..], |s| s.launch_pages) {
         b.map::<Size4KiB>(page, flags)?;
+    }
+    if snp.is_some() {
+        let table = b.window_table()?;
+        WINDOW_TABLE.store(table, Ordering::Relaxed);
     }
 
     let stats = b.stats;

@@ -60,10 +60,15 @@ impl fmt::Display for PlatformError {
 
 static NATIVE: Once<Native> = Once::new();
 
-/// Detects the platform; `snp_c_bit` is the trampoline's finding.
-pub fn detect(snp_c_bit: Option<CBit>) -> Result<&'static dyn Platform, PlatformError> {
+/// Detects the platform; `snp_c_bit` is the trampoline's finding,
+/// `ram_end` the end of the RAM the memory map describes (on SNP, the
+/// guest's pages the SVSM may map lie below it).
+pub fn detect(
+    snp_c_bit: Option<CBit>,
+    ram_end: u64,
+) -> Result<&'static dyn Platform, PlatformError> {
     if let Some(c_bit) = snp_c_bit {
-        let platform = snp::bring_up(c_bit).map_err(PlatformError::Snp)?;
+        let platform = snp::bring_up(c_bit, ram_end).map_err(PlatformError::Snp)?;
         return Ok(platform);
     }
     if snp_active() {

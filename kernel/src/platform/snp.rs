@@ -5,22 +5,24 @@
 //! Reviewed against the APM and the GHCB specification, never executed (no
 //! SNP hardware is reachable from this project). The path, in boot order:
 //! the trampoline finds the C-bit in the firmware-validated CPUID page and
-//! maps all early memory private (`boot::pvh`); the console is silent and
-//! [`install_vc_hook`] answers CPUID from the CPUID page (the leaves it
-//! lacks through the GHCB MSR protocol);
-//! the kernel's page tables map everything private ([`mapping`]), and the
-//! CPUID and secrets pages the IGVM file places; [`bring_up`] checks
-//! SEV_STATUS and VMPL0, gives up the GHCB page's validation, makes it
-//! shared and registers it (checking the hypervisor's C-bit against the
-//! page's), clears its C-bit, builds [`SnpPlatform`] from the secrets and
-//! CPUID pages (which makes the message pages shared; their C-bit is
-//! cleared after), and from then on the #VC hook serves through it and the
-//! console writes through the GHCB. See docs/snp.md for what still stops
-//! the boot before it gets there.
+//! maps all early memory private (`boot::pvh`); the console holds its
+//! output back and [`install_vc_hook`] answers CPUID from the CPUID page
+//! (the leaves it lacks through the GHCB MSR protocol); the kernel's page
+//! tables map everything private ([`mapping`]), the CPUID and secrets pages
+//! the IGVM file places, and the empty page table of the guest-page window;
+//! right after, [`ghcb_up`] checks SEV_STATUS and VMPL0, gives up the GHCB
+//! page's validation, makes it shared and registers it (checking the
+//! hypervisor's C-bit against the page's), clears its C-bit, and the console
+//! goes live through it (the #VC hook); once the crypto module is up,
+//! [`bring_up`] builds [`SnpPlatform`] from the secrets and CPUID pages
+//! (which makes the message pages shared; their C-bit is cleared after) and
+//! the window over the guest's pages, and from then on the #VC hook serves
+//! through the platform. See docs/snp.md for what is still only reviewed.
 
 use core::arch::asm;
 use core::fmt;
 use core::ops::RangeInclusive;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use spin::Once;
 
@@ -32,19 +34,25 @@ use svsm_snp::SnpPlatform;
 use svsm_snp::boot::{self, BootError, MSR_SEV_STATUS};
 use svsm_snp::cbit::{CBit, CBitError};
 use svsm_snp::cpuid::{CpuidPage, CpuidPageError};
+use svsm_snp::ghcb::{Ghcb, exit as vc_exit};
 use svsm_snp::hw::{
-    MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, VmplPermissions,
+    MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, TlbFlushError,
+    VmplPermissions,
 };
 use svsm_snp::msr_protocol::{self, TerminationReason, svsm_reason};
 use svsm_snp::platform::SnpInitError;
 use svsm_snp::secrets::SecretsPage;
 use svsm_snp::vc::{self, VcRegisters};
+use svsm_snp::window::{GuestOwned, Window};
 use x86_64::registers::model_specific::Msr;
 
 use crate::console::{self, emergency_write};
 use crate::cpu::exceptions::{self, ExceptionFrame};
+use crate::cpu::tsc;
 use crate::exit::KernelOutcome;
-use crate::mm::paging::{self, PagingError, R_NX, RW_NX, SnpMapping};
+use crate::mm::paging::{
+    self, GuestWindowTables, PagingError, R_NX, RW_NX, SnpMapping, WINDOW_BASE, WINDOW_SLOTS,
+};
 use crate::mm::{PAGE_SIZE, USABLE_LIMIT};
 
 /// Why the SNP bring-up stopped.
@@ -66,6 +74,12 @@ pub enum SnpStop {
     Init(SnpInitError),
     /// A shared page's entry could not lose its C-bit.
     Paging(PagingError),
+    /// The platform was asked for before the GHCB was registered
+    /// ([`ghcb_up`]).
+    NoGhcb,
+    /// The kernel's tables have no mapping window, so guest pages would be
+    /// unreachable.
+    NoWindow,
 }
 
 impl SnpStop {
@@ -75,7 +89,10 @@ impl SnpStop {
             Self::NotIgvm | Self::CBit(_) | Self::HypervisorCBit { .. } | Self::Init(_) => {
                 TerminationReason::svsm(svsm_reason::LAUNCH_PAGES)
             }
-            Self::NoModule | Self::Paging(_) => TerminationReason::svsm(svsm_reason::FATAL),
+            Self::NoGhcb => TerminationReason::svsm(svsm_reason::GHCB),
+            Self::NoModule | Self::Paging(_) | Self::NoWindow => {
+                TerminationReason::svsm(svsm_reason::FATAL)
+            }
         }
     }
 }
@@ -99,6 +116,8 @@ impl fmt::Display for SnpStop {
             ),
             Self::Init(e) => write!(f, "SEV-SNP: the platform cannot be built: {e:?}"),
             Self::Paging(e) => write!(f, "SEV-SNP: a shared page stays private: {e}"),
+            Self::NoGhcb => write!(f, "SEV-SNP: the GHCB is not registered"),
+            Self::NoWindow => write!(f, "SEV-SNP: no mapping window for guest pages"),
         }
     }
 }
@@ -149,6 +168,34 @@ fn gpa_of(page: &SharedPage) -> GuestPhysAddr {
 fn identity(gpa: GuestPhysAddr, size: PageSize) -> Option<u64> {
     let end = gpa.raw().checked_add(size.bytes())?;
     (gpa.is_aligned(size.bytes()) && end <= USABLE_LIMIT).then_some(gpa.raw())
+}
+
+/// The window through which the SVSM reaches guest pages (private, one at
+/// a time), set up by [`bring_up`] once the SVSM's memory is known.
+static WINDOW: Once<Window<GuestWindowTables, WINDOW_SLOTS>> = Once::new();
+
+/// The window slot of the boot CPU, the only one the SVSM runs on.
+const BOOT_CPU_SLOT: usize = 0;
+
+/// CPUID leaf and EBX bit of INVLPGB/TLBSYNC (AMD APM vol. 3, CPUID
+/// Fn8000_0008 EBX[3]).
+const CPUID_EXT_FEATURES: u32 = 0x8000_0008;
+const EBX_INVLPGB: u32 = 1 << 3;
+
+/// INVLPGB's RAX: the ASID in EDX is valid (in a guest the hardware uses
+/// the guest's own), global translations included; no address, so every
+/// translation of the guest, at every VMPL, on every processor.
+const INVLPGB_ASID: u64 = 1 << 2;
+const INVLPGB_GLOBAL: u64 = 1 << 3;
+
+/// Whether the firmware-validated CPUID page lists INVLPGB (the page, not
+/// CPUID itself: the hypervisor's answer is not trusted for it).
+fn broadcast_flush() -> bool {
+    EARLY_CPUID
+        .get()
+        .and_then(|page| page.as_ref().ok())
+        .and_then(|page| page.lookup(CPUID_EXT_FEATURES, 0).ok())
+        .is_some_and(|leaf| leaf.ebx & EBX_INVLPGB != 0)
 }
 
 /// The SNP machine the kernel runs on.
@@ -242,16 +289,51 @@ impl SnpHardware for Machine {
         }
     }
 
-    /// Refused: the kernel maps no guest memory on SNP yet (its tables map
-    /// only its own memory, with the C-bit), and a mapping without the C-bit
-    /// would write through the shared alias. The page policy fails closed.
-    fn zero_page(&self, _gpa: GuestPhysAddr, _size: PageSize) -> Result<(), MemoryError> {
-        Err(MemoryError::NotGranted)
+    /// INVLPGB of every translation of the guest's ASID, then TLBSYNC, which
+    /// waits until every processor has completed it (AMD APM vol. 3,
+    /// INVLPGB/TLBSYNC; COCONUT-SVSM flushes the same way). Refused when the
+    /// CPUID page does not list INVLPGB: an IPI-based flush would need the
+    /// guest's vCPUs to run SVSM code, which they never do.
+    fn flush_guest_tlb(&self) -> Result<(), TlbFlushError> {
+        if !broadcast_flush() {
+            return Err(TlbFlushError::NoBroadcast);
+        }
+        // SAFETY: INVLPGB (0F 01 FE) only drops TLB entries, here all of
+        // the guest's (RAX: ASID valid, global included; ECX 0: no count;
+        // EDX 0: the guest's ASID); TLBSYNC (0F 01 FF) waits for that to
+        // complete on every processor. Neither touches memory or registers
+        // other than those named; the CPUID page says both exist.
+        unsafe {
+            asm!(
+                ".byte 0x0f, 0x01, 0xfe",
+                ".byte 0x0f, 0x01, 0xff",
+                in("rax") INVLPGB_ASID | INVLPGB_GLOBAL,
+                in("ecx") 0u32,
+                in("edx") 0u32,
+                options(nostack, preserves_flags)
+            )
+        }
+        Ok(())
     }
 
-    /// Refused, as [`Machine::zero_page`].
-    fn read_guest(&self, _gpa: GuestPhysAddr, _out: &mut [u8]) -> Result<(), MemoryError> {
-        Err(MemoryError::NotGranted)
+    /// Through the mapping window ([`WINDOW`]: private, writable, NX, one
+    /// page at a time, unmapped after); refused before it exists and for
+    /// pages the guest does not own.
+    fn zero_page(&self, gpa: GuestPhysAddr, size: PageSize) -> Result<(), MemoryError> {
+        WINDOW
+            .get()
+            .ok_or(MemoryError::NotGranted)?
+            .zero(BOOT_CPU_SLOT, gpa, size)
+            .map_err(|_| MemoryError::NotGranted)
+    }
+
+    /// Through the mapping window, read-only, as [`Machine::zero_page`].
+    fn read_guest(&self, gpa: GuestPhysAddr, out: &mut [u8]) -> Result<(), MemoryError> {
+        WINDOW
+            .get()
+            .ok_or(MemoryError::NotGranted)?
+            .read(BOOT_CPU_SLOT, gpa, out)
+            .map_err(|_| MemoryError::NotGranted)
     }
 
     fn ghcb(&self) -> &SharedPage {
@@ -309,7 +391,7 @@ pub fn install_vc_hook() {
 /// asked to terminate the guest instead (a fault with the SVSM's FATAL
 /// reason), and the caller halts if it returns.
 pub fn exit(outcome: KernelOutcome) -> bool {
-    if PLATFORM.get().is_some() {
+    if GHCB_READY.load(Ordering::Acquire) {
         return true;
     }
     let reason = match outcome {
@@ -339,12 +421,18 @@ fn vc_hook(frame: &mut ExceptionFrame) -> bool {
         rdx: frame.rdx,
         rip: frame.rip,
     };
-    let answer = match PLATFORM.get() {
-        Some(platform) => platform.handle_vc(VC_PORTS, frame.error_code, insn, &mut regs),
-        None => {
-            let page = EARLY_CPUID.get().and_then(|p| p.as_ref().ok());
-            vc::handle_early(&Machine, page, frame.error_code, insn, &mut regs)
+    let page = EARLY_CPUID.get().and_then(|p| p.as_ref().ok());
+    let exit_code = frame.error_code;
+    let answer = match (PLATFORM.get(), page) {
+        (Some(platform), _) => platform.handle_vc(VC_PORTS, exit_code, insn, &mut regs),
+        // The console's I/O through the GHCB registered early; CPUID as
+        // before the GHCB (the leaves the page lacks from the hypervisor).
+        (None, Some(page)) if GHCB_READY.load(Ordering::Acquire) && exit_code != vc_exit::CPUID => {
+            vc::handle(
+                &Machine, &BOOT_GHCB, page, VC_PORTS, exit_code, insn, &mut regs,
+            )
         }
+        (None, page) => vc::handle_early(&Machine, page, exit_code, insn, &mut regs),
     };
     match answer {
         Ok(()) => {
@@ -357,22 +445,63 @@ fn vc_hook(frame: &mut ExceptionFrame) -> bool {
         }
         Err(e) => {
             emergency_write(format_args!("\nsvsm: unhandled #VC: {e:?}\n"));
+            if !GHCB_READY.load(Ordering::Acquire) {
+                // Nothing reaches the console yet: the reason code is the
+                // report (e.g. an RDTSC intercepted before the GHCB).
+                msr_protocol::terminate(
+                    &Machine,
+                    TerminationReason::svsm(svsm_reason::UNHANDLED_VC),
+                );
+            }
             false
         }
     }
 }
 
-/// Brings the SNP platform up on the kernel's page tables (built with
-/// [`mapping`] for `c_bit`) and the operational crypto module; on failure
-/// asks the hypervisor to terminate the guest with the reason, and if it
-/// returns, reports the stop for the fatal path.
-pub fn bring_up(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+/// Set once [`ghcb_up`] registered the GHCB and mapped it shared: from
+/// then on the #VC hook serves I/O through [`BOOT_GHCB`] until the platform
+/// is up, and the console is live.
+static GHCB_READY: AtomicBool = AtomicBool::new(false);
+
+/// The GHCB calls of the #VC hook between [`ghcb_up`] and the platform
+/// (the console's I/O). The platform has its own lock over the same page;
+/// the two are never used at once, because the console is held back
+/// (`console::set_silent`) while [`build`] lets the platform make its
+/// calls, and nothing else before the platform does I/O.
+static BOOT_GHCB: Ghcb = Ghcb::new();
+
+/// Registers the GHCB as early as it can be, right after the kernel's page
+/// tables are active (its entry must lose the C-bit, so the kernel's tables
+/// must exist): checks SEV_STATUS and VMPL0, rescinds the page's
+/// validation, makes it shared and registers it (MSR protocol), clears its
+/// C-bit, checks the hypervisor's C-bit. Then the console goes live,
+/// writing out what it held back since the trampoline. On failure asks the
+/// hypervisor to terminate the guest with the reason (the console is still
+/// silent: the reason code is all an operator gets), and if it returns,
+/// reports the stop for the fatal path.
+pub fn ghcb_up(c_bit: CBit) -> Result<(), SnpStop> {
     let machine = Machine;
-    build(c_bit).inspect_err(|stop| msr_protocol::terminate(&machine, stop.termination_reason()))
+    register_ghcb(c_bit)
+        .inspect_err(|stop| msr_protocol::terminate(&machine, stop.termination_reason()))?;
+    GHCB_READY.store(true, Ordering::Release);
+    console::set_silent(false);
+    // The first RDTSC of an SNP boot: if the hypervisor intercepts it, the
+    // #VC hook now serves it through the GHCB.
+    tsc::start_late();
+    log::info!("SEV-SNP: GHCB registered; console live, boot clock started");
+    Ok(())
 }
 
-fn build(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+fn register_ghcb(c_bit: CBit) -> Result<(), SnpStop> {
     let machine = Machine;
+    // The #VC hook serves the console through the GHCB only with the
+    // parsed CPUID page, and the C-bit in use must be the page's.
+    let page = match EARLY_CPUID.get() {
+        Some(Ok(page)) => page,
+        Some(Err(e)) => return Err(SnpStop::Init(SnpInitError::Cpuid(*e))),
+        None => return Err(SnpStop::NotIgvm),
+    };
+    c_bit.confirm(page).map_err(SnpStop::CBit)?;
     checks(&machine).map_err(SnpStop::Boot)?;
     // The GHCB page: validation rescinded through its private mapping,
     // shared and registered by the MSR protocol (which writes nothing to
@@ -388,21 +517,48 @@ fn build(c_bit: CBit) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
             hypervisor: setup.sev_info.c_bit,
         });
     }
+    Ok(())
+}
+
+/// Brings the SNP platform up once the GHCB is registered ([`ghcb_up`])
+/// and the crypto module is operational; on failure reports the stop on
+/// the console, asks the hypervisor to terminate the guest with the
+/// reason, and if it returns, reports the stop for the fatal path.
+pub fn bring_up(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+    let machine = Machine;
+    build(c_bit, ram_end).inspect_err(|stop| {
+        log::error!("{stop}");
+        msr_protocol::terminate(&machine, stop.termination_reason());
+    })
+}
+
+fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+    if !GHCB_READY.load(Ordering::Acquire) {
+        return Err(SnpStop::NoGhcb);
+    }
     let module = svsm_crypto::initialized().ok_or(SnpStop::NoModule)?;
     let cpuid = cpuid_page();
-    let parsed = CpuidPage::parse(cpuid).map_err(|e| SnpStop::Init(SnpInitError::Cpuid(e)))?;
-    c_bit.confirm(&parsed).map_err(SnpStop::CBit)?;
     // SAFETY: the secrets page is mapped writable (private) at its GPA
     // ([`LAUNCH_PAGES`]); this is its only reference, taken once
     // (`platform::detect`, which alone calls this, runs once).
     let secrets = unsafe { &mut *(SECRETS_PAGE_GPA as *mut SecretsPage) };
     // Makes the message pages shared (rescind, then page state change)
     // without touching their contents; only then do they lose the C-bit.
-    let platform = SnpPlatform::new(Machine, module, secrets, cpuid).map_err(SnpStop::Init)?;
-    paging::share(c_bit, &message_pages()).map_err(SnpStop::Paging)?;
-    let platform = PLATFORM.call_once(|| platform);
-    // COM1 now goes through the GHCB (the #VC hook).
+    // The console holds its output back meanwhile (see [`BOOT_GHCB`]).
+    console::set_silent(true);
+    let platform = SnpPlatform::new(Machine, module, secrets, cpuid);
     console::set_silent(false);
+    let platform = platform.map_err(SnpStop::Init)?;
+    paging::share(c_bit, &message_pages()).map_err(SnpStop::Paging)?;
+    // Guest pages (PVALIDATE's zeroing, CREATE_VCPU's VMSA) through the
+    // window, never SVSM memory, never past the RAM.
+    let tables = GuestWindowTables::get().ok_or(SnpStop::NoWindow)?;
+    let guest = GuestOwned {
+        svsm: platform.svsm_memory(),
+        ram_end,
+    };
+    WINDOW.call_once(|| Window::new(tables, c_bit, WINDOW_BASE, guest));
+    let platform = PLATFORM.call_once(|| platform);
     if let Err(e) = platform.fetch_certificates() {
         log::warn!("SEV-SNP: no certificates from the hypervisor: {e:?}");
     }

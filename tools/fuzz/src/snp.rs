@@ -28,7 +28,7 @@ use svsm_snp::greq::{GuestRequestError, GuestRequester};
 use svsm_snp::guest_msg::{self, HEADER_SIZE, Header, MsgType, REPORT_RESPONSE_SIZE};
 use svsm_snp::hw::{
     MessagePages, PAGE_BYTES, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware,
-    VmplPermissions,
+    TlbFlushError, VmplPermissions,
 };
 use svsm_snp::msr_protocol::PageState;
 use svsm_snp::vc::{self, VcRegisters};
@@ -104,6 +104,10 @@ impl SnpHardware for Hostile {
 
     fn read_guest(&self, _: GuestPhysAddr, _: &mut [u8]) -> Result<(), MemoryError> {
         Err(MemoryError::NotGranted)
+    }
+
+    fn flush_guest_tlb(&self) -> Result<(), TlbFlushError> {
+        Ok(())
     }
 
     fn ghcb(&self) -> &SharedPage {

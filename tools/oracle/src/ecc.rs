@@ -3,7 +3,7 @@
 use crate::Curve;
 
 macro_rules! curve_ops {
-    ($name:ident, $krate:ident) => {
+    ($name:ident, $krate:ident, $uint:ident) => {
         mod $name {
             use $krate::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
             use $krate::ecdsa::{Signature, SigningKey, VerifyingKey};
@@ -50,12 +50,31 @@ macro_rules! curve_ops {
                 let shared = $krate::ecdh::diffie_hellman(sk.to_nonzero_scalar(), pk.as_affine());
                 Some(shared.raw_secret_bytes().to_vec())
             }
+
+            pub fn equal_points_signature(d: &[u8], k: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+                use $krate::elliptic_curve::Field;
+                use $krate::elliptic_curve::ops::Reduce;
+                use $krate::elliptic_curve::point::AffineCoordinates;
+                use $krate::{ProjectivePoint, Scalar};
+                let d = *SecretKey::from_slice(d).ok()?.to_nonzero_scalar();
+                let k = *SecretKey::from_slice(k).ok()?.to_nonzero_scalar();
+                let x = (ProjectivePoint::GENERATOR * k).to_affine().x();
+                let r = <Scalar as Reduce<$krate::$uint>>::reduce_bytes(&x);
+                let e = r * d;
+                let s = Option::<Scalar>::from(k.invert())? * (e + r * d);
+                if bool::from(Field::is_zero(&r) | Field::is_zero(&s)) {
+                    return None;
+                }
+                let mut sig = r.to_bytes().to_vec();
+                sig.extend_from_slice(&s.to_bytes());
+                Some((e.to_bytes().to_vec(), sig))
+            }
         }
     };
 }
 
-curve_ops!(p256_ops, p256);
-curve_ops!(p384_ops, p384);
+curve_ops!(p256_ops, p256, U256);
+curve_ops!(p384_ops, p384, U384);
 
 /// `X || Y` of the right length for `curve`.
 fn sized(curve: Curve, q: &[u8]) -> bool {
@@ -126,6 +145,25 @@ pub fn ecdh(curve: Curve, d: &[u8], q: &[u8]) -> Option<Vec<u8>> {
     match curve {
         Curve::P256 => p256_ops::ecdh(d, q),
         Curve::P384 => p384_ops::ecdh(d, q),
+    }
+}
+
+/// A digest and a valid signature r || s under the key d whose verification
+/// adds two equal points: with e = r*d the sum u1*G + u2*Q of FIPS 186-5
+/// 6.4.2 has u1*G = (e/s)*G = (r*d/s)*G = u2*Q (r = x(k*G) mod n,
+/// s = (e + r*d)/k). `None` unless d and k are in [1, n-1] with the curve's
+/// length.
+pub fn ecdsa_equal_points_signature(
+    curve: Curve,
+    d: &[u8],
+    k: &[u8],
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    if d.len() != curve.scalar_len() || k.len() != curve.scalar_len() {
+        return None;
+    }
+    match curve {
+        Curve::P256 => p256_ops::equal_points_signature(d, k),
+        Curve::P384 => p384_ops::equal_points_signature(d, k),
     }
 }
 

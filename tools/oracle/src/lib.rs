@@ -12,7 +12,9 @@ mod ecc;
 mod symmetric;
 
 pub use drbg::CtrDrbg;
-pub use ecc::{ecc_keygen, ecc_public, ecc_valid, ecdh, ecdsa_sign, ecdsa_verify};
+pub use ecc::{
+    ecc_keygen, ecc_public, ecc_valid, ecdh, ecdsa_equal_points_signature, ecdsa_sign, ecdsa_verify,
+};
 pub use symmetric::{
     aes_cfb128, aes_ecb, gcm_open, gcm_seal, hash, hkdf, hkdf_extract, hmac, kdf_counter_hmac,
     kdf_one_step,

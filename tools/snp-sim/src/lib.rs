@@ -16,7 +16,8 @@ use svsm_protocol::memory::MemoryError;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 use svsm_snp::hw::PAGE_BYTES;
 use svsm_snp::hw::{
-    MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, VmplPermissions,
+    MessagePages, PvalidateOutcome, RmpadjustFailure, SharedPage, SnpHardware, TlbFlushError,
+    VmplPermissions,
 };
 use svsm_snp::msr_protocol::MSR_GHCB;
 use svsm_snp::secrets::{SVSM_AREA, SecretsPage, SvsmArea, VMPCK_LEN, VMPCK_OFFSET};
@@ -201,7 +202,14 @@ impl SnpHardware for SimHardware {
     }
 
     fn read_guest(&self, gpa: GuestPhysAddr, out: &mut [u8]) -> Result<(), MemoryError> {
-        self.with(|m| m.ram.read(&m.rmp, gpa.raw(), out))
+        self.with(|m| {
+            m.rmp.check_not_stale(gpa.raw(), out.len() as u64);
+            m.ram.read(&m.rmp, gpa.raw(), out)
+        })
+    }
+
+    fn flush_guest_tlb(&self) -> Result<(), TlbFlushError> {
+        self.with(|m| m.rmp.flush_tlb())
     }
 
     fn ghcb(&self) -> &SharedPage {

@@ -131,4 +131,10 @@ impl SimHardware {
     pub fn violations(&self) -> Vec<Violation> {
         self.with(|m| m.ram.violations.clone())
     }
+
+    /// The frames the SVSM invalidated or read while a revocation of the
+    /// guest's access was not yet flushed from every vCPU's TLB.
+    pub fn stale_uses(&self) -> Vec<GuestPhysAddr> {
+        self.with(|m| m.rmp.stale_uses.clone())
+    }
 }

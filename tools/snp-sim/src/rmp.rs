@@ -23,16 +23,23 @@
 //!   A VMSA page cannot be changed while the bit is set (the hypervisor's
 //!   RMPUPDATE fails on an in-use VMSA).
 //!
+//! The TLB, as far as revocations go: an RMPADJUST that takes permissions
+//! away from a lower VMPL leaves the frame *stale* (other vCPUs may still
+//! reach it through their TLB entries) until a broadcast flush
+//! ([`Rmp::flush_tlb`]); PVALIDATE(0) of a stale frame, and the SVSM reading
+//! one, are recorded in [`Rmp::stale_uses`], which the tests assert stays
+//! empty.
+//!
 //! Not modelled: ASIDs and the GPA an entry was assigned at (one guest),
 //! immutable and firmware pages, the hypervisor's nested page tables, the
 //! PSMASH/RMP "smash" of a 2 MiB entry (a page state change of one frame of
 //! a 2 MiB page is refused with a size mismatch instead).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use svsm_protocol::GuestPhysAddr;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
-use svsm_snp::hw::{PvalidateOutcome, RmpadjustFailure, VmplPermissions};
+use svsm_snp::hw::{PvalidateOutcome, RmpadjustFailure, TlbFlushError, VmplPermissions};
 
 const FRAME: u64 = 4096;
 const FRAMES_2M: u64 = 512;
@@ -101,6 +108,9 @@ pub enum PageOp {
     },
     /// The SVSM zeroed the page (through [`crate::ram::SimRam`]).
     Zero { gpa: GuestPhysAddr, size: PageSize },
+    /// A broadcast flush of the guest's TLB entries (INVLPGB + TLBSYNC),
+    /// attempted.
+    FlushTlb,
 }
 
 /// The RMP, keyed by guest frame number; a frame never touched is shared.
@@ -111,6 +121,13 @@ pub struct Rmp {
     pub ops: Vec<PageOp>,
     /// Makes the next RMPADJUST fail with this code (then behaves).
     pub fail_next_rmpadjust: Option<RmpadjustFailure>,
+    /// Frames whose lower-VMPL permissions were reduced since the last
+    /// broadcast TLB flush.
+    stale: BTreeSet<u64>,
+    /// The frames the SVSM invalidated or read while stale.
+    pub stale_uses: Vec<GuestPhysAddr>,
+    /// The CPU has no broadcast flush (INVLPGB/TLBSYNC).
+    pub no_broadcast_flush: bool,
 }
 
 /// The frames of the page at `gpa` of `size`.
@@ -183,6 +200,27 @@ impl Rmp {
         Ok(())
     }
 
+    /// The broadcast TLB flush: every revocation so far is visible.
+    pub fn flush_tlb(&mut self) -> Result<(), TlbFlushError> {
+        self.ops.push(PageOp::FlushTlb);
+        if self.no_broadcast_flush {
+            return Err(TlbFlushError::NoBroadcast);
+        }
+        self.stale.clear();
+        Ok(())
+    }
+
+    /// Records a use of any stale frame of `[gpa, gpa + len)`.
+    pub fn check_not_stale(&mut self, gpa: u64, len: u64) {
+        let first = gpa / FRAME;
+        let last = gpa.saturating_add(len.max(1) - 1) / FRAME;
+        for frame in first..=last {
+            if self.stale.contains(&frame) {
+                self.stale_uses.push(GuestPhysAddr::new(frame * FRAME));
+            }
+        }
+    }
+
     /// PVALIDATE.
     pub fn pvalidate(
         &mut self,
@@ -195,6 +233,9 @@ impl Rmp {
             size,
             validate,
         });
+        if !validate {
+            self.check_not_stale(gpa.raw(), size.bytes());
+        }
         let entry = self.entry_for(gpa, size)?;
         if !entry.assigned {
             return Err(PvalidateFailure::Input);
@@ -236,6 +277,12 @@ impl Rmp {
             return Err(RmpadjustFailure::Input);
         }
         let index = usize::from(target_vmpl - 1);
+        for frame in frames(gpa, size) {
+            let before = self.entry(GuestPhysAddr::new(frame * FRAME)).perms[index];
+            if !perms.contains(before) {
+                self.stale.insert(frame);
+            }
+        }
         self.set(gpa, size, |e| {
             e.perms[index] = perms;
             e.vmsa = vmsa;

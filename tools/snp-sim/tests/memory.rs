@@ -63,6 +63,14 @@ impl Machine {
         machine
     }
 
+    /// A machine whose guest has validated PAGE_A through the SVSM.
+    fn with_page_a_validated() -> Self {
+        let m = Self::new();
+        m.assign(PAGE_A, PageSize::Size4K);
+        assert_eq!(m.pvalidate(&[PAGE_A | entry::VALIDATE]), code::SUCCESS);
+        m
+    }
+
     fn hw(&self) -> &SimHardware {
         self.platform.hardware()
     }
@@ -120,6 +128,7 @@ impl Machine {
 
     fn assert_no_violations(&self) {
         assert_eq!(self.platform.hardware().violations(), []);
+        assert_eq!(self.platform.hardware().stale_uses(), []);
     }
 }
 
@@ -384,6 +393,7 @@ fn the_order_revoke_before_invalidating_zero_before_granting() {
                 PageOp::Pvalidate { gpa, .. }
                 | PageOp::Rmpadjust { gpa, .. }
                 | PageOp::Zero { gpa, .. } => *gpa == page,
+                PageOp::FlushTlb => true,
             })
             .collect::<Vec<_>>()
     };
@@ -406,6 +416,7 @@ fn the_order_revoke_before_invalidating_zero_before_granting() {
         ops_of(&m),
         [
             access(VmplPermissions::NONE),
+            PageOp::FlushTlb,
             PageOp::Pvalidate {
                 gpa: page,
                 size,
@@ -414,6 +425,35 @@ fn the_order_revoke_before_invalidating_zero_before_granting() {
         ]
     );
     m.assert_no_violations();
+}
+
+#[test]
+fn without_a_broadcast_tlb_flush_invalidation_fails_and_the_page_stays_the_guests() {
+    let m = Machine::with_page_a_validated();
+    m.sim(|s| s.rmp.no_broadcast_flush = true);
+    assert_eq!(m.pvalidate(&[PAGE_A]), code::PVALIDATE_FAIL_INPUT);
+    // Not invalidated while another vCPU may still reach it; given back.
+    assert!(guest_owned(m.entry(PAGE_A)));
+    m.sim(|s| s.rmp.no_broadcast_flush = false);
+    assert_eq!(m.pvalidate(&[PAGE_A]), code::SUCCESS);
+    assert!(!m.entry(PAGE_A).validated);
+    m.assert_no_violations();
+}
+
+#[test]
+fn the_model_catches_an_invalidation_before_the_flush() {
+    // What the SVSM must never do, done by hand: revoke, then PVALIDATE(0)
+    // with no flush in between.
+    let m = Machine::with_page_a_validated();
+    m.sim(|s| {
+        let a = gpa(PAGE_A);
+        let size = PageSize::Size4K;
+        s.rmp
+            .rmpadjust(a, size, GUEST_VMPL, VmplPermissions::NONE, false)
+            .unwrap();
+        s.rmp.pvalidate(a, size, false).unwrap();
+    });
+    assert_eq!(m.hw().stale_uses(), [gpa(PAGE_A)]);
 }
 
 #[test]

@@ -14,7 +14,7 @@ use svsm_snp::vcpu::{SEV_FEATURE_SNP, VMSA_SEV_FEATURES, VMSA_VMPL};
 use svsm_snp_sim::SimHardware;
 use svsm_snp_sim::hypervisor::ApCreation;
 use svsm_snp_sim::ram::SimGuestMemory;
-use svsm_snp_sim::rmp::RmpEntry;
+use svsm_snp_sim::rmp::{PageOp, RmpEntry};
 
 const GUEST_VMPL: u8 = common::SVSM.guest_vmpl;
 const VMSA: u64 = 0x40_1000;
@@ -83,6 +83,7 @@ impl Guest {
 
     fn assert_no_violations(&self) {
         assert_eq!(self.platform.hardware().violations(), []);
+        assert_eq!(self.platform.hardware().stale_uses(), []);
     }
 }
 
@@ -243,5 +244,44 @@ fn a_hypervisor_that_fails_ap_creation_leaves_the_page_the_guests() {
     );
     assert!(g.entry(VMSA).vmsa);
     assert!(g.platform.vcpus().find(gpa(VMSA)).is_some());
+    g.assert_no_violations();
+}
+
+#[test]
+fn create_flushes_the_revocation_before_it_checks_or_reads_the_vmsa() {
+    let g = Guest::new();
+    g.sim(|m| m.rmp.ops.clear());
+    g.create(VMSA, CAA, 1).unwrap();
+    let ops = g.sim(|m| std::mem::take(&mut m.rmp.ops));
+    let size = PageSize::Size4K;
+    assert_eq!(
+        ops[..3],
+        [
+            PageOp::Rmpadjust {
+                gpa: gpa(VMSA),
+                size,
+                vmpl: GUEST_VMPL,
+                perms: VmplPermissions::NONE,
+                vmsa: false
+            },
+            PageOp::FlushTlb,
+            PageOp::Pvalidate {
+                gpa: gpa(VMSA),
+                size,
+                validate: true
+            },
+        ]
+    );
+    g.assert_no_violations();
+}
+
+#[test]
+fn without_a_broadcast_tlb_flush_create_is_refused_and_the_page_given_back() {
+    let g = Guest::new();
+    g.sim(|m| m.rmp.no_broadcast_flush = true);
+    assert_eq!(g.create(VMSA, CAA, 1), Err(SvsmError::InvalidRequest));
+    g.assert_guests(VMSA);
+    assert_eq!(g.ap_creations(), []);
+    assert_eq!(g.platform.vcpus().find(gpa(VMSA)), None);
     g.assert_no_violations();
 }

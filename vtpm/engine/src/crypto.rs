@@ -175,3 +175,19 @@ pub trait AeadCrypto {
         plaintext: &mut [u8],
     ) -> Result<(), CryptoError>;
 }
+
+/// A running hash that leaves its provider as bytes and comes back: how
+/// the kernel crypto gate lets a ring-3 service hold its hash sequences
+/// (the state only holds what the service itself had hashed). Not a TPM
+/// service: [`crate::gate::serve`] needs it, the engine never calls it.
+pub trait HashStateCrypto: TpmCrypto {
+    /// Bytes of an exported state.
+    const STATE_LEN: usize;
+    /// Writes `state` as [`Self::STATE_LEN`] bytes into `out` (zeroed on
+    /// error); `state` carries on unchanged.
+    fn hash_export(&self, state: &Self::HashState, out: &mut [u8]) -> Result<(), CryptoError>;
+    /// A running hash of `alg` from exported bytes; [`CryptoError::Arg`]
+    /// unless they are a state of `alg` that [`Self::hash_export`] could
+    /// have written (the bytes are hostile).
+    fn hash_import(&self, alg: TpmHash, bytes: &[u8]) -> Result<Self::HashState, CryptoError>;
+}

@@ -7,17 +7,21 @@
 //! kernel's end: it checks the call against the page, runs it in a direct
 //! [`TpmCrypto`] (the module), writes the output and wipes the inputs. The
 //! gate also carries AES-GCM seal and open ([`AeadCrypto`]) for ring-3
-//! modules other than the TPM. Both
-//! ends are here, in one crate, so a host test can join them
+//! modules other than the TPM. A running hash crosses as the module's
+//! exported state ([`GateHash`]): the service holds it between calls, the
+//! kernel imports, continues and exports it again ([`HashStateCrypto`]).
+//! Both ends are here, in one crate, so a host test can join them
 //! ([`Gate`] over [`serve`]) and check the encoding both ways.
 
-use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use svsm_abi::vtpm_service::gate::{self as abi, ALG_256, ALG_384, Call, HEADER_BYTES, INPUTS, op};
+use svsm_abi::vtpm_service::gate::{
+    self as abi, ALG_256, ALG_384, Call, HASH_STATE_BYTES, HASH_UPDATE_MAX, HEADER_BYTES, INPUTS,
+    op,
+};
 use zeroize::Zeroize;
 
-use crate::crypto::{AeadCrypto, CryptoError, TpmCrypto, TpmCurve, TpmHash};
+use crate::crypto::{AeadCrypto, CryptoError, HashStateCrypto, TpmCrypto, TpmCurve, TpmHash};
 
 /// How a call written in the crypto page reaches the kernel.
 pub trait Gate {
@@ -81,8 +85,11 @@ fn error(status: u64) -> CryptoError {
 /// status. The page is the service's: nothing is read before the call is
 /// known to fit ([`Call::read`]), the output goes only into the call's own
 /// output area (zeroed on error), and the inputs are wiped afterwards (they
-/// may be keys, seeds or shared secrets).
-pub fn serve<C: TpmCrypto + AeadCrypto>(crypto: &C, page: &mut [u8]) -> u64 {
+/// may be keys, seeds, shared secrets or hash states). A hash state the
+/// service sends is hostile: it must be [`HashStateCrypto::STATE_LEN`]
+/// bytes and the provider's import refuses any state it could not have
+/// exported.
+pub fn serve<C: TpmCrypto + AeadCrypto + HashStateCrypto>(crypto: &C, page: &mut [u8]) -> u64 {
     let Some(call) = Call::read(page) else {
         return abi::ERR_ARG;
     };
@@ -100,7 +107,7 @@ pub fn serve<C: TpmCrypto + AeadCrypto>(crypto: &C, page: &mut [u8]) -> u64 {
     status(result)
 }
 
-fn run<C: TpmCrypto + AeadCrypto>(
+fn run<C: TpmCrypto + AeadCrypto + HashStateCrypto>(
     crypto: &C,
     call: &Call,
     page: &mut [u8],
@@ -108,6 +115,23 @@ fn run<C: TpmCrypto + AeadCrypto>(
     let ([a, b, c, d, e], out) = call.split(page).ok_or(CryptoError::Arg)?;
     let alg = || hash_of(call.param).ok_or(CryptoError::Arg);
     let ecc = || curve_of(call.param).ok_or(CryptoError::Arg);
+    // Inputs a call does not take must be empty.
+    let unused = |inputs: &[&[u8]]| {
+        let empty = inputs.iter().all(|i| i.is_empty());
+        empty.then_some(()).ok_or(CryptoError::Arg)
+    };
+    // A state the service sent, checked by the provider's import.
+    let import = |state: &[u8]| -> Result<C::HashState, CryptoError> {
+        if state.len() != C::STATE_LEN {
+            return Err(CryptoError::Arg);
+        }
+        crypto.hash_import(alg()?, state)
+    };
+    // An output that is to hold a state.
+    let state_out = |out: &[u8]| {
+        let fits = out.len() == C::STATE_LEN;
+        fits.then_some(()).ok_or(CryptoError::Arg)
+    };
     match call.op {
         op::HASH => crypto.hash(alg()?, a, out),
         op::HMAC => crypto.hmac(alg()?, a, b, out),
@@ -140,7 +164,39 @@ fn run<C: TpmCrypto + AeadCrypto>(
             }
             crypto.aes_gcm_open(a, b, c, d, e, out)
         }
+        op::HASH_START => {
+            unused(&[a, b, c, d, e])?;
+            state_out(out)?;
+            let state = crypto.hash_start(alg()?)?;
+            crypto.hash_export(&state, out)
+        }
+        op::HASH_UPDATE => {
+            unused(&[c, d, e])?;
+            state_out(out)?;
+            let mut state = import(a)?;
+            crypto.hash_update(&mut state, b)?;
+            crypto.hash_export(&state, out)
+        }
+        op::HASH_FINISH => {
+            unused(&[c, d, e])?;
+            let mut state = import(a)?;
+            crypto.hash_update(&mut state, b)?;
+            crypto.hash_finish(state, out)
+        }
         _ => Err(CryptoError::Unsupported),
+    }
+}
+
+/// Both ends in one process: each call served at once by [`serve`] over
+/// the module, as the kernel serves the ring-3 service. The host simulator
+/// runs a TPM over it (`svsm-vtpm-sim --gate`) and so do the tests.
+#[cfg(feature = "module")]
+pub struct Loopback<'m>(pub crate::ModuleCrypto<'m>);
+
+#[cfg(feature = "module")]
+impl Gate for Loopback<'_> {
+    fn call(&self, page: &mut [u8]) -> u64 {
+        serve(&self.0, page)
     }
 }
 
@@ -209,11 +265,21 @@ impl<G: Gate> GateCrypto<G> {
     }
 }
 
-/// A running hash: the data is collected here and hashed by one gate call
-/// at the end, so a sequence is bounded by the crypto page.
+/// A running hash over the gate: the module's exported state, held by the
+/// service between gate calls ([`op::HASH_START`], [`op::HASH_UPDATE`],
+/// [`op::HASH_FINISH`]), so a sequence has no bound of its own. The state
+/// is not a key: it holds only what the service itself hashed, and the
+/// kernel checks it on every import. Wiped on drop (it is as secret as that
+/// data).
 pub struct GateHash {
     alg: TpmHash,
-    data: Vec<u8>,
+    state: [u8; HASH_STATE_BYTES],
+}
+
+impl Drop for GateHash {
+    fn drop(&mut self) {
+        self.state.zeroize();
+    }
 }
 
 impl<G: Gate> TpmCrypto for GateCrypto<G> {
@@ -229,27 +295,51 @@ impl<G: Gate> TpmCrypto for GateCrypto<G> {
     }
 
     fn hash_start(&self, alg: TpmHash) -> Result<GateHash, CryptoError> {
-        Ok(GateHash {
+        let mut seq = GateHash {
             alg,
-            data: Vec::new(),
-        })
+            state: [0; HASH_STATE_BYTES],
+        };
+        self.call(
+            op::HASH_START,
+            hash_param(alg),
+            [NONE; INPUTS],
+            &mut seq.state,
+        )?;
+        Ok(seq)
     }
 
-    fn hash_update(&self, state: &mut GateHash, data: &[u8]) -> Result<(), CryptoError> {
-        let room = self
-            .page
-            .try_borrow()
-            .map_or(0, |p| p.len())
-            .saturating_sub(HEADER_BYTES);
-        if state.data.len() + data.len() > room {
-            return Err(CryptoError::Arg);
+    /// One [`op::HASH_UPDATE`] per [`HASH_UPDATE_MAX`] bytes; on error the
+    /// state is as it was before the call.
+    fn hash_update(&self, seq: &mut GateHash, data: &[u8]) -> Result<(), CryptoError> {
+        let mut next = GateHash {
+            alg: seq.alg,
+            state: seq.state,
+        };
+        // Both copies are wiped when they drop.
+        let mut prev = GateHash {
+            alg: seq.alg,
+            state: [0; HASH_STATE_BYTES],
+        };
+        for chunk in data.chunks(HASH_UPDATE_MAX) {
+            prev.state = next.state;
+            self.call(
+                op::HASH_UPDATE,
+                hash_param(seq.alg),
+                [&prev.state, chunk, NONE, NONE, NONE],
+                &mut next.state,
+            )?;
         }
-        state.data.extend_from_slice(data);
+        core::mem::swap(seq, &mut next);
         Ok(())
     }
 
-    fn hash_finish(&self, state: GateHash, out: &mut [u8]) -> Result<(), CryptoError> {
-        self.hash(state.alg, &state.data, out)
+    fn hash_finish(&self, seq: GateHash, out: &mut [u8]) -> Result<(), CryptoError> {
+        self.call(
+            op::HASH_FINISH,
+            hash_param(seq.alg),
+            [&seq.state, NONE, NONE, NONE, NONE],
+            out,
+        )
     }
 
     fn hmac(

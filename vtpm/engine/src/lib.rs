@@ -34,7 +34,7 @@ mod session;
 mod startup;
 
 pub use commands::cc;
-pub use crypto::{AeadCrypto, CryptoError, TpmCrypto, TpmCurve, TpmHash};
+pub use crypto::{AeadCrypto, CryptoError, HashStateCrypto, TpmCrypto, TpmCurve, TpmHash};
 pub use engine::{LIMITS, Limits, SEED_LEN, Seeds, Tpm};
 #[cfg(feature = "module")]
 pub use module_crypto::ModuleCrypto;

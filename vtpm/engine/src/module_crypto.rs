@@ -8,10 +8,14 @@
 use core::cell::RefCell;
 
 use svsm_crypto::{
-    Curve, DRBG_MAX_REQUEST, Drbg, Error, HashAlg, Hasher, Module, PrivateKey, PublicKey, Signature,
+    Curve, DRBG_MAX_REQUEST, Drbg, Error, HASH_STATE_LEN, HashAlg, HashState, Hasher, Module,
+    PrivateKey, PublicKey, Signature,
 };
 
-use crate::crypto::{AeadCrypto, CryptoError, TpmCrypto, TpmCurve, TpmHash};
+use crate::crypto::{AeadCrypto, CryptoError, HashStateCrypto, TpmCrypto, TpmCurve, TpmHash};
+
+// The gate carries the module's exported hash state as it is.
+const _: () = assert!(svsm_abi::vtpm_service::gate::HASH_STATE_BYTES == HASH_STATE_LEN);
 
 /// The module instance the engine uses, with the engine's own DRBG instance
 /// (so TPM2_StirRandom can reseed it with the caller's input).
@@ -67,6 +71,30 @@ fn copy_out(src: &[u8], out: &mut [u8]) -> Result<(), CryptoError> {
     }
     out.copy_from_slice(src);
     Ok(())
+}
+
+/// The module's own state export and import: import refuses (zeroing its
+/// context) any bytes that are not a state of the algorithm that export
+/// could have written.
+impl<'m> HashStateCrypto for ModuleCrypto<'m> {
+    const STATE_LEN: usize = HASH_STATE_LEN;
+
+    fn hash_export(&self, state: &Hasher<'m>, out: &mut [u8]) -> Result<(), CryptoError> {
+        match state.export() {
+            Ok(exported) => copy_out(exported.value().as_bytes(), out),
+            Err(e) => {
+                out.fill(0);
+                Err(map_err(e))
+            }
+        }
+    }
+
+    fn hash_import(&self, alg: TpmHash, bytes: &[u8]) -> Result<Hasher<'m>, CryptoError> {
+        let bytes: &[u8; HASH_STATE_LEN] = bytes.try_into().map_err(|_| CryptoError::Arg)?;
+        self.module
+            .hasher_import(hash_alg(alg), &HashState::from_bytes(bytes))
+            .map_err(map_err)
+    }
 }
 
 impl<'m> TpmCrypto for ModuleCrypto<'m> {

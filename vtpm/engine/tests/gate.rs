@@ -8,25 +8,19 @@ mod common;
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
 
-use common::{command, rc};
+use common::{B, R, RH_NULL, Rng, command, rc, session_params, with_pw};
 use svsm_abi::vtpm_service::CRYPTO_BYTES;
-use svsm_abi::vtpm_service::gate::{self as abi, ALG_256, Call, HEADER_BYTES, op};
-use svsm_vtpm::gate::{Gate, GateCrypto, serve};
+use svsm_abi::vtpm_service::gate::{
+    self as abi, ALG_256, ALG_384, Call, HASH_STATE_BYTES, HASH_UPDATE_MAX, HEADER_BYTES, op,
+};
+use svsm_vtpm::gate::{GateCrypto, Loopback, serve};
 use svsm_vtpm::{AeadCrypto, CryptoError, ModuleCrypto, Tpm, TpmCrypto, TpmCurve, TpmHash};
-
-struct Loopback(ModuleCrypto<'static>);
-
-impl Gate for Loopback {
-    fn call(&self, page: &mut [u8]) -> u64 {
-        serve(&self.0, page)
-    }
-}
 
 fn direct() -> ModuleCrypto<'static> {
     ModuleCrypto::new(svsm_crypto::host::module()).expect("module DRBG")
 }
 
-fn gated() -> GateCrypto<Loopback> {
+fn gated() -> GateCrypto<Loopback<'static>> {
     let page = Box::leak(vec![0u8; CRYPTO_BYTES].into_boxed_slice());
     GateCrypto::new(Loopback(direct()), page)
 }
@@ -122,8 +116,202 @@ fn errors_cross_the_gate_as_errors_with_the_output_zeroed() {
         g.hash(TpmHash::Sha256, &big, &mut [0; 32]),
         Err(CryptoError::Arg)
     );
+    // A running hash takes it: the state crosses, the data in pieces.
     let mut seq = g.hash_start(TpmHash::Sha256).unwrap();
-    assert_eq!(g.hash_update(&mut seq, &big), Err(CryptoError::Arg));
+    g.hash_update(&mut seq, &big).unwrap();
+    let mut d = [0; 32];
+    g.hash_finish(seq, &mut d).unwrap();
+    assert_eq!(d.to_vec(), common::sha256(&[&big]));
+    // A finish with the wrong digest size is refused with nothing out.
+    let seq = g.hash_start(TpmHash::Sha384).unwrap();
+    let mut short = [0xff; 32];
+    assert_eq!(g.hash_finish(seq, &mut short), Err(CryptoError::Arg));
+    assert_eq!(short, [0; 32]);
+}
+
+/// 1 MiB and a bit, in pieces of awkward sizes (one byte, the TPM's input
+/// buffer, one gate call's worth and one more, the rest).
+fn mebibyte() -> (Vec<u8>, Vec<std::ops::Range<usize>>) {
+    let data: Vec<u8> = (0..(1 << 20) + 123u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let cuts = [0, 1, 1025, 1025 + HASH_UPDATE_MAX + 1, 200_000, data.len()];
+    let pieces = cuts.windows(2).map(|w| w[0]..w[1]).collect();
+    (data, pieces)
+}
+
+fn sequence<C: TpmCrypto>(
+    c: &C,
+    alg: TpmHash,
+    data: &[u8],
+    pieces: &[std::ops::Range<usize>],
+) -> Vec<u8> {
+    let mut seq = c.hash_start(alg).unwrap();
+    for piece in pieces {
+        c.hash_update(&mut seq, &data[piece.clone()]).unwrap();
+    }
+    let mut out = vec![0; alg.digest_len()];
+    c.hash_finish(seq, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_sequence_over_a_mebibyte_is_the_one_shot_digest() {
+    let (g, m) = (gated(), direct());
+    let (data, pieces) = mebibyte();
+    for (alg, reference) in [
+        (TpmHash::Sha256, common::sha256(&[&data])),
+        (TpmHash::Sha384, common::sha384(&[&data])),
+    ] {
+        let mut one_shot = vec![0; alg.digest_len()];
+        m.hash(alg, &data, &mut one_shot).unwrap();
+        assert_eq!(one_shot, reference);
+        assert_eq!(
+            sequence(&m, alg, &data, &pieces),
+            reference,
+            "{alg:?} direct"
+        );
+        assert_eq!(sequence(&g, alg, &data, &pieces), reference, "{alg:?} gate");
+    }
+}
+
+/// A TPM over the gate hashes 1 MiB with HashSequenceStart, SequenceUpdate
+/// (1024 bytes per command, the TPM's input buffer) and SequenceComplete.
+#[test]
+fn a_tpm_over_the_gate_completes_a_mebibyte_sequence() {
+    let mut tpm = Tpm::manufacture(gated()).expect("seeds through the gate");
+    tpm.power_on();
+    assert_eq!(rc(&tpm.execute(&command(0x8001, 0x144, &[0, 0]))), 0);
+    let (data, _) = mebibyte();
+    let start = command(0x8001, 0x186, &B::new().b2(b"pw").u16(0x0B).0);
+    let r = tpm.execute(&start);
+    assert_eq!(rc(&r), 0, "HashSequenceStart");
+    let h = u32::from_be_bytes(r[10..14].try_into().unwrap());
+    let (body, last) = data.split_at(data.len() - 100);
+    for chunk in body.chunks(1024) {
+        let update = with_pw(0x15C, &[h], b"pw", &B::new().b2(chunk).0);
+        assert_eq!(rc(&tpm.execute(&update)), 0, "SequenceUpdate");
+    }
+    let complete = with_pw(0x13E, &[h], b"pw", &B::new().b2(last).u32(RH_NULL).0);
+    let r = tpm.execute(&complete);
+    assert_eq!(rc(&r), 0, "SequenceComplete");
+    let mut p = R(session_params(&r, false));
+    assert_eq!(p.b2(), common::sha256(&[&data]).as_slice());
+}
+
+/// What serve answers for a hash-state call with `state` as its first input.
+fn serve_state(op: u32, param: u32, state: &[u8], data: &[u8], output: u32) -> (u64, Vec<u8>) {
+    let m = direct();
+    let sizes = [state.len() as u32, data.len() as u32, 0, 0, 0];
+    let c = call(op, param, sizes, output);
+    let mut page = page_with(c, &[state, data].concat());
+    let status = serve(&m, &mut page);
+    let inputs = state.len() + data.len();
+    assert!(
+        page[HEADER_BYTES..HEADER_BYTES + inputs]
+            .iter()
+            .all(|&b| b == 0),
+        "inputs wiped"
+    );
+    let out = page[HEADER_BYTES + inputs..HEADER_BYTES + inputs + output as usize].to_vec();
+    if status != abi::OK {
+        assert!(out.iter().all(|&b| b == 0), "no output after an error");
+    }
+    (status, out)
+}
+
+#[test]
+fn serve_refuses_forged_hash_states() {
+    let n = HASH_STATE_BYTES as u32;
+    let (status, empty) = serve_state(op::HASH_START, ALG_256, &[], &[], n);
+    assert_eq!(status, abi::OK);
+    let (status, good) = serve_state(op::HASH_UPDATE, ALG_256, &empty, b"abcdef", n);
+    assert_eq!(status, abi::OK);
+    let (status, digest) = serve_state(op::HASH_FINISH, ALG_256, &good, b"g", 32);
+    assert_eq!((status, digest), (abi::OK, common::sha256(&[b"abcdefg"])));
+
+    let forged = |at: usize, v: u8| {
+        let mut s = good.clone();
+        s[at] = v;
+        s
+    };
+    // The module's layout (crypto-c/src/hashing.c): magic, algorithm,
+    // buffered count, reserved (u32 each), byte count (u64), high count
+    // (u64), chaining value (64 bytes), partial block (128 bytes).
+    let refused: [(&str, Vec<u8>); 9] = [
+        ("magic", forged(0, 0)),
+        ("algorithm field", forged(4, 9)),
+        ("buffered count", forged(8, 5)),
+        ("reserved", forged(12, 1)),
+        ("byte count", forged(16, 7)),
+        ("chaining value past SHA-256's", forged(32 + 32, 1)),
+        ("partial block past its count", forged(96 + 6, 1)),
+        ("random bytes", vec![0xa5; HASH_STATE_BYTES]),
+        ("all zero", vec![0; HASH_STATE_BYTES]),
+    ];
+    for (what, state) in &refused {
+        for op in [op::HASH_UPDATE, op::HASH_FINISH] {
+            let out = if op == op::HASH_UPDATE { n } else { 32 };
+            let (status, _) = serve_state(op, ALG_256, state, b"x", out);
+            assert_eq!(status, abi::ERR_ARG, "{what}, op {op}");
+        }
+    }
+    // A SHA-256 state is no SHA-384 state; a state has its one length.
+    assert_eq!(
+        serve_state(op::HASH_FINISH, ALG_384, &good, b"", 48).0,
+        abi::ERR_ARG
+    );
+    assert_eq!(
+        serve_state(op::HASH_UPDATE, ALG_256, &good[..n as usize - 1], b"", n).0,
+        abi::ERR_ARG
+    );
+    assert_eq!(
+        serve_state(
+            op::HASH_UPDATE,
+            ALG_256,
+            &[good.clone(), vec![0]].concat(),
+            b"",
+            n
+        )
+        .0,
+        abi::ERR_ARG
+    );
+    // Outputs of the wrong size, an unknown algorithm, inputs the call
+    // does not take.
+    assert_eq!(
+        serve_state(op::HASH_START, ALG_256, &[], &[], n - 1).0,
+        abi::ERR_ARG
+    );
+    assert_eq!(
+        serve_state(op::HASH_UPDATE, ALG_256, &good, b"x", n + 1).0,
+        abi::ERR_ARG
+    );
+    assert_eq!(
+        serve_state(op::HASH_FINISH, ALG_256, &good, b"x", 31).0,
+        abi::ERR_ARG
+    );
+    assert_eq!(serve_state(op::HASH_START, 2, &[], &[], n).0, abi::ERR_ARG);
+    assert_eq!(
+        serve_state(op::HASH_START, ALG_256, &[1], &[], n).0,
+        abi::ERR_ARG
+    );
+    let m = direct();
+    let mut page = page_with(
+        call(op::HASH_UPDATE, ALG_256, [n, 1, 1, 0, 0], n),
+        &[good.as_slice(), b"xy"].concat(),
+    );
+    assert_eq!(serve(&m, &mut page), abi::ERR_ARG);
+    // A forged chaining value is a state the module could have written: it
+    // is accepted and only changes the service's own digest.
+    let (status, other) = serve_state(
+        op::HASH_FINISH,
+        ALG_256,
+        &forged(32, good[32] ^ 1),
+        b"g",
+        32,
+    );
+    assert_eq!(status, abi::OK);
+    assert_ne!(other, common::sha256(&[b"abcdefg"]));
 }
 
 /// A page holding `call` with `input` bytes after the header.
@@ -370,4 +558,80 @@ fn aes_gcm_lengths_the_service_gets_wrong_are_refused_with_outputs_zeroed() {
         Err(CryptoError::Arg)
     );
     assert!(out.iter().all(|&b| b == 0));
+}
+
+/// Thousands of forged states, each through HASH_UPDATE and HASH_FINISH:
+/// a few bytes of a real state flipped (any field), counts set to anything
+/// (buffered count kept consistent or not, up to the counters' ends), the
+/// partial block filled with junk. The module never fails otherwise than
+/// `ERR_ARG`, the page is wiped after every refusal, and a state it accepts
+/// and continues is one it accepts again.
+#[test]
+fn serve_survives_random_forged_hash_states() {
+    let n = HASH_STATE_BYTES as u32;
+    let mut rng = Rng(0x5eed_0f9a_7e11);
+    let mut seeds = Vec::new();
+    for (alg, digest) in [(ALG_256, 32u32), (ALG_384, 48)] {
+        let (status, empty) = serve_state(op::HASH_START, alg, &[], &[], n);
+        assert_eq!(status, abi::OK);
+        for len in [1usize, 63, 64, 65, 127, 200] {
+            let data: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let (status, state) = serve_state(op::HASH_UPDATE, alg, &empty, &data, n);
+            assert_eq!(status, abi::OK);
+            seeds.push((alg, digest, state));
+        }
+    }
+    let (mut accepted, mut refused) = (0, 0);
+    for round in 0..6000 {
+        let (alg, digest, seed) = &seeds[round % seeds.len()];
+        let mut state = seed.clone();
+        match rng.below(3) {
+            0 => {
+                for _ in 0..1 + rng.below(4) {
+                    let at = rng.below(state.len());
+                    state[at] ^= 1 << rng.below(8);
+                }
+            }
+            1 => {
+                // Byte count (16..24) and high count (24..32) anything; the
+                // buffered count (8..12) agreeing with it half the time.
+                let lo = rng.next() >> (rng.below(64) as u32);
+                state[16..24].copy_from_slice(&lo.to_le_bytes());
+                state[24..32].copy_from_slice(&rng.next().to_le_bytes());
+                let block = if *alg == ALG_256 { 64 } else { 128 };
+                let buffered = if rng.below(2) == 0 {
+                    lo % block
+                } else {
+                    rng.next() % 256
+                };
+                state[8..12].copy_from_slice(&(buffered as u32).to_le_bytes());
+            }
+            _ => {
+                let buffered = u32::from_le_bytes(state[8..12].try_into().unwrap()) as usize;
+                for b in &mut state[96..96 + buffered.min(128)] {
+                    *b = rng.next() as u8;
+                }
+            }
+        }
+        let data = vec![0x3c; rng.below(300)];
+        let (status, next) = serve_state(op::HASH_UPDATE, *alg, &state, &data, n);
+        match status {
+            abi::OK => {
+                accepted += 1;
+                let (again, _) = serve_state(op::HASH_FINISH, *alg, &next, b"", *digest);
+                assert_eq!(again, abi::OK, "round {round}: a state the kernel wrote");
+            }
+            abi::ERR_ARG => refused += 1,
+            other => panic!("round {round}: status {other}"),
+        }
+        let (status, _) = serve_state(op::HASH_FINISH, *alg, &state, &data, *digest);
+        assert!(
+            status == abi::OK || status == abi::ERR_ARG,
+            "round {round}: {status}"
+        );
+    }
+    assert!(
+        accepted > 100 && refused > 100,
+        "{accepted} accepted, {refused} refused"
+    );
 }

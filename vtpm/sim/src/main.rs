@@ -3,8 +3,12 @@
 //! `-T mssim:host=127.0.0.1,port=P`.
 //!
 //! ```text
-//! svsm-vtpm-sim [--port P]    command port P, platform port P + 1 (default
-//!                             2321); 0 picks a free pair
+//! svsm-vtpm-sim [--port P] [--gate]
+//!     --port P   command port P, platform port P + 1 (default 2321); 0
+//!                picks a free pair
+//!     --gate     run the engine as the kernel runs it: every crypto call
+//!                through the crypto gate (GateCrypto over gate::serve, in
+//!                this process) instead of the module directly
 //! ```
 //!
 //! The first line on stdout names the port. The TPM is manufactured at
@@ -14,6 +18,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use svsm_abi::vtpm_service::CRYPTO_BYTES;
+use svsm_vtpm::gate::{GateCrypto, Loopback};
 use svsm_vtpm::{ModuleCrypto, Tpm, TpmCrypto};
 use svsm_vtpm_sim::{Device, Listeners, serve};
 
@@ -33,16 +39,21 @@ impl<C: TpmCrypto> Device for Engine<C> {
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: svsm-vtpm-sim [--port P]   (P = 0 picks a free port)");
+    eprintln!("usage: svsm-vtpm-sim [--port P] [--gate]   (P = 0 picks a free port)");
     ExitCode::from(2)
 }
 
 fn main() -> ExitCode {
     let mut port = DEFAULT_PORT;
+    let mut gate = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        match (arg.as_str(), args.next().map(|v| v.parse::<u16>())) {
-            ("--port", Some(Ok(p))) => port = p,
+        match arg.as_str() {
+            "--port" => match args.next().map(|v| v.parse::<u16>()) {
+                Some(Ok(p)) => port = p,
+                _ => return usage(),
+            },
+            "--gate" => gate = true,
             _ => return usage(),
         }
     }
@@ -54,6 +65,16 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if gate {
+        let page = Box::leak(vec![0u8; CRYPTO_BYTES].into_boxed_slice());
+        run(GateCrypto::new(Loopback(crypto), page), port)
+    } else {
+        run(crypto, port)
+    }
+}
+
+/// Manufactures the TPM over `crypto` and serves it on `port`.
+fn run<C: TpmCrypto>(crypto: C, port: u16) -> ExitCode {
     let tpm = match Tpm::manufacture(crypto) {
         Ok(tpm) => tpm,
         Err(e) => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The vTPM scenario suite: tpm2-tools against a TPM, every answer checked.
 
-    scenarios.py [--target sim|swtpm|both] [--sim PATH] [--json FILE]
+    scenarios.py [--target sim|sim-gate|swtpm|both] [--sim PATH] [--json FILE]
 
 Each scenario drives Debian's tpm2-tools (5.4) through one TPM feature and
 checks what came back against values computed here, independently of the
@@ -9,8 +9,10 @@ TPM (hashlib for PCRs and hashes, OpenSSL for signatures, tpm2_checkquote
 for quotes). Scenarios also record outputs the TPM 2.0 specification fixes
 (PCR values after a known sequence, response codes of the same bad call,
 the kinds of fixed properties); with ``--target both`` the suite runs
-against swtpm (libtpms, the reference) and against ``svsm-vtpm-sim``, and one
-more scenario per recorded output compares the two.
+against swtpm (libtpms, the reference), against ``svsm-vtpm-sim`` and against
+``svsm-vtpm-sim --gate`` (the engine as the kernel runs it, every crypto call
+through the crypto gate), and one more scenario per recorded output compares
+each of the two with swtpm.
 
 The last line is ``vtpm scenarios: N passed, M failed``; the exit status is
 non-zero when M > 0.
@@ -245,6 +247,21 @@ class Run:
             want = hashlib.new(alg, data).digest()
             check(self.read("digest") == want, f"{alg} of {len(data)} bytes")
 
+    def hash_large_file(self):
+        """A file well over the crypto gate's 16 KiB page: tpm2_hash runs it
+        as a hash sequence (HashSequenceStart, 100 SequenceUpdates of 1 KiB,
+        SequenceComplete). Checked against sha256sum/sha384sum and hashlib,
+        and, through the comparison, against swtpm."""
+        data = bytes((i * 31 + (i >> 10)) & 0xFF for i in range(100 * 1024 + 3))
+        src = self.write("large", data)
+        for alg in ("sha256", "sha384"):
+            self.ok("tpm2_hash", "-C", "o", "-g", alg, "-o", "digest", "-t", "ticket", src)
+            got = self.read("digest")
+            summed = subprocess.run([f"{alg}sum", src], capture_output=True, text=True, check=True)
+            check(got.hex() == summed.stdout.split()[0], f"{alg} of {len(data)} bytes: not {alg}sum's")
+            check(got == hashlib.new(alg, data).digest(), f"{alg} of {len(data)} bytes: not hashlib's")
+            self.fixed[f"tpm2_hash {alg} of {len(data)} bytes"] = got.hex()
+
     def createprimary(self, alg):
         points = {}
         for hierarchy in ("o", "e"):
@@ -457,6 +474,7 @@ def scenarios():
         ("pcrevent", Run.pcrevent, ()),
         ("pcrreset 16 and 23", Run.pcrreset, ()),
         ("hash sha256 + sha384 (one shot and sequence)", Run.hash, ()),
+        ("hash a 100 KiB file (a long sequence)", Run.hash_large_file, ()),
         ("createprimary ecc256 owner + endorsement, twice", Run.createprimary, ("ecc256",)),
         ("createprimary ecc384 owner + endorsement, twice", Run.createprimary, ("ecc384",)),
         ("readpublic (name recomputed, PEM)", Run.readpublic, ()),
@@ -505,10 +523,10 @@ def run_target(kind, sim_binary):
         return run
 
 
-def compare(ref, ours):
+def compare(ref, ours, name):
     """One result per spec-fixed output the reference recorded."""
     results = []
-    print("== sim against swtpm (outputs fixed by the specification)", flush=True)
+    print(f"== {name} against swtpm (outputs fixed by the specification)", flush=True)
     for key, want in ref.fixed.items():
         name = f"agrees with swtpm: {key}"
         if key not in ours.fixed:
@@ -518,7 +536,7 @@ def compare(ref, ours):
             passed, detail = not missing, f"missing {missing}"
         else:
             got = ours.fixed[key]
-            passed, detail = got == want, f"swtpm {fmt(want)}, sim {fmt(got)}"
+            passed, detail = got == want, f"swtpm {fmt(want)}, {name} {fmt(got)}"
         results.append((name, passed, "" if passed else detail))
         print(f"  {'PASS' if passed else 'FAIL'} {name}{'' if passed else ': ' + detail}", flush=True)
     return results
@@ -530,16 +548,17 @@ def fmt(value):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--target", choices=("sim", "swtpm", "both"), default="both")
+    parser.add_argument("--target", choices=("sim", "sim-gate", "swtpm", "both"), default="both")
     parser.add_argument("--sim", default="target/release/svsm-vtpm-sim")
     parser.add_argument("--json", help="write every result here")
     args = parser.parse_args()
 
-    kinds = ("swtpm", "sim") if args.target == "both" else (args.target,)
+    kinds = ("swtpm", "sim", "sim-gate") if args.target == "both" else (args.target,)
     runs = {kind: run_target(kind, args.sim) for kind in kinds}
     results = [(kind, *r) for kind, run in runs.items() for r in run.results]
     if args.target == "both":
-        results += [("compare", *r) for r in compare(runs["swtpm"], runs["sim"])]
+        for ours in ("sim", "sim-gate"):
+            results += [(f"compare {ours}", *r) for r in compare(runs["swtpm"], runs[ours], ours)]
 
     if args.json:
         os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)

@@ -131,6 +131,7 @@ class SimTarget(Target):
     """svsm-vtpm-sim on a port it picks itself (``--port 0``) and prints."""
 
     name = "sim"
+    flags = []
 
     def __init__(self, binary):
         self.binary = binary
@@ -138,7 +139,7 @@ class SimTarget(Target):
 
     def start(self):
         self.proc = subprocess.Popen(
-            [self.binary, "--port", "0"],
+            [self.binary, "--port", "0", *self.flags],
             stdout=subprocess.PIPE,
             stderr=open(self.path("sim.log"), "w"),
             text=True,
@@ -161,6 +162,14 @@ class SimTarget(Target):
                 if ack != bytes(4):
                     raise RuntimeError(f"platform signal {signal} answered {ack!r}")
             s.sendall((20).to_bytes(4, "big"))  # SESSION_END
+
+
+class SimGateTarget(SimTarget):
+    """svsm-vtpm-sim ``--gate``: the engine as the kernel runs it, every
+    crypto call through the crypto gate's two ends (in one process)."""
+
+    name = "sim-gate"
+    flags = ["--gate"]
 
 
 class SwtpmTarget(Target):
@@ -194,6 +203,8 @@ class SwtpmTarget(Target):
 def make_target(kind, sim_binary):
     if kind == "sim":
         return SimTarget(sim_binary)
+    if kind == "sim-gate":
+        return SimGateTarget(sim_binary)
     if kind == "swtpm":
         return SwtpmTarget()
     raise ValueError(f"unknown target {kind}")

@@ -325,3 +325,19 @@ pub fn ecc_point(public: &[u8]) -> (Vec<u8>, Vec<u8>) {
     let y = p.b2().to_vec();
     (x, y)
 }
+
+/// xorshift64*: reproducible test inputs, no dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}

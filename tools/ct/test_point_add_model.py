@@ -8,6 +8,8 @@ and two points are equal exactly when their multiples are. The digits are
 those of wolfCrypt's recoding (sp_256_ecc_recode_6_4 and _7_4, sp_384's
 _6_6 and _7_6 in the module's ct-recode.patch form): the window plus the
 carry, minus 2^w from 2^(w-1) on; the top window is loaded without its sign.
+The stripe method of a loaded key's table (patches/key-table.patch) takes
+the scalar's bits unsigned, no recoding.
 """
 
 import random
@@ -61,11 +63,34 @@ def add_only(k, n, windows):
     return equal
 
 
+def stripe(k, n, width):
+    """d*Q with a loaded key's table (ECDH through a handle, the stripe
+    method of patches/key-table.patch): six stripes of `width` bits, entry
+    y of the table the sum of 2^(width*s) Q over the bits s of y; one
+    doubling then one addition per bit position, the top position loaded.
+    Unsigned bits, no recoding."""
+
+    def entry(i):
+        return sum(((k >> (i + width * s)) & 1) << (width * s) for s in range(6)) % n
+
+    equal, acc = [], entry(width - 1)
+    for i in range(width - 2, -1, -1):
+        acc = acc * 2 % n
+        p = entry(i)
+        if acc and p and acc == p:
+            equal.append(i)
+        acc = (acc + p) % n
+    assert acc == k % n
+    return equal
+
+
 METHODS = {
     "P-256 win_add_sub": (lambda k: win_add_sub(k, N256, 43), N256),
     "P-256 add_only": (lambda k: add_only(k, N256, 37), N256),
     "P-384 win_add_sub": (lambda k: win_add_sub(k, N384, 65), N384),
     "P-384 add_only": (lambda k: add_only(k, N384, 55), N384),
+    "P-256 stripe": (lambda k: stripe(k, N256, 43), N256),
+    "P-384 stripe": (lambda k: stripe(k, N384, 64), N384),
 }
 
 

@@ -173,7 +173,6 @@ fn directives(kernel: &KernelImage) -> Vec<IgvmDirectiveHeader> {
     out
 }
 
-
 fn page(gpa: u64, mask: u32, data_type: IgvmPageDataType, data: Vec<u8>) -> IgvmDirectiveHeader {
     IgvmDirectiveHeader::PageData {
         gpa,

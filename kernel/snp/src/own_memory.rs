@@ -14,8 +14,8 @@
 //! is fine: whoever validated it, it is private and the SVSM's now. Any
 //! other failure stops: the memory cannot be trusted, and with no GHCB yet
 //! the only report is the reason code of an MSR-protocol termination
-//! ([`validate_or_terminate`], [`svsm_reason::OWN_MEMORY`]). Nothing
-//! outside the range is touched.
+//! ([`OwnMemoryError::termination_reason`]: [`svsm_reason::OWN_MEMORY`]).
+//! Nothing outside the range is touched.
 
 use core::ops::Range;
 
@@ -23,7 +23,7 @@ use svsm_protocol::GuestPhysAddr;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 
 use crate::hw::{PvalidateOutcome, SnpHardware};
-use crate::msr_protocol::{self, TerminationReason, svsm_reason};
+use crate::msr_protocol::{TerminationReason, svsm_reason};
 use crate::pvalidate::pages_4k;
 
 /// What the validation did, for the boot log.
@@ -135,14 +135,4 @@ pub fn validate<H: SnpHardware>(hw: &H, range: Range<u64>) -> Result<Validated, 
         at += size.bytes();
     }
     Ok(done)
-}
-
-/// [`validate`], and on failure asks the hypervisor to terminate the guest
-/// with [`svsm_reason::OWN_MEMORY`] (MSR protocol: no GHCB is needed). If
-/// the hypervisor returns, the error is the caller's to stop on.
-pub fn validate_or_terminate<H: SnpHardware>(
-    hw: &H,
-    range: Range<u64>,
-) -> Result<Validated, OwnMemoryError> {
-    validate(hw, range).inspect_err(|e| msr_protocol::terminate(hw, e.termination_reason()))
 }

@@ -1,8 +1,10 @@
 //! The SVSM validating its own required-memory range before first use
 //! (`svsm_snp::own_memory`) against the simulated RMP: every page ends
 //! validated, 2 MiB pages where the RMP holds them, 4 KiB otherwise; pages
-//! validated already are fine; a page that fails stops the boot with the
-//! SVSM's OWN_MEMORY reason; nothing outside the range is touched.
+//! validated already are fine; a page that fails stops the validation there,
+//! with the SVSM's OWN_MEMORY termination reason (the kernel hands it to the
+//! hypervisor through the MSR protocol); nothing outside the range is
+//! touched.
 
 use std::ops::Range;
 
@@ -79,14 +81,16 @@ fn only_validations_inside(hw: &SimHardware, range: &Range<u64>) -> bool {
     })
 }
 
-fn terminated(hw: &SimHardware) -> Option<(u8, u8)> {
-    hw.with(|m| m.hypervisor.terminated)
+/// The reason the kernel gives the hypervisor when it stops on `err`.
+fn reason(err: &OwnMemoryError) -> (u8, u8) {
+    let reason = err.termination_reason();
+    (reason.set, reason.code)
 }
 
 #[test]
 fn a_range_held_in_2_mib_pages_is_validated_in_2_mib_pages() {
     let hw = machine(REQUIRED, PageSize::Size2M);
-    let done = own_memory::validate_or_terminate(&hw, REQUIRED).unwrap();
+    let done = own_memory::validate(&hw, REQUIRED).unwrap();
     assert_eq!(
         done,
         Validated {
@@ -98,7 +102,6 @@ fn a_range_held_in_2_mib_pages_is_validated_in_2_mib_pages() {
     assert!(all_validated(&hw, REQUIRED));
     assert!(only_validations_inside(&hw, &REQUIRED));
     assert_eq!(hw.with(|m| m.rmp.ops.len()), 8);
-    assert_eq!(terminated(&hw), None);
 }
 
 #[test]
@@ -149,7 +152,7 @@ fn already_validated_pages_are_accepted() {
         REQUIRED.start + 2 * MIB..REQUIRED.start + 4 * MIB,
         PageSize::Size2M,
     );
-    let done = own_memory::validate_or_terminate(&hw, REQUIRED).unwrap();
+    let done = own_memory::validate(&hw, REQUIRED).unwrap();
     assert_eq!(
         done,
         Validated {
@@ -160,7 +163,6 @@ fn already_validated_pages_are_accepted() {
     );
     assert!(all_validated(&hw, REQUIRED));
     assert!(only_validations_inside(&hw, &REQUIRED));
-    assert_eq!(terminated(&hw), None);
 }
 
 #[test]
@@ -196,7 +198,7 @@ fn a_failing_page_stops_with_the_own_memory_reason() {
     let bad = REQUIRED.start + 4 * MIB + 7 * PAGE;
     let hw = machine(REQUIRED, PageSize::Size4K);
     hw.with(|m| m.rmp.update(gpa(bad), PageSize::Size4K, false).unwrap());
-    let err = own_memory::validate_or_terminate(&hw, REQUIRED).unwrap_err();
+    let err = own_memory::validate(&hw, REQUIRED).unwrap_err();
     assert_eq!(
         err,
         OwnMemoryError::Pvalidate {
@@ -205,7 +207,7 @@ fn a_failing_page_stops_with_the_own_memory_reason() {
             failure: PvalidateFailure::Input
         }
     );
-    assert_eq!(terminated(&hw), Some((1, svsm_reason::OWN_MEMORY)));
+    assert_eq!(reason(&err), (1, svsm_reason::OWN_MEMORY));
     // It stopped there: the pages before it are validated, none after it
     // was asked for.
     assert!(all_validated(&hw, REQUIRED.start..bad));
@@ -223,7 +225,7 @@ fn a_failing_page_stops_with_the_own_memory_reason() {
 fn a_failing_2_mib_page_stops_too() {
     // Nothing assigned: the first PVALIDATE fails (FAIL_INPUT in the model).
     let hw = fresh();
-    let err = own_memory::validate_or_terminate(&hw, REQUIRED).unwrap_err();
+    let err = own_memory::validate(&hw, REQUIRED).unwrap_err();
     assert_eq!(
         err,
         OwnMemoryError::Pvalidate {
@@ -233,7 +235,7 @@ fn a_failing_2_mib_page_stops_too() {
         }
     );
     assert_eq!(hw.with(|m| m.rmp.ops.len()), 1);
-    assert_eq!(terminated(&hw), Some((1, svsm_reason::OWN_MEMORY)));
+    assert_eq!(reason(&err), (1, svsm_reason::OWN_MEMORY));
 }
 
 #[test]
@@ -245,14 +247,15 @@ fn a_range_that_is_not_pages_is_refused_before_any_instruction() {
         REQUIRED.start..REQUIRED.start,
         REQUIRED.end..REQUIRED.start,
     ] {
+        let err = own_memory::validate(&hw, range.clone()).unwrap_err();
         assert_eq!(
-            own_memory::validate_or_terminate(&hw, range.clone()),
-            Err(OwnMemoryError::Range {
+            err,
+            OwnMemoryError::Range {
                 start: range.start,
                 end: range.end
-            })
+            }
         );
+        assert_eq!(reason(&err), (1, svsm_reason::OWN_MEMORY));
     }
     assert!(hw.with(|m| m.rmp.ops.is_empty()));
-    assert_eq!(terminated(&hw), Some((1, svsm_reason::OWN_MEMORY)));
 }

@@ -44,7 +44,6 @@ use svsm_snp::hw::{
 use svsm_snp::msr_protocol::{self, TerminationReason, svsm_reason};
 use svsm_snp::own_memory;
 use svsm_snp::platform::SnpInitError;
-use svsm_snp::pvalidate::SvsmMemory;
 use svsm_snp::secrets::SecretsPage;
 use svsm_snp::vc::{self, VcRegisters};
 use svsm_snp::window::{GuestOwned, Window};
@@ -603,12 +602,7 @@ fn build(
     // window, never the SVSM's memory (the image and its required memory,
     // the frames the kernel uses), never past the RAM.
     let tables = GuestWindowTables::get().ok_or(SnpStop::NoWindow)?;
-    let span = own.span();
-    let guest = GuestOwned {
-        svsm: SvsmMemory::new(GuestPhysAddr::new(span.start), span.end - span.start)
-            .ok_or(SnpStop::NoWindow)?,
-        ram_end,
-    };
+    let guest = GuestOwned::new(own.span(), ram_end).ok_or(SnpStop::NoWindow)?;
     WINDOW.call_once(|| Window::new(tables, c_bit, WINDOW_BASE, guest));
     let platform = PLATFORM.call_once(|| platform);
     if let Err(e) = platform.fetch_certificates() {

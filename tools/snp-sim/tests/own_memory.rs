@@ -245,7 +245,11 @@ fn a_range_that_is_not_pages_is_refused_before_any_instruction() {
         REQUIRED.start + 1..REQUIRED.end,
         REQUIRED.start..REQUIRED.end - 1,
         REQUIRED.start..REQUIRED.start,
-        REQUIRED.end..REQUIRED.start,
+        // Reversed.
+        Range {
+            start: REQUIRED.end,
+            end: REQUIRED.start,
+        },
     ] {
         let err = own_memory::validate(&hw, range.clone()).unwrap_err();
         assert_eq!(

@@ -7,7 +7,9 @@
 //! the trampoline finds the C-bit in the firmware-validated CPUID page and
 //! maps all early memory private (`boot::pvh`); the console holds its
 //! output back and [`install_vc_hook`] answers CPUID from the CPUID page
-//! (the leaves it lacks through the GHCB MSR protocol); the kernel's page
+//! (the leaves it lacks through the GHCB MSR protocol); the SVSM's own
+//! memory is checked against the memory map and validated before the first
+//! frame is handed out ([`take_own_memory`]); the kernel's page
 //! tables map everything private ([`mapping`]), the CPUID and secrets pages
 //! the IGVM file places, and the empty page table of the guest-page window;
 //! right after, [`ghcb_up`] checks SEV_STATUS and VMPL0, gives up the GHCB

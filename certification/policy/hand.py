@@ -386,6 +386,15 @@ HAND_SNP_ENVIRONMENT = [
      "paging, guest pages reached one at a time through a private mapping window)",
      "Not verified: never run on SNP hardware; the boot path is reviewed, the window's and the "
      "TLB flush's logic verified in simulation (docs/snp.md, \"What runs only on hardware\")"),
+    ("The SVSM takes only its own memory: the image and the required-memory range its IGVM "
+     "file declares, which must be RAM in the memory map and is validated (PVALIDATE) before "
+     "the first frame is handed out; frames, heap and direct map come from it alone, guest RAM "
+     "is reached only through the window, which refuses the SVSM's memory",
+     "The range logic host-tested with hostile memory maps (`kernel/boot-params`, "
+     "`own_memory.rs`); the validation loop verified in simulation against the RMP model "
+     "(2 MiB with the 4 KiB fallback, pages already validated, a failing page stopping with "
+     "reason 6, nothing outside the range touched: `tools/snp-sim/tests/own_memory.rs`); the "
+     "kernel's call site and the instruction reviewed, not executed"),
     ("The SVSM's own memory, the module's included, is never validated, invalidated or "
      "granted to a lower VMPL on the guest's behalf",
      "Verified in simulation: a guest naming SVSM memory is refused (INVALID_ADDRESS) and the "

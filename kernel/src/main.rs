@@ -142,11 +142,26 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
             stack.name, stack.usable.start, stack.usable.end, stack.guard
         );
     }
-    let mut frames = FrameAllocator::new(
-        start_info.memory_map.ram(),
-        mm::USABLE,
-        layout.image.clone(),
-    )?;
+    // SEV-SNP: the SVSM's memory is the image and the required memory its
+    // IGVM file declares after it, validated before the first frame is
+    // handed out; the rest of the memory map is the guest's. Native: all
+    // RAM of the memory map.
+    let own_memory = match snp_c_bit {
+        Some(_) => {
+            let image = layout.image.start.as_u64()..layout.image.end.as_u64();
+            let own = platform::snp::take_own_memory(image, &start_info.memory_map);
+            Some(own.map_err(platform::PlatformError::Snp)?)
+        }
+        None => None,
+    };
+    let mut frames = match &own_memory {
+        Some(own) => FrameAllocator::new([own.required.clone()], mm::USABLE, layout.image.clone()),
+        None => FrameAllocator::new(
+            start_info.memory_map.ram(),
+            mm::USABLE,
+            layout.image.clone(),
+        ),
+    }?;
     let snp_mapping = snp_c_bit.map(platform::snp::mapping);
     let paging = mm::paging::init(&layout, &mut frames, snp_mapping.as_ref())?;
     // SEV-SNP: the GHCB as early as it can be (its entry loses the C-bit in
@@ -182,7 +197,7 @@ fn boot(start_info_paddr: u64) -> Result<KernelOutcome, KernelError> {
 
     // The platform, then the one SVSM instance.
     let ram_end = start_info.memory_map.ram().map(|r| r.end).max();
-    let platform = platform::detect(snp_c_bit, ram_end.unwrap_or(0))?;
+    let platform = platform::detect(snp_c_bit.zip(own_memory.as_ref()), ram_end.unwrap_or(0))?;
     let mut svsm = guest::create_svsm(platform, &crypto, vtpm);
 
     if let Some(hook) = options.test.filter(|&h| h != TestHook::GuestFault) {

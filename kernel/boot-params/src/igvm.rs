@@ -12,6 +12,8 @@
 //! line (NUL-terminated within its area). All of it is loader input: bounded,
 //! checked, and refused with a [`StartInfoError`], never a panic.
 
+use core::ops::Range;
+
 use igvm_defs::{IGVM_VHS_MEMORY_MAP_ENTRY, MemoryMapEntryType};
 use zerocopy::FromBytes;
 
@@ -36,9 +38,27 @@ pub const LAUNCH_INFO_GPA: u64 = 0x13000;
 pub const CPUID_PAGE_GPA: u64 = 0x14000;
 pub const SECRETS_PAGE_GPA: u64 = 0x15000;
 /// Memory the kernel takes its frames from that the image does not load:
-/// declared as required memory, from the first 2 MiB boundary after the
-/// kernel image on, this many bytes.
+/// declared as required memory, from the first [`REQUIRED_MEMORY_ALIGN`]
+/// boundary after the kernel image on ([`required_memory`]), this many bytes.
 pub const REQUIRED_MEMORY_SIZE: u64 = 16 << 20;
+/// Alignment of the required-memory range's start (one 2 MiB page, so the
+/// range can be validated and mapped in 2 MiB pages).
+pub const REQUIRED_MEMORY_ALIGN: u64 = 2 << 20;
+
+/// The required-memory range of an image that ends at `image_end`: from the
+/// first [`REQUIRED_MEMORY_ALIGN`] boundary at or after it,
+/// [`REQUIRED_MEMORY_SIZE`] bytes; `None` if that passes the end of the
+/// address space. The image builder declares it, the kernel takes its
+/// frames from it on SEV-SNP (`crate::own_memory`).
+pub const fn required_memory(image_end: u64) -> Option<Range<u64>> {
+    let Some(start) = image_end.checked_next_multiple_of(REQUIRED_MEMORY_ALIGN) else {
+        return None;
+    };
+    match start.checked_add(REQUIRED_MEMORY_SIZE) {
+        Some(end) => Some(start..end),
+        None => None,
+    }
+}
 /// Where QEMU/KVM place (and the firmware measures) the boot vCPU's VMSA.
 pub const SNP_VMSA_GPA: u64 = 0xFFFF_FFFF_F000;
 

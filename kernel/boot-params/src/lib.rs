@@ -1,6 +1,7 @@
 //! What the kernel is handed at boot, parsed: the PVH start info
 //! ([`start_info`]: memory map, command line, ACPI RSDP) and the options on
-//! that command line ([`cmdline`]).
+//! that command line ([`cmdline`]); on SEV-SNP, which of the memory map is
+//! the SVSM's own ([`own_memory`]).
 //!
 //! Both are pure functions of bytes the loader controls, so they live here,
 //! apart from the kernel binary, and are tested on the host with hostile and
@@ -12,4 +13,5 @@
 
 pub mod cmdline;
 pub mod igvm;
+pub mod own_memory;
 pub mod start_info;

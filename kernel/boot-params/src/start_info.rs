@@ -185,7 +185,7 @@ pub struct MemoryMap {
 }
 
 impl MemoryMap {
-    pub fn iter(&self) -> impl Iterator<Item = &MemoryRegion> {
+    pub fn iter(&self) -> impl Iterator<Item = &MemoryRegion> + Clone {
         self.regions[..self.len].iter()
     }
 

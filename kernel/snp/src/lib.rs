@@ -11,6 +11,8 @@
 //! * [`pvalidate`]: PVALIDATE for the guest (RMPADJUST around the
 //!   instruction, 2 MiB with its 4 KiB fallback) and the memory the guest
 //!   may never name.
+//! * [`own_memory`]: validating the SVSM's own memory (the required-memory
+//!   range) before its first use, 2 MiB with its 4 KiB fallback.
 //! * [`page_state`]: the SVSM's pages between private and shared, with
 //!   validation, 2 MiB pages and the rollback of a failed change.
 //! * [`vcpu`]: CREATE_VCPU / DELETE_VCPU (VMSA checks, the VMSA bit, AP
@@ -34,6 +36,7 @@ pub mod greq;
 pub mod guest_msg;
 pub mod hw;
 pub mod msr_protocol;
+pub mod own_memory;
 pub mod page_state;
 pub mod platform;
 pub mod pvalidate;

@@ -102,6 +102,9 @@ pub mod svsm_reason {
     pub const LAUNCH_PAGES: u8 = 4;
     /// A fatal error elsewhere in the kernel.
     pub const FATAL: u8 = 5;
+    /// The SVSM's own memory (the IGVM file's required-memory range) is not
+    /// RAM in the memory map, or could not be validated.
+    pub const OWN_MEMORY: u8 = 6;
 }
 
 fn exchange<H: SnpHardware>(

@@ -19,6 +19,7 @@
 //! [`WindowTables`] trait (the kernel implements it over its real tables,
 //! the tests over a recording model), so everything here is host-tested.
 
+use core::ops::Range;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use svsm_protocol::GuestPhysAddr;
@@ -79,6 +80,17 @@ pub struct GuestOwned {
 }
 
 impl GuestOwned {
+    /// The RAM below `ram_end` except `svsm` (the SVSM's own memory,
+    /// guest-physical); `None` if `svsm` is not a range (its end before its
+    /// start).
+    pub fn new(svsm: Range<u64>, ram_end: u64) -> Option<Self> {
+        let size = svsm.end.checked_sub(svsm.start)?;
+        Some(Self {
+            svsm: SvsmMemory::new(GuestPhysAddr::new(svsm.start), size)?,
+            ram_end,
+        })
+    }
+
     /// Whether all of `[gpa, gpa + len)` is the guest's.
     pub fn owns(&self, gpa: GuestPhysAddr, len: u64) -> bool {
         gpa.raw()

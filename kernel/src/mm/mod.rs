@@ -7,7 +7,8 @@
 //!
 //! * [`layout`]: the image's sections, from linker-script symbols.
 //! * [`frame`]: the boot-time frame allocator over the RAM ranges the kernel
-//!   was handed (the host-tested crate `svsm-frames`).
+//!   was handed (the host-tested crate `svsm-frames`): all RAM of the memory
+//!   map on Native, the SVSM's required-memory range on SEV-SNP.
 //! * [`paging`]: the kernel's own page tables (W^X per section, guard pages).
 //! * [`heap`]: a small spin-locked global allocator.
 //! * [`stack`]: kernel stacks and the high-water mark.

@@ -29,7 +29,9 @@
 //! C-bit afterwards ([`share`]), in Linux's order: validation rescinded and
 //! page state changed through the private mapping, then the entry changed.
 //! Native has no [`SnpMapping`] and its entries are the plain addresses, as
-//! before.
+//! before. On SEV-SNP the frame allocator's regions are the SVSM's
+//! required-memory range alone (`platform::snp::take_own_memory`), so the
+//! direct map maps no guest RAM.
 //!
 //! SEV-SNP also gets the temporary mapping window ([`GuestWindowTables`],
 //! `svsm_snp::window`): the page table of the last 2 MiB of the address

@@ -13,6 +13,7 @@ pub mod snp;
 use core::fmt;
 
 use spin::Once;
+use svsm_boot_params::own_memory::OwnMemory;
 use svsm_protocol::platform::Platform;
 use svsm_protocol::platform::native::Native;
 use svsm_snp::boot::MSR_SEV_STATUS;
@@ -60,15 +61,16 @@ impl fmt::Display for PlatformError {
 
 static NATIVE: Once<Native> = Once::new();
 
-/// Detects the platform; `snp_c_bit` is the trampoline's finding,
-/// `ram_end` the end of the RAM the memory map describes (on SNP, the
-/// guest's pages the SVSM may map lie below it).
+/// Detects the platform; `snp` is the trampoline's finding (the C-bit)
+/// with the SVSM's own memory ([`snp::take_own_memory`]), `ram_end` the end
+/// of the RAM the memory map describes (on SNP, the guest's pages the SVSM
+/// may map lie below it, outside its own memory).
 pub fn detect(
-    snp_c_bit: Option<CBit>,
+    snp: Option<(CBit, &OwnMemory)>,
     ram_end: u64,
 ) -> Result<&'static dyn Platform, PlatformError> {
-    if let Some(c_bit) = snp_c_bit {
-        let platform = snp::bring_up(c_bit, ram_end).map_err(PlatformError::Snp)?;
+    if let Some((c_bit, own)) = snp {
+        let platform = snp::bring_up(c_bit, own, ram_end).map_err(PlatformError::Snp)?;
         return Ok(platform);
     }
     if snp_active() {

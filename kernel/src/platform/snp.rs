@@ -7,7 +7,9 @@
 //! the trampoline finds the C-bit in the firmware-validated CPUID page and
 //! maps all early memory private (`boot::pvh`); the console holds its
 //! output back and [`install_vc_hook`] answers CPUID from the CPUID page
-//! (the leaves it lacks through the GHCB MSR protocol); the kernel's page
+//! (the leaves it lacks through the GHCB MSR protocol); the SVSM's own
+//! memory is checked against the memory map and validated before the first
+//! frame is handed out ([`take_own_memory`]); the kernel's page
 //! tables map everything private ([`mapping`]), the CPUID and secrets pages
 //! the IGVM file places, and the empty page table of the guest-page window;
 //! right after, [`ghcb_up`] checks SEV_STATUS and VMPL0, gives up the GHCB
@@ -21,12 +23,14 @@
 
 use core::arch::asm;
 use core::fmt;
-use core::ops::RangeInclusive;
+use core::ops::{Range, RangeInclusive};
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use spin::Once;
 
 use svsm_boot_params::igvm::{CPUID_PAGE_GPA, SECRETS_PAGE_GPA};
+use svsm_boot_params::own_memory::{OwnMemory, OwnMemoryError};
+use svsm_boot_params::start_info::MemoryMap;
 use svsm_protocol::GuestPhysAddr;
 use svsm_protocol::memory::MemoryError;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
@@ -40,6 +44,7 @@ use svsm_snp::hw::{
     VmplPermissions,
 };
 use svsm_snp::msr_protocol::{self, TerminationReason, svsm_reason};
+use svsm_snp::own_memory;
 use svsm_snp::platform::SnpInitError;
 use svsm_snp::secrets::SecretsPage;
 use svsm_snp::vc::{self, VcRegisters};
@@ -80,6 +85,10 @@ pub enum SnpStop {
     /// The kernel's tables have no mapping window, so guest pages would be
     /// unreachable.
     NoWindow,
+    /// The memory map does not give the SVSM its required memory as RAM.
+    NotRam(OwnMemoryError),
+    /// The SVSM's required memory could not be validated.
+    Validate(own_memory::OwnMemoryError),
 }
 
 impl SnpStop {
@@ -93,6 +102,8 @@ impl SnpStop {
             Self::NoModule | Self::Paging(_) | Self::NoWindow => {
                 TerminationReason::svsm(svsm_reason::FATAL)
             }
+            Self::NotRam(_) => TerminationReason::svsm(svsm_reason::OWN_MEMORY),
+            Self::Validate(e) => e.termination_reason(),
         }
     }
 }
@@ -118,6 +129,8 @@ impl fmt::Display for SnpStop {
             Self::Paging(e) => write!(f, "SEV-SNP: a shared page stays private: {e}"),
             Self::NoGhcb => write!(f, "SEV-SNP: the GHCB is not registered"),
             Self::NoWindow => write!(f, "SEV-SNP: no mapping window for guest pages"),
+            Self::NotRam(e) => write!(f, "SEV-SNP: {e}"),
+            Self::Validate(e) => write!(f, "SEV-SNP: {e}"),
         }
     }
 }
@@ -520,19 +533,56 @@ fn register_ghcb(c_bit: CBit) -> Result<(), SnpStop> {
     Ok(())
 }
 
+/// The SVSM's own memory, taken before the first frame is handed out: the
+/// launched `image` and the required-memory range after it, which the
+/// memory map must describe as RAM. After the SEV_STATUS and VMPL0 checks
+/// (PVALIDATE is VMPL0's), the range is validated (`svsm_snp::own_memory`:
+/// 2 MiB pages, 4 KiB on a size mismatch) through the boot tables'
+/// identity map, which maps it private. Before the GHCB exists, so a
+/// failure asks the hypervisor to terminate the guest with the reason (MSR
+/// protocol; the console is still silent), and if it returns, reports the
+/// stop for the fatal path.
+pub fn take_own_memory(image: Range<u64>, map: &MemoryMap) -> Result<OwnMemory, SnpStop> {
+    let machine = Machine;
+    own(image, map).inspect_err(|stop| msr_protocol::terminate(&machine, stop.termination_reason()))
+}
+
+fn own(image: Range<u64>, map: &MemoryMap) -> Result<OwnMemory, SnpStop> {
+    let own = OwnMemory::new(image, map.iter()).map_err(SnpStop::NotRam)?;
+    checks(&Machine).map_err(SnpStop::Boot)?;
+    let done = own_memory::validate(&Machine, own.required.clone()).map_err(SnpStop::Validate)?;
+    log::info!(
+        "SEV-SNP: own memory {:#x}-{:#x} validated ({} x 2 MiB, {} x 4 KiB, {} already)",
+        own.required.start,
+        own.required.end,
+        done.pages_2m,
+        done.pages_4k,
+        done.unchanged
+    );
+    Ok(own)
+}
+
 /// Brings the SNP platform up once the GHCB is registered ([`ghcb_up`])
 /// and the crypto module is operational; on failure reports the stop on
 /// the console, asks the hypervisor to terminate the guest with the
 /// reason, and if it returns, reports the stop for the fatal path.
-pub fn bring_up(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+pub fn bring_up(
+    c_bit: CBit,
+    own: &OwnMemory,
+    ram_end: u64,
+) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
     let machine = Machine;
-    build(c_bit, ram_end).inspect_err(|stop| {
+    build(c_bit, own, ram_end).inspect_err(|stop| {
         log::error!("{stop}");
         msr_protocol::terminate(&machine, stop.termination_reason());
     })
 }
 
-fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
+fn build(
+    c_bit: CBit,
+    own: &OwnMemory,
+    ram_end: u64,
+) -> Result<&'static SnpPlatform<Machine>, SnpStop> {
     if !GHCB_READY.load(Ordering::Acquire) {
         return Err(SnpStop::NoGhcb);
     }
@@ -551,12 +601,10 @@ fn build(c_bit: CBit, ram_end: u64) -> Result<&'static SnpPlatform<Machine>, Snp
     let platform = platform.map_err(SnpStop::Init)?;
     paging::share(c_bit, &message_pages()).map_err(SnpStop::Paging)?;
     // Guest pages (PVALIDATE's zeroing, CREATE_VCPU's VMSA) through the
-    // window, never SVSM memory, never past the RAM.
+    // window, never the SVSM's memory (the image and its required memory,
+    // the frames the kernel uses), never past the RAM.
     let tables = GuestWindowTables::get().ok_or(SnpStop::NoWindow)?;
-    let guest = GuestOwned {
-        svsm: platform.svsm_memory(),
-        ram_end,
-    };
+    let guest = GuestOwned::new(own.span(), ram_end).ok_or(SnpStop::NoWindow)?;
     WINDOW.call_once(|| Window::new(tables, c_bit, WINDOW_BASE, guest));
     let platform = PLATFORM.call_once(|| platform);
     if let Err(e) = platform.fetch_certificates() {

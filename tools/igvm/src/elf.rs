@@ -22,16 +22,9 @@ pub struct KernelImage {
     /// Physical entry point (the 32-bit PVH entry).
     pub entry: u64,
     pub pages: BTreeMap<u64, Vec<u8>>,
-}
-
-impl KernelImage {
-    /// First byte after the last loaded page.
-    pub fn end(&self) -> u64 {
-        self.pages
-            .keys()
-            .next_back()
-            .map_or(0, |last| last + PAGE_SIZE)
-    }
+    /// The required memory the image declares after itself
+    /// (`svsm_boot_params::igvm::required_memory` of its end).
+    pub required_memory: Range<u64>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -46,6 +39,9 @@ pub enum ElfError {
     OverlappingSegments {
         addr: u64,
     },
+    /// The image ends so high that its required memory would pass the end
+    /// of the address space.
+    NoRoomForRequiredMemory,
 }
 
 impl fmt::Display for ElfError {
@@ -59,6 +55,10 @@ impl fmt::Display for ElfError {
             Self::OverlappingSegments { addr } => {
                 write!(f, "two PT_LOAD segments both load {addr:#x}")
             }
+            Self::NoRoomForRequiredMemory => write!(
+                f,
+                "the image ends too high for its required memory to follow it"
+            ),
         }
     }
 }
@@ -121,9 +121,16 @@ pub fn load(bytes: &[u8]) -> Result<KernelImage, ElfError> {
     if !any {
         return Err(ElfError::NoLoadSegment);
     }
+    let required_memory = pages
+        .keys()
+        .next_back()
+        .and_then(|last| last.checked_add(PAGE_SIZE))
+        .and_then(svsm_boot_params::igvm::required_memory)
+        .ok_or(ElfError::NoRoomForRequiredMemory)?;
     Ok(KernelImage {
         entry: header.e_entry(endian),
         pages,
+        required_memory,
     })
 }
 

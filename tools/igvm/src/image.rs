@@ -94,7 +94,7 @@ pub fn build(kernel: &KernelImage, policy: u64) -> Result<IgvmFile, igvm::Error>
 
 fn directives(kernel: &KernelImage) -> Vec<IgvmDirectiveHeader> {
     let mut out = vec![IgvmDirectiveHeader::RequiredMemory {
-        gpa: required_memory_start(kernel),
+        gpa: kernel.required_memory.start,
         compatibility_mask: ALL,
         number_of_bytes: layout::REQUIRED_MEMORY_SIZE as u32,
         vtl2_protectable: false,
@@ -171,11 +171,6 @@ fn directives(kernel: &KernelImage) -> Vec<IgvmDirectiveHeader> {
         vmsa: snp_vmsa(kernel.entry),
     });
     out
-}
-
-/// First 2 MiB boundary after the kernel image.
-pub fn required_memory_start(kernel: &KernelImage) -> u64 {
-    kernel.end().next_multiple_of(2 << 20)
 }
 
 fn page(gpa: u64, mask: u32, data_type: IgvmPageDataType, data: Vec<u8>) -> IgvmDirectiveHeader {

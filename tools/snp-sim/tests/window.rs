@@ -354,3 +354,60 @@ fn a_nested_use_of_a_busy_slot_is_refused_and_the_outer_one_completes() {
     window.read(0, gpa(0x41_0000), &mut out).unwrap();
     assert_eq!(out, [7]);
 }
+
+#[test]
+fn the_svsms_own_memory_taken_from_the_memory_map_is_never_mapped() {
+    use svsm_boot_params::own_memory::OwnMemory;
+    use svsm_boot_params::start_info::{MemoryKind, MemoryRegion};
+
+    // The kernel's layout: the image from 1 MiB, its required memory from
+    // the next 2 MiB boundary; the window gets what the kernel gives it.
+    let map = [MemoryRegion {
+        start: 0,
+        size: RAM_END,
+        kind: MemoryKind::Ram,
+    }];
+    let own = OwnMemory::new(0x10_0000..0x2c_2000, map.iter()).unwrap();
+    assert_eq!(own.required, 0x40_0000..0x140_0000);
+    let model = Model::default();
+    let w: Window<&Model, SLOTS> = Window::new(
+        &model,
+        c_bit(),
+        BASE,
+        GuestOwned::new(own.span(), RAM_END).unwrap(),
+    );
+    let mut out = [0u8; 8];
+    // The image, the gap up to the required memory, its first and last page.
+    for raw in [
+        own.image.start,
+        own.image.end - PAGE,
+        own.image.end,
+        own.required.start,
+        own.required.end - PAGE,
+    ] {
+        assert_eq!(
+            w.read(0, gpa(raw), &mut out),
+            Err(WindowError::NotGuest(gpa(raw)))
+        );
+        assert_eq!(
+            w.zero(0, gpa(raw), PageSize::Size4K),
+            Err(WindowError::NotGuest(gpa(raw)))
+        );
+    }
+    assert!(
+        w.zero(0, gpa(own.required.start), PageSize::Size2M)
+            .is_err()
+    );
+    assert!(model.events().is_empty());
+    // The guest's pages on either side are reachable.
+    for raw in [own.image.start - PAGE, own.required.end] {
+        w.zero(0, gpa(raw), PageSize::Size4K).unwrap();
+    }
+    assert!(model.all_unmapped());
+    // A range whose end is before its start is no SVSM memory at all.
+    let reversed = std::ops::Range {
+        start: own.required.end,
+        end: own.required.start,
+    };
+    assert_eq!(GuestOwned::new(reversed, RAM_END), None);
+}

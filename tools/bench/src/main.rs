@@ -7,6 +7,9 @@
 //!
 //! `--corrupt-check` flips a bit of one module output during the agreement
 //! check, to show that a disagreement stops the run (exit 1).
+//! `--power-ons N` (default 31) sets how many fresh processes the power-on
+//! self-tests are timed in; each is this program run with `--power-on-child`,
+//! which powers the module on, prints its self-test times and exits.
 //! Order of work: the implementations must agree on the same inputs
 //! (else exit 1, nothing reported); then the host rows are timed; then the
 //! kernel is booted; then the tables are printed and the JSON written to
@@ -32,6 +35,7 @@ struct Args {
     out: PathBuf,
     verbose: bool,
     corrupt: bool,
+    power_ons: usize,
 }
 
 fn root() -> PathBuf {
@@ -42,7 +46,7 @@ fn root() -> PathBuf {
 fn usage() -> ! {
     eprintln!(
         "usage: svsm-bench [--kernel ELF] [--boots N] [--no-qemu] [--quick] \
-         [--samples N] [--sample-ms N] [--out DIR] [-v] [--corrupt-check]"
+         [--samples N] [--sample-ms N] [--out DIR] [-v] [--corrupt-check] [--power-ons N]"
     );
     std::process::exit(64)
 }
@@ -58,6 +62,7 @@ fn parse_args() -> Args {
         out: root().join("target/bench"),
         verbose: false,
         corrupt: false,
+        power_ons: 31,
     };
     let mut it = std::env::args().skip(1);
     let number =
@@ -73,12 +78,14 @@ fn parse_args() -> Args {
                     samples: 5,
                 };
                 args.boots = 1;
+                args.power_ons = 5;
             }
             "--samples" => args.plan.samples = (number(it.next()) as usize).max(1),
             "--sample-ms" => args.plan.sample = Duration::from_millis(number(it.next()).max(1)),
             "--out" => args.out = it.next().unwrap_or_else(|| usage()).into(),
             "-v" | "--verbose" => args.verbose = true,
             "--corrupt-check" => args.corrupt = true,
+            "--power-ons" => args.power_ons = (number(it.next()) as usize).max(1),
             _ => usage(),
         }
     }
@@ -159,7 +166,40 @@ fn loadavg() -> String {
         .unwrap_or_default()
 }
 
+/// The power-on self-tests timed in `count` fresh processes of this program.
+fn power_ons(count: usize, tests: usize) -> Result<report::PowerOns, String> {
+    let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+    let mut starts = report::PowerOns::default();
+    for _ in 0..count {
+        let out = std::process::Command::new(&exe)
+            .arg("--power-on-child")
+            .output()
+            .map_err(|e| format!("{}: {e}", exe.display()))?;
+        let line = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() || starts.add(line.trim(), tests).is_none() {
+            return Err(format!(
+                "a power-on child failed ({}): {}{}",
+                out.status,
+                line.trim(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+    }
+    Ok(starts)
+}
+
 fn main() -> ExitCode {
+    if std::env::args().nth(1).as_deref() == Some("--power-on-child") {
+        let module = svsm_crypto::host::module();
+        if module.state() != svsm_crypto::ModuleState::Operational {
+            return ExitCode::from(1);
+        }
+        println!(
+            "{}",
+            report::power_on_line(&report::self_test_times(module))
+        );
+        return ExitCode::SUCCESS;
+    }
     let args = parse_args();
     let started = Instant::now();
     let load_before = loadavg();
@@ -239,6 +279,17 @@ fn main() -> ExitCode {
 
     let load_after = loadavg();
     let self_tests = report::self_test_times(module);
+    eprintln!(
+        "svsm-bench: timing the power-on self-tests in {} fresh processes",
+        args.power_ons
+    );
+    let starts = match power_ons(args.power_ons, self_tests.tests.len()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("svsm-bench: {e}");
+            return ExitCode::from(1);
+        }
+    };
     let (object_path, object_sha) = object_on_disk();
     let cpu = machine();
     println!(
@@ -257,7 +308,7 @@ fn main() -> ExitCode {
     );
     print!("{}", report::host_table(&bench.rows));
     println!();
-    print!("{}", report::self_test_table(&self_tests));
+    print!("{}", report::self_test_table(&self_tests, &starts));
     if let Some(v) = &vtpm {
         println!();
         print!("{}", report::vtpm_table(v));
@@ -302,7 +353,7 @@ fn main() -> ExitCode {
         },
         "host": report::host_json(&bench.rows),
         "host_seconds": host_secs,
-        "host_self_tests": report::self_test_json(&self_tests),
+        "host_self_tests": report::self_test_json(&self_tests, &starts),
         "qemu": if boots.is_empty() { serde_json::Value::Null } else { report::qemu_json(&boots) },
         "vtpm": vtpm.as_ref().map(report::vtpm_json),
         "host_table_markdown": report::host_table(&bench.rows),

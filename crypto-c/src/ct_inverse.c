@@ -6,11 +6,11 @@
  *
  * The variant used is "hddivsteps" (delta starts at 1/2 instead of 1; see
  * sipa/safegcd-bounds on GitHub, README "A faster variant"), written here
- * with delta counted in halves plus one half (d = delta + 1/2, integer).
- * One step, f odd:
- *   d > 0 and g odd:  (2 - d, g, (g - f) / 2)
- *   g odd:            (1 + d, f, (g + f) / 2)
- *   otherwise:        (1 + d, f, g / 2)
+ * with h = delta + 1/2, an integer (the code keeps zeta = -h). One step on
+ * (h, f, g), f odd:
+ *   h > 0 and g odd:  (2 - h, g, (g - f) / 2)
+ *   g odd:            (1 + h, f, (g + f) / 2)
+ *   otherwise:        (1 + h, f, g / 2)
  * Starting from (1, n, x), 0 <= x < n, g reaches 0 and f reaches
  * +-gcd(n, x) = +-1. Sixty-two steps only look at the low 62 bits of f and
  * g, so they run on one machine word and produce a 2x2 matrix T with
@@ -30,7 +30,8 @@
  * floor((49 b + 57) / 17), would need 741 and 1110: 12 and 18 batches.)
  * Extra steps after g = 0 keep f and the relations above, so whole batches
  * are always run. The input is reduced below n first (one conditional
- * subtraction, as every input is below 2^(64 words) < 2n), so g <= f holds.
+ * subtraction: every input is below 2^(64 words) < 2n, n's top bit being
+ * set), so g <= f holds.
  *
  * Constant time: the number of batches depends on the modulus size only;
  * the divstep conditions become masks; no branch or index depends on the
@@ -143,19 +144,19 @@ static void negate_masked(int64_t *x, int64_t mask, size_t limbs)
 }
 
 /*
- * 62 hddivsteps on the low bits of f and g; takes and returns
- * zeta = -delta. With swap = (delta > 0 and g odd), one step is:
- * g += (delta > 0 ? -f : f) when g is odd (g - f or g + f); then, when
- * swap, f += g (old f plus g - f: the old g); then g is halved, which the
- * matrix records by doubling the f row (u, v) instead, to stay integral.
- * The same steps run on the rows of the matrix. delta becomes 2 - delta
- * or 2 + delta: zeta becomes ~zeta - 1 or zeta - 1.
+ * 62 hddivsteps on the low bits of f and g; takes and returns zeta = -h.
+ * With swap = (h > 0 and g odd), one step is: g += (h > 0 ? -f : f) when
+ * g is odd (g - f or g + f); then, when swap, f += g (old f plus g - f:
+ * the old g); then g is halved, which the matrix records by doubling the
+ * f row (u, v) instead, to stay integral. The same steps run on the rows
+ * of the matrix. h becomes 2 - h or 1 + h: zeta becomes ~zeta - 1
+ * (= h - 2) or zeta - 1.
  */
 static uint64_t divsteps_62(uint64_t zeta, uint64_t f, uint64_t g, matrix *t)
 {
     uint64_t u = 1, v = 0, q = 0, r = 1;
     for (int i = 0; i < LIMB_BITS; i++) {
-        uint64_t positive = (uint64_t)((int64_t)zeta >> 63); /* delta > 0 */
+        uint64_t positive = (uint64_t)((int64_t)zeta >> 63); /* h > 0 */
         uint64_t odd = 0 - (g & 1);
         uint64_t swap = positive & odd;
         g += ((f ^ positive) - positive) & odd;
@@ -253,7 +254,7 @@ void svsm_ct_inverse_mont_mod_n(uint64_t *out, const uint64_t *in, const svsm_ct
     words_to_limbs(s.e, m->r2, words);
     for (size_t i = 0; i < limbs; i++)
         s.d[i] = 0;
-    s.zeta = (uint64_t)-1; /* delta = 1/2, counted in halves as 1 */
+    s.zeta = (uint64_t)-1; /* delta = 1/2: h = 1 */
     for (unsigned b = 0; b < (m->divsteps + LIMB_BITS - 1) / LIMB_BITS; b++) {
         s.zeta = divsteps_62(s.zeta, (uint64_t)s.f[0], (uint64_t)s.g[0], &s.t);
         update_fg(s.f, s.g, &s.t, limbs);

@@ -20,7 +20,7 @@
 typedef struct svsm_ct_modulus {
     size_t words;                          /* 4 for P-256, 6 for P-384 */
     unsigned divsteps;                     /* proven bound for n's size (ct_inverse.c) */
-    uint64_t n[SVSM_CT_INV_MAX_WORDS];     /* the modulus, odd, top word non-zero */
+    uint64_t n[SVSM_CT_INV_MAX_WORDS];     /* the modulus: odd, top bit set */
     uint64_t r2[SVSM_CT_INV_MAX_WORDS];    /* R^2 mod n, R = 2^(64 * words) */
 } svsm_ct_modulus;
 

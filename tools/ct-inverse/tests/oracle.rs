@@ -88,25 +88,28 @@ fn words<const W: usize>(be: &[u8]) -> [u64; W] {
     })
 }
 
-/// in^-1 * R^2 mod n by RustCrypto, 0 for in = 0 mod n.
+/// in^-1 * R^2 mod n (R = 2^(64 W)) by RustCrypto's scalar type S of the
+/// curve, 0 for in = 0 mod n.
+fn expected<S, U, const W: usize>(x: &[u64; W]) -> [u64; W]
+where
+    U: p256::elliptic_curve::bigint::Integer,
+    S: PrimeField + Reduce<U>,
+    <S as Reduce<U>>::Bytes: Default + AsMut<[u8]>,
+{
+    let mut bytes = <S as Reduce<U>>::Bytes::default();
+    bytes.as_mut().copy_from_slice(&be_bytes(x));
+    let a = S::reduce_bytes(&bytes);
+    let r2 = S::from(2u64).pow_vartime([128 * W as u64]);
+    let inv = Option::<S>::from(a.invert()).map_or(S::ZERO, |i| i * r2);
+    words(inv.to_repr().as_ref())
+}
+
 fn expected_p256(x: &[u64; 4]) -> [u64; 4] {
-    use p256::{FieldBytes, Scalar, U256};
-    let mut bytes = FieldBytes::default();
-    bytes.copy_from_slice(&be_bytes(x));
-    let a = <Scalar as Reduce<U256>>::reduce_bytes(&bytes);
-    let r2 = Scalar::from(2u64).pow_vartime(&[512u64]);
-    let inv = Option::<Scalar>::from(a.invert()).map_or(Scalar::ZERO, |i| i * r2);
-    words(&inv.to_repr())
+    expected::<p256::Scalar, p256::U256, 4>(x)
 }
 
 fn expected_p384(x: &[u64; 6]) -> [u64; 6] {
-    use p384::{FieldBytes, Scalar, U384};
-    let mut bytes = FieldBytes::default();
-    bytes.copy_from_slice(&be_bytes(x));
-    let a = <Scalar as Reduce<U384>>::reduce_bytes(&bytes);
-    let r2 = Scalar::from(2u64).pow_vartime(&[768u64]);
-    let inv = Option::<Scalar>::from(a.invert()).map_or(Scalar::ZERO, |i| i * r2);
-    words(&inv.to_repr())
+    expected::<p384::Scalar, p384::U384, 6>(x)
 }
 
 fn check<const W: usize>(

@@ -19,13 +19,22 @@
  * (mod n) hold throughout (d = 0, e = c at the start); at the end
  * f = +-1, so +-d = c / x.
  *
- * Iteration count (the modulus's `divsteps`, svsm_ct_modulus): P-256's
- * order needs 590, proved in Coq for every odd f <= 0x101c84...afec2
- * (> 2^256) and 0 <= g <= f (sipa/safegcd-bounds,
- * coq/hddivsteps/hddivsteps590_proof.v): 10 batches of 62. P-384's order
- * uses the bound the same repository's convex-hull computation verified for
- * every M <= 2^3805 and 0 <= g <= f <= M (README, hull_bound.cpp):
- * floor((3787 log2(M) + 2166) / 1644) = 885 for M = 2^384: 15 batches.
+ * The proofs cited below state the same steps with delta' = 2 delta
+ * (starting at 1, updated to 2 - delta' or 2 + delta'; sipa/safegcd-bounds,
+ * coq/hddivsteps/hddivsteps_def.v): delta' = 2h - 1 is odd, so delta' > 0
+ * exactly when h > 0, and both take the same branches.
+ *
+ * Iteration count (the modulus's `divsteps`, svsm_ct_modulus), each a
+ * bound proved in Coq for every odd f up to a limit and 0 <= g <= f:
+ * - P-256's order: 590 (limit 0x101c84...afec2 > 2^256;
+ *   sipa/safegcd-bounds, coq/hddivsteps/hddivsteps590_proof.v): 10
+ *   batches of 62;
+ * - P-384's order: 1033 (limit 2^448 - 2^224 - 1 > 2^384;
+ *   dfaranha/safegcd-bounds, coq/hddivsteps/hddivsteps1033_proof.v): 17
+ *   batches. The convex-hull computation of sipa/safegcd-bounds (README,
+ *   verified for every limit M <= 2^3805 but not formally checked) gives
+ *   floor((3787 log2(M) + 2166) / 1644) = 885 for M = 2^384, 15 batches;
+ *   not used, as it has no checked proof.
  * (The original divsteps with Bernstein-Yang's own Theorem 11.2,
  * floor((49 b + 57) / 17), would need 741 and 1110: 12 and 18 batches.)
  * Extra steps after g = 0 keep f and the relations above, so whole batches
@@ -281,14 +290,14 @@ void svsm_ct_inverse_mont_mod_n(uint64_t *out, const uint64_t *in, const svsm_ct
 
 const svsm_ct_modulus svsm_ct_p256_order = {
     .words = 4,
-    .divsteps = 590, /* Coq proof, see the top of this file */
+    .divsteps = 590, /* Coq proof up to 2^256.02, see the top of this file */
     .n = { 0xf3b9cac2fc632551, 0xbce6faada7179e84, 0xffffffffffffffff, 0xffffffff00000000 },
     .r2 = { 0x83244c95be79eea2, 0x4699799c49bd6fa6, 0x2845b2392b6bec59, 0x66e12d94f3d95620 },
 };
 
 const svsm_ct_modulus svsm_ct_p384_order = {
     .words = 6,
-    .divsteps = 885, /* convex-hull computation, see the top of this file */
+    .divsteps = 1033, /* Coq proof up to 448 bits, see the top of this file */
     .n = { 0xecec196accc52973, 0x581a0db248b0a77a, 0xc7634d81f4372ddf, 0xffffffffffffffff,
            0xffffffffffffffff, 0xffffffffffffffff },
     .r2 = { 0x2d319b2419b409a9, 0xff3d81e5df1aa419, 0xbc3e483afcb82947, 0xd40d49174aab1cc5,

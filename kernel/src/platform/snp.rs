@@ -17,7 +17,7 @@
 //! hypervisor's C-bit against the page's), clears its C-bit, and the console
 //! goes live through it (the #VC hook); once the crypto module is up,
 //! [`bring_up`] builds [`SnpPlatform`] from the secrets and CPUID pages
-//! (which makes the message pages shared; their C-bit is cleared after) and
+//! and the guest layout (the SVSM's own memory, the guest VMPL) (which makes the message pages shared; their C-bit is cleared after) and
 //! the window over the guest's pages, and from then on the #VC hook serves
 //! through the platform. See docs/snp.md for what is still only reviewed.
 

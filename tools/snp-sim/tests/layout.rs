@@ -4,10 +4,7 @@
 
 mod common;
 
-use svsm_boot_params::igvm::{
-    COMMAND_LINE_GPA, CPUID_PAGE_GPA, LAUNCH_INFO_GPA, MEMORY_MAP_GPA, SECRETS_PAGE_GPA,
-    SNP_VMSA_GPA, VP_COUNT_GPA,
-};
+use svsm_boot_params::igvm::{LAUNCH_INFO_GPA, LAUNCH_PAGES, SECRETS_PAGE_GPA, SNP_VMSA_GPA};
 use svsm_boot_params::own_memory::OwnMemory;
 use svsm_boot_params::start_info::{MemoryKind, MemoryRegion};
 use svsm_protocol::GuestPhysAddr;
@@ -50,20 +47,17 @@ fn kernel_layout() -> GuestLayout {
 /// required memory's first and last, the boot VMSA.
 fn svsm_pages() -> Vec<u64> {
     let own = own();
-    vec![
-        MEMORY_MAP_GPA,
-        VP_COUNT_GPA,
-        COMMAND_LINE_GPA,
-        LAUNCH_INFO_GPA,
-        CPUID_PAGE_GPA,
-        SECRETS_PAGE_GPA,
-        own.image.start,
-        own.image.end.next_multiple_of(PAGE) - PAGE,
-        own.required.start - PAGE,
-        own.required.start,
-        own.required.end - PAGE,
-        SNP_VMSA_GPA,
-    ]
+    let launch = LAUNCH_PAGES.step_by(PAGE as usize);
+    launch
+        .chain([
+            own.image.start,
+            own.image.end.next_multiple_of(PAGE) - PAGE,
+            own.required.start - PAGE,
+            own.required.start,
+            own.required.end - PAGE,
+            SNP_VMSA_GPA,
+        ])
+        .collect()
 }
 
 /// Makes `page` private and assigned to the guest (not validated).

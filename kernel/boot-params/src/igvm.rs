@@ -37,6 +37,9 @@ pub const LAUNCH_INFO_GPA: u64 = 0x13000;
 /// SEV-SNP only: the CPUID page the firmware checks, and the secrets page.
 pub const CPUID_PAGE_GPA: u64 = 0x14000;
 pub const SECRETS_PAGE_GPA: u64 = 0x15000;
+/// The launch pages, all of them the SVSM's (one page each, consecutive:
+/// checked by a test).
+pub const LAUNCH_PAGES: Range<u64> = MEMORY_MAP_GPA..SECRETS_PAGE_GPA + PAGE_SIZE;
 /// Memory the kernel takes its frames from that the image does not load:
 /// declared as required memory, from the first [`REQUIRED_MEMORY_ALIGN`]
 /// boundary after the kernel image on ([`required_memory`]), this many bytes.
@@ -128,7 +131,7 @@ const MEMORY_MAP_ENTRY_SIZE: usize = size_of::<IGVM_VHS_MEMORY_MAP_ENTRY>();
 /// Entries that fit in the memory-map parameter area.
 const MEMORY_MAP_ENTRIES: usize = PARAMETER_AREA_SIZE as usize / MEMORY_MAP_ENTRY_SIZE;
 /// Bytes of a page, the unit of IGVM memory-map entries.
-const PAGE_SIZE: u64 = 4096;
+pub const PAGE_SIZE: u64 = 4096;
 
 /// The kernel's memory kind for an IGVM memory-map entry type.
 fn memory_kind(entry_type: MemoryMapEntryType) -> MemoryKind {
@@ -336,5 +339,11 @@ mod tests {
                 assert!(a + 4096 <= *b || b + 4096 <= *a, "{a:#x} overlaps {b:#x}");
             }
         }
+        // One page each, no gap: LAUNCH_PAGES is exactly them.
+        let mut sorted = pages;
+        sorted.sort_unstable();
+        assert_eq!(sorted[0], LAUNCH_PAGES.start);
+        assert!(sorted.windows(2).all(|w| w[1] == w[0] + PAGE_SIZE));
+        assert_eq!(sorted[5] + PAGE_SIZE, LAUNCH_PAGES.end);
     }
 }

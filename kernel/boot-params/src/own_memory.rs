@@ -11,7 +11,7 @@
 
 use core::ops::Range;
 
-use crate::igvm::required_memory;
+use crate::igvm::{LAUNCH_PAGES, PAGE_SIZE, SNP_VMSA_GPA, required_memory};
 use crate::start_info::{MemoryKind, MemoryRegion};
 
 /// Why the SVSM cannot take its memory.
@@ -55,6 +55,18 @@ impl OwnMemory {
         let required = required_memory(image.end).ok_or(OwnMemoryError::NoRange)?;
         check_ram(&required, map)?;
         Ok(Self { image, required })
+    }
+
+    /// Every range the SVSM launched and owns on SEV-SNP: the launch pages
+    /// below 1 MiB ([`LAUNCH_PAGES`]: parameter areas, launch info, CPUID
+    /// and secrets pages), [`Self::span`], and the boot vCPU's VMSA page.
+    /// The guest may never validate, be granted or name any of it.
+    pub fn svsm_ranges(&self) -> [Range<u64>; 3] {
+        [
+            LAUNCH_PAGES,
+            self.span(),
+            SNP_VMSA_GPA..SNP_VMSA_GPA + PAGE_SIZE,
+        ]
     }
 
     /// One range holding all of it: from the image's start to the end of the
@@ -155,6 +167,14 @@ mod tests {
         assert_eq!(own.image, IMAGE);
         assert_eq!(own.required, REQUIRED);
         assert_eq!(own.span(), MIB..22 * MIB);
+        assert_eq!(
+            own.svsm_ranges(),
+            [
+                0x10000..0x16000,
+                MIB..22 * MIB,
+                0xFFFF_FFFF_F000..0x1_0000_0000_0000
+            ]
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! hypervisor, sealed with VMPCK0 inside the crypto module); the
 //! certificates are what the hypervisor returned with an extended request
 //! at boot. PVALIDATE is [`crate::pvalidate`]'s policy, CREATE_VCPU and
-//! DELETE_VCPU [`crate::vcpu`]'s, both over the secrets page's SVSM range
-//! and guest VMPL.
+//! DELETE_VCPU [`crate::vcpu`]'s, both over the [`GuestLayout`] the kernel
+//! gives (its own memory and the guest's VMPL; the secrets page's SVSM area
+//! is output, [`SnpPlatform::guest_svsm_area`], not input).
 
 use alloc::vec::Vec;
 use core::ops::RangeInclusive;
@@ -13,6 +14,7 @@ use core::ops::RangeInclusive;
 use spin::{Mutex, Once};
 use svsm_crypto::Module;
 use svsm_protocol::GuestPhysAddr;
+use svsm_protocol::core_protocol;
 use svsm_protocol::crypto::AttestationCrypto;
 use svsm_protocol::error::SvsmError;
 use svsm_protocol::platform::{Capabilities, PageSize, Platform, PlatformKind, PvalidateFailure};
@@ -24,8 +26,8 @@ use crate::greq::{GuestRequestError, GuestRequester};
 use crate::guest_msg::{self, MsgType, REPORT_RESPONSE_SIZE, REPORT_SIZE};
 use crate::hw::{PAGE_BYTES, SnpHardware};
 use crate::page_state::{self, PageStateError};
-use crate::pvalidate::{GuestLayout, GuestPages, SvsmMemory};
-use crate::secrets::{self, Secrets, SecretsError, SecretsPage};
+use crate::pvalidate::{GuestLayout, GuestPages};
+use crate::secrets::{self, Secrets, SecretsError, SecretsPage, SvsmArea};
 use crate::vc::{self, VcError, VcRegisters};
 use crate::vcpu::{VcpuContext, Vcpus};
 
@@ -42,8 +44,6 @@ pub enum SnpInitError {
     Cpuid(CpuidPageError),
     /// A message page could not be made shared.
     SharePages(PageStateError),
-    /// The secrets page's SVSM range (base + size) wraps.
-    SvsmRange,
 }
 
 /// Why fetching the certificates failed.
@@ -72,14 +72,15 @@ pub struct SnpPlatform<H: SnpHardware> {
     secrets: Secrets,
     cpuid: CpuidPage,
     certs: Once<Vec<u8>>,
-    /// The SVSM's own memory and the guest's VMPL, from the secrets page.
+    /// The SVSM's own memory and the guest's VMPL, from the kernel.
     layout: GuestLayout,
     vcpus: Vcpus,
 }
 
 impl<H: SnpHardware> SnpPlatform<H> {
     /// The platform over `hw`, whose GHCB is established
-    /// ([`crate::boot::establish_ghcb`]): reads the secrets page once
+    /// ([`crate::boot::establish_ghcb`]), for a guest laid out as `layout`:
+    /// reads the secrets page once
     /// (VMPCK0 into `module`, all VMPCKs wiped from the page), copies the
     /// CPUID page, and makes the guest-message pages shared.
     pub fn new(
@@ -87,15 +88,11 @@ impl<H: SnpHardware> SnpPlatform<H> {
         module: &'static Module,
         secrets_page: &mut SecretsPage,
         cpuid_page: &[u8; PAGE_BYTES],
+        layout: GuestLayout,
     ) -> Result<Self, SnpInitError> {
         let (secrets, vmpck0) =
             secrets::take(secrets_page, module).map_err(SnpInitError::Secrets)?;
         let cpuid = CpuidPage::parse(cpuid_page).map_err(SnpInitError::Cpuid)?;
-        let layout = GuestLayout {
-            svsm: SvsmMemory::new(GuestPhysAddr::new(secrets.svsm.base), secrets.svsm.size)
-                .ok_or(SnpInitError::SvsmRange)?,
-            guest_vmpl: secrets.svsm.guest_vmpl,
-        };
         let platform = Self {
             hw,
             ghcb: Ghcb::new(),
@@ -139,9 +136,25 @@ impl<H: SnpHardware> SnpPlatform<H> {
         &self.ghcb
     }
 
-    /// The SVSM's own memory (the secrets page's SVSM range).
-    pub fn svsm_memory(&self) -> SvsmMemory {
-        self.layout.svsm
+    /// The SVSM's own memory and the guest's VMPL.
+    pub fn layout(&self) -> &GuestLayout {
+        &self.layout
+    }
+
+    /// The SVSM area of the guest's copy of the secrets page
+    /// ([`secrets::fill_guest_copy`]), with `caa` the boot vCPU's Calling
+    /// Area. The area has room for one range: it names the largest of the
+    /// SVSM's ([`crate::pvalidate::SvsmMemory::largest`], the image with its required memory);
+    /// the others (launch pages, the boot VMSA) are refused all the same.
+    pub fn guest_svsm_area(&self, caa: GuestPhysAddr) -> SvsmArea {
+        let svsm = self.layout.svsm().largest();
+        SvsmArea {
+            base: svsm.start,
+            size: svsm.end - svsm.start,
+            caa: caa.raw(),
+            max_version: core_protocol::PROTOCOL.max_version,
+            guest_vmpl: self.layout.guest_vmpl(),
+        }
     }
 
     /// The vCPUs the guest created.
@@ -158,7 +171,7 @@ impl<H: SnpHardware> SnpPlatform<H> {
         }
     }
 
-    /// What the secrets page said (VMPCKs excluded).
+    /// What the secrets page said (its version; VMPCKs excluded).
     pub fn secrets(&self) -> &Secrets {
         &self.secrets
     }

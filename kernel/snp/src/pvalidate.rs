@@ -1,7 +1,7 @@
 //! PVALIDATE on behalf of the guest, and the memory the guest may never name.
 //!
 //! On SNP the core protocol's PVALIDATE does more than the instruction: the
-//! guest runs at a lower VMPL (the secrets page names it, normally VMPL1)
+//! guest runs at a lower VMPL ([`GUEST_VMPL`] in the kernel)
 //! and can use a page only with the permissions VMPL0 gives it with
 //! RMPADJUST. So:
 //!
@@ -27,47 +27,130 @@
 //! guest memory does not grant it); this is the platform's own check, so a
 //! page of the SVSM never gets lower-VMPL permissions whatever the caller.
 
+use core::ops::Range;
+
 use svsm_protocol::GuestPhysAddr;
 use svsm_protocol::platform::{PageSize, PvalidateFailure};
 
 use crate::hw::{PvalidateOutcome, RmpadjustFailure, SnpHardware, VmplPermissions};
 
-/// The SVSM's own memory: guest-physical `[start, end)`, never validated,
-/// invalidated or granted on the guest's behalf.
+/// Most ranges an [`SvsmMemory`] holds (the kernel needs three: the launch
+/// pages, the image with its required memory, the boot vCPU's VMSA).
+pub const SVSM_MEMORY_RANGES: usize = 4;
+
+/// The SVSM's own memory: up to [`SVSM_MEMORY_RANGES`] guest-physical
+/// ranges `[start, end)`, never validated, invalidated or granted on the
+/// guest's behalf.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SvsmMemory {
-    start: u64,
-    end: u64,
+    ranges: [(u64, u64); SVSM_MEMORY_RANGES],
+    len: usize,
 }
 
 impl SvsmMemory {
     /// `size` bytes at `base`; `None` if the range wraps.
     pub const fn new(base: GuestPhysAddr, size: u64) -> Option<Self> {
         match base.raw().checked_add(size) {
-            Some(end) => Some(Self {
-                start: base.raw(),
-                end,
-            }),
+            Some(end) => {
+                let mut ranges = [(0, 0); SVSM_MEMORY_RANGES];
+                ranges[0] = (base.raw(), end);
+                Some(Self { ranges, len: 1 })
+            }
             None => None,
         }
+    }
+
+    /// The union of `ranges`; refused if there are more than
+    /// [`SVSM_MEMORY_RANGES`] or one ends before it starts.
+    pub fn from_ranges(ranges: &[Range<u64>]) -> Result<Self, LayoutError> {
+        if ranges.len() > SVSM_MEMORY_RANGES || ranges.iter().any(|r| r.end < r.start) {
+            return Err(LayoutError::SvsmMemory);
+        }
+        let mut out = [(0, 0); SVSM_MEMORY_RANGES];
+        for (slot, r) in out.iter_mut().zip(ranges) {
+            *slot = (r.start, r.end);
+        }
+        Ok(Self {
+            ranges: out,
+            len: ranges.len(),
+        })
+    }
+
+    /// The ranges, in the order given.
+    pub fn ranges(&self) -> impl Iterator<Item = Range<u64>> + '_ {
+        self.ranges[..self.len]
+            .iter()
+            .map(|&(start, end)| start..end)
+    }
+
+    /// The largest range (the first of equal ones), or an empty one.
+    pub fn largest(&self) -> Range<u64> {
+        self.ranges()
+            .reduce(|a, b| {
+                if b.end - b.start > a.end - a.start {
+                    b
+                } else {
+                    a
+                }
+            })
+            .unwrap_or(0..0)
     }
 
     /// Whether any byte of `[gpa, gpa + len)` is SVSM memory (a range that
     /// wraps counts as overlapping).
     pub fn overlaps(&self, gpa: GuestPhysAddr, len: u64) -> bool {
         match gpa.raw().checked_add(len) {
-            Some(end) => gpa.raw() < self.end && end > self.start,
+            Some(end) => self.ranges().any(|r| gpa.raw() < r.end && end > r.start),
             None => true,
         }
     }
 }
 
+/// The VMPL the guest (Linux, OVMF) runs at under this SVSM. Linux reads it
+/// from the SVSM area of its copy of the secrets page
+/// ([`crate::secrets::fill_guest_copy`]); VMPL1 is the first one below the
+/// SVSM's, as every SVSM and guest firmware in use assume.
+pub const GUEST_VMPL: u8 = 1;
+
+/// Why a [`GuestLayout`] is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayoutError {
+    /// The guest would run at VMPL0 (the SVSM's: RMPADJUST cannot grant
+    /// it anything, and its VMSAs would run beside the SVSM) or at no VMPL
+    /// at all (above 3).
+    GuestVmpl(u8),
+    /// More ranges than [`SVSM_MEMORY_RANGES`], or one ending before it
+    /// starts.
+    SvsmMemory,
+}
+
 /// What the memory calls need to know about the guest: the SVSM's own memory
-/// and the VMPL the guest (Linux, OVMF) runs at, both from the secrets page.
+/// and the VMPL the guest runs at, both the kernel's (never the secrets
+/// page's: the PSP leaves its SVSM area zero).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GuestLayout {
-    pub svsm: SvsmMemory,
-    pub guest_vmpl: u8,
+    svsm: SvsmMemory,
+    guest_vmpl: u8,
+}
+
+impl GuestLayout {
+    /// The layout of a guest at `guest_vmpl` (1..=3) beside `svsm`.
+    pub const fn new(svsm: SvsmMemory, guest_vmpl: u8) -> Result<Self, LayoutError> {
+        match guest_vmpl {
+            1..=3 => Ok(Self { svsm, guest_vmpl }),
+            _ => Err(LayoutError::GuestVmpl(guest_vmpl)),
+        }
+    }
+
+    /// The SVSM's own memory.
+    pub const fn svsm(&self) -> &SvsmMemory {
+        &self.svsm
+    }
+
+    /// The guest's VMPL (never 0).
+    pub const fn guest_vmpl(&self) -> u8 {
+        self.guest_vmpl
+    }
 }
 
 /// RMPADJUST's failure as the core protocol reports it.
@@ -103,7 +186,7 @@ impl<H: SnpHardware> GuestPages<'_, H> {
         perms: VmplPermissions,
     ) -> Result<(), RmpadjustFailure> {
         self.hw
-            .rmpadjust(gpa, size, self.layout.guest_vmpl, perms, false)
+            .rmpadjust(gpa, size, self.layout.guest_vmpl(), perms, false)
     }
 
     /// Validates one page for the guest: PVALIDATE(1), zero, grant.
@@ -165,7 +248,7 @@ impl<H: SnpHardware> GuestPages<'_, H> {
         size: PageSize,
         validate: bool,
     ) -> Result<(), PvalidateFailure> {
-        if self.layout.svsm.overlaps(gpa, size.bytes()) || !gpa.is_aligned(size.bytes()) {
+        if self.layout.svsm().overlaps(gpa, size.bytes()) || !gpa.is_aligned(size.bytes()) {
             return Err(PvalidateFailure::Input);
         }
         match self.one_page(gpa, size, validate) {

@@ -2,6 +2,10 @@
 //! Page Format"): read once at boot. VMPCK0 becomes an AES-256-GCM key inside
 //! the crypto module and every VMPCK (0..3) is wiped from the page at once,
 //! so VMPCK1..3 are handed to no one and VMPCK0 exists only in the module.
+//!
+//! The SVSM area at [`SVSM_AREA`] is not input: the PSP leaves it zero. Per
+//! the SVSM specification the SVSM fills it in the guest's copy of the page
+//! ([`fill_guest_copy`]), for the guest OS to find its SVSM.
 
 use svsm_crypto::{AesGcmKey, Module};
 use zeroize::{Zeroize, Zeroizing};
@@ -20,7 +24,8 @@ pub const SVSM_AREA: usize = 0x140;
 /// Lowest secrets-page version with the layout above.
 pub const MIN_VERSION: u32 = 2;
 
-/// The SVSM fields of the secrets page.
+/// The SVSM fields of the secrets page (SVSM specification, "Secrets
+/// Page"), which the SVSM writes for the guest.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct SvsmArea {
     pub base: u64,
@@ -35,7 +40,6 @@ pub struct SvsmArea {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Secrets {
     pub version: u32,
-    pub svsm: SvsmArea,
 }
 
 /// Why the secrets page is unusable.
@@ -49,13 +53,12 @@ pub enum SecretsError {
     Module(svsm_crypto::Error),
 }
 
-fn u64_at(page: &SecretsPage, at: usize) -> u64 {
-    let mut b = [0u8; 8];
-    b.copy_from_slice(&page[at..at + 8]);
-    u64::from_le_bytes(b)
+/// Zeroes VMPCK0..3 of `page`.
+fn wipe_vmpcks(page: &mut SecretsPage) {
+    page[VMPCK_OFFSET..VMPCK_OFFSET + VMPCK_COUNT * VMPCK_LEN].zeroize();
 }
 
-/// Reads the page once: returns its SVSM fields and VMPCK0 as a module key,
+/// Reads the page once: returns its version and VMPCK0 as a module key,
 /// and wipes VMPCK0..3 from the page whatever the outcome.
 pub fn take(
     page: &mut SecretsPage,
@@ -63,7 +66,7 @@ pub fn take(
 ) -> Result<(Secrets, AesGcmKey<'static>), SecretsError> {
     let mut vmpck0 = Zeroizing::new([0u8; VMPCK_LEN]);
     vmpck0.copy_from_slice(&page[VMPCK_OFFSET..VMPCK_OFFSET + VMPCK_LEN]);
-    page[VMPCK_OFFSET..VMPCK_OFFSET + VMPCK_COUNT * VMPCK_LEN].zeroize();
+    wipe_vmpcks(page);
 
     let version = u32::from_le_bytes([page[0], page[1], page[2], page[3]]);
     if version < MIN_VERSION {
@@ -75,17 +78,26 @@ pub fn take(
     let key = module
         .aes_gcm_key(vmpck0.as_slice())
         .map_err(SecretsError::Module)?;
-    let svsm = SvsmArea {
-        base: u64_at(page, SVSM_AREA),
-        size: u64_at(page, SVSM_AREA + 8),
-        caa: u64_at(page, SVSM_AREA + 16),
-        max_version: u32::from_le_bytes([
-            page[SVSM_AREA + 24],
-            page[SVSM_AREA + 25],
-            page[SVSM_AREA + 26],
-            page[SVSM_AREA + 27],
-        ]),
-        guest_vmpl: page[SVSM_AREA + 28],
-    };
-    Ok((Secrets { version, svsm }, key))
+    Ok((Secrets { version }, key))
+}
+
+/// Makes `page`, a copy of the secrets page the SVSM hands to the guest,
+/// say `area`: writes the SVSM area (base, size, Calling Area, max version,
+/// guest VMPL, little endian) and zeroes VMPCK0..3, which belong to VMPLs
+/// at or above the guest's and so never reach it. The rest of the copy is
+/// left as it is.
+pub fn fill_guest_copy(page: &mut SecretsPage, area: &SvsmArea) {
+    wipe_vmpcks(page);
+    let fields = [
+        &area.base.to_le_bytes()[..],
+        &area.size.to_le_bytes(),
+        &area.caa.to_le_bytes(),
+        &area.max_version.to_le_bytes(),
+        &[area.guest_vmpl],
+    ];
+    let mut at = SVSM_AREA;
+    for field in fields {
+        page[at..at + field.len()].copy_from_slice(field);
+        at += field.len();
+    }
 }

@@ -101,7 +101,7 @@ impl<H: SnpHardware> VcpuContext<'_, H> {
         if vmsa.is_aligned(PAGE_SIZE_2M) || vmsa == caa {
             return Err(SvsmError::InvalidParameter);
         }
-        let svsm = &self.layout.svsm;
+        let svsm = self.layout.svsm();
         if svsm.overlaps(vmsa, PAGE_SIZE) || svsm.overlaps(caa, PAGE_SIZE) {
             return Err(SvsmError::InvalidAddress);
         }
@@ -157,7 +157,7 @@ impl<H: SnpHardware> VcpuContext<'_, H> {
         let mut features = [0u8; 8];
         field(VMSA_SEV_FEATURES, &mut features)?;
         let sev_features = u64::from_le_bytes(features);
-        let guest_vmpl = self.layout.guest_vmpl;
+        let guest_vmpl = self.layout.guest_vmpl();
         if vmpl[0] != guest_vmpl || sev_features & SEV_FEATURE_SNP == 0 {
             return Err(SvsmError::InvalidParameter);
         }
@@ -191,7 +191,7 @@ impl<H: SnpHardware> VcpuContext<'_, H> {
             .rmpadjust(
                 vmsa,
                 PageSize::Size4K,
-                self.layout.guest_vmpl,
+                self.layout.guest_vmpl(),
                 VmplPermissions::NONE,
                 false,
             )
@@ -213,7 +213,7 @@ impl<H: SnpHardware> VcpuContext<'_, H> {
                 self.hw,
                 ApRequest::Destroy,
                 vcpu.apic_id,
-                self.layout.guest_vmpl,
+                self.layout.guest_vmpl(),
                 vmsa,
                 0,
             )

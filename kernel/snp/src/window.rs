@@ -19,7 +19,6 @@
 //! [`WindowTables`] trait (the kernel implements it over its real tables,
 //! the tests over a recording model), so everything here is host-tested.
 
-use core::ops::Range;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use svsm_protocol::GuestPhysAddr;
@@ -80,15 +79,10 @@ pub struct GuestOwned {
 }
 
 impl GuestOwned {
-    /// The RAM below `ram_end` except `svsm` (the SVSM's own memory,
-    /// guest-physical); `None` if `svsm` is not a range (its end before its
-    /// start).
-    pub fn new(svsm: Range<u64>, ram_end: u64) -> Option<Self> {
-        let size = svsm.end.checked_sub(svsm.start)?;
-        Some(Self {
-            svsm: SvsmMemory::new(GuestPhysAddr::new(svsm.start), size)?,
-            ram_end,
-        })
+    /// The RAM below `ram_end` except `svsm` (the SVSM's own memory, the
+    /// same the platform's [`crate::pvalidate::GuestLayout`] refuses).
+    pub const fn new(svsm: SvsmMemory, ram_end: u64) -> Self {
+        Self { svsm, ram_end }
     }
 
     /// Whether all of `[gpa, gpa + len)` is the guest's.

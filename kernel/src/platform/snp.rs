@@ -17,7 +17,7 @@
 //! hypervisor's C-bit against the page's), clears its C-bit, and the console
 //! goes live through it (the #VC hook); once the crypto module is up,
 //! [`bring_up`] builds [`SnpPlatform`] from the secrets and CPUID pages
-//! (which makes the message pages shared; their C-bit is cleared after) and
+//! and the guest layout (the SVSM's own memory, the guest VMPL) (which makes the message pages shared; their C-bit is cleared after) and
 //! the window over the guest's pages, and from then on the #VC hook serves
 //! through the platform. See docs/snp.md for what is still only reviewed.
 
@@ -46,6 +46,7 @@ use svsm_snp::hw::{
 use svsm_snp::msr_protocol::{self, TerminationReason, svsm_reason};
 use svsm_snp::own_memory;
 use svsm_snp::platform::SnpInitError;
+use svsm_snp::pvalidate::{GUEST_VMPL, GuestLayout, LayoutError, SvsmMemory};
 use svsm_snp::secrets::SecretsPage;
 use svsm_snp::vc::{self, VcRegisters};
 use svsm_snp::window::{GuestOwned, Window};
@@ -77,6 +78,8 @@ pub enum SnpStop {
     NoModule,
     /// The platform could not be built from the launch pages.
     Init(SnpInitError),
+    /// The guest layout is refused (a guest VMPL of 0, too many ranges).
+    Layout(LayoutError),
     /// A shared page's entry could not lose its C-bit.
     Paging(PagingError),
     /// The platform was asked for before the GHCB was registered
@@ -99,7 +102,7 @@ impl SnpStop {
                 TerminationReason::svsm(svsm_reason::LAUNCH_PAGES)
             }
             Self::NoGhcb => TerminationReason::svsm(svsm_reason::GHCB),
-            Self::NoModule | Self::Paging(_) | Self::NoWindow => {
+            Self::NoModule | Self::Layout(_) | Self::Paging(_) | Self::NoWindow => {
                 TerminationReason::svsm(svsm_reason::FATAL)
             }
             Self::NotRam(_) => TerminationReason::svsm(svsm_reason::OWN_MEMORY),
@@ -126,6 +129,7 @@ impl fmt::Display for SnpStop {
                 "SEV-SNP: the crypto module is not operational, so VMPCK0 has no home"
             ),
             Self::Init(e) => write!(f, "SEV-SNP: the platform cannot be built: {e:?}"),
+            Self::Layout(e) => write!(f, "SEV-SNP: the guest layout is refused: {e:?}"),
             Self::Paging(e) => write!(f, "SEV-SNP: a shared page stays private: {e}"),
             Self::NoGhcb => write!(f, "SEV-SNP: the GHCB is not registered"),
             Self::NoWindow => write!(f, "SEV-SNP: no mapping window for guest pages"),
@@ -592,19 +596,24 @@ fn build(
     // ([`LAUNCH_PAGES`]); this is its only reference, taken once
     // (`platform::detect`, which alone calls this, runs once).
     let secrets = unsafe { &mut *(SECRETS_PAGE_GPA as *mut SecretsPage) };
+    // The SVSM's memory is what it launched and owns (never the secrets
+    // page's SVSM area, which the PSP leaves zero); the window and the
+    // platform refuse the same.
+    let svsm = SvsmMemory::from_ranges(&own.svsm_ranges()).map_err(SnpStop::Layout)?;
+    let layout = GuestLayout::new(svsm, GUEST_VMPL).map_err(SnpStop::Layout)?;
     // Makes the message pages shared (rescind, then page state change)
     // without touching their contents; only then do they lose the C-bit.
     // The console holds its output back meanwhile (see [`BOOT_GHCB`]).
     console::set_silent(true);
-    let platform = SnpPlatform::new(Machine, module, secrets, cpuid);
+    let platform = SnpPlatform::new(Machine, module, secrets, cpuid, layout);
     console::set_silent(false);
     let platform = platform.map_err(SnpStop::Init)?;
     paging::share(c_bit, &message_pages()).map_err(SnpStop::Paging)?;
     // Guest pages (PVALIDATE's zeroing, CREATE_VCPU's VMSA) through the
-    // window, never the SVSM's memory (the image and its required memory,
-    // the frames the kernel uses), never past the RAM.
+    // window, never the SVSM's memory (the launch pages, the image and its
+    // required memory, the frames the kernel uses), never past the RAM.
     let tables = GuestWindowTables::get().ok_or(SnpStop::NoWindow)?;
-    let guest = GuestOwned::new(own.span(), ram_end).ok_or(SnpStop::NoWindow)?;
+    let guest = GuestOwned::new(svsm, ram_end);
     WINDOW.call_once(|| Window::new(tables, c_bit, WINDOW_BASE, guest));
     let platform = PLATFORM.call_once(|| platform);
     if let Err(e) = platform.fetch_certificates() {

@@ -20,7 +20,7 @@ use svsm_snp::hw::{
     VmplPermissions,
 };
 use svsm_snp::msr_protocol::MSR_GHCB;
-use svsm_snp::secrets::{SVSM_AREA, SecretsPage, SvsmArea, VMPCK_LEN, VMPCK_OFFSET};
+use svsm_snp::secrets::{SecretsPage, VMPCK_LEN, VMPCK_OFFSET};
 
 use hypervisor::Hypervisor;
 use psp::Psp;
@@ -37,8 +37,8 @@ pub const CERTS_PAGES: usize = 4;
 
 /// A secrets page as the PSP lays it out at launch (version 3): VMPCK0 is
 /// `vmpck0`, VMPCK1..3 are filled with 0x11, 0x22, 0x33, and the SVSM area
-/// holds `svsm`.
-pub fn secrets_page(vmpck0: [u8; 32], svsm: SvsmArea) -> Box<SecretsPage> {
+/// is zero (the PSP does not fill it: the SVSM does, in the guest's copy).
+pub fn secrets_page(vmpck0: [u8; 32]) -> Box<SecretsPage> {
     let mut page = Box::new([0u8; PAGE_BYTES]);
     page[0..4].copy_from_slice(&3u32.to_le_bytes());
     page[VMPCK_OFFSET..VMPCK_OFFSET + VMPCK_LEN].copy_from_slice(&vmpck0);
@@ -46,11 +46,6 @@ pub fn secrets_page(vmpck0: [u8; 32], svsm: SvsmArea) -> Box<SecretsPage> {
         let at = VMPCK_OFFSET + (i + 1) * VMPCK_LEN;
         page[at..at + VMPCK_LEN].fill(fill);
     }
-    page[SVSM_AREA..SVSM_AREA + 8].copy_from_slice(&svsm.base.to_le_bytes());
-    page[SVSM_AREA + 8..SVSM_AREA + 16].copy_from_slice(&svsm.size.to_le_bytes());
-    page[SVSM_AREA + 16..SVSM_AREA + 24].copy_from_slice(&svsm.caa.to_le_bytes());
-    page[SVSM_AREA + 24..SVSM_AREA + 28].copy_from_slice(&svsm.max_version.to_le_bytes());
-    page[SVSM_AREA + 28] = svsm.guest_vmpl;
     page
 }
 

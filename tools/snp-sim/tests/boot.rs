@@ -6,6 +6,7 @@ use svsm_snp::hw::RmpadjustFailure;
 use svsm_snp::msr_protocol::{
     MsrProtocolError, PageState, TerminationReason, hv_features, page_state_change, svsm_reason,
 };
+use svsm_snp::pvalidate::{GUEST_VMPL, GuestLayout, SvsmMemory};
 use svsm_snp_sim::{GHCB_GPA, SimHardware};
 
 #[test]
@@ -74,12 +75,13 @@ fn the_message_pages_are_rescinded_and_shared_by_the_platform() {
     boot::establish_ghcb(&hw).unwrap();
     let request = GuestPhysAddr::new(svsm_snp_sim::REQUEST_GPA);
     assert!(hw.with(|m| m.rmp.entry(request).assigned));
-    let mut secrets = svsm_snp_sim::secrets_page([1; 32], Default::default());
+    let mut secrets = svsm_snp_sim::secrets_page([1; 32]);
     let platform = svsm_snp::SnpPlatform::new(
         hw,
         svsm_crypto::host::module(),
         &mut secrets,
         &svsm_snp_sim::cpuid_page(&[]),
+        GuestLayout::new(SvsmMemory::from_ranges(&[]).unwrap(), GUEST_VMPL).unwrap(),
     )
     .unwrap();
     let entry = platform.hardware().with(|m| m.rmp.entry(request));

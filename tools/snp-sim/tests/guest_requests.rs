@@ -207,10 +207,9 @@ fn the_platform_answers_invalid_request_once_requests_are_disabled() {
 
 #[test]
 fn the_secrets_page_is_read_once_and_every_vmpck_wiped() {
-    let mut page = secrets_page(common::VMPCK0, common::SVSM);
+    let mut page = secrets_page(common::VMPCK0);
     let (secrets, _key) = secrets::take(&mut page, svsm_crypto::host::module()).expect("take");
     assert_eq!(secrets.version, 3);
-    assert_eq!(secrets.svsm, common::SVSM);
     assert!(
         page[VMPCK_OFFSET..VMPCK_OFFSET + 128]
             .iter()
@@ -225,7 +224,7 @@ fn the_secrets_page_is_read_once_and_every_vmpck_wiped() {
 
 #[test]
 fn an_old_secrets_page_is_refused_and_still_wiped() {
-    let mut page = secrets_page(common::VMPCK0, common::SVSM);
+    let mut page = secrets_page(common::VMPCK0);
     page[0..4].copy_from_slice(&1u32.to_le_bytes());
     assert_eq!(
         secrets::take(&mut page, svsm_crypto::host::module()).err(),

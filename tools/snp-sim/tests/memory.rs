@@ -352,27 +352,6 @@ fn the_protocol_crate_serves_both_platforms_the_same_way() {
 }
 
 #[test]
-fn a_secrets_page_whose_svsm_range_wraps_is_refused() {
-    use svsm_snp::platform::SnpInitError;
-    use svsm_snp::secrets::SvsmArea;
-    let hw = SimHardware::new(common::VMPCK0);
-    svsm_snp::boot::establish_ghcb(&hw).expect("handshake");
-    let area = SvsmArea {
-        base: u64::MAX - 0xfff,
-        size: 0x2000,
-        ..common::SVSM
-    };
-    let mut secrets = svsm_snp_sim::secrets_page(common::VMPCK0, area);
-    let platform = SnpPlatform::new(
-        hw,
-        svsm_crypto::host::module(),
-        &mut secrets,
-        &svsm_snp_sim::cpuid_page(common::LEAVES),
-    );
-    assert_eq!(platform.err(), Some(SnpInitError::SvsmRange));
-}
-
-#[test]
 fn the_order_revoke_before_invalidating_zero_before_granting() {
     use svsm_snp_sim::rmp::PageOp;
     let m = Machine::new();

@@ -4,11 +4,11 @@
 //! [`Platform`] to do the platform's part of a call (validate a page, produce
 //! an attestation report, create a vCPU) and to say what it can do at all
 //! ([`Capabilities`]). The [`native`] platform (QEMU without confidential
-//! computing) is implemented now. An SEV-SNP platform implements the same
-//! trait: `pvalidate` with the PVALIDATE instruction, `attestation_report`
-//! with an SNP guest request (MSG_REPORT_REQ) to the PSP, `create_vcpu` with
-//! RMPADJUST on the VMSA page and a GHCB AP-creation request; the protocol
-//! files do not change.
+//! computing) is here; the SEV-SNP platform is `svsm_snp::SnpPlatform`
+//! (kernel/snp): `pvalidate` with RMPADJUST and the PVALIDATE instruction,
+//! `attestation_report` with an SNP guest request (MSG_REPORT_REQ) to the
+//! PSP, `create_vcpu` with RMPADJUST on the VMSA page and a GHCB AP-creation
+//! request. The protocol files do not change between them.
 
 pub mod native;
 
@@ -22,7 +22,7 @@ pub enum PlatformKind {
     /// No confidential computing (stock QEMU/KVM): nothing is validated or
     /// measured by hardware.
     Native,
-    /// AMD SEV-SNP (not implemented yet).
+    /// AMD SEV-SNP, the SVSM at VMPL0 (`svsm_snp::SnpPlatform`).
     SevSnp,
 }
 

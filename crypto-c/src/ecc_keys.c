@@ -534,12 +534,6 @@ int ecdsa_verify_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
     return verify_op(curve_lookup(curve), KEY_FROM_CALLER, pub, NULL, digest, digest_len, sig);
 }
 
-int ecdsa_verify_partial_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
-                            size_t digest_len, const uint8_t *sig)
-{
-    return verify_op(curve_lookup(curve), KEY_FROM_HANDLE, pub, NULL, digest, digest_len, sig);
-}
-
 /* table: the peer key's precomputed table (a loaded handle's), or NULL. */
 static int shared_secret_op(const curve_desc *c, key_source from, const uint8_t *priv,
                             const uint8_t *peer_pub, const uint8_t *table, uint8_t *z)

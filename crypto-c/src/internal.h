@@ -169,10 +169,6 @@ int ecdsa_sign_op(uint32_t curve, const uint8_t *priv, const uint8_t *digest,
                   size_t digest_len, const uint8_t *fixed_k, uint8_t *sig);
 int ecdsa_verify_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
                     size_t digest_len, const uint8_t *sig);
-/* As ecdsa_verify_op for a key already validated in full: partial
- * validation only (the key pair's own check in key generation, a KAT). */
-int ecdsa_verify_partial_op(uint32_t curve, const uint8_t *pub, const uint8_t *digest,
-                            size_t digest_len, const uint8_t *sig);
 int ecdh_op(uint32_t curve, const uint8_t *priv, const uint8_t *peer_pub, uint8_t *z);
 /* As ecdh_op for a peer key already known valid, through a handle on the
  * stack: the load (partial validation, the key's table, the check value)

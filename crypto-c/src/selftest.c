@@ -598,11 +598,14 @@ static int drbg_kat(uint32_t id, const kat_vector *v)
 /* ---- ECDSA and ECC CDH --------------------------------------------------- */
 
 /*
- * Sign with the fixed k and compare; verify (the key validated in full);
- * refuse a changed digest with partial validation of the key (as for a
- * key known valid: it was just validated), which covers both validations
- * and spends one n*Q multiplication, not two. (The multiplication with a
- * loaded key's table is the ECDH KAT's.)
+ * Sign with the fixed k and compare; verify the known signature, the key
+ * validated in full (its n*Q multiplication is the by-bytes variable-base
+ * one). That is the CAST IG 10.3.A asks of ECDSA: a known answer for
+ * generation and for verification. A rejected changed digest is not part of
+ * it: the negative cases are the host tests' (ffi/tests), and the check
+ * cost a second verification, a sixth of the power-on time on P-384
+ * (docs/performance.md). The multiplication with a loaded key's table is
+ * the ECDH KAT's.
  */
 static int ecdsa_kat(uint32_t id, const kat_vector *v)
 {
@@ -617,11 +620,6 @@ static int ecdsa_kat(uint32_t id, const kat_vector *v)
              ecdsa_sign_op(v->alg, priv, digest, h.digest_len, k, sig) == 0 &&
              expect(sig, v->want, v->want_len) == 0 &&
              ecdsa_verify_op(v->alg, pub, digest, h.digest_len, sig) == 0;
-    if (ok) {
-        digest[0] ^= 0x01;
-        ok = ecdsa_verify_partial_op(v->alg, pub, digest, h.digest_len, sig) ==
-             SVSM_CRYPTO_ERR_AUTH;
-    }
     return ok ? 0 : -1;
 }
 
@@ -629,9 +627,9 @@ static int ecdsa_kat(uint32_t id, const kat_vector *v)
  * Through the loaded-key path (a handle with the peer key's precomputed
  * table, the multiplication ECDH through a handle makes; partial validation
  * of the KAT's peer key): full validation, the same import_public for every
- * curve, is exercised by the ECDSA KAT's first verify, so the power-on
+ * curve, is exercised by the ECDSA KAT's verify, so the power-on
  * tests cover both paths and spend no second n*Q multiplication. The
- * by-bytes ECDH multiplication is the one the ECDSA KAT's first verify
+ * by-bytes ECDH multiplication is the one the ECDSA KAT's verify
  * makes for [r/s]Q.
  */
 static int ecdh_kat(uint32_t id, const kat_vector *v)

@@ -325,11 +325,10 @@ impl WindowTables for GuestWindowTables {
         if !Self::in_window(va, PAGE_BYTES) {
             return;
         }
-        // SAFETY: `va` is a slot page of the window, which maps a guest
-        // page (private, writable) only between the window's set_entry and
-        // its removal, and nothing else at all: no Rust object lives there,
-        // and a slot not mapped faults (a fatal report), never reaching
-        // kernel memory.
+        // The window's slot pages map a guest page (private, writable) only
+        // between set_entry and its removal, and never any Rust object.
+        // SAFETY: `va` is such a slot page (checked above); unmapped, it
+        // faults (a fatal report) and never reaches kernel memory.
         unsafe { core::ptr::write_bytes(va as *mut u8, 0, PAGE_BYTES) }
     }
 

@@ -315,11 +315,11 @@ impl SnpHardware for Machine {
         if !broadcast_flush() {
             return Err(TlbFlushError::NoBroadcast);
         }
-        // SAFETY: INVLPGB (0F 01 FE) only drops TLB entries, here all of
-        // the guest's (RAX: ASID valid, global included; ECX 0: no count;
-        // EDX 0: the guest's ASID); TLBSYNC (0F 01 FF) waits for that to
-        // complete on every processor. Neither touches memory or registers
-        // other than those named; the CPUID page says both exist.
+        // INVLPGB (0F 01 FE) drops the guest's TLB entries (RAX: ASID valid,
+        // global included; ECX 0: no count; EDX 0: the guest's ASID);
+        // TLBSYNC (0F 01 FF) waits until every processor has done so.
+        // SAFETY: neither touches memory or registers other than those
+        // named, and the CPUID page says both instructions exist.
         unsafe {
             asm!(
                 ".byte 0x0f, 0x01, 0xfe",
